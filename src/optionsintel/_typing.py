@@ -1,0 +1,14 @@
+"""Small type aliases shared across the library."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+OptionType: TypeAlias = Literal["CE", "PE"]
+ArrayLike: TypeAlias = float | npt.NDArray[np.float64] | pd.Series
+Segment: TypeAlias = Literal["index", "equity", "commodity", "currency"]
+Provider: TypeAlias = str

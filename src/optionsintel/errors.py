@@ -1,0 +1,39 @@
+"""Exception hierarchy of optionsintel.
+
+Every error a user can meet says what was wrong and what to do about it. Catch
+:class:`OptionsIntelError` to handle anything raised deliberately by the library.
+"""
+
+from __future__ import annotations
+
+
+class OptionsIntelError(Exception):
+    """Base class of every deliberate optionsintel error."""
+
+
+class ConfigurationError(OptionsIntelError):
+    """A setting is missing or malformed."""
+
+
+class StoreError(OptionsIntelError):
+    """Base class of database errors."""
+
+
+class DatabaseUnreachableError(StoreError):
+    """The configured PostgreSQL server cannot be reached."""
+
+
+class SchemaOutdatedError(StoreError):
+    """The database schema is behind (or ahead of) the code's migrations."""
+
+
+class EmbeddedDatabaseError(StoreError):
+    """The embedded PostgreSQL could not be started (locked or damaged data directory)."""
+
+
+class FrameValidationError(OptionsIntelError):
+    """A DataFrame handed to the library does not have the required shape."""
+
+
+class CalendarError(OptionsIntelError):
+    """A date lies outside the calendar's coverage or a rule cannot be applied."""
