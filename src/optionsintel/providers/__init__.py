@@ -1,0 +1,1 @@
+"""Market-data providers: NSE, Angel One SmartAPI, replay of recorded real data, synthetic."""
