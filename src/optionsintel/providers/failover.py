@@ -1,0 +1,391 @@
+"""A provider chain with circuit breakers, retries, a short cache and health figures.
+
+:class:`FailoverProvider` asks its providers in order and returns the first answer;
+providers whose breaker is open are skipped. Synthetic data is used only as an explicit,
+opt-in last resort: such frames carry ``provider == "synthetic"`` on every row and
+``frame.attrs["fallback"] is True``, and real and synthetic rows are never mixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optionsintel.errors import ConfigurationError
+from optionsintel.providers.base import (
+    Clock,
+    MarketDataProvider,
+    NoDataError,
+    ProviderError,
+    utc_now,
+)
+from optionsintel.providers.resilience import (
+    BreakerState,
+    CircuitBreaker,
+    MonotonicClock,
+    RetryPolicy,
+    Sleep,
+    TTLCache,
+    cache_key,
+    retry,
+)
+
+logger = logging.getLogger(__name__)
+
+SYNTHETIC = "synthetic"
+HEALTH_COLUMNS: tuple[str, ...] = (
+    "provider", "requests", "successes", "failures", "consecutive_failures",
+    "latency_p50_ms", "latency_p95_ms", "latency_last_ms", "breaker_state", "last_error",
+    "last_error_at",
+)  # fmt: skip
+METRICS_COLUMNS: tuple[str, ...] = (
+    "provider", "ts", "requests", "successes", "failures", "avg_latency_ms", "p95_latency_ms",
+    "breaker_state", "last_error",
+)  # fmt: skip
+MetricsSink = Callable[[pd.DataFrame], None]
+
+
+class AllProvidersFailedError(ProviderError):
+    """Every provider of the chain failed (or was skipped) and no fallback was allowed."""
+
+    def __init__(self, method: str, errors: dict[str, str]) -> None:
+        detail = "; ".join(f"{name}: {err}" for name, err in errors.items()) or "no providers"
+        super().__init__(
+            f"{method} failed on every provider ({detail}). Check the providers' health with "
+            "`optionsintel providers status`; set OPTIONSINTEL_ALLOW_SYNTHETIC_FALLBACK=true "
+            "only if synthetic data is acceptable.",
+            provider="failover",
+        )
+        self.errors = errors
+
+
+@dataclass
+class ProviderHealth:
+    """Running health figures of one provider (in memory)."""
+
+    provider: str
+    requests: int = 0
+    successes: int = 0
+    failures: int = 0
+    consecutive_failures: int = 0
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+    def record(self, latency_ms: float, error: str | None, at: dt.datetime) -> None:
+        """Count one request and its outcome."""
+        self.requests += 1
+        self.latencies_ms.append(latency_ms)
+        if error is None:
+            self.successes += 1
+            self.consecutive_failures = 0
+        else:
+            self.failures += 1
+            self.consecutive_failures += 1
+            self.last_error = error
+            self.last_error_at = at
+
+    def latency_stats(self) -> tuple[float, float, float, float]:
+        """(p50, p95, last, mean) latency in ms; NaN without requests."""
+        if not self.latencies_ms:
+            return (np.nan, np.nan, np.nan, np.nan)
+        arr = np.fromiter(self.latencies_ms, dtype=float)
+        p50, p95 = np.percentile(arr, [50, 95])
+        return (float(p50), float(p95), float(arr[-1]), float(arr.mean()))
+
+
+class FailoverProvider:
+    """Market-data provider that fails over along a chain of providers.
+
+    Parameters
+    ----------
+    providers
+        Providers in order of preference (must not be empty unless a synthetic fallback
+        is enabled). A provider named ``"synthetic"`` here is treated as the fallback.
+    allow_synthetic_fallback
+        Use ``synthetic_provider`` when every real provider failed. ``None`` reads
+        ``Settings.allow_synthetic_fallback``.
+    synthetic_provider
+        The fallback provider, or a zero-argument factory building it on first use.
+    failure_threshold, recovery_timeout, half_open_trials
+        Circuit-breaker settings applied to every provider.
+    retry_policy
+        Retries of transient errors per provider (default: 2 attempts).
+    cache_ttl
+        Seconds a successful answer is reused for the same call (0 disables the cache).
+    metrics_sink
+        Called with :meth:`metrics_frame` at most every ``metrics_interval`` seconds.
+    settings
+        Settings to read defaults from (``optionsintel.settings.get_settings()`` if None).
+    clock, wall_clock, sleep
+        Monotonic clock (breakers, cache, latency), aware UTC clock (timestamps) and
+        sleep (retries); injectable for tests.
+    """
+
+    name = "failover"
+
+    def __init__(
+        self,
+        providers: Sequence[MarketDataProvider],
+        *,
+        allow_synthetic_fallback: bool | None = None,
+        synthetic_provider: MarketDataProvider | Callable[[], MarketDataProvider] | None = None,
+        failure_threshold: int = 3,
+        recovery_timeout: float = 60.0,
+        half_open_trials: int = 1,
+        retry_policy: RetryPolicy | None = None,
+        cache_ttl: float = 15.0,
+        metrics_sink: MetricsSink | None = None,
+        metrics_interval: float = 60.0,
+        settings: Any = None,
+        clock: MonotonicClock = time.monotonic,
+        wall_clock: Clock = utc_now,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        if allow_synthetic_fallback is None:
+            allow_synthetic_fallback = _settings(settings).allow_synthetic_fallback
+        real = [p for p in providers if p.name != SYNTHETIC]
+        listed_synth = [p for p in providers if p.name == SYNTHETIC]
+        if listed_synth and not allow_synthetic_fallback:
+            raise ConfigurationError(
+                "a synthetic provider is in the chain but synthetic fallback is disabled; "
+                "pass allow_synthetic_fallback=True (or set OPTIONSINTEL_ALLOW_SYNTHETIC_FALLBACK) "
+                "or remove it from the chain"
+            )
+        if not real and not allow_synthetic_fallback:
+            raise ConfigurationError("FailoverProvider needs at least one real provider")
+        self.providers: tuple[MarketDataProvider, ...] = tuple(real)
+        self.allow_synthetic_fallback = bool(allow_synthetic_fallback)
+        self._synthetic = listed_synth[0] if listed_synth else synthetic_provider
+        self.breakers = {
+            p.name: CircuitBreaker(
+                failure_threshold, recovery_timeout, half_open_trials, clock=clock, name=p.name
+            )
+            for p in real
+        }
+        self._health = {p.name: ProviderHealth(p.name) for p in real}
+        self.retry_policy = retry_policy or RetryPolicy(max_attempts=2, base_delay=0.25)
+        self.cache = TTLCache(cache_ttl, clock=clock) if cache_ttl > 0 else None
+        self.metrics_sink = metrics_sink
+        self.metrics_interval = metrics_interval
+        self._last_emit: float | None = None
+        self._clock, self._wall_clock, self._sleep = clock, wall_clock, sleep
+
+    def __repr__(self) -> str:
+        names = [p.name for p in self.providers]
+        fallback = self.allow_synthetic_fallback
+        return f"FailoverProvider(providers={names}, synthetic_fallback={fallback})"
+
+    # -- MarketDataProvider protocol ------------------------------------------------
+    def get_quote(self, underlying: str) -> pd.DataFrame:
+        """Latest quote of ``underlying`` from the first healthy provider."""
+        return self._call("get_quote", underlying)
+
+    def get_option_chain(self, underlying: str, expiry: dt.date | None = None) -> pd.DataFrame:
+        """Latest option chain from the first healthy provider."""
+        return self._call("get_option_chain", underlying, expiry)
+
+    def get_candles(
+        self, symbol: str, interval: str, start: dt.datetime, end: dt.datetime
+    ) -> pd.DataFrame:
+        """OHLCV bars from the first healthy provider."""
+        return self._call("get_candles", symbol, interval, start, end)
+
+    # -- core -------------------------------------------------------------------------
+    def _call(self, method: str, *args: Any) -> pd.DataFrame:
+        key = cache_key(method, *args)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit.copy()
+        errors: dict[str, str] = {}
+        for provider in self.providers:
+            frame = self._try(provider, method, args, errors)
+            if frame is not None:
+                return self._finish(key, frame, fallback=False)
+        if self.allow_synthetic_fallback and self._synthetic is not None:
+            return self._finish(key, self._call_synthetic(method, args, errors), fallback=True)
+        self._maybe_emit()
+        raise AllProvidersFailedError(method, errors)
+
+    def _try(
+        self, provider: MarketDataProvider, method: str, args: tuple[Any, ...], errors: dict
+    ) -> pd.DataFrame | None:
+        breaker = self.breakers[provider.name]
+        if not breaker.allow_request():
+            errors[provider.name] = f"skipped: circuit breaker {breaker.state}"
+            return None
+        start = self._clock()
+        try:
+            frame = retry(
+                getattr(provider, method), *args, policy=self.retry_policy, sleep=self._sleep
+            )
+            _check_real(frame, provider.name)
+        except NoDataError as exc:
+            # The provider answered correctly that it has nothing: not a health failure.
+            breaker.record_success()
+            self._record(provider.name, start, None)
+            errors[provider.name] = str(exc)
+            return None
+        except Exception as exc:
+            breaker.record_failure()
+            message = f"{type(exc).__name__}: {exc}"
+            self._record(provider.name, start, message)
+            errors[provider.name] = message
+            logger.warning("provider %s failed on %s: %s", provider.name, method, message)
+            return None
+        breaker.record_success()
+        self._record(provider.name, start, None)
+        return frame
+
+    def _call_synthetic(self, method: str, args: tuple[Any, ...], errors: dict) -> pd.DataFrame:
+        if isinstance(self._synthetic, type) or not isinstance(self._synthetic, MarketDataProvider):
+            self._synthetic = self._synthetic()  # a factory: build the provider on first use
+        frame = getattr(self._synthetic, method)(*args)
+        providers = set(frame["provider"].astype(str)) if "provider" in frame else set()
+        if providers - {SYNTHETIC}:
+            raise ProviderError(
+                f"synthetic fallback returned rows of providers {sorted(providers)}; "
+                "fallback frames must be entirely synthetic",
+                provider=SYNTHETIC,
+            )
+        logger.warning(
+            "all real providers failed on %s%r (%s); returning SYNTHETIC data",
+            method, args, "; ".join(f"{k}: {v}" for k, v in errors.items()),
+        )  # fmt: skip
+        return frame
+
+    def _finish(self, key: tuple, frame: pd.DataFrame, *, fallback: bool) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.attrs["fallback"] = fallback
+        if self.cache is not None:
+            self.cache.set(key, frame)
+        self._maybe_emit()
+        return frame.copy()
+
+    def _record(self, name: str, start: float, error: str | None) -> None:
+        latency_ms = (self._clock() - start) * 1000.0
+        self._health[name].record(latency_ms, error, self._wall_clock())
+
+    # -- health -----------------------------------------------------------------------
+    def health(self) -> pd.DataFrame:
+        """Health of every provider, one row each (columns :data:`HEALTH_COLUMNS`)."""
+        rows = []
+        for name, h in self._health.items():
+            p50, p95, last, _ = h.latency_stats()
+            rows.append(
+                (name, h.requests, h.successes, h.failures, h.consecutive_failures, p50, p95,
+                 last, self.breakers[name].state, h.last_error, h.last_error_at)
+            )  # fmt: skip
+        frame = pd.DataFrame(rows, columns=list(HEALTH_COLUMNS))
+        frame["last_error_at"] = pd.to_datetime(frame["last_error_at"], utc=True)
+        return frame
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Rows for the store's data-source metrics table (columns :data:`METRICS_COLUMNS`)."""
+        now = self._wall_clock()
+        rows = []
+        for name, h in self._health.items():
+            _, p95, _, mean = h.latency_stats()
+            rows.append(
+                (name, now, h.requests, h.successes, h.failures, mean, p95,
+                 self.breakers[name].state, h.last_error)
+            )  # fmt: skip
+        frame = pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
+        frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+        return frame
+
+    def emit_metrics(self) -> None:
+        """Send :meth:`metrics_frame` to the sink now (no-op without a sink)."""
+        if self.metrics_sink is None:
+            return
+        self._last_emit = self._clock()
+        try:
+            self.metrics_sink(self.metrics_frame())
+        except Exception:  # a broken sink must not break market data
+            logger.exception("metrics sink failed")
+
+    def _maybe_emit(self) -> None:
+        if self.metrics_sink is None:
+            return
+        if self._last_emit is None or self._clock() - self._last_emit >= self.metrics_interval:
+            self.emit_metrics()
+
+    def probe(self, underlying: str = "NIFTY") -> pd.DataFrame:
+        """Ask every provider (not just the first healthy one) for a quote; return :meth:`health`.
+
+        Open breakers are respected; each probe updates the health figures.
+        """
+        errors: dict[str, str] = {}
+        for provider in self.providers:
+            self._try(provider, "get_quote", (underlying,), errors)
+        self._maybe_emit()
+        return self.health()
+
+    def breaker_states(self) -> dict[str, BreakerState]:
+        """Breaker state of every provider."""
+        return {name: b.state for name, b in self.breakers.items()}
+
+
+def _check_real(frame: pd.DataFrame, provider: str) -> None:
+    """Refuse frames that are not DataFrames or that carry synthetic rows from a real provider."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ProviderError(f"{provider} returned {type(frame).__name__}, not a DataFrame")
+    if "provider" in frame and (frame["provider"].astype(str) == SYNTHETIC).any():
+        raise ProviderError(
+            f"real provider {provider!r} returned rows labelled 'synthetic'; refusing to mix "
+            "real and synthetic data",
+            provider=provider,
+        )
+
+
+def _settings(settings: Any) -> Any:
+    if settings is not None:
+        return settings
+    from optionsintel.settings import get_settings
+
+    return get_settings()
+
+
+def providers_status(
+    provider: FailoverProvider | None = None,
+    *,
+    settings: Any = None,
+    probe: bool = False,
+    underlying: str = "NIFTY",
+) -> pd.DataFrame:
+    """Breaker states and health of the providers, for ``optionsintel providers status``.
+
+    Parameters
+    ----------
+    provider
+        The running failover chain; None builds the configured one with
+        :func:`optionsintel.providers.factory.build_provider` (``"failover"``).
+    settings
+        Settings used when building the chain.
+    probe
+        Ask every provider for a quote of ``underlying`` first, so the figures say
+        something about a freshly built chain (this touches the network).
+    underlying
+        Symbol used by the probe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`HEALTH_COLUMNS`, one row per provider.
+    """
+    if provider is None:
+        from optionsintel.providers.factory import build_provider
+
+        built = build_provider("failover", settings=settings)
+        assert isinstance(built, FailoverProvider)
+        provider = built
+    return provider.probe(underlying) if probe else provider.health()
