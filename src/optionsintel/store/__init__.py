@@ -1,0 +1,10 @@
+"""The PostgreSQL store: engine resolution (embedded pgserver or ``DATABASE_URL``), the
+schema, Alembic migrations, bulk COPY+merge writes and frame-returning reads.
+
+This is the only subpackage that imports SQLAlchemy or psycopg.
+"""
+
+from optionsintel.store.api import Store, get_store
+from optionsintel.store.engine import resolve_database_url
+
+__all__ = ["Store", "get_store", "resolve_database_url"]

@@ -1,0 +1,241 @@
+"""The store API: frames in, frames out, against PostgreSQL only.
+
+>>> store = get_store()                                # doctest: +SKIP
+>>> store.write("option_chain_snapshots", chain)       # doctest: +SKIP
+>>> store.chain_as_of("NIFTY", "2025-07-16 11:03:15+05:30")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.engine import Engine
+
+from optionsintel.errors import SchemaOutdatedError, StoreError
+from optionsintel.settings import Settings, get_settings
+from optionsintel.store import migrate
+from optionsintel.store.bulk import MergeResult, copy_merge
+from optionsintel.store.engine import describe_url, get_engine, resolve_database_url
+from optionsintel.store.schema import metadata
+
+Filter = Any  # a scalar (equality), a list/tuple/set (IN) or None (IS NULL)
+
+_TIME_COLUMNS = ("snapshot_ts", "trade_date", "ts", "as_of", "created_at")
+
+
+class Store:
+    """PostgreSQL-backed store of every data set of the platform.
+
+    Parameters
+    ----------
+    engine
+        A SQLAlchemy engine on PostgreSQL (psycopg 3).
+    check_schema
+        Verify the database is at the code's migration head (raises
+        :class:`SchemaOutdatedError` otherwise).
+    """
+
+    def __init__(self, engine: Engine, *, check_schema: bool = True) -> None:
+        self.engine = engine
+        if check_schema:
+            self.check_schema()
+
+    def __repr__(self) -> str:
+        return f"Store({describe_url(self.engine.url.render_as_string(hide_password=True))})"
+
+    # -- schema ---------------------------------------------------------------------------
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaOutdatedError` unless the database is at the migration head."""
+        current, head = migrate.current_revision(self.engine), migrate.head_revision()
+        if current != head:
+            state = "has no optionsintel schema yet" if current is None else f"is at {current}"
+            raise SchemaOutdatedError(
+                f"the database {state} but the code expects migration {head}: "
+                "run `optionsintel db upgrade`"
+            )
+
+    def upgrade(self) -> None:
+        """Apply all pending migrations."""
+        migrate.upgrade(self.engine)
+
+    # -- writes ---------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """One transaction for several writes: all are committed or none."""
+        with self.engine.begin() as conn:
+            yield Writer(conn)
+
+    def write(self, table: str, frame: pd.DataFrame) -> MergeResult:
+        """Idempotently upsert ``frame`` into ``table`` (COPY + merge, one transaction)."""
+        with self.transaction() as writer:
+            return writer.write(table, frame)
+
+    # -- reads ----------------------------------------------------------------------------
+    def read(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Filter] | None = None,
+        start: Any = None,
+        end: Any = None,
+        time_column: str | None = None,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Read rows of ``table`` as a frame.
+
+        Parameters
+        ----------
+        where
+            Column filters: scalar for equality, list for membership, None for IS NULL.
+        start, end
+            Inclusive bounds on ``time_column`` (default: the table's first time-like
+            column such as ``snapshot_ts`` or ``trade_date``).
+        columns, order_by, limit
+            Projection, ordering (``"-col"`` for descending) and row cap.
+        """
+        t = _table(table)
+        stmt = sa.select(*[t.c[c] for c in columns]) if columns else sa.select(t)
+        for name, value in (where or {}).items():
+            stmt = stmt.where(_condition(t, name, value))
+        tcol = time_column or next((c for c in _TIME_COLUMNS if c in t.c), None)
+        if (start is not None or end is not None) and tcol is None:
+            raise StoreError(f"{table} has no time column; pass time_column=")
+        if start is not None:
+            stmt = stmt.where(t.c[tcol] >= _bound(t.c[tcol], start))
+        if end is not None:
+            stmt = stmt.where(t.c[tcol] <= _bound(t.c[tcol], end))
+        for o in order_by or ():
+            stmt = stmt.order_by(t.c[o[1:]].desc() if o.startswith("-") else t.c[o])
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return _frame(conn.execute(stmt), t)
+
+    def chain_as_of(
+        self,
+        underlying: str,
+        at: Any,
+        *,
+        provider: str | None = None,
+        expiry: Any = None,
+        lookback: dt.timedelta = dt.timedelta(days=1),
+    ) -> pd.DataFrame:
+        """The option chain of ``underlying`` as it stood at instant ``at``.
+
+        For every contract, the last snapshot at or before ``at`` (and within
+        ``lookback`` of it). When ``provider`` is None the provider of the latest
+        snapshot at or before ``at`` is used: providers are never mixed in one chain.
+        A naive ``at`` is read as IST.
+        """
+        at_ts = to_utc(at)
+        t = metadata.tables["option_chain_snapshots"]
+        with self.engine.connect() as conn:
+            if provider is None:
+                provider = conn.execute(
+                    sa.select(t.c.provider)
+                    .where(t.c.underlying == underlying, t.c.snapshot_ts <= at_ts,
+                           t.c.snapshot_ts > at_ts - lookback)
+                    .order_by(t.c.snapshot_ts.desc())
+                    .limit(1)
+                ).scalar()
+                if provider is None:
+                    return _frame(conn.execute(sa.select(t).where(sa.false())), t)
+            stmt = (
+                sa.select(t)
+                .ext(distinct_on(t.c.expiry, t.c.strike, t.c.option_type))
+                .where(t.c.underlying == underlying, t.c.provider == provider,
+                       t.c.snapshot_ts <= at_ts, t.c.snapshot_ts > at_ts - lookback)
+                .order_by(t.c.expiry, t.c.strike, t.c.option_type, t.c.snapshot_ts.desc())
+            )
+            if expiry is not None:
+                stmt = stmt.where(t.c.expiry == pd.Timestamp(expiry).date())
+            return _frame(conn.execute(stmt), t)
+
+    def count(self, table: str, where: Mapping[str, Filter] | None = None) -> int:
+        """Number of rows of ``table`` matching ``where``."""
+        t = _table(table)
+        stmt = sa.select(sa.func.count()).select_from(t)
+        for name, value in (where or {}).items():
+            stmt = stmt.where(_condition(t, name, value))
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
+        """Run a SQLAlchemy Core statement in its own transaction (for library modules)."""
+        with self.engine.begin() as conn:
+            return conn.execute(statement)
+
+
+class Writer:
+    """Writes inside one open transaction (see :meth:`Store.transaction`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def write(self, table: str, frame: pd.DataFrame) -> MergeResult:
+        """Idempotently upsert ``frame`` into ``table`` within this transaction."""
+        return copy_merge(self.conn, _table(table), frame)
+
+
+def _table(name: str) -> sa.Table:
+    try:
+        return metadata.tables[name]
+    except KeyError:
+        raise StoreError(f"unknown table {name!r}; known tables: {sorted(metadata.tables)}") from None
+
+
+def _condition(t: sa.Table, name: str, value: Filter) -> sa.ColumnElement[bool]:
+    if name not in t.c:
+        raise StoreError(f"{t.name} has no column {name!r}")
+    col = t.c[name]
+    if value is None:
+        return col.is_(None)
+    if isinstance(value, list | tuple | set | frozenset | pd.Index):
+        return col.in_([_bound(col, v) for v in value])
+    return col == _bound(col, value)
+
+
+def _bound(col: sa.Column[Any], value: Any) -> Any:
+    if isinstance(col.type, sa.DateTime):
+        return to_utc(value)
+    if isinstance(col.type, sa.Date):
+        return pd.Timestamp(value).date()
+    return value
+
+
+def to_utc(value: Any) -> pd.Timestamp:
+    """An aware UTC timestamp; naive inputs are read as IST (the exchange's clock)."""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("Asia/Kolkata")
+    return ts.tz_convert("UTC")
+
+
+def _frame(result: sa.CursorResult[Any], t: sa.Table) -> pd.DataFrame:
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for c in frame.columns:
+        col = t.c.get(c)
+        if col is None:
+            continue
+        if isinstance(col.type, sa.DateTime):
+            frame[c] = pd.to_datetime(frame[c], utc=True)
+        elif isinstance(col.type, sa.Date):
+            frame[c] = pd.to_datetime(frame[c])
+        elif isinstance(col.type, sa.Float):
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    return frame
+
+
+def get_store(settings: Settings | None = None, *, check_schema: bool = True) -> Store:
+    """The store of the configured database (embedded unless ``DATABASE_URL`` is set)."""
+    url = resolve_database_url(settings or get_settings())
+    return Store(get_engine(url), check_schema=check_schema)

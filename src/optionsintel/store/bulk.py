@@ -1,0 +1,173 @@
+"""Bulk idempotent writes: COPY into a temporary table, then one merge statement.
+
+The merge is ``INSERT ... SELECT ... ON CONFLICT (natural key) DO UPDATE ... WHERE the
+row differs``: re-running a load rewrites nothing (not even ``ingested_at``), a changed
+row is updated in place, and the caller learns how many rows were inserted, updated and
+left unchanged. Everything runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from psycopg import sql
+from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import JSONB
+
+from optionsintel.errors import FrameValidationError
+from optionsintel.store.partitions import ensure_partitions, ist_days
+from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
+
+_NO_COMPARE = frozenset({"ingested_at", "created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """Row counts of one merge."""
+
+    table: str
+    rows: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        """Rows that were already stored exactly as given."""
+        return self.rows - self.inserted - self.updated
+
+
+def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Select the table's columns, check the natural key, serialise JSON columns.
+
+    Raises
+    ------
+    FrameValidationError
+        When key columns are missing or null, or keys are duplicated.
+    """
+    key = natural_key(table)
+    missing = [c for c in key if c not in frame.columns]
+    if missing:
+        raise FrameValidationError(
+            f"cannot write to {table.name}: key columns {missing} are missing "
+            f"(natural key is {list(key)})"
+        )
+    cols = [c.name for c in table.columns if c.name in frame.columns]
+    out = frame.loc[:, cols]
+    null_keys = out[list(key)].isna().any(axis=1)
+    if null_keys.any():
+        raise FrameValidationError(
+            f"cannot write to {table.name}: {int(null_keys.sum())} rows have null key values"
+        )
+    dup = out.duplicated(list(key))
+    if dup.any():
+        example = out.loc[dup, list(key)].iloc[0].to_dict()
+        raise FrameValidationError(
+            f"cannot write to {table.name}: {int(dup.sum())} rows repeat a natural key, e.g. {example}"
+        )
+    json_cols = [c.name for c in table.columns if isinstance(c.type, JSONB) and c.name in cols]
+    if json_cols:
+        out = out.copy()
+        for c in json_cols:
+            out[c] = [json.dumps(_jsonable(v)) for v in out[c]]
+    return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeResult:
+    """Write ``frame`` into ``table`` idempotently through COPY + one merge.
+
+    Parameters
+    ----------
+    conn
+        A SQLAlchemy connection inside a transaction (``engine.begin()``); nothing is
+        committed here, so a failure leaves nothing half-written.
+    table
+        Target table of :mod:`optionsintel.store.schema`.
+    frame
+        Rows to write; extra columns are ignored, absent non-key columns keep defaults.
+    """
+    prepared = prepare_frame(table, frame)
+    if prepared.empty:
+        return MergeResult(table.name, 0, 0, 0)
+    if table.name in PARTITIONED_TABLES:
+        ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
+    cols = list(prepared.columns)
+    raw = conn.connection.driver_connection
+    tmp = f"_stage_{table.name}"
+    with raw.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {t} INCLUDING DEFAULTS) ON COMMIT DROP"
+            ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
+        )
+        cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
+        copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '')").format(
+            tmp=sql.Identifier(tmp), cols=sql.SQL(", ").join(map(sql.Identifier, cols))
+        )
+        with cur.copy(copy_sql) as copy:
+            copy.write(_to_csv(prepared))
+        cur.execute(_merge_sql(table, cols, tmp))
+        inserted, updated = cur.fetchone()  # type: ignore[misc]
+    return MergeResult(table.name, len(prepared), int(inserted), int(updated))
+
+
+def _to_csv(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, header=False, na_rep="", date_format="%Y-%m-%d %H:%M:%S.%f%z")
+    return buf.getvalue().encode()
+
+
+def _merge_sql(table: sa.Table, cols: list[str], tmp: str) -> sql.Composed:
+    key = natural_key(table)
+    updatable = [c for c in cols if c not in key]
+    compared = [c for c in updatable if c not in _NO_COMPARE]
+    ident = sql.Identifier
+    collist = sql.SQL(", ").join(map(ident, cols))
+    if compared:
+        sets = sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=ident(c)) for c in updatable
+        )
+        old = sql.SQL(", ").join(
+            sql.SQL("{t}.{c}").format(t=ident(table.name), c=ident(c)) for c in compared
+        )
+        new = sql.SQL(", ").join(sql.SQL("EXCLUDED.{c}").format(c=ident(c)) for c in compared)
+        action = sql.SQL("DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})").format(
+            sets=sets, old=old, new=new
+        )
+    else:  # nothing but the key (and bookkeeping): an existing row is already right
+        action = sql.SQL("DO NOTHING")
+    # Partitioned tables cannot RETURN xmax, so count pre-existing keys in the same
+    # snapshot instead: every CTE sees the table as it was before the INSERT.
+    return sql.SQL(
+        "WITH existing AS (SELECT count(*) AS n FROM {tmp} s JOIN {t} USING ({key})), "
+        "merged AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {tmp} "
+        "ON CONFLICT ({key}) {action} RETURNING 1) "
+        "SELECT (SELECT count(*) FROM {tmp}) - (SELECT n FROM existing), "
+        "(SELECT count(*) FROM merged) - ((SELECT count(*) FROM {tmp}) - (SELECT n FROM existing))"
+    ).format(
+        t=ident(table.name),
+        cols=collist,
+        tmp=ident(tmp),
+        key=sql.SQL(", ").join(map(ident, key)),
+        action=action,
+    )

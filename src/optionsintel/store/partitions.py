@@ -1,0 +1,91 @@
+"""Daily (IST) range partitions of the intraday tables: creation on demand and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+from psycopg import sql
+from sqlalchemy import Connection, text
+
+from optionsintel.store.schema import PARTITIONED_TABLES
+
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+
+def partition_name(table: str, day: dt.date) -> str:
+    """Name of ``table``'s partition holding IST calendar day ``day``."""
+    return f"{table}_p{day:%Y%m%d}"
+
+
+def ist_days(timestamps: pd.Series) -> list[dt.date]:
+    """The distinct IST calendar days of aware ``timestamps``."""
+    ts = pd.to_datetime(timestamps, utc=True).dt.tz_convert(IST)
+    return sorted({d for d in ts.dt.date.unique()})
+
+
+def ensure_partitions(conn: Connection, table: str, days: Iterable[dt.date]) -> list[str]:
+    """Create the partitions of ``table`` for ``days`` that do not exist yet.
+
+    Returns the names created. Safe under concurrency: ``IF NOT EXISTS`` plus a
+    transaction-scoped advisory lock per table, so two writers never race on DDL.
+    """
+    if table not in PARTITIONED_TABLES:
+        return []
+    days = sorted(set(days))
+    if not days:
+        return []
+    existing = set(list_partitions(conn, table))
+    missing = [d for d in days if partition_name(table, d) not in existing]
+    if not missing:
+        return []
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"partition:{table}",))
+        for day in missing:
+            lo = dt.datetime.combine(day, dt.time(), IST)
+            hi = lo + dt.timedelta(days=1)
+            cur.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {part} PARTITION OF {parent} "
+                    "FOR VALUES FROM ({lo}) TO ({hi})"
+                ).format(
+                    part=sql.Identifier(partition_name(table, day)),
+                    parent=sql.Identifier(table),
+                    lo=sql.Literal(lo.isoformat()),
+                    hi=sql.Literal(hi.isoformat()),
+                )
+            )
+    return [partition_name(table, d) for d in missing]
+
+
+def list_partitions(conn: Connection, table: str) -> list[str]:
+    """Names of the existing partitions of ``table``, oldest first."""
+    rows = conn.execute(
+        text(
+            "SELECT c.relname FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent "
+            "WHERE p.relname = :t ORDER BY c.relname"
+        ),
+        {"t": table},
+    ).scalars()
+    return list(rows)
+
+
+def partition_day(name: str) -> dt.date:
+    """The IST day a partition name stands for."""
+    return dt.datetime.strptime(name.rsplit("_p", 1)[1], "%Y%m%d").date()
+
+
+def drop_partitions_before(conn: Connection, table: str, cutoff: dt.date) -> list[str]:
+    """Drop every partition of ``table`` for days strictly before ``cutoff``; return their names."""
+    dropped = []
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        for name in list_partitions(conn, table):
+            if partition_day(name) < cutoff:
+                cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
+                dropped.append(name)
+    return dropped
