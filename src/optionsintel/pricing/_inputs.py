@@ -53,7 +53,7 @@ def option_sign(option_type: Any) -> FloatArray:
     """Map option types to +1.0 (call) / -1.0 (put).
 
     Accepts ``"CE"``/``"PE"``, ``"call"``/``"put"``, ``"c"``/``"p"`` in any case, as a
-    scalar or as an array/Series of them.
+    scalar or as an array/Series of them; numeric +1/-1 are accepted too.
 
     Raises
     ------
@@ -62,11 +62,15 @@ def option_sign(option_type: Any) -> FloatArray:
     """
     if isinstance(option_type, pd.Series):
         option_type = option_type.to_numpy(dtype=object)
-    labels = np.asarray(option_type, dtype=object)
-    uniques, inverse = np.unique(labels.astype(str), return_inverse=True)
+    labels = np.asarray(option_type)
+    if labels.dtype.kind in "iuf":
+        if not np.all(np.isin(labels, (1, -1))):
+            raise PricingInputError("a numeric option_type must be +1 (call) or -1 (put)")
+        return labels.astype(np.float64)
+    codes, uniques = pd.factorize(labels.reshape(-1).astype(object))
     signs = np.empty(len(uniques), dtype=np.float64)
     for i, label in enumerate(uniques):  # loop over distinct labels only (a handful)
-        key = label.strip().lower()
+        key = str(label).strip().lower()
         if key in _CALL_NAMES:
             signs[i] = 1.0
         elif key in _PUT_NAMES:
@@ -75,7 +79,9 @@ def option_sign(option_type: Any) -> FloatArray:
             raise PricingInputError(
                 f"option_type {label!r} not understood; use 'CE'/'PE', 'call'/'put' or 'c'/'p'"
             )
-    return signs[inverse].reshape(labels.shape)
+    if np.any(codes < 0):
+        raise PricingInputError("option_type contains missing values; drop those rows first")
+    return signs[codes].reshape(labels.shape)
 
 
 def as_arrays(**named: Any) -> tuple[list[FloatArray], pd.Index | None, bool]:

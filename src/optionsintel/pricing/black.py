@@ -129,7 +129,7 @@ def black76_price(
     .. math:: V = e^{-rT}\,\theta\,[F N(\theta d_1) - K N(\theta d_2)]
 
     Black (1976), "The pricing of commodity contracts"; Hull, *Options, Futures and
-    Other Derivatives*, 10th ed., section 18.8; Haug (2007) p. 8.
+    Other Derivatives*, chapter "Futures options"; Haug (2007) p. 8.
 
     Examples
     --------
@@ -197,11 +197,13 @@ def black_scholes_price(
     .. math:: V = \theta\,[S e^{-qT} N(\theta d_1) - K e^{-rT} N(\theta d_2)]
 
     which is Black-76 with :math:`F = S e^{(r-q)T}`. Hull, *Options, Futures and
-    Other Derivatives*, 10th ed., eq. 15.20/15.21 and 17.4; Haug (2007) p. 4.
+    Other Derivatives*, chapter "The Black-Scholes-Merton
+    model"; Haug (2007) p. 4.
 
     Examples
     --------
-    Hull Example 15.6 (S=42, K=40, r=10 %, sigma=20 %, T=0.5: c = 4.76, p = 0.81):
+    Hull's Black-Scholes-Merton worked example (S=42, K=40, r=10 %, sigma=20 %,
+    T=0.5: c = 4.76, p = 0.81):
 
     >>> round(black_scholes_price(42.0, 40.0, 0.5, 0.1, 0.2, "call"), 4)
     4.7594
