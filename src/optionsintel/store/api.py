@@ -169,6 +169,17 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every platform table (partitions are counted in their parent)."""
+        stmt = sa.union_all(
+            *(
+                sa.select(sa.literal(name).label("tbl"), sa.func.count().label("n")).select_from(t)
+                for name, t in sorted(metadata.tables.items())
+            )
+        )
+        with self.engine.connect() as conn:
+            return {row.tbl: int(row.n) for row in conn.execute(stmt)}
+
     def execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
         """Run a SQLAlchemy Core statement in its own transaction (for library modules)."""
         with self.engine.begin() as conn:

@@ -1,0 +1,1 @@
+"""The ``optionsintel`` command line."""
