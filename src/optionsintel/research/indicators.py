@@ -1,0 +1,259 @@
+"""Technical indicators vectorised across wide frames (index = bars, columns = symbols).
+
+Every function accepts a Series (one symbol) or a wide DataFrame (thousands of
+symbols) and returns the same type; multi-line indicators return a ``dict`` of
+them. Recursive smoothers (EMA, Wilder) run in numba kernels over the 2-D array,
+one pass per column; windowed ones use pandas' C rolling code. Leading NaN (a
+symbol listed later) is skipped: each column starts at its first valid value.
+
+Definitions (textbook originals, not library variants):
+
+* EMA: ``alpha = 2 / (n + 1)``, seeded with the SMA of the first ``n`` values
+  (``seed="sma"``, TA-Lib / StockCharts) or with the first value (``seed="first"``,
+  ``pandas.ewm(adjust=False)``).
+* Wilder smoothing (RSI, ATR): first average = simple mean of the first ``n``
+  values, then ``avg_t = (avg_{t-1} (n - 1) + x_t) / n`` (Wilder 1978, *New
+  Concepts in Technical Trading Systems*). It equals an EMA with ``alpha = 1/n``
+  only after the SMA seed; ``vbt.RSI.run(..., ewm=True)`` is a different indicator.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import numba
+import numpy as np
+import pandas as pd
+
+from optionsintel.research._common import FloatArray, ResearchInputError, normalise
+
+__all__ = ["atr", "bollinger_bands", "ema", "macd", "pivots", "rsi", "sma", "vwap"]
+
+PandasT = TypeVar("PandasT", pd.Series, pd.DataFrame)
+
+
+def _check(data: object, window: int, name: str = "window") -> None:
+    if not isinstance(data, pd.Series | pd.DataFrame):
+        raise ResearchInputError("indicators take a pandas Series or a wide DataFrame")
+    if int(window) < 1:
+        raise ResearchInputError(f"{name} must be >= 1; got {window}")
+
+
+def _wrap(like: PandasT, values: FloatArray) -> PandasT:
+    if isinstance(like, pd.Series):
+        return pd.Series(values[:, 0], index=like.index, name=like.name)
+    return pd.DataFrame(values, index=like.index, columns=like.columns)
+
+
+@numba.njit(cache=True)
+def _smooth_kernel(
+    x: FloatArray, n: int, alpha: float, seed_first: bool
+) -> FloatArray:  # pragma: no cover - numba
+    T, m = x.shape
+    out = np.full((T, m), np.nan)
+    for j in range(m):
+        start = 0
+        while start < T and np.isnan(x[start, j]):
+            start += 1
+        if seed_first:
+            if start >= T:
+                continue
+            prev = x[start, j]
+            out[start, j] = prev
+            first = start + 1
+        else:
+            if start + n > T:
+                continue
+            acc = 0.0
+            bad = False
+            for t in range(start, start + n):
+                if np.isnan(x[t, j]):
+                    bad = True
+                acc += x[t, j]
+            if bad:
+                continue
+            prev = acc / n
+            out[start + n - 1, j] = prev
+            first = start + n
+        for t in range(first, T):
+            v = x[t, j]
+            if np.isnan(v):
+                continue  # a missing bar keeps the state and gives NaN
+            prev = prev + alpha * (v - prev)
+            out[t, j] = prev
+    return out
+
+
+def sma(close: PandasT, window: int = 20) -> PandasT:
+    """Compute the simple moving average over ``window`` bars (NaN until the window is full)."""
+    _check(close, window)
+    return close.rolling(window, min_periods=window).mean()
+
+
+def ema(close: PandasT, span: int = 20, seed: Literal["sma", "first"] = "sma") -> PandasT:
+    """Exponential moving average with ``alpha = 2 / (span + 1)``.
+
+    Parameters
+    ----------
+    close
+        Prices, Series or wide DataFrame.
+    span
+        Period ``n``.
+    seed
+        ``"sma"``: first value is the SMA of the first ``n`` bars (TA-Lib,
+        StockCharts); ``"first"``: starts at the first price (pandas
+        ``ewm(span=n, adjust=False)``).
+
+    Notes
+    -----
+    ``EMA_t = EMA_{t-1} + alpha (x_t - EMA_{t-1})``.
+    """
+    _check(close, span, "span")
+    x = normalise(close, "close").values
+    return _wrap(close, _smooth_kernel(x, int(span), 2.0 / (span + 1.0), seed == "first"))
+
+
+def rsi(close: PandasT, window: int = 14) -> PandasT:
+    """Wilder's Relative Strength Index.
+
+    Notes
+    -----
+    ``U_t = max(P_t - P_{t-1}, 0)``, ``D_t = max(P_{t-1} - P_t, 0)``; ``AU``/``AD``
+    are Wilder averages (first = mean of the first ``n`` changes, then
+    ``(prev (n-1) + x) / n``); ``RSI = 100 - 100 / (1 + AU/AD)``; 100 when
+    ``AD = 0 < AU`` and 50 when both are 0 (flat prices). The first value is at
+    bar ``n`` (``n`` changes are needed). Wilder (1978); StockCharts' worked example
+    gives 70.46 for the first 14-day value (70.53 published with rounded averages).
+    """
+    _check(close, window)
+    x = normalise(close, "close").values
+    d = np.full_like(x, np.nan)
+    d[1:] = x[1:] - x[:-1]
+    alpha = 1.0 / window
+    au = _smooth_kernel(np.where(np.isnan(d), np.nan, np.maximum(d, 0.0)), window, alpha, False)
+    ad = _smooth_kernel(np.where(np.isnan(d), np.nan, np.maximum(-d, 0.0)), window, alpha, False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 100.0 - 100.0 / (1.0 + au / ad)
+    out = np.where((ad == 0) & (au > 0), 100.0, out)
+    out = np.where((ad == 0) & (au == 0), 50.0, out)
+    return _wrap(close, out)
+
+
+def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dict[str, PandasT]:
+    """MACD (Appel): ``EMA_fast - EMA_slow``, its ``signal`` EMA and the histogram.
+
+    Returns
+    -------
+    dict
+        ``macd``, ``signal``, ``histogram`` (each the type of ``close``). EMAs are
+        SMA-seeded, so the line starts at bar ``slow - 1`` and the signal at
+        ``slow + signal - 2``.
+    """
+    if fast >= slow:
+        raise ResearchInputError(f"fast period ({fast}) must be shorter than slow ({slow})")
+    line = ema(close, fast) - ema(close, slow)
+    sig = ema(line, signal)
+    return {"macd": line, "signal": sig, "histogram": line - sig}
+
+
+def bollinger_bands(
+    close: PandasT, window: int = 20, num_std: float = 2.0, ddof: int = 0
+) -> dict[str, PandasT]:
+    """Bollinger bands: SMA ± ``num_std`` rolling standard deviations.
+
+    Notes
+    -----
+    Bollinger uses the population standard deviation (``ddof=0``). Also returns
+    ``bandwidth = (upper - lower) / middle`` and ``percent_b = (P - lower) / (upper - lower)``.
+    """
+    _check(close, window)
+    roll = close.rolling(window, min_periods=window)
+    mid, sd = roll.mean(), roll.std(ddof=ddof)
+    upper, lower = mid + num_std * sd, mid - num_std * sd
+    return {
+        "middle": mid,
+        "upper": upper,
+        "lower": lower,
+        "bandwidth": (upper - lower) / mid,
+        "percent_b": (close - lower) / (upper - lower),
+    }
+
+
+def atr(high: PandasT, low: PandasT, close: PandasT, window: int = 14) -> PandasT:
+    """Wilder's Average True Range.
+
+    Notes
+    -----
+    ``TR_t = max(H_t - L_t, |H_t - C_{t-1}|, |L_t - C_{t-1}|)`` (``TR_0 = H_0 - L_0``);
+    ATR is the Wilder average of TR: first value at bar ``n - 1`` = mean of the first
+    ``n`` TRs, then ``(prev (n-1) + TR) / n``.
+    """
+    _check(close, window)
+    h, lo, c = (normalise(v, "price").values for v in (high, low, close))
+    if not h.shape == lo.shape == c.shape:
+        raise ResearchInputError("high, low and close must have the same shape")
+    prev = np.vstack([np.full((1, c.shape[1]), np.nan), c[:-1]])
+    tr = np.fmax(h - lo, np.fmax(np.abs(h - prev), np.abs(lo - prev)))
+    tr[0] = h[0] - lo[0]
+    return _wrap(close, _smooth_kernel(tr, int(window), 1.0 / window, False))
+
+
+def vwap(
+    high: PandasT,
+    low: PandasT,
+    close: PandasT,
+    volume: PandasT,
+    session: Literal["D", "none"] = "D",
+    timezone: str = "Asia/Kolkata",
+) -> PandasT:
+    """Volume-weighted average price of the typical price ``(H + L + C) / 3``.
+
+    Parameters
+    ----------
+    session
+        ``"D"``: cumulative sums restart every trading day (the session date is taken
+        in ``timezone`` for a tz-aware index); ``"none"``: cumulative over the sample.
+
+    Notes
+    -----
+    ``VWAP_t = sum(TP_s V_s) / sum(V_s)`` over the session so far; NaN while the
+    session's cumulative volume is zero (index bars carry no volume on NSE).
+    """
+    _check(close, 1)
+    tp = (high + low + close) / 3.0
+    pv, vol = tp * volume, volume.astype(float)
+    if session == "D":
+        idx = close.index
+        if not isinstance(idx, pd.DatetimeIndex):
+            raise ResearchInputError("session='D' needs a DatetimeIndex; use session='none'")
+        local = idx.tz_convert(timezone) if idx.tz is not None else idx
+        key = np.asarray(local.normalize())
+        num, den = pv.groupby(key).cumsum(), vol.groupby(key).cumsum()
+        num.index, den.index = idx, idx
+    else:
+        num, den = pv.cumsum(), vol.cumsum()
+    return num / den.where(den > 0)
+
+
+def pivots(high: PandasT, low: PandasT, close: PandasT, shift: bool = True) -> dict[str, PandasT]:
+    """Classic floor-trader pivot points from a bar's high, low and close.
+
+    Parameters
+    ----------
+    shift
+        True: each row holds the levels *valid for that bar*, i.e. computed from the
+        previous bar (pass daily bars for daily pivots). False: levels from the same
+        row (to be used for the next period).
+
+    Notes
+    -----
+    ``P = (H + L + C) / 3``, ``R1 = 2P - L``, ``S1 = 2P - H``, ``R2 = P + (H - L)``,
+    ``S2 = P - (H - L)``, ``R3 = H + 2 (P - L)``, ``S3 = L - 2 (H - P)``.
+    """
+    _check(close, 1)
+    P = (high + low + close) / 3.0
+    levels = {
+        "pivot": P, "r1": 2 * P - low, "s1": 2 * P - high, "r2": P + (high - low),
+        "s2": P - (high - low), "r3": high + 2 * (P - low), "s3": low - 2 * (high - P),
+    }  # fmt: skip
+    return {k: v.shift(1) for k, v in levels.items()} if shift else levels
