@@ -1,0 +1,44 @@
+"""Settings: read from the environment; secrets never appear in reprs, strings or logs."""
+
+from __future__ import annotations
+
+import logging
+
+from optionsintel.settings import Settings
+
+SECRET = "s3cr3t-VALUE-that-must-not-leak"
+
+
+def test_defaults_use_embedded_database(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("OPTIONSINTEL_HOME", str(tmp_path))
+    s = Settings(_env_file=None)
+    assert s.embedded
+    assert s.pgdata_dir == tmp_path / "pgdata"
+    assert s.timezone == "Asia/Kolkata"
+    assert s.intraday_interval_seconds == 15
+
+
+def test_database_url_from_environment(monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://u:{SECRET}@db:5432/x")
+    s = Settings(_env_file=None)
+    assert not s.embedded
+    assert SECRET not in repr(s) and SECRET not in str(s)
+
+
+def test_secrets_are_masked_everywhere(monkeypatch, caplog) -> None:
+    for var in ("ANGELONE_API_KEY", "ANGELONE_PIN", "ANGELONE_TOTP_SECRET", "SMTP_PASSWORD"):
+        monkeypatch.setenv(f"OPTIONSINTEL_{var}", SECRET)
+    s = Settings(_env_file=None)
+    assert s.angelone_pin is not None and s.angelone_pin.get_secret_value() == SECRET
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("test").info("settings: %s %r", s, s)
+    for text in (repr(s), str(s), caplog.text, s.model_dump_json()):
+        assert SECRET not in text
+
+
+def test_env_file_is_read(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("OPTIONSINTEL_SYNTHETIC_SEED", raising=False)
+    env = tmp_path / ".env"
+    env.write_text("OPTIONSINTEL_SYNTHETIC_SEED=42\n")
+    assert Settings(_env_file=env).synthetic_seed == 42
