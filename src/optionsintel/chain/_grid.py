@@ -1,0 +1,294 @@
+"""Strike grid: the one reshaping every chain kernel works on.
+
+A canonical chain frame has one row per contract. The kernels want, for every
+*group* (one ``underlying`` x ``snapshot_ts`` x ``expiry``), the listed strikes in
+ascending order with the call and the put side by side. :func:`build_grid` does that
+once with a sort and integer scatter (no ``groupby``), so kernels can use
+``np.add.reduceat`` over contiguous group slices.
+
+Glossary: ``g`` group id of a strike row, ``starts`` first strike row of each group,
+``K`` strike, ``F`` forward, ``S`` spot, ``T`` years to expiry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from optionsintel.errors import FrameValidationError
+from optionsintel.frames import require_columns
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Columns a chain must have for the chain analytics (a subset of ``CHAIN_COLUMNS``).
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "underlying", "snapshot_ts", "expiry", "strike", "option_type", "oi", "provider",
+)  # fmt: skip
+
+#: Per-contract numeric fields carried into the grid when present in the frame.
+GRID_FIELDS: tuple[str, ...] = ("oi", "volume", "oi_change", "iv", "ltp", "bid", "ask", "gamma")
+
+GROUP_KEYS: tuple[str, ...] = ("underlying", "snapshot_ts", "expiry")
+
+
+@dataclass(frozen=True)
+class StrikeGrid:
+    """Chain reshaped to one row per (group, strike) with CE and PE side by side.
+
+    Attributes
+    ----------
+    keys
+        One row per group: ``underlying, snapshot_ts, expiry, provider, spot``.
+    starts
+        Index of the first strike row of every group (for ``np.add.reduceat``).
+    group
+        Group id of every strike row.
+    strike
+        Strike of every strike row, ascending within a group.
+    ce, pe
+        Field name -> per-strike-row values of the call / the put (NaN if not listed).
+    """
+
+    keys: pd.DataFrame
+    starts: IntArray
+    group: IntArray
+    strike: FloatArray
+    ce: dict[str, FloatArray]
+    pe: dict[str, FloatArray]
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of (underlying, snapshot, expiry) groups."""
+        return len(self.starts)
+
+    @property
+    def spot(self) -> FloatArray:
+        """Underlying price of every group."""
+        if "spot" not in self.cache:
+            self.cache["spot"] = self.keys["spot"].to_numpy(dtype=np.float64)
+        return self.cache["spot"]
+
+    def gsum(self, values: FloatArray) -> FloatArray:
+        """Sum ``values`` (one per strike row, NaN counted as 0) within every group."""
+        return np.add.reduceat(np.nan_to_num(values, nan=0.0), self.starts)
+
+    def side(self, field: str) -> tuple[FloatArray, FloatArray]:
+        """Call and put arrays of ``field``; NaN-filled when the chain lacks it."""
+        return self.ce[field], self.pe[field]
+
+    def last_true(self, mask: npt.NDArray[np.bool_]) -> IntArray:
+        """Index of the last strike row of each group where ``mask`` holds (-1 if none)."""
+        idx = np.where(mask, np.arange(len(mask)), -1)
+        return np.maximum.reduceat(idx, self.starts)
+
+    def first_true(self, mask: npt.NDArray[np.bool_]) -> IntArray:
+        """Index of the first strike row of each group where ``mask`` holds (-1 if none)."""
+        big = len(mask)
+        idx = np.minimum.reduceat(np.where(mask, np.arange(big), big), self.starts)
+        return np.where(idx == big, -1, idx)
+
+    def snapshot_starts(self) -> IntArray:
+        """First group of every (underlying, snapshot_ts) block of groups."""
+        u = self.keys["underlying"].to_numpy(dtype=object)
+        ts = self.keys["snapshot_ts"].to_numpy()
+        new = np.ones(self.n_groups, dtype=bool)
+        new[1:] = (u[1:] != u[:-1]) | (ts[1:] != ts[:-1])
+        return np.flatnonzero(new)
+
+    def frame(self, **columns: Any) -> pd.DataFrame:
+        """Group keys repeated for every strike row, ``strike``, then ``columns``."""
+        keys = self.keys.iloc[self.group]
+        data: dict[str, Any] = {
+            c: keys[c].array for c in ("underlying", "snapshot_ts", "expiry", "provider")
+        }
+        data["strike"] = self.strike
+        data.update(columns)
+        return pd.DataFrame(data)
+
+
+def _codes(values: pd.Series) -> tuple[IntArray, int]:
+    arr = values.to_numpy()
+    if values.dtype.kind == "M":  # tz-aware or naive datetimes: factorize the int64 view
+        arr = pd.DatetimeIndex(values).asi8
+    codes, uniques = pd.factorize(arr, sort=True)
+    if (codes < 0).any():
+        raise FrameValidationError(
+            f"option chain column {values.name!r} has missing values; fill or drop those rows"
+        )
+    return codes.astype(np.int64), len(uniques)
+
+
+def _group_ids(chain: pd.DataFrame) -> IntArray:
+    combined = np.zeros(len(chain), dtype=np.int64)
+    for col in GROUP_KEYS:
+        codes, n = _codes(chain[col])
+        combined = combined * n + codes
+    return combined
+
+
+def build_grid(chain: pd.DataFrame, fields: tuple[str, ...] = GRID_FIELDS) -> StrikeGrid:
+    """Reshape a canonical chain frame into a :class:`StrikeGrid`.
+
+    Raises
+    ------
+    FrameValidationError
+        On missing columns, empty input, option types other than CE/PE, duplicated
+        contracts or mixed providers inside one group.
+    """
+    require_columns(chain, REQUIRED_COLUMNS, "option chain")
+    if len(chain) == 0:
+        raise FrameValidationError("option chain frame is empty; pass at least one contract")
+    otype = chain["option_type"].to_numpy(dtype=object)
+    is_ce, is_pe = otype == "CE", otype == "PE"
+    if not (is_ce | is_pe).all():
+        raise FrameValidationError("option_type must be 'CE' or 'PE' in every row")
+    strike = chain["strike"].to_numpy(dtype=np.float64)
+    if not np.isfinite(strike).all():
+        raise FrameValidationError("strike must be a finite number in every row")
+    gkey = _group_ids(chain)
+    order = np.lexsort((strike, gkey))
+    gs, ks = gkey[order], strike[order]
+    new_row = np.ones(len(order), dtype=bool)
+    new_row[1:] = (gs[1:] != gs[:-1]) | (ks[1:] != ks[:-1])
+    row = np.cumsum(new_row) - 1
+    n_rows = int(row[-1]) + 1
+    row_of = np.empty(len(order), dtype=np.int64)
+    row_of[order] = row
+    _check_unique(row_of, is_ce, is_pe, n_rows)
+    row_first = order[new_row]
+    new_group = np.ones(n_rows, dtype=bool)
+    new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
+    group = np.cumsum(new_group) - 1
+    starts = np.flatnonzero(new_group)
+    ce, pe = {}, {}
+    for f in fields:
+        vals = (
+            chain[f].to_numpy(dtype=np.float64, na_value=np.nan)
+            if f in chain.columns
+            else np.full(len(chain), np.nan)
+        )
+        ce[f], pe[f] = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
+        ce[f][row_of[is_ce]] = vals[is_ce]
+        pe[f][row_of[is_pe]] = vals[is_pe]
+    keys = _group_keys(chain, order, gs, row_of, group, starts)
+    return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
+
+
+def _check_unique(
+    row_of: IntArray, is_ce: npt.NDArray[np.bool_], is_pe: npt.NDArray[np.bool_], n: int
+) -> None:
+    if (np.bincount(row_of[is_ce], minlength=n) > 1).any() or (
+        np.bincount(row_of[is_pe], minlength=n) > 1
+    ).any():
+        raise FrameValidationError(
+            "duplicated contracts: each (underlying, snapshot_ts, expiry, strike, option_type) "
+            "must appear once; drop duplicates before computing chain analytics"
+        )
+
+
+def _group_keys(
+    chain: pd.DataFrame,
+    order: IntArray,
+    gs: IntArray,
+    row_of: IntArray,
+    group: IntArray,
+    starts: IntArray,
+) -> pd.DataFrame:
+    first_of_group = np.ones(len(order), dtype=bool)
+    first_of_group[1:] = gs[1:] != gs[:-1]
+    firsts = order[first_of_group]
+    keys = chain.iloc[firsts][list(GROUP_KEYS)].reset_index(drop=True)
+    prov_codes, prov_names = pd.factorize(chain["provider"])
+    if (prov_codes < 0).any():
+        raise FrameValidationError("every option-chain row must name its provider")
+    g_of_contract = group[row_of]
+    lo = np.full(len(starts), np.iinfo(np.int64).max)
+    hi = np.full(len(starts), -1)
+    np.minimum.at(lo, g_of_contract, prov_codes)
+    np.maximum.at(hi, g_of_contract, prov_codes)
+    if (lo != hi).any():
+        raise FrameValidationError(
+            "one option chain (underlying, snapshot, expiry) mixes providers; "
+            "analyse each provider's chain separately"
+        )
+    keys["provider"] = np.asarray(prov_names, dtype=object)[lo]
+    keys["spot"] = _group_spot(chain, g_of_contract, len(starts))
+    return keys
+
+
+def _group_spot(chain: pd.DataFrame, g: IntArray, n_groups: int) -> FloatArray:
+    if "underlying_price" not in chain.columns:
+        raise FrameValidationError(
+            "option chain frame needs 'underlying_price' (the spot at the snapshot)"
+        )
+    px = chain["underlying_price"].to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = np.isfinite(px) & (px > 0)
+    total = np.bincount(g[ok], weights=px[ok], minlength=n_groups)
+    count = np.bincount(g[ok], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spot = total / count
+    if not np.isfinite(spot).all():
+        raise FrameValidationError(
+            "some option chains have no positive underlying_price; the spot is needed"
+        )
+    return spot
+
+
+def group_frame(
+    grid: StrikeGrid, rows: IntArray | None = None, *, drop_expiry: bool = False, **columns: Any
+) -> pd.DataFrame:
+    """Group keys (``underlying, snapshot_ts, expiry, provider``) plus ``columns``.
+
+    ``rows`` selects groups (e.g. the first group of every snapshot); ``columns`` must
+    then be aligned with the selection.
+    """
+    names = ["underlying", "snapshot_ts", *([] if drop_expiry else ["expiry"]), "provider"]
+    keys = grid.keys if rows is None else grid.keys.iloc[rows]
+    data: dict[str, Any] = {c: keys[c].array for c in names}
+    data.update(columns)
+    return pd.DataFrame(data)
+
+
+def broadcast(grid: StrikeGrid, per_group: FloatArray) -> FloatArray:
+    """Repeat a per-group array onto every strike row."""
+    return per_group[grid.group]
+
+
+def align_rows(grid: StrikeGrid, other: StrikeGrid) -> IntArray:
+    """Row of ``other`` with the same (underlying, expiry, strike) as each row of ``grid``.
+
+    ``-1`` where ``other`` does not list the strike. Snapshot times are ignored, so
+    ``other`` must hold a single snapshot per (underlying, expiry).
+
+    Raises
+    ------
+    FrameValidationError
+        If ``other`` lists an (underlying, expiry, strike) more than once.
+    """
+    n_a = len(grid.strike)
+    codes = []
+    for col in ("underlying", "expiry"):
+        both = np.concatenate(
+            [grid.keys[col].to_numpy()[grid.group], other.keys[col].to_numpy()[other.group]]
+        )
+        codes.append(pd.factorize(both)[0].astype(np.int64))
+    k_codes = pd.factorize(np.concatenate([grid.strike, other.strike]))[0].astype(np.int64)
+    n_e, n_k = codes[1].max() + 1, k_codes.max() + 1
+    key = (codes[0] * n_e + codes[1]) * n_k + k_codes
+    key_a, key_b = key[:n_a], key[n_a:]
+    order = np.argsort(key_b, kind="stable")
+    sorted_b = key_b[order]
+    if (sorted_b[1:] == sorted_b[:-1]).any():
+        raise FrameValidationError(
+            "the earlier chain holds several snapshots of one (underlying, expiry); "
+            "pass exactly one snapshot per underlying"
+        )
+    pos = np.clip(np.searchsorted(sorted_b, key_a), 0, max(len(sorted_b) - 1, 0))
+    hit = sorted_b[pos] == key_a if len(sorted_b) else np.zeros(n_a, dtype=bool)
+    return np.where(hit, order[pos], -1)
