@@ -94,11 +94,11 @@ JUMP_MEAN = -0.012
 JUMP_STD = 0.02
 OVERNIGHT_VARIANCE_SHARE = 0.2
 """Share of diffusive daily variance realised overnight (open gap)."""
-TREND_PER_YEAR = 0.10
+TREND_PER_YEAR = 0.08
 """Drift of the level the index reverts to (log, per year)."""
-LEVEL_REVERSION = 1.4
+LEVEL_REVERSION = 3.0
 """Mean-reversion speed (per year) of log level around the trend; keeps 2025-26
-levels near Jul 2025 (stationary deviation ~ vol / sqrt(2 kappa) ~ 8 %)."""
+levels near Jul 2025 (stationary deviation ~ vol / sqrt(2 kappa) ~ 5 %)."""
 
 # --- intraday ---
 INTRADAY_OPEN_BOOST = (2.5, 20.0)

@@ -19,7 +19,7 @@ Merton 1976 jumps)::
     y_t      = phi y_{t-1} + eta_t,             corr(eta_t, eps_t) = rho < 0
     sigma_t  = sigma_bar exp(y_{t-1} - s_y^2 / 2)
     r_t      = sigma_t / sqrt(252) (sqrt(w) eps_on + sqrt(1-w) eps_id) - sigma_t^2/504 + J_t
-    X_t      = exp(-kappa/252) X_{t-1} + r_t    (slow reversion to a 10 %/yr trend)
+    X_t      = exp(-kappa/252) X_{t-1} + r_t    (slow reversion to an 8 %/yr trend)
     ln C_t   = ln anchor + mu (t - t_anchor)/252 + X_t - X_anchor
 
 The open is ``O_t = C_t exp(-u_t)`` with ``u_t`` the intraday diffusive part, so the
