@@ -58,10 +58,45 @@ SECTORS: dict[str, tuple[float, float, float, float]] = {
     "Automobiles": (0.05, 1.10, 0.07, 0.5),
 }
 _SYLLABLES = np.array(
-    (
-        "ka ra vi sha ma ni ta pu ro de li sa ne go hi ja bha ku la mi na po re su ti va ya ze "
-        "an in on dra tri pra sri kri gan"
-    ).split(" ")
+    [
+        "ka",
+        "ra",
+        "vi",
+        "sha",
+        "ma",
+        "ni",
+        "ta",
+        "pu",
+        "ro",
+        "de",
+        "li",
+        "sa",
+        "ne",
+        "go",
+        "hi",
+        "ja",
+        "bha",
+        "ku",
+        "la",
+        "mi",
+        "na",
+        "po",
+        "re",
+        "su",
+        "ti",
+        "va",
+        "ya",
+        "ze",
+        "an",
+        "in",
+        "on",
+        "dra",
+        "tri",
+        "pra",
+        "sri",
+        "kri",
+        "gan",
+    ]
 )
 
 
