@@ -16,7 +16,7 @@ re-dated listed contracts (Thursday to Tuesday at EOD 2025-08-28), the new date 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ def _check_kind(kind: str) -> None:
         raise CalendarError(f"kind must be one of {_KINDS}, got {kind!r}")
 
 
-def _weekday(days: Day64) -> np.ndarray:
+def _weekday(days: Any) -> np.ndarray:
     # 1970-01-01 was a Thursday (Monday = 0).
     return (days.astype("int64") + 3) % 7
 
@@ -81,7 +81,9 @@ def _weekly_nominal(rules: ExpiryRules, lo: np.datetime64, hi: np.datetime64) ->
         if regime.weekday is None:
             continue
         first = max(start, lo, np.datetime64(rules.listed_from))
-        first = first + np.timedelta64((WEEKDAY_INDEX[regime.weekday] - _weekday(first)) % 7, "D")
+        first = first + np.timedelta64(
+            int((WEEKDAY_INDEX[regime.weekday] - _weekday(first)) % 7), "D"
+        )
         parts.append(np.arange(first, min(stop, hi + np.timedelta64(1, "D")), _WEEK))
     weekly = np.concatenate(parts) if parts else np.array([], dtype="datetime64[D]")
     months = np.arange(

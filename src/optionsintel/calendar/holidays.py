@@ -13,7 +13,7 @@ NumPy arrays or a ``DatetimeIndex``; a ``Series`` input gives a ``Series`` on it
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,7 @@ def trading_days(start: DateLike, end: DateLike) -> pd.DatetimeIndex:
 
 
 def _offset(days: Day64, step: int) -> Day64:
-    roll = "backward" if step > 0 else "forward"
+    roll: Literal["backward", "forward"] = "backward" if step > 0 else "forward"
     out = np.busday_offset(days, step, roll=roll, busdaycal=busday_calendar())
     check_coverage(out, what="result")
     return out
