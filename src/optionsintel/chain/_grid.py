@@ -161,7 +161,6 @@ def build_grid(chain: pd.DataFrame, fields: tuple[str, ...] = GRID_FIELDS) -> St
     row_of = np.empty(len(order), dtype=np.int64)
     row_of[order] = row
     _check_unique(row_of, is_ce, is_pe, n_rows)
-    row_first = order[new_row]
     new_group = np.ones(n_rows, dtype=bool)
     new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
     group = np.cumsum(new_group) - 1
@@ -231,8 +230,12 @@ def _group_spot(chain: pd.DataFrame, g: IntArray, n_groups: int) -> FloatArray:
     ok = np.isfinite(px) & (px > 0)
     total = np.bincount(g[ok], weights=px[ok], minlength=n_groups)
     count = np.bincount(g[ok], minlength=n_groups)
+    hi = np.full(n_groups, -np.inf)
+    lo = np.full(n_groups, np.inf)
+    np.maximum.at(hi, g[ok], px[ok])
+    np.minimum.at(lo, g[ok], px[ok])
     with np.errstate(invalid="ignore", divide="ignore"):
-        spot = total / count
+        spot = np.where(hi == lo, hi, total / count)  # exact when the rows agree
     if not np.isfinite(spot).all():
         raise FrameValidationError(
             "some option chains have no positive underlying_price; the spot is needed"

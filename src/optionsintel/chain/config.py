@@ -91,3 +91,7 @@ class ChainConfig:
             raise ConfigurationError("need flip_grid_points >= 3 and 0 < flip_grid_pct < 1")
         if self.top_n < 1 or self.cm_days <= 0 or self.contract_multiplier <= 0:
             raise ConfigurationError("top_n >= 1, cm_days > 0, contract_multiplier > 0 required")
+
+
+#: The default configuration (a module-level singleton usable as a default argument).
+DEFAULT_CHAIN_CONFIG = ChainConfig()

@@ -25,7 +25,7 @@ import pandas as pd
 
 from optionsintel.chain._grid import FloatArray, StrikeGrid, build_grid, group_frame
 from optionsintel.chain._market import market, strike_vol
-from optionsintel.chain.config import POSITION_SIGNS, ChainConfig
+from optionsintel.chain.config import DEFAULT_CHAIN_CONFIG, POSITION_SIGNS, ChainConfig
 from optionsintel.chain.vol import _atm_iv_arrays
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -86,7 +86,7 @@ def _gex_cols(grid: StrikeGrid, config: ChainConfig) -> dict[str, FloatArray]:
 def gamma_exposure(
     chain: pd.DataFrame,
     *,
-    config: ChainConfig = ChainConfig(),
+    config: ChainConfig = DEFAULT_CHAIN_CONFIG,
     by: Literal["strike", "expiry", "underlying"] = "strike",
 ) -> pd.DataFrame:
     """Hedgers' gamma exposure at the current spot.
@@ -194,7 +194,9 @@ def _interp_root(xs: FloatArray, totals: FloatArray, j: np.ndarray) -> FloatArra
         return np.where(g1 != g0, x0 - g0 * (x1 - x0) / (g1 - g0), x0)
 
 
-def gamma_flip_level(chain: pd.DataFrame, *, config: ChainConfig = ChainConfig()) -> pd.DataFrame:
+def gamma_flip_level(
+    chain: pd.DataFrame, *, config: ChainConfig = DEFAULT_CHAIN_CONFIG
+) -> pd.DataFrame:
     """Spot level at which the hedgers' total gamma exposure changes sign.
 
     Re-evaluates every contract's Black-76 gamma on a spot grid ``spot * (1 + x)``

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.chain._grid import build_grid, group_frame
-from optionsintel.chain.config import ChainConfig
+from optionsintel.chain.config import DEFAULT_CHAIN_CONFIG, ChainConfig
 from optionsintel.chain.gamma import _flip_scan, _gex_cols
 from optionsintel.chain.oi import _concentration_cols, _max_pain_cols, _pcr_cols, _walls_cols
 from optionsintel.chain.vol import _atm_cols, _straddle_cols
 
 
-def chain_summary(chain: pd.DataFrame, config: ChainConfig = ChainConfig()) -> pd.DataFrame:
+def chain_summary(chain: pd.DataFrame, config: ChainConfig = DEFAULT_CHAIN_CONFIG) -> pd.DataFrame:
     """Headline figures of every (underlying, snapshot_ts, expiry) in ``chain``.
 
     Parameters
