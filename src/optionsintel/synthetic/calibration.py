@@ -34,7 +34,7 @@ TICK_SIZE = 0.05
 
 TRADING_DAYS_PER_YEAR = 252
 ANCHOR_DATE = np.datetime64("2025-07-01", "D")
-"""Date at which every index path passes exactly through its ``anchor_level``."""
+"""Date at which the trend every index reverts to passes through its ``anchor_level``."""
 PATH_START = np.datetime64("2010-01-01", "D")
 PATH_END = np.datetime64("2036-01-01", "D")
 """Daily paths are generated on every weekday of ``[PATH_START, PATH_END)``."""
@@ -94,11 +94,11 @@ JUMP_MEAN = -0.012
 JUMP_STD = 0.02
 OVERNIGHT_VARIANCE_SHARE = 0.2
 """Share of diffusive daily variance realised overnight (open gap)."""
-TREND_PER_YEAR = 0.08
+TREND_PER_YEAR = 0.05
 """Drift of the level the index reverts to (log, per year)."""
-LEVEL_REVERSION = 3.0
+LEVEL_REVERSION = 6.0
 """Mean-reversion speed (per year) of log level around the trend; keeps 2025-26
-levels near Jul 2025 (stationary deviation ~ vol / sqrt(2 kappa) ~ 5 %)."""
+levels near Jul 2025 (stationary deviation ~ vol / sqrt(2 kappa) ~ 3.5 %)."""
 
 # --- intraday ---
 INTRADAY_OPEN_BOOST = (2.5, 20.0)

@@ -4,8 +4,8 @@ How determinism and chaining work
 ---------------------------------
 1. *Daily path.* For each ``(underlying, seed)`` one daily path is drawn on every weekday
    of ``[PATH_START, PATH_END)`` (~6,800 days, a few milliseconds) from
-   ``SeedSequence([seed, uid, 0])`` and cached. It is shifted so that it passes through
-   ``anchor_level`` on ``ANCHOR_DATE``. Closes therefore chain across days and any date
+   ``SeedSequence([seed, uid, 0])`` and cached. It reverts to a trend through
+   ``anchor_level`` on ``ANCHOR_DATE`` (stationary deviation ~3.5 %). Closes therefore chain across days and any date
    can be looked up without replaying earlier ones; holidays' weekday returns simply
    become part of the next trading day's overnight gap.
 2. *Intraday path.* Each trading day draws its 15-second path from
@@ -19,8 +19,8 @@ Merton 1976 jumps)::
     y_t      = phi y_{t-1} + eta_t,             corr(eta_t, eps_t) = rho < 0
     sigma_t  = sigma_bar exp(y_{t-1} - s_y^2 / 2)
     r_t      = sigma_t / sqrt(252) (sqrt(w) eps_on + sqrt(1-w) eps_id) - sigma_t^2/504 + J_t
-    X_t      = exp(-kappa/252) X_{t-1} + r_t    (slow reversion to an 8 %/yr trend)
-    ln C_t   = ln anchor + mu (t - t_anchor)/252 + X_t - X_anchor
+    X_t      = exp(-kappa/252) X_{t-1} + r_t    (slow reversion to a 5 %/yr trend)
+    ln C_t   = ln anchor + mu (t - t_anchor)/252 + X_t
 
 The open is ``O_t = C_t exp(-u_t)`` with ``u_t`` the intraday diffusive part, so the
 overnight gap carries the jumps and the share ``w`` of the diffusion.
@@ -109,8 +109,7 @@ def daily_path(underlying: str, seed: int) -> DailyPath:
     r = sd * np.sqrt(w) * eps_on - 0.5 * w * sd**2 + jumps + intraday
     x = lfilter([1.0], [1.0, -np.exp(-cal.LEVEL_REVERSION / cal.TRADING_DAYS_PER_YEAR)], r)
     t = np.arange(n) - np.searchsorted(dates, cal.ANCHOR_DATE)
-    anchor = int(np.searchsorted(dates, cal.ANCHOR_DATE))
-    log_close = np.log(p.anchor_level) + cal.TREND_PER_YEAR * t / 252 + x - x[anchor]
+    log_close = np.log(p.anchor_level) + cal.TREND_PER_YEAR * t / 252 + x
     return DailyPath(dates, np.exp(log_close), intraday, vol)
 
 
