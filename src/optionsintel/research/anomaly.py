@@ -124,8 +124,9 @@ def k_distance_knee(sorted_distances: FloatArray, method: KneeMethod = "kneedle"
     Notes
     -----
     Both axes are normalised to [0, 1]. Kneedle: ``argmax(x_n - y_n)`` (Satopaa et
-    al. 2011, convex increasing case). Max curvature: ``argmax |y''| / (1 + y'^2)^1.5``
-    with central differences on the normalised curve.
+    al. 2011, convex increasing case; the default, robust to noise). Max curvature:
+    ``argmax |y''| / (1 + y'^2)^1.5`` with central differences on the normalised curve
+    smoothed by a moving average of 5 % of the points.
     """
     y = np.asarray(sorted_distances, dtype=float)
     if y.ndim != 1 or len(y) < 3:
@@ -137,7 +138,10 @@ def k_distance_knee(sorted_distances: FloatArray, method: KneeMethod = "kneedle"
     y_n = (y - y[0]) / span
     if method == "kneedle":
         return int(np.argmax(x_n - y_n))
-    d1 = np.gradient(y_n, x_n)
+    # raw k-distances are noisy; curvature is taken on a moving average (5 % of points)
+    w = max(3, len(y) // 20)
+    y_s = np.convolve(np.pad(y_n, (w // 2, w - 1 - w // 2), mode="edge"), np.ones(w) / w, "valid")
+    d1 = np.gradient(y_s, x_n)
     d2 = np.gradient(d1, x_n)
     return int(np.argmax(np.abs(d2) / (1.0 + d1**2) ** 1.5))
 
