@@ -98,7 +98,9 @@ def _payout_curve(grid: StrikeGrid) -> FloatArray:
     the same for puts: O(n) per expiry through grouped cumulative sums.
     """
     ce_oi, pe_oi = (np.nan_to_num(a, nan=0.0) for a in grid.side("oi"))
-    k = grid.strike
+    # payouts depend on strike differences only: measuring strikes from each group's
+    # lowest keeps the running sums small (less cancellation)
+    k = grid.strike - grid.strike[grid.starts][grid.group]
 
     def gcumsum(x: FloatArray) -> FloatArray:
         c = np.cumsum(x)
