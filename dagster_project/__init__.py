@@ -1,0 +1,30 @@
+"""The optionsintel Dagster code location: ``defs`` for ``dagster dev -w workspace.yaml``.
+
+Orchestration only: every asset is a short adapter over ``optionsintel.pipeline``.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from dagster_project.assets import ALL_ASSETS
+from dagster_project.checks import ALL_CHECKS
+from dagster_project.jobs import ALL_JOBS
+from dagster_project.resources import StoreResource, market_data_from_env
+from dagster_project.schedules import ALL_SCHEDULES
+from dagster_project.sensors import ALL_SENSORS
+
+
+def build_definitions(store: StoreResource | None = None, market=None) -> Definitions:  # type: ignore[no-untyped-def]
+    """The code location's definitions, with injectable resources (tests, ``optionsintel up``)."""
+    return Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=ALL_JOBS,
+        schedules=ALL_SCHEDULES,
+        sensors=ALL_SENSORS,
+        resources={"store": store or StoreResource(), "market": market or market_data_from_env()},
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,17 @@
+"""Every asset of the platform, by group: raw market data, intraday, daily, analytics, operations."""
+
+from dagster_project.assets.analytics import ml_cluster_labels, signals, support_resistance_levels
+from dagster_project.assets.daily import daily_ohlc, daily_option_oi_summary, eod_option_chain
+from dagster_project.assets.intraday import intraday_market_data
+
+ALL_ASSETS = [
+    intraday_market_data,
+    daily_ohlc,
+    eod_option_chain,
+    daily_option_oi_summary,
+    signals,
+    support_resistance_levels,
+    ml_cluster_labels,
+]
+
+__all__ = ["ALL_ASSETS"]

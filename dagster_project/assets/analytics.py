@@ -1,0 +1,54 @@
+"""Analytics assets: signals, support/resistance levels and ML cluster labels."""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from dagster_project.assets._common import partition_day, result_for
+from dagster_project.partitions import trading_day_partitions
+from dagster_project.resources import MarketDataResource, StoreResource
+from optionsintel.pipeline.daily import eod_to_chain
+from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
+from optionsintel.pipeline.reads import read_day, read_history, read_sampled_snapshots
+
+_ANALYTICS = {"partitions_def": trading_day_partitions, "group_name": "analytics"}
+
+
+@asset(**_ANALYTICS, deps=["option_chain_snapshots", "daily_option_oi_summary"])
+def signals(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """The eight OI signal types between consecutive 15-minute snapshots of the day."""
+    day, s = partition_day(context), store.get()
+    snapshots = read_sampled_snapshots(s, day, market.source, every_minutes=15)
+    history = read_history(s, "daily_option_oi_summary", market.source, day)
+    rows = signals_for_snapshots(snapshots, None, history)
+    return result_for(None, rows, s.write("signals", rows), snapshots_read=len(snapshots))
+
+
+@asset(**_ANALYTICS, deps=["eod_option_chain", "daily_ohlc"])
+def support_resistance_levels(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """OI-wall support/resistance per expiry and classic pivots for the next session."""
+    day, s = partition_day(context), store.get()
+    eod = read_day(s, "eod_option_chain", day, market.source)
+    bars = read_day(s, "daily_ohlc", day, market.source)
+    rows = levels_to_rows(eod_to_chain(eod) if len(eod) else eod, bars)
+    return result_for(None, rows, s.write("support_resistance_levels", rows))
+
+
+@asset(**_ANALYTICS, deps=["daily_option_oi_summary", "daily_ohlc"])
+def ml_cluster_labels(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """DBSCAN cluster and anomaly labels of each expiry's daily state (fitted on history to the day)."""
+    day, s = partition_day(context), store.get()
+    summaries = read_history(s, "daily_option_oi_summary", market.source, day)
+    bars = read_history(s, "daily_ohlc", market.source, day)
+    labels, model = cluster_labels(summaries, bars, market.source)
+    today = (
+        labels.loc[labels["ts"].dt.tz_convert("Asia/Kolkata").dt.date == day]
+        if len(labels)
+        else labels
+    )
+    return result_for(None, today, s.write("ml_cluster_labels", today), model_status=model.status,
+                      model_reason=model.reason, model_version=model.model_version)  # fmt: skip

@@ -1,0 +1,46 @@
+"""End-of-day assets: daily OHLC, the EOD option chain and the daily option-OI summary."""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from dagster_project.assets._common import partition_day, result_for
+from dagster_project.partitions import trading_day_partitions
+from dagster_project.resources import MarketDataResource, StoreResource
+from optionsintel.pipeline.daily import daily_option_oi_summary as summarise
+from optionsintel.pipeline.daily import eod_chain_from_snapshots
+from optionsintel.pipeline.reads import read_day, read_sampled_snapshots
+
+_DAILY = {"partitions_def": trading_day_partitions, "group_name": "daily"}
+
+
+@asset(**_DAILY, deps=["underlying_quotes"])
+def daily_ohlc(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """Daily OHLC bars per underlying (source candles, else built from the day's quotes)."""
+    day = partition_day(context)
+    quotes = read_day(store.get(), "underlying_quotes", day, market.source)
+    bars = market.daily_bars(day, quotes)
+    return result_for(None, bars, store.get().write("daily_ohlc", bars))
+
+
+@asset(**_DAILY, deps=["option_chain_snapshots"])
+def eod_option_chain(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """End-of-day chain per contract: the close snapshot, with OHLC over 15-minute samples."""
+    day = partition_day(context)
+    snapshots = read_sampled_snapshots(store.get(), day, market.source, every_minutes=15)
+    eod = eod_chain_from_snapshots(snapshots)
+    return result_for(
+        None, eod, store.get().write("eod_option_chain", eod), snapshots_read=len(snapshots)
+    )
+
+
+@asset(**_DAILY, deps=["eod_option_chain"])
+def daily_option_oi_summary(
+    context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
+) -> MaterializeResult:
+    """Per expiry: OI and volume totals, PCR, max pain, ATM IV, straddle, expected move, GEX."""
+    eod = read_day(store.get(), "eod_option_chain", partition_day(context), market.source)
+    rows = summarise(eod) if len(eod) else eod.iloc[:0]
+    return result_for(None, rows, store.get().write("daily_option_oi_summary", rows))
