@@ -34,13 +34,8 @@ def assert_arbitrage_free(chain: pd.DataFrame) -> None:
     for expiry in chain["expiry"].unique():
         ce, pe = _sides(chain, expiry)
         k = ce.index.to_numpy()
-        # put-call parity within the quotes: C - P = D (F - K) must lie in the tradable band
-        iv = ce["iv"].to_numpy() / 100
-        t_years = _years(ce, spot, k, iv)
-        forward_pv = ce["ltp"] - pe["ltp"]  # only used to pick the sign convention below
-        assert forward_pv.notna().all()
-        df_fk = black76_price(1.0, 1.0, t_years, RISK_FREE_RATE, 0.0, "CE")  # placeholder shape
-        del df_fk
+        # put-call parity within the quotes: D (F - K) must lie in [C_bid - P_ask, C_ask - P_bid]
+        t_years = _years(ce, spot, k, None)
         lo = ce["bid"].fillna(0) - pe["ask"]
         hi = ce["ask"] - pe["bid"].fillna(0)
         parity = _discounted_forward_minus_strike(ce, t_years, k)
@@ -53,18 +48,15 @@ def assert_arbitrage_free(chain: pd.DataFrame) -> None:
         assert (fly[even] >= -1e-9).all()
 
 
-def _years(ce: pd.DataFrame, spot: float, k: np.ndarray, iv: np.ndarray) -> np.ndarray:
-    # recover T from the call delta is fragile; the test reads T from the chain's theta-free
-    # inputs instead: years between snapshot and the 15:30 IST expiry close
+def _years(ce: pd.DataFrame, spot: float, k: np.ndarray, iv: object) -> np.ndarray:
+    # years (calendar basis) between the snapshot and the 15:30 IST (10:00 UTC) expiry close
     snap = ce["snapshot_ts"].iloc[0]
     expiry_close = (ce["expiry"].iloc[0] + pd.Timedelta(hours=10)).tz_localize("UTC")
     return np.full(k.size, max((expiry_close - snap).total_seconds() / (365 * 86400), 0.0))
 
 
 def _discounted_forward_minus_strike(ce: pd.DataFrame, t_years: np.ndarray, k: np.ndarray):
-    # Black-76 parity C - P = exp(-rT) (F - K); F recovered from the ATM call/put model prices
-    # would be circular, so use the synthetic market's carry: F = S exp((r - q) T) with the
-    # call delta identity: delta_c - delta_p = 1 for Black-76 (checked separately).
+    # Black-76 parity C - P = exp(-rT) (F - K) with the synthetic carry F = S exp((r - q) T)
     spot = ce["underlying_price"].iloc[0]
     from optionsintel.synthetic.calibration import underlying_params
 
@@ -114,7 +106,9 @@ def test_put_call_delta_identity_and_positive_gamma_vega(nifty_eod):
     for expiry in nifty_eod["expiry"].unique():
         ce, pe = _sides(nifty_eod, expiry)
         t = _years(ce, 0, ce.index.to_numpy(), None)[0]
-        np.testing.assert_allclose(ce["delta"] - pe["delta"], np.exp(-RISK_FREE_RATE * t), atol=1e-9)
+        np.testing.assert_allclose(
+            ce["delta"] - pe["delta"], np.exp(-RISK_FREE_RATE * t), atol=1e-9
+        )
     assert (nifty_eod["gamma"] >= 0).all() and (nifty_eod["vega"] >= 0).all()
 
 
@@ -122,7 +116,11 @@ def test_spreads_widen_away_from_the_money(nifty_eod):
     x = nifty_eod.loc[nifty_eod["expiry"] == sorted(nifty_eod["expiry"].unique())[1]].copy()
     spread = x["ask"] - x["bid"].fillna(0)
     m = np.abs(np.log(x["strike"] / x["underlying_price"]))
-    itm = np.where(x["option_type"] == "CE", x["strike"] < x["underlying_price"], x["strike"] > x["underlying_price"])
+    itm = np.where(
+        x["option_type"] == "CE",
+        x["strike"] < x["underlying_price"],
+        x["strike"] > x["underlying_price"],
+    )
     atm = spread[m < 0.005].median()
     deep_itm = spread[(m > 0.04) & itm].median()
     assert deep_itm > 3 * atm
@@ -161,7 +159,9 @@ def test_generate_day_all_underlyings_snapshot():
     assert set(snap["underlying"].astype(str)) == {"NIFTY", "BANKNIFTY", "FINNIFTY"}
     assert snap["snapshot_ts"].nunique() == 1
     frames = list(day.iter_frames(batch_size=10))
-    assert sum(len(f) for f in frames) == sum(c.grid.size * c.n_snapshots for c in day.chains.values())
+    assert sum(len(f) for f in frames) == sum(
+        c.grid.size * c.n_snapshots for c in day.chains.values()
+    )
 
 
 def test_expiry_day_close_is_at_intrinsic():
@@ -172,11 +172,18 @@ def test_expiry_day_close_is_at_intrinsic():
         np.maximum(today["underlying_price"] - today["strike"], 0),
         np.maximum(today["strike"] - today["underlying_price"], 0),
     )
-    assert (np.abs(today["ltp"] - intrinsic) <= np.maximum(0.01 * intrinsic, 1.0)).all()
+    mid = (today["bid"].fillna(0) + today["ask"]) / 2
+    half = (today["ask"] - today["bid"].fillna(0)) / 2
+    assert (np.abs(mid - intrinsic) <= half + 0.1).all()
+    assert today["iv"].max() < 200
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(day=st.sampled_from(DAYS), seed=st.integers(0, 2**31), name=st.sampled_from(["NIFTY", "BANKNIFTY", "FINNIFTY"]))
+@given(
+    day=st.sampled_from(DAYS),
+    seed=st.integers(0, 2**31),
+    name=st.sampled_from(["NIFTY", "BANKNIFTY", "FINNIFTY"]),
+)
 def test_any_day_and_seed_is_arbitrage_free(day, seed, name):
     chain = generate_eod_chain(name, day, seed)
     validate_chain(chain)

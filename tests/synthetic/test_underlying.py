@@ -71,7 +71,9 @@ def test_ticks_cover_exactly_the_session():
     assert len(q) == 1501
     assert ist.iloc[0].time() == dt.time(9, 15) and ist.iloc[-1].time() == dt.time(15, 30)
     assert (q["snapshot_ts"].diff().dropna() == pd.Timedelta(seconds=15)).all()
-    assert (q["exchange_ts"] == q["snapshot_ts"]).all() and (q["ingested_at"] == q["snapshot_ts"]).all()
+    assert (q["exchange_ts"] == q["snapshot_ts"]).all() and (
+        q["ingested_at"] == q["snapshot_ts"]
+    ).all()
     assert (q["high"] >= q["ltp"]).all() and (q["low"] <= q["ltp"]).all()
     assert q["volume"].is_monotonic_increasing
 

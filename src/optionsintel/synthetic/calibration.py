@@ -113,8 +113,8 @@ SPOT_VOL_BETA = 3.0
 SMILE_SLOPE = -0.65
 SMILE_CURVATURE = 5.5
 SMILE_WING = 0.35
+SMILE_MIN_YEARS = 1.0 / 365.0
 """Beyond ``|x| ~ SMILE_WING`` the quadratic smile turns linear in ``x``."""
-SMILE_MAX_RATIO = 3.0
 VOL_TERM_KAPPA = 5.5
 """Speed (per year) at which ATM variance term structure reverts to the long run."""
 RISK_FREE_RATE = 0.065

@@ -14,7 +14,7 @@ Quotes
   intraday spot (``exp(-3 ln(S/S_open))``, spot-vol correlation).
 * Premia are Black-76 prices (:func:`optionsintel.pricing.black76_price`); ``T`` is
   :func:`optionsintel.calendar.years_to_expiry` on the calendar basis, floored at one
-  minute on expiry day. ``bid = floor_tick(V - s/2)``, ``ask = ceil_tick(V + s/2)`` with
+  second on expiry day. ``bid = floor_tick(V - s/2)``, ``ask = ceil_tick(V + s/2)`` with
   spread ``s = max(0.05, V (0.002 + 0.15 / sqrt(1 + volume/50)))``, so quotes always
   bracket the model price (put-call parity holds within bid-ask) and widen away from the
   money, for cheap strikes in relative terms, and for illiquid contracts. ``bid`` is NaN
@@ -46,7 +46,7 @@ from optionsintel.synthetic.surface import atm_volatility, implied_volatility
 from optionsintel.synthetic.underlying import PROVIDER
 
 FloatArray = npt.NDArray[np.float64]
-_MIN_YEARS = 1.0 / (365.0 * 24 * 60)
+_MIN_YEARS = 1.0 / (365.0 * 86400.0)  # one second: expiry-day close prices at intrinsic
 _COARSEN = (1, 2, 4, 10, 20, 40)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from optionsintel.calendar import listed_expiries
+from optionsintel.calendar import session_bounds
 from optionsintel.synthetic import calibration as cal
 from optionsintel.synthetic import oi as oi_model
 from optionsintel.synthetic.chain import chain_frame, contract_grid, price_block, quote_prices
@@ -80,11 +80,7 @@ class DayChains:
 
     def _init_oi(self, prev_day: dt.date) -> None:
         g, p = self.grid, self.params
-        prev_listed = {
-            np.datetime64(pd.Timestamp(e).date(), "D")
-            for e in listed_expiries(self.underlying, prev_day, kind="all")
-        }
-        listed = np.isin(g.expiry, np.array(sorted(prev_listed), dtype="datetime64[D]"))
+        listed = self._on_previous_grid(prev_day)
         common = (self.seed, g.expiry_ordinal, g.strike, g.is_call, g.monthly)
         dte = g.days_to_expiry(self.day)
         self._close_state = oi_model.oi_state(
@@ -106,6 +102,24 @@ class DayChains:
         k = np.log(g.strike / self._centre)
         expected = oi_model.day_volume(close_oi, dte, k, self._close_state.width)
         self.day_volume = np.rint(expected * np.exp(0.3 * rng.standard_normal(g.size) - 0.045))
+
+    def _on_previous_grid(self, prev_day: dt.date) -> npt.NDArray[np.bool_]:
+        """Which of today's contracts were listed (same expiry and strike) on ``prev_day``.
+
+        Contracts that are new today (new expiry, or a strike added as the grid moved
+        with the index) start from zero OI, so their ``oi_change`` is their whole OI.
+        """
+        before = _previous_trading_day(prev_day)
+        daily = daily_path(self.underlying, self.seed)
+        i, j = daily.locate([np.datetime64(prev_day, "D"), np.datetime64(before, "D")])
+        open_utc = pd.Timestamp(session_bounds(prev_day)[0])
+        short = float(daily.vol[i]) * self.params.implied_premium
+        prev = contract_grid(self.underlying, prev_day, open_utc, float(daily.close[j]), short)
+        key = self.grid.expiry.astype(np.int64) * 10_000_000 + np.rint(self.grid.strike).astype(
+            np.int64
+        )
+        prev_key = prev.expiry.astype(np.int64) * 10_000_000 + np.rint(prev.strike).astype(np.int64)
+        return np.isin(key, prev_key)
 
     @property
     def n_snapshots(self) -> int:

@@ -12,12 +12,17 @@ Heston 1993 / the VIX term-structure literature)::
 
 Smile, calibrated on the NSE chains (see :mod:`optionsintel.synthetic.calibration`)::
 
-    sigma(k, T) = sigma_atm(T) * clip(1 + a x + b x^2 / sqrt(1 + (x / x_w)^2), 0.5, m)
+    sigma(k, T) = sigma_atm(T) * (1 + a x + b x^2 / sqrt(1 + (x / x_w)^2))
 
 ``a < 0`` gives the put skew of Indian indices, ``b > 0`` the smile, and beyond
-``|x| ~ x_w`` the wings grow linearly in ``x`` (like SVI's asymptotes, Gatheral 2004)
-before being capped at ``m`` times ATM. Scaling ``k`` by ``sqrt(T)`` keeps the skew of
-weekly and quarterly expiries comparable, as observed.
+``|x| ~ x_w`` the wings grow linearly in ``x`` (like SVI's asymptotes, Gatheral 2004).
+The ratio stays above ``1 - a^2 / (4 b) > 0.98``. There is deliberately no cap: a flat
+cap puts a concave kink in call prices (butterfly arbitrage); linear wings keep total
+variance below Lee's (2004) ``2 |k|`` bound for ``|k| < 2 / (sigma_atm (b x_w - a))^2``,
+far outside any listed strike. Scaling ``k`` by ``sqrt(T)`` keeps the skew of
+weekly and quarterly expiries comparable, as observed. Inside the last day ``T`` in ``x``
+is floored at one day, so total volatility ``sigma sqrt(T)`` goes to zero at expiry and
+expiring options close at intrinsic value.
 """
 
 from __future__ import annotations
@@ -43,11 +48,11 @@ def atm_volatility(
 
 def smile_ratio(log_moneyness: FloatArray, time_to_expiry: FloatArray) -> FloatArray:
     """Implied volatility relative to ATM at log-moneyness ``ln(K/F)`` (see module Notes)."""
-    T = np.maximum(np.asarray(time_to_expiry, dtype=np.float64), 1e-8)
+    T = np.maximum(np.asarray(time_to_expiry, dtype=np.float64), cal.SMILE_MIN_YEARS)
     x = np.asarray(log_moneyness, dtype=np.float64) / np.sqrt(T)
     wing = np.sqrt(1.0 + (x / cal.SMILE_WING) ** 2)
     ratio = 1.0 + cal.SMILE_SLOPE * x + cal.SMILE_CURVATURE * x**2 / wing
-    return np.clip(ratio, 0.5, cal.SMILE_MAX_RATIO)
+    return ratio
 
 
 def implied_volatility(

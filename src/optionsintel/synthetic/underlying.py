@@ -5,8 +5,8 @@ How determinism and chaining work
 1. *Daily path.* For each ``(underlying, seed)`` one daily path is drawn on every weekday
    of ``[PATH_START, PATH_END)`` (~6,800 days, a few milliseconds) from
    ``SeedSequence([seed, uid, 0])`` and cached. It reverts to a trend through
-   ``anchor_level`` on ``ANCHOR_DATE`` (stationary deviation ~3.5 %). Closes therefore chain across days and any date
-   can be looked up without replaying earlier ones; holidays' weekday returns simply
+   ``anchor_level`` on ``ANCHOR_DATE`` (stationary deviation ~3.5 %). Closes therefore
+   chain across days and any date can be looked up without replaying earlier ones; holidays' weekday returns simply
    become part of the next trading day's overnight gap.
 2. *Intraday path.* Each trading day draws its 15-second path from
    ``SeedSequence([seed, uid, date_ordinal, 1])`` as a Brownian bridge (time-changed by a
