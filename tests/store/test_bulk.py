@@ -149,3 +149,23 @@ def test_upsert_idempotent_property(clean_store: Store, rows) -> None:
     r = clean_store.write("daily_ohlc", df)
     assert r.inserted == 0 and r.updated == 0
     pd.testing.assert_frame_equal(snap, clean_store.read("daily_ohlc", order_by=["symbol", "trade_date"]))
+
+
+def test_binary_copy_handles_nulls_and_text_lengths(clean_store: Store) -> None:
+    """Rows with different NULL patterns and text lengths land in different binary layouts."""
+    df = pd.DataFrame(
+        {
+            "symbol": ["NIFTY", "BANKNIFTY", "RELIANCE", "X"],
+            "segment": ["index", "index", "equity", "equity"],
+            "name": ["Nifty 50", None, "Reliance Industries Ltd — ₹", ""],
+            "sector": [None, None, "Energy", "Ünïcode"],
+            "is_active": [True, False, True, True],
+            "provider": ["reference"] * 4,
+        }
+    )
+    clean_store.write("instruments", df)
+    got = clean_store.read("instruments", order_by=["symbol"]).set_index("symbol")
+    assert got.loc["RELIANCE", "name"] == "Reliance Industries Ltd — ₹"
+    assert got.loc["X", "sector"] == "Ünïcode"
+    assert got.loc["BANKNIFTY", "name"] is None and not got.loc["BANKNIFTY", "is_active"]
+    assert got.loc["X", "name"] in ("", None)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import FrameValidationError
+from optionsintel.store import _pgbinary
 from optionsintel.store.partitions import ensure_partitions, ist_days
 from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
 
@@ -121,14 +122,25 @@ def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeR
             ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
         )
         cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
-        copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '')").format(
-            tmp=sql.Identifier(tmp), cols=sql.SQL(", ").join(map(sql.Identifier, cols))
+        fmt, payload = _payload(table, prepared)
+        copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH ({fmt})").format(
+            tmp=sql.Identifier(tmp),
+            cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
+            fmt=sql.SQL(fmt),
         )
         with cur.copy(copy_sql) as copy:
-            copy.write(_to_csv(prepared))
+            copy.write(payload)
         cur.execute(_merge_sql(table, cols, tmp))
         inserted, updated = cur.fetchone()  # type: ignore[misc]
     return MergeResult(table.name, len(prepared), int(inserted), int(updated))
+
+
+def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, bytes]:
+    """Binary COPY data when the vectorised encoder applies, CSV text otherwise."""
+    try:
+        return "FORMAT binary", _pgbinary.encode(table, frame)
+    except _pgbinary.TooManyLayouts:
+        return "FORMAT csv, NULL ''", _to_csv(frame)
 
 
 def _to_csv(frame: pd.DataFrame) -> bytes:

@@ -1,0 +1,172 @@
+"""Store benchmarks (foundation issue).
+
+1. Write one full snapshot of NIFTY, BANKNIFTY and FINNIFTY chains (all expiries, ~10k rows)
+   through ``Store.write`` (COPY + merge). Target < 100 ms.
+2. 1,000,000 option rows: COPY+merge vs psycopg ``executemany`` (INSERT ... ON CONFLICT) vs
+   ``pandas.DataFrame.to_sql``, side by side in one run; rows/second for each.
+3. Layout: the same day of 15-second snapshots in the partitioned table vs an identical
+   unpartitioned table: as-of query latency and retention (DROP partition vs DELETE).
+
+Run: ``.venv/bin/python benchmarks/bench_store.py [--rows 1000000]`` (embedded database unless
+DATABASE_URL is set; it uses a scratch database and drops it afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+
+import numpy as np
+import pandas as pd
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql
+
+from optionsintel.settings import get_settings
+from optionsintel.store import Store, migrate, resolve_database_url
+from optionsintel.store.engine import get_engine
+
+COLS = ["underlying", "snapshot_ts", "expiry", "strike", "option_type", "ltp", "bid", "ask",
+        "bid_qty", "ask_qty", "volume", "oi", "oi_change", "iv", "delta", "gamma", "theta",
+        "vega", "underlying_price", "exchange_ts", "ingested_at", "provider"]
+SPECS = {"NIFTY": (25000.0, 50.0), "BANKNIFTY": (56000.0, 100.0), "FINNIFTY": (26500.0, 50.0)}
+
+
+def chain_rows(snapshots: list[pd.Timestamp], n_expiries: int, n_strikes: int, seed: int = 0):
+    """Random rows shaped like full chains of the three indices at each snapshot."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for und, (spot, step) in SPECS.items():
+        strikes = spot + step * (np.arange(n_strikes) - n_strikes // 2)
+        expiries = pd.Timestamp("2025-07-17") + pd.to_timedelta(7 * np.arange(n_expiries), "D")
+        idx = pd.MultiIndex.from_product([snapshots, expiries, strikes, ["CE", "PE"]],
+                                         names=["snapshot_ts", "expiry", "strike", "option_type"])
+        df = idx.to_frame(index=False)
+        df.insert(0, "underlying", und)
+        parts.append(df)
+    df = pd.concat(parts, ignore_index=True)
+    n = len(df)
+    for c in ["ltp", "bid", "ask", "iv", "delta", "gamma", "theta", "vega", "underlying_price"]:
+        df[c] = rng.uniform(0.05, 500, n).round(2)
+    for c in ["bid_qty", "ask_qty", "volume", "oi", "oi_change"]:
+        df[c] = rng.integers(0, 1_000_000, n).astype(float)
+    df["exchange_ts"] = df["snapshot_ts"]
+    df["ingested_at"] = pd.Timestamp.now(tz="UTC")
+    df["provider"] = "synthetic"
+    return df[COLS]
+
+
+def _scratch(base: str):
+    url = sa.make_url(base)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    name = f"oi_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin, name, url.set(database=name).render_as_string(hide_password=False)
+
+
+def _truncate(store: Store, table: str = "option_chain_snapshots") -> None:
+    with store.engine.begin() as c:
+        c.exec_driver_sql(f"TRUNCATE {table}")
+
+
+def bench_snapshot(store: Store) -> None:
+    t0 = pd.Timestamp("2025-07-16 10:00:00+05:30").tz_convert("UTC")
+    times = []
+    for k in range(7):
+        df = chain_rows([t0 + pd.Timedelta(seconds=15 * k)], n_expiries=14, n_strikes=120)
+        start = time.perf_counter()
+        store.write("option_chain_snapshots", df)
+        times.append(time.perf_counter() - start)
+    print(f"[1] one full 3-index snapshot: {len(df):,} rows, "
+          f"median {statistics.median(times[1:]) * 1e3:.1f} ms (first {times[0] * 1e3:.1f} ms)")
+
+
+def _executemany(url: str, df: pd.DataFrame) -> None:
+    cols = list(df.columns)
+    stmt = sql.SQL("INSERT INTO option_chain_snapshots ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+        sql.SQL(", ").join(map(sql.Identifier, cols)), sql.SQL(", ").join(sql.Placeholder() * len(cols)))
+    rows = list(df.astype(object).where(df.notna(), None).itertuples(index=False, name=None))
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as c, c.cursor() as cur:
+        cur.executemany(stmt, rows)
+
+
+def bench_million(store: Store, url: str, rows: int) -> None:
+    t0 = pd.Timestamp("2025-07-16 09:15:00+05:30").tz_convert("UTC")
+    per = 3 * 14 * 120 * 2
+    snaps = [t0 + pd.Timedelta(seconds=15 * k) for k in range(max(1, rows // per))]
+    df = chain_rows(snaps, n_expiries=14, n_strikes=120).head(rows)
+    print(f"[2] {len(df):,} option rows, side by side:")
+    # partitions exist after the first COPY; every method then sees the same table state
+    for name, fn in [
+        ("COPY + merge (Store.write)", lambda: store.write("option_chain_snapshots", df)),
+        ("psycopg executemany", lambda: _executemany(url, df)),
+        ("pandas.to_sql (method=None)", lambda: df.to_sql("option_chain_snapshots", store.engine,
+                                                          if_exists="append", index=False, chunksize=10_000)),
+    ]:
+        _truncate(store)
+        start = time.perf_counter()
+        fn()
+        dt_ = time.perf_counter() - start
+        assert store.count("option_chain_snapshots") == len(df)
+        print(f"    {name:<30} {dt_:8.2f} s  {len(df) / dt_:>12,.0f} rows/s")
+
+
+def bench_layout(store: Store) -> None:
+    t0 = pd.Timestamp("2025-07-16 09:15:00+05:30").tz_convert("UTC")
+    snaps = [t0 + pd.Timedelta(seconds=15 * k) for k in range(0, 1500, 4)]  # 1-minute grid, one day
+    df = chain_rows(snaps, n_expiries=4, n_strikes=60)
+    _truncate(store)
+    store.write("option_chain_snapshots", df)
+    with store.engine.begin() as c:
+        c.exec_driver_sql("DROP TABLE IF EXISTS flat_chain")
+        c.exec_driver_sql("CREATE TABLE flat_chain (LIKE option_chain_snapshots INCLUDING ALL)")
+        c.exec_driver_sql("INSERT INTO flat_chain SELECT * FROM option_chain_snapshots")
+        c.exec_driver_sql("ANALYZE flat_chain; ANALYZE option_chain_snapshots")
+    q = ("SELECT DISTINCT ON (expiry, strike, option_type) * FROM {t} WHERE underlying='NIFTY' "
+         "AND provider='synthetic' AND snapshot_ts <= '2025-07-16 11:03:15+05:30' AND "
+         "snapshot_ts > '2025-07-15 11:03:15+05:30' ORDER BY expiry, strike, option_type, snapshot_ts DESC")
+    print(f"[3] layout, {len(df):,} rows (one day, 1-minute snapshots):")
+    for t in ("option_chain_snapshots", "flat_chain"):
+        times = []
+        with store.engine.connect() as c:
+            for _ in range(15):
+                s = time.perf_counter()
+                c.exec_driver_sql(q.format(t=t)).fetchall()
+                times.append(time.perf_counter() - s)
+        print(f"    as-of query on {t:<24} median {statistics.median(times) * 1e3:7.2f} ms")
+    with store.engine.begin() as c:
+        s = time.perf_counter()
+        c.exec_driver_sql("DELETE FROM flat_chain WHERE snapshot_ts < '2025-07-17 00:00+05:30'")
+        d_delete = time.perf_counter() - s
+    with store.engine.begin() as c:
+        from optionsintel.store.partitions import drop_partitions_before
+        s = time.perf_counter()
+        drop_partitions_before(c, "option_chain_snapshots", pd.Timestamp("2025-07-17").date())
+        d_drop = time.perf_counter() - s
+    print(f"    retention of one day: DELETE {d_delete * 1e3:.1f} ms (+ VACUUM later) vs "
+          f"DROP partition {d_drop * 1e3:.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+    admin, name, url = _scratch(resolve_database_url(get_settings()))
+    try:
+        engine = get_engine(url)
+        migrate.upgrade(engine)
+        store = Store(engine)
+        bench_snapshot(store)
+        bench_million(store, url, args.rows)
+        bench_layout(store)
+    finally:
+        get_engine(url).dispose()
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+if __name__ == "__main__":
+    main()
