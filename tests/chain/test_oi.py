@@ -101,7 +101,7 @@ def test_support_resistance_and_concentration():
 
 def test_oi_change_by_strike_against_previous():
     prev = make_chain(K4, [10, 20, 30, 40], [40, 30, 50, 10])
-    cur = make_chain(K4 + [140.0], [15, 20, 25, 40, 7], [40, 35, 50, 10, 0])
+    cur = make_chain([*K4, 140.0], [15, 20, 25, 40, 7], [40, 35, 50, 10, 0])
     out = ch.oi_change_by_strike(cur, prev)
     assert out["ce_oi_change"].tolist() == [5, 0, -5, 0, 7]
     assert out["net_oi_change"].tolist() == [-5, 5, 5, 0, -7]
