@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import optionsintel.research as R
+import optionsintel.research as rs
 
 PRECISION_FLOOR = 0.75
 RECALL_FLOOR = 0.85
@@ -33,7 +33,7 @@ def synthetic(seed: int, n: int = 400, n_anomalies: int = 12) -> tuple[pd.DataFr
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_precision_and_recall_on_injected_anomalies(seed):
     frame, truth = synthetic(seed)
-    res = R.detect_anomalies(frame, R.AnomalyConfig(min_samples=12))
+    res = rs.detect_anomalies(frame, rs.AnomalyConfig(min_samples=12))
     assert res.status == "OK"
     flag = res.labels["is_anomaly"].to_numpy()
     tp = np.sum(flag & truth)
@@ -44,26 +44,26 @@ def test_precision_and_recall_on_injected_anomalies(seed):
 
 def test_reproducible_and_versioned():
     frame, _ = synthetic(0)
-    a = R.detect_anomalies(frame, R.AnomalyConfig(min_samples=12))
-    b = R.detect_anomalies(frame, R.AnomalyConfig(min_samples=12))
+    a = rs.detect_anomalies(frame, rs.AnomalyConfig(min_samples=12))
+    b = rs.detect_anomalies(frame, rs.AnomalyConfig(min_samples=12))
     pd.testing.assert_frame_equal(
         a.labels.drop(columns=["explanation", "params"]),
         b.labels.drop(columns=["explanation", "params"]),
     )
-    assert list(a.labels.columns) == list(R.anomaly.LABEL_COLUMNS)
+    assert list(a.labels.columns) == list(rs.anomaly.LABEL_COLUMNS)
     params = a.labels["params"].iloc[0]
     assert params["eps"] == a.eps and params["min_samples"] == 12
     assert params["features"] == FEATURES and len(params["scaler_means"]) == len(FEATURES)
     assert params["k_distance_method"] == "kneedle"
     assert a.labels["model_version"].nunique() == 1
-    other = R.detect_anomalies(frame, R.AnomalyConfig(min_samples=10))
+    other = rs.detect_anomalies(frame, rs.AnomalyConfig(min_samples=10))
     assert other.model_version != a.model_version
     json.dumps(a.labels[["explanation", "params"]].to_dict("records"))  # JSON-able
 
 
 def test_explanations_name_the_shifted_feature():
-    frame, truth = synthetic(2)
-    res = R.detect_anomalies(frame, R.AnomalyConfig(min_samples=12))
+    frame, _ = synthetic(2)
+    res = rs.detect_anomalies(frame, rs.AnomalyConfig(min_samples=12))
     flagged = res.labels[res.labels["is_anomaly"]]
     assert (flagged["anomaly_score"] > 1).all()
     assert (res.labels.loc[~res.labels["is_anomaly"], "anomaly_score"] <= 1 + 1e-9).all()
@@ -79,25 +79,25 @@ def test_explanations_name_the_shifted_feature():
 
 def test_insufficient_data_is_a_result_not_an_exception():
     frame, _ = synthetic(0, n=40)
-    res = R.detect_anomalies(frame.head(10), R.AnomalyConfig(min_samples=5))
+    res = rs.detect_anomalies(frame.head(10), rs.AnomalyConfig(min_samples=5))
     assert res.status == "INSUFFICIENT_DATA"
     assert "10 complete rows" in res.reason
     assert res.labels.empty and res.n_anomalies == 0
     constant = frame.assign(**{c: 1.0 for c in FEATURES})
-    assert R.detect_anomalies(constant).status == "INSUFFICIENT_DATA"
-    assert R.compare_with_isolation_forest(frame.head(10))["status"] == "INSUFFICIENT_DATA"
+    assert rs.detect_anomalies(constant).status == "INSUFFICIENT_DATA"
+    assert rs.compare_with_isolation_forest(frame.head(10))["status"] == "INSUFFICIENT_DATA"
 
 
 def test_k_distance_knee_on_a_hockey_stick():
     curve = np.concatenate([np.linspace(0, 1, 90), np.linspace(1.5, 10, 10)])
     for method in ("kneedle", "max_curvature"):
-        assert 85 <= R.k_distance_knee(curve, method) <= 92
+        assert 85 <= rs.k_distance_knee(curve, method) <= 92
 
 
 def test_compare_with_isolation_forest():
     frame, truth = synthetic(3)
-    out = R.compare_with_isolation_forest(
-        frame, R.AnomalyConfig(min_samples=12), truth=truth, seed=1
+    out = rs.compare_with_isolation_forest(
+        frame, rs.AnomalyConfig(min_samples=12), truth=truth, seed=1
     )
     summary = out["summary"]
     assert set(summary.index) == {"dbscan", "isolation_forest"}
@@ -127,7 +127,7 @@ def test_extract_features_from_summary_with_missing_columns():
         )
     summary = pd.concat(parts, ignore_index=True)
     summary.loc[summary.underlying == "RELIANCE", "eps_growth"] = 0.12
-    feats = R.extract_features(summary, iv_rank_window=20, vol_window=5)
+    feats = rs.extract_features(summary, iv_rank_window=20, vol_window=5)
     assert {"pcr", "oi_change_ratio", "iv_rank", "return_1d", "realised_vol", "eps_growth"} <= set(
         feats.attrs["features"]
     )
@@ -136,5 +136,5 @@ def test_extract_features_from_summary_with_missing_columns():
     assert np.isnan(nifty["oi_change_ratio"].iloc[0])  # no change across entities
     assert nifty["oi_change_ratio"].iloc[1] == pytest.approx(np.linspace(1e6, 2e6, n)[1] / 1e6 - 1)
     assert nifty["iv_rank"].dropna().between(0, 1).all()
-    with pytest.raises(R.ResearchInputError, match="no feature"):
-        R.extract_features(pd.DataFrame({"entity": ["A"], "ts": [1], "foo": [1.0]}))
+    with pytest.raises(rs.ResearchInputError, match="no feature"):
+        rs.extract_features(pd.DataFrame({"entity": ["A"], "ts": [1], "foo": [1.0]}))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import optionsintel.research as R
+import optionsintel.research as rs
 
 REF = json.loads(
     (Path(__file__).parents[1] / "data" / "research" / "empyrical_reference.json").read_text()
@@ -48,42 +48,42 @@ def _compute(case: dict):
     m, r = case["metric"], _series(case["returns"])
     ppy = case.get("periods_per_year", 252)
     if m == "max_drawdown":
-        return R.max_drawdown(r)
+        return rs.max_drawdown(r)
     if m == "cum_returns_final":
-        return R.total_return(r)
+        return rs.total_return(r)
     if m == "annual_return":
-        return R.annual_return(r, ppy)
+        return rs.annual_return(r, ppy)
     if m == "annual_volatility":
-        return R.annual_volatility(r, ppy)
+        return rs.annual_volatility(r, ppy)
     if m == "calmar_ratio":
-        return R.calmar_ratio(r, ppy)
+        return rs.calmar_ratio(r, ppy)
     if m == "omega_ratio":
-        return R.omega_ratio(r, _operand(case["risk_free"]), case["required_return"])
+        return rs.omega_ratio(r, _operand(case["risk_free"]), case["required_return"])
     if m == "sharpe_ratio":
-        return R.sharpe_ratio(r, _operand(case["risk_free"]))
+        return rs.sharpe_ratio(r, _operand(case["risk_free"]))
     if m == "downside_risk":
-        return R.downside_risk(r, _operand(case["required_return"]), ppy)
+        return rs.downside_risk(r, _operand(case["required_return"]), ppy)
     if m == "sortino_ratio":
-        return R.sortino_ratio(r, _operand(case["required_return"]), ppy)
+        return rs.sortino_ratio(r, _operand(case["required_return"]), ppy)
     if m == "tail_ratio":
-        return R.tail_ratio(r)
+        return rs.tail_ratio(r)
     b = _operand(case.get("benchmark"))
     if m == "alpha_beta":
-        res = R.alpha_beta(r, b)
+        res = rs.alpha_beta(r, b)
         return [res["alpha"], res["beta"]]
     if m == "capture":
-        return R.capture(r, b)
+        return rs.capture(r, b)
     if m == "up_capture":
-        return R.up_capture(r, b)
+        return rs.up_capture(r, b)
     if m == "down_capture":
-        return R.down_capture(r, b)
+        return rs.down_capture(r, b)
     if m == "up_down_capture":
-        return R.up_down_capture(r, b)
+        return rs.up_down_capture(r, b)
     if m == "rolling_alpha_beta":
-        out = R.rolling_alpha_beta(r, b, window=case["window"]).dropna()
+        out = rs.rolling_alpha_beta(r, b, window=case["window"]).dropna()
         return out[["alpha", "beta"]].to_numpy()
     if m == "rolling_sharpe":
-        return R.rolling_sharpe(r, window=case["window"]).dropna().to_numpy()
+        return rs.rolling_sharpe(r, window=case["window"]).dropna().to_numpy()
     raise AssertionError(m)
 
 
@@ -112,16 +112,16 @@ def test_historical_var_matches_empyrical_cutoff_quantile(case):
     cutoff = case["cutoff"]
     if cutoff in (0.0, 1.0):  # confidence must be strictly inside (0, 1)
         pytest.skip("confidence 0 or 1 is rejected by design")
-    got = -R.value_at_risk(case["returns"], confidence=1 - cutoff)
+    got = -rs.value_at_risk(case["returns"], confidence=1 - cutoff)
     assert_allclose(got, case["expected"], atol=1e-9)
 
 
 def test_dataframe_input_matches_per_column_values():
     one, two = REF["series"]["df_one"], REF["series"]["df_two"]
     df = pd.DataFrame({"one": one, "two": two}, index=pd.date_range("2000-1-30", periods=8))
-    got = R.sortino_ratio(df)
+    got = rs.sortino_ratio(df)
     assert list(got.index) == ["one", "two"]
     assert_allclose(got.to_numpy(), [3.0639640966566306, 38.090963117002495], atol=1e-8)
     assert_allclose(
-        R.downside_risk(df.to_numpy()), [0.20671788246185202, 0.083495680595704475], atol=1e-8
+        rs.downside_risk(df.to_numpy()), [0.20671788246185202, 0.083495680595704475], atol=1e-8
     )

@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 from numpy.testing import assert_allclose
 
-import optionsintel.research as R
+import optionsintel.research as rs
 
 DATA = Path(__file__).parents[1] / "data" / "market"
 
@@ -41,7 +41,7 @@ def wide():
 def test_covid_crash_drawdown_dates_on_real_nifty():
     # NSE closes: 12,362.30 on 14-Jan-2020, 7,610.25 on 23-Mar-2020, back above on 9-Nov-2020
     r = _nifty_close()["2020"].pct_change().iloc[1:]
-    d = R.drawdown_details(r).loc["NIFTY"]
+    d = rs.drawdown_details(r).loc["NIFTY"]
     assert d["max_drawdown"] == pytest.approx(7610.25 / 12362.2998046875 - 1, abs=1e-6)
     assert d["peak_date"] == pd.Timestamp("2020-01-14")
     assert d["trough_date"] == pd.Timestamp("2020-03-23")
@@ -51,7 +51,7 @@ def test_covid_crash_drawdown_dates_on_real_nifty():
 
 def test_alpha_beta_closed_form_matches_statsmodels(wide):
     rets, bench = wide
-    table = R.alpha_beta(rets, bench, confidence_level=0.9)
+    table = rs.alpha_beta(rets, bench, confidence_level=0.9)
     for col in rets:
         fit = sm.OLS(rets[col].to_numpy(), sm.add_constant(bench.to_numpy())).fit()
         ci = fit.conf_int(alpha=0.1)
@@ -61,7 +61,7 @@ def test_alpha_beta_closed_form_matches_statsmodels(wide):
         assert_allclose([row.beta_ci_low, row.beta_ci_high], ci[1], rtol=1e-9)
         assert_allclose([row.alpha_pvalue, row.beta_pvalue], fit.pvalues, rtol=1e-7)
         assert row.r_squared == pytest.approx(fit.rsquared)
-    single = R.alpha_beta(rets["C"], bench, confidence_level=0.9)
+    single = rs.alpha_beta(rets["C"], bench, confidence_level=0.9)
     assert_allclose(
         single[table.columns].to_numpy(float), table.loc["C"].to_numpy(float), rtol=1e-9
     )
@@ -70,8 +70,8 @@ def test_alpha_beta_closed_form_matches_statsmodels(wide):
 
 def test_alpha_beta_hac_uses_statsmodels_robust_errors(wide):
     rets, bench = wide
-    hac = R.alpha_beta(rets, bench, cov_type="HAC")
-    plain = R.alpha_beta(rets, bench)
+    hac = rs.alpha_beta(rets, bench, cov_type="HAC")
+    plain = rs.alpha_beta(rets, bench)
     assert_allclose(hac["beta"], plain["beta"], rtol=1e-9)
     assert not np.allclose(hac["beta_se"], plain["beta_se"])
 
@@ -79,8 +79,8 @@ def test_alpha_beta_hac_uses_statsmodels_robust_errors(wide):
 def test_rolling_alpha_beta_last_window_equals_full_regression(wide):
     rets, bench = wide
     last = rets.iloc[-100:]
-    roll = R.rolling_alpha_beta(rets, bench, window=100)
-    full = R.alpha_beta(last, bench)
+    roll = rs.rolling_alpha_beta(rets, bench, window=100)
+    full = rs.alpha_beta(last, bench)
     assert_allclose(roll["beta"].iloc[-1].to_numpy(), full["beta"].to_numpy(), rtol=1e-8)
     assert_allclose(roll["alpha"].iloc[-1].to_numpy(), full["alpha"].to_numpy(), rtol=1e-6)
     assert_allclose(roll["beta_se"].iloc[-1].to_numpy(), full["beta_se"].to_numpy(), rtol=1e-6)
@@ -88,19 +88,19 @@ def test_rolling_alpha_beta_last_window_equals_full_regression(wide):
 
 def test_compute_all_metrics_matches_individual_functions(wide):
     rets, bench = wide
-    cfg = R.MetricsConfig(var_confidence=0.99)
-    table = R.compute_all_metrics(rets, bench, cfg)
+    cfg = rs.MetricsConfig(var_confidence=0.99)
+    table = rs.compute_all_metrics(rets, bench, cfg)
     assert list(table.index) == list("ABCD")
-    assert_allclose(table["sharpe_ratio"], R.sharpe_ratio(rets))
-    assert_allclose(table["sortino_ratio"], R.sortino_ratio(rets))
-    assert_allclose(table["max_drawdown"], R.max_drawdown(rets))
-    assert_allclose(table["calmar_ratio"], R.calmar_ratio(rets))
-    assert_allclose(table["omega_ratio"], R.omega_ratio(rets))
-    assert_allclose(table["tail_ratio"], R.tail_ratio(rets))
-    assert_allclose(table["var_cornish_fisher"], R.value_at_risk(rets, 0.99, "cornish_fisher"))
-    assert_allclose(table["es_historical"], R.expected_shortfall(rets, 0.99))
-    assert_allclose(table["up_capture"], R.up_capture(rets, bench))
-    assert_allclose(table["beta"], R.alpha_beta(rets, bench)["beta"])
+    assert_allclose(table["sharpe_ratio"], rs.sharpe_ratio(rets))
+    assert_allclose(table["sortino_ratio"], rs.sortino_ratio(rets))
+    assert_allclose(table["max_drawdown"], rs.max_drawdown(rets))
+    assert_allclose(table["calmar_ratio"], rs.calmar_ratio(rets))
+    assert_allclose(table["omega_ratio"], rs.omega_ratio(rets))
+    assert_allclose(table["tail_ratio"], rs.tail_ratio(rets))
+    assert_allclose(table["var_cornish_fisher"], rs.value_at_risk(rets, 0.99, "cornish_fisher"))
+    assert_allclose(table["es_historical"], rs.expected_shortfall(rets, 0.99))
+    assert_allclose(table["up_capture"], rs.up_capture(rets, bench))
+    assert_allclose(table["beta"], rs.alpha_beta(rets, bench)["beta"])
 
 
 def test_compute_all_metrics_risk_free_and_nan_conventions():
@@ -111,31 +111,31 @@ def test_compute_all_metrics_risk_free_and_nan_conventions():
     )
     data.iloc[:200, 1] = np.nan  # listed late
     data["EMPTY"] = np.nan
-    cfg = R.MetricsConfig(risk_free_rate=0.065)
-    table = R.compute_all_metrics(data, config=cfg)
+    cfg = rs.MetricsConfig(risk_free_rate=0.065)
+    table = rs.compute_all_metrics(data, config=cfg)
     rf = 1.065 ** (1 / 252) - 1
-    assert table.loc["X", "sharpe_ratio"] == pytest.approx(R.sharpe_ratio(data["X"], rf))
+    assert table.loc["X", "sharpe_ratio"] == pytest.approx(rs.sharpe_ratio(data["X"], rf))
     late = data["LATE"].dropna()
-    assert table.loc["LATE", "annual_return"] == pytest.approx(R.annual_return(late))
+    assert table.loc["LATE", "annual_return"] == pytest.approx(rs.annual_return(late))
     assert table.loc["LATE", "n_obs"] == 100
     assert table.loc["EMPTY"].drop("n_obs").isna().all()
 
 
 def test_correlation_matrix_pearson_and_spearman(wide):
     rets, _ = wide
-    assert_allclose(R.correlation_matrix(rets), rets.corr(), atol=1e-12)
-    assert_allclose(R.correlation_matrix(rets, "spearman"), rets.corr("spearman"), atol=1e-12)
+    assert_allclose(rs.correlation_matrix(rets), rets.corr(), atol=1e-12)
+    assert_allclose(rs.correlation_matrix(rets, "spearman"), rets.corr("spearman"), atol=1e-12)
     with_nan = rets.copy()
     with_nan.iloc[::7, 0] = np.nan
-    assert_allclose(R.correlation_matrix(with_nan), with_nan.corr(), atol=1e-12)
-    roll = R.rolling_correlation(rets, 50, other=rets["A"])
+    assert_allclose(rs.correlation_matrix(with_nan), with_nan.corr(), atol=1e-12)
+    roll = rs.rolling_correlation(rets, 50, other=rets["A"])
     assert roll["A"].dropna().to_numpy() == pytest.approx(1.0)
 
 
 def test_returns_helpers():
     prices = pd.Series([100.0, 110.0, 99.0])
-    assert_allclose(R.simple_returns(prices).iloc[1:], [0.1, -0.1])
-    assert_allclose(R.log_returns(prices).iloc[1:], np.log([1.1, 0.9]))
-    assert R.total_return([0.1, -0.1]) == pytest.approx(-0.01)
-    with pytest.raises(R.ResearchInputError, match="strictly positive"):
-        R.simple_returns([1.0, 0.0])
+    assert_allclose(rs.simple_returns(prices).iloc[1:], [0.1, -0.1])
+    assert_allclose(rs.log_returns(prices).iloc[1:], np.log([1.1, 0.9]))
+    assert rs.total_return([0.1, -0.1]) == pytest.approx(-0.01)
+    with pytest.raises(rs.ResearchInputError, match="strictly positive"):
+        rs.simple_returns([1.0, 0.0])

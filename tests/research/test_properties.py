@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
-import optionsintel.research as R
+import optionsintel.research as rs
 
 returns_arrays = arrays(
     np.float64,
@@ -23,8 +23,8 @@ confidences = st.floats(0.5, 0.995)
 @settings(max_examples=100, deadline=None)
 @given(returns_arrays)
 def test_drawdown_never_positive(r):
-    assert np.all(R.drawdown(r) <= 1e-15)
-    assert R.max_drawdown(r) <= 0.0
+    assert np.all(rs.drawdown(r) <= 1e-15)
+    assert rs.max_drawdown(r) <= 0.0
 
 
 @settings(max_examples=100, deadline=None)
@@ -32,14 +32,14 @@ def test_drawdown_never_positive(r):
 def test_var_monotone_in_confidence(r, c1, c2):
     lo, hi = sorted((c1, c2))
     for method in ("historical", "parametric"):
-        assert R.value_at_risk(r, lo, method) <= R.value_at_risk(r, hi, method) + 1e-12
+        assert rs.value_at_risk(r, lo, method) <= rs.value_at_risk(r, hi, method) + 1e-12
 
 
 @settings(max_examples=100, deadline=None)
 @given(returns_arrays, confidences)
 def test_expected_shortfall_at_least_var(r, c):
     for method in ("historical", "parametric"):
-        assert R.expected_shortfall(r, c, method) >= R.value_at_risk(r, c, method) - 1e-12
+        assert rs.expected_shortfall(r, c, method) >= rs.value_at_risk(r, c, method) - 1e-12
 
 
 @settings(max_examples=60, deadline=None)
@@ -47,7 +47,7 @@ def test_expected_shortfall_at_least_var(r, c):
 def test_cornish_fisher_es_at_least_var_for_moderate_tails(seed, c):
     # Cornish-Fisher is only a valid quantile function for moderate skew/kurtosis
     r = np.random.default_rng(seed).standard_t(8, 500) * 0.01
-    assert R.expected_shortfall(r, c, "cornish_fisher") >= R.value_at_risk(r, c, "cornish_fisher")
+    assert rs.expected_shortfall(r, c, "cornish_fisher") >= rs.value_at_risk(r, c, "cornish_fisher")
 
 
 @settings(max_examples=100, deadline=None)
@@ -55,14 +55,14 @@ def test_cornish_fisher_es_at_least_var_for_moderate_tails(seed, c):
 def test_sharpe_scale_invariant_without_risk_free(r, scale):
     if np.std(r) < 1e-6:
         return
-    assert_allclose(R.sharpe_ratio(r * scale), R.sharpe_ratio(r), rtol=1e-9)
+    assert_allclose(rs.sharpe_ratio(r * scale), rs.sharpe_ratio(r), rtol=1e-9)
 
 
 def test_cornish_fisher_reduces_to_normal_without_skew_or_kurtosis():
     r = np.array([-2.0, -1.0, 0.0, 1.0, 2.0]) / 100  # symmetric: skew 0 but kurtosis != 0
-    z = R.cornish_fisher_z(-1.6448536269514722, 0.0, 0.0)
+    z = rs.cornish_fisher_z(-1.6448536269514722, 0.0, 0.0)
     assert z == pytest.approx(-1.6448536269514722)
-    assert R.value_at_risk(r, 0.95, "parametric") == pytest.approx(
+    assert rs.value_at_risk(r, 0.95, "parametric") == pytest.approx(
         -(0.0 - 1.6448536269514722 * np.std(r, ddof=1))
     )
 
@@ -74,7 +74,7 @@ def test_parametric_es_closed_form():
     from scipy import stats
 
     expected = -(mu - sd * stats.norm.pdf(stats.norm.ppf(0.01)) / 0.01)
-    assert R.expected_shortfall(r, 0.99, "parametric") == pytest.approx(expected)
+    assert rs.expected_shortfall(r, 0.99, "parametric") == pytest.approx(expected)
 
 
 def test_cornish_fisher_es_matches_numerical_tail_integral():
@@ -87,17 +87,17 @@ def test_cornish_fisher_es_matches_numerical_tail_integral():
     mu, sd, a = r.mean(), r.std(ddof=1), 0.05
 
     def q(u):
-        return mu + sd * R.cornish_fisher_z(stats.norm.ppf(u), skew, kurt)
+        return mu + sd * rs.cornish_fisher_z(stats.norm.ppf(u), skew, kurt)
 
     tail_mean = integrate.quad(q, 1e-12, a, limit=200)[0] / a
-    assert R.expected_shortfall(r, 0.95, "cornish_fisher") == pytest.approx(-tail_mean, rel=1e-6)
+    assert rs.expected_shortfall(r, 0.95, "cornish_fisher") == pytest.approx(-tail_mean, rel=1e-6)
 
 
 def test_invalid_confidence_and_method_raise():
-    with pytest.raises(R.ResearchInputError, match="strictly between 0 and 1"):
-        R.value_at_risk([0.01, -0.02], confidence=1.5)
-    with pytest.raises(R.ResearchInputError, match="method"):
-        R.expected_shortfall([0.01, -0.02], method="monte_carlo")  # type: ignore[arg-type]
+    with pytest.raises(rs.ResearchInputError, match="strictly between 0 and 1"):
+        rs.value_at_risk([0.01, -0.02], confidence=1.5)
+    with pytest.raises(rs.ResearchInputError, match="method"):
+        rs.expected_shortfall([0.01, -0.02], method="monte_carlo")  # type: ignore[arg-type]
 
 
 def test_series_frame_and_array_inputs_agree():
@@ -106,8 +106,8 @@ def test_series_frame_and_array_inputs_agree():
     frame = pd.DataFrame(
         data, columns=["A", "B", "C"], index=pd.bdate_range("2024-01-01", periods=250)
     )
-    by_frame = R.sharpe_ratio(frame)
-    by_array = R.sharpe_ratio(data)
-    by_series = [R.sharpe_ratio(frame[c]) for c in frame]
+    by_frame = rs.sharpe_ratio(frame)
+    by_array = rs.sharpe_ratio(data)
+    by_series = [rs.sharpe_ratio(frame[c]) for c in frame]
     assert_allclose(by_frame.to_numpy(), by_array)
     assert_allclose(by_array, by_series)

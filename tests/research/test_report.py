@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-import optionsintel.research as R
+import optionsintel.research as rs
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def prices():
 def test_report_structure_and_risk_levels(prices):
     calls = []
     bench = prices.mean(axis=1)
-    rep = R.build_report(prices, None, "1Y", bench, progress=lambda f, m: calls.append((f, m)))
+    rep = rs.build_report(prices, None, "1Y", bench, progress=lambda f, m: calls.append((f, m)))
     assert set(rep.figures) == {
         "equity",
         "drawdown",
@@ -50,7 +50,7 @@ def test_report_structure_and_risk_levels(prices):
 
 @pytest.mark.parametrize("timeframe", ["1W", "1M", "3M", "ALL"])
 def test_timeframes_select_windows(prices, timeframe):
-    rep = R.build_report(prices, ["MED", "HIGH"], timeframe)
+    rep = rs.build_report(prices, ["MED", "HIGH"], timeframe)
     assert list(rep.metrics.index) == ["MED", "HIGH"]
     assert rep.end == prices.index[-1]
     if timeframe == "ALL":
@@ -58,7 +58,7 @@ def test_timeframes_select_windows(prices, timeframe):
 
 
 def test_1d_without_intraday_explains(prices):
-    rep = R.build_report(prices, ["MED"], "1D")
+    rep = rs.build_report(prices, ["MED"], "1D")
     assert rep.notes and "intraday" in rep.notes[0]
     assert rep.risk_level["MED"] == "UNKNOWN"
 
@@ -72,23 +72,23 @@ def test_1d_with_intraday_prices(prices):
         index=idx,
         columns=prices.columns,
     )
-    rep = R.build_report(prices, None, "1D", intraday_prices=intraday)
+    rep = rs.build_report(prices, None, "1D", intraday_prices=intraday)
     assert rep.periods_per_year == 252 * 75
     assert rep.metrics["n_obs"].iloc[0] == 74
     assert rep.start == idx[75]
 
 
 def test_bad_arguments(prices):
-    with pytest.raises(R.ResearchInputError, match="timeframe"):
-        R.build_report(prices, None, "2Y")  # type: ignore[arg-type]
-    with pytest.raises(R.ResearchInputError, match="not columns"):
-        R.build_report(prices, ["NOPE"], "1Y")
+    with pytest.raises(rs.ResearchInputError, match="timeframe"):
+        rs.build_report(prices, None, "2Y")  # type: ignore[arg-type]
+    with pytest.raises(rs.ResearchInputError, match="not columns"):
+        rs.build_report(prices, ["NOPE"], "1Y")
 
 
 def test_risk_level_thresholds():
     vol = pd.Series([0.10, 0.20, 0.30, 0.50, np.nan, 0.10])
     var = pd.Series([0.01, 0.01, 0.01, 0.01, np.nan, 0.05])
-    assert R.risk_level(vol, var).tolist() == [
+    assert rs.risk_level(vol, var).tolist() == [
         "LOW",
         "MEDIUM",
         "HIGH",

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -222,18 +223,41 @@ def nan_quantile(values: FloatArray, q: float | FloatArray) -> FloatArray:
     return out if np.ndim(q) else out[0]
 
 
-def nan_moments(
-    values: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+Moments = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+@numba.njit(cache=True)
+def _moments_kernel(values: FloatArray) -> FloatArray:  # pragma: no cover - numba
+    # two passes per column (mean, then central moments): stable and no temporaries
+    T, m = values.shape
+    out = np.zeros((5, m))
+    for j in range(m):
+        n, s = 0, 0.0
+        for t in range(T):
+            v = values[t, j]
+            if not np.isnan(v):
+                n += 1
+                s += v
+        mean = s / n if n > 0 else np.nan
+        m2 = m3 = m4 = 0.0
+        for t in range(T):
+            v = values[t, j]
+            if not np.isnan(v):
+                d = v - mean
+                d2 = d * d
+                m2 += d2
+                m3 += d2 * d
+                m4 += d2 * d2
+        out[0, j], out[1, j], out[2, j], out[3, j], out[4, j] = n, mean, m2, m3, m4
+    return out
+
+
+def nan_moments(values: FloatArray) -> Moments:
     """Count, mean, sample standard deviation (ddof=1), population skew and excess kurtosis."""
-    n = np.sum(~np.isnan(values), axis=0).astype(float)
+    n, mean, s2, s3, s4 = _moments_kernel(np.asarray(values, dtype=np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(values, axis=0) / n
-        dev = values - mean
-        m2 = np.nansum(dev**2, axis=0) / n
-        m3 = np.nansum(dev**3, axis=0) / n
-        m4 = np.nansum(dev**4, axis=0) / n
-        std = np.sqrt(m2 * n / (n - 1))
+        m2, m3, m4 = s2 / n, s3 / n, s4 / n
+        std = np.sqrt(s2 / (n - 1))
         skew = m3 / m2**1.5
         kurt = m4 / m2**2 - 3.0
     std = np.where(n > 1, std, np.nan)

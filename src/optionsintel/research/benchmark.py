@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numba
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -40,15 +41,38 @@ ALPHA_BETA_FIELDS = (
 )  # fmt: skip
 
 
+@numba.njit(cache=True)
+def _pair_sums(y: FloatArray, x: FloatArray) -> FloatArray:  # pragma: no cover - numba
+    # per column over rows where both are present: n, means, centred cross-products
+    T, m = y.shape
+    out = np.zeros((6, m))
+    for j in range(m):
+        jx = j if x.shape[1] > 1 else 0
+        n, sx, sy = 0, 0.0, 0.0
+        for t in range(T):
+            if not (np.isnan(y[t, j]) or np.isnan(x[t, jx])):
+                n += 1
+                sx += x[t, jx]
+                sy += y[t, j]
+        xb, yb = (sx / n, sy / n) if n > 0 else (np.nan, np.nan)
+        sxx = sxy = syy = 0.0
+        for t in range(T):
+            if not (np.isnan(y[t, j]) or np.isnan(x[t, jx])):
+                dx, dy = x[t, jx] - xb, y[t, j] - yb
+                sxx += dx * dx
+                sxy += dx * dy
+                syy += dy * dy
+        out[0, j], out[1, j], out[2, j] = n, xb, yb
+        out[3, j], out[4, j], out[5, j] = sxx, sxy, syy
+    return out
+
+
 def _ols_kernel(y: FloatArray, x: FloatArray, level: float) -> dict[str, FloatArray]:
     """Column-wise simple OLS with classical standard errors (closed form)."""
-    mask = ~np.isnan(y) & ~np.isnan(x)
-    n = mask.sum(axis=0).astype(float)
-    ym, xm = np.where(mask, y, 0.0), np.where(mask, x, 0.0)
+    n, x_bar, y_bar, sxx, sxy, syy = _pair_sums(
+        np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        x_bar, y_bar = xm.sum(axis=0) / n, ym.sum(axis=0) / n
-        dx, dy = np.where(mask, x - x_bar, 0.0), np.where(mask, y - y_bar, 0.0)
-        sxx, sxy, syy = (dx * dx).sum(axis=0), (dx * dy).sum(axis=0), (dy * dy).sum(axis=0)
         beta = sxy / sxx
         alpha = y_bar - beta * x_bar
         ssr = np.maximum(syy - beta * sxy, 0.0)

@@ -55,7 +55,8 @@ def _periods_since_first_valid(r: FloatArray, trim: bool) -> FloatArray:
 def _core_metrics(r: FloatArray, cfg: MetricsConfig) -> dict[str, FloatArray]:
     N = cfg.periods_per_year
     n_per = _periods_since_first_valid(r, cfg.trim_leading_nan)
-    n, _, std, skew, kurt = nan_moments(r)
+    moments = nan_moments(r)
+    n, _, std, skew, kurt = moments
     out = {
         "n_obs": n,
         "total_return": _total_return_kernel(r),
@@ -72,8 +73,8 @@ def _core_metrics(r: FloatArray, cfg: MetricsConfig) -> dict[str, FloatArray]:
     }
     c = cfg.var_confidence
     for method in ("historical", "parametric", "cornish_fisher"):
-        out[f"var_{method}"] = _var_kernel(r, c, method)
-        out[f"es_{method}"] = _es_kernel(r, c, method)
+        out[f"var_{method}"] = _var_kernel(r, c, method, moments)
+        out[f"es_{method}"] = _es_kernel(r, c, method, moments)
     return out
 
 
@@ -134,7 +135,7 @@ def compute_all_metrics(
 
 def _benchmark_metrics(norm, benchmark: pd.Series, cfg: MetricsConfig) -> dict[str, FloatArray]:  # type: ignore[no-untyped-def]
     rf = cfg.risk_free_per_period
-    x = np.broadcast_to(as_column_operand(benchmark, norm) - rf, norm.values.shape)
+    x = as_column_operand(benchmark, norm) - rf
     ols = _ols_kernel(norm.values - rf, x, 0.95)
     for key in ("alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high"):
         ols[key] = ols[key] * cfg.periods_per_year

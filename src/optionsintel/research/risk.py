@@ -20,6 +20,7 @@ from scipy import stats
 
 from optionsintel.research._common import (
     FloatArray,
+    Moments,
     ResearchInputError,
     ReturnsLike,
     VarMethod,
@@ -82,7 +83,7 @@ def value_at_risk(
 
     Examples
     --------
-    >>> value_at_risk([0.01, 0.81, 0.82, 0.83, 0.84, 0.85], confidence=0.9)
+    >>> round(value_at_risk([0.01, 0.81, 0.82, 0.83, 0.84, 0.85], confidence=0.9), 10)
     -0.41
     """
     check_confidence(confidence)
@@ -91,11 +92,13 @@ def value_at_risk(
     return norm.scalar(_var_kernel(norm.values, confidence, method))
 
 
-def _var_kernel(r: FloatArray, confidence: float, method: str) -> FloatArray:
+def _var_kernel(
+    r: FloatArray, confidence: float, method: str, moments: Moments | None = None
+) -> FloatArray:
     a = 1.0 - confidence
     if method == "historical":
         return -nan_quantile(r, a)
-    n, mu, sigma, skew, kurt = nan_moments(r)
+    n, mu, sigma, skew, kurt = moments if moments is not None else nan_moments(r)
     z = stats.norm.ppf(a)
     if method == "cornish_fisher":
         z = cornish_fisher_z(z, skew, kurt)
@@ -128,7 +131,9 @@ def expected_shortfall(
     return norm.scalar(_es_kernel(norm.values, confidence, method))
 
 
-def _es_kernel(r: FloatArray, confidence: float, method: str) -> FloatArray:
+def _es_kernel(
+    r: FloatArray, confidence: float, method: str, moments: Moments | None = None
+) -> FloatArray:
     a = 1.0 - confidence
     if method == "historical":
         q = nan_quantile(r, a)
@@ -137,7 +142,7 @@ def _es_kernel(r: FloatArray, confidence: float, method: str) -> FloatArray:
             cnt = np.sum(~np.isnan(tail), axis=0)
             out = -np.nansum(tail, axis=0) / cnt
         return np.where(cnt > 0, out, np.nan)
-    n, mu, sigma, skew, kurt = nan_moments(r)
+    n, mu, sigma, skew, kurt = moments if moments is not None else nan_moments(r)
     z = stats.norm.ppf(a)
     pdf, cdf = stats.norm.pdf(z), a
     m0, m1, m2, m3 = cdf, -pdf, cdf - z * pdf, -(z**2 + 2) * pdf
