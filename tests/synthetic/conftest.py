@@ -29,3 +29,8 @@ def nifty_day() -> DayChains:
 @pytest.fixture(scope="session")
 def nifty_eod(nifty_day: DayChains) -> pd.DataFrame:
     return nifty_day.eod()
+
+
+@pytest.fixture(scope="session")
+def real_chain_loader():
+    return load_real_chain

@@ -129,12 +129,12 @@ MAX_STRIKES_PER_SIDE = 75
 OI_DECAY_DAYS = 4.0
 OI_DECAY_POWER = 1.5
 OI_MONTHLY_BOOST = 1.5
-OI_CENTER_WEIGHT = 0.35
+OI_CENTER_WEIGHT = 0.6
 """EMA weight of the latest close in the centre the OI profile is built around."""
 OI_WIDTH_DAYS = 20.0
 """Calendar days added to T when sizing the OI profile width (weeklies are not
 concentrated at the money as tightly as sqrt(T) would say)."""
-OI_CE_SHIFT, OI_PE_SHIFT = 0.55, -0.35
+OI_CE_SHIFT, OI_PE_SHIFT = 0.7, -0.6
 """Peak of the writers' OI in standardised moneyness, calls above and puts below."""
 OI_ROUND_BOOST = 1.6
 OI_HALF_ROUND_BOOST = 0.5

@@ -5,14 +5,14 @@ Model (one expiry, one option type)
 Option writers hold most of the open interest at out-of-the-money strikes, heaping it on
 round strikes, around a *centre* that follows the index slowly::
 
-    c_d      = (1 - alpha) c_{d-1} + alpha C_d            (EMA of closes)
+    c_d      = (1 - alpha) c_{d-1} + alpha C_d            (EMA of closes, alpha = 0.6)
     x        = ln(K / c) / (sigma_L sqrt((tau + tau_w) / 365))
     g(x)     = exp(-(x - m)^2 / (2 s^2)),  s = 0.9 on the OTM side, 0.6 on the ITM side
     OI(K)    = L(tau) * g(x) * bump(K) * exp(n) * step / (c * width * 1.88)
     L(tau)   = oi_scale * monthly_boost / (1 + (tau / 4)^1.5)
     n        = 0.35 z_K + 0.12 z_{K,d}   (persistent + daily noise, seeded per contract)
 
-with ``m = +0.55`` for calls (peak above spot) and ``m = -0.35`` for puts (below),
+with ``m = +0.7`` for calls (peak above spot) and ``m = -0.6`` for puts (below),
 ``bump = 2.6`` on multiples of ``round_strike`` and ``1.5`` on multiples of a fifth of
 it. When the index moves, the centre follows and OI builds at the new OTM strikes
 while it unwinds at the old ones; as expiry nears, ``L`` grows (and new expiries start

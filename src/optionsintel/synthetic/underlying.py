@@ -6,8 +6,8 @@ How determinism and chaining work
    of ``[PATH_START, PATH_END)`` (~6,800 days, a few milliseconds) from
    ``SeedSequence([seed, uid, 0])`` and cached. It reverts to a trend through
    ``anchor_level`` on ``ANCHOR_DATE`` (stationary deviation ~3.5 %). Closes therefore
-   chain across days and any date can be looked up without replaying earlier ones; holidays' weekday returns simply
-   become part of the next trading day's overnight gap.
+   chain across days and any date can be looked up without replaying earlier ones;
+   holidays' weekday returns simply become part of the next trading day's overnight gap.
 2. *Intraday path.* Each trading day draws its 15-second path from
    ``SeedSequence([seed, uid, date_ordinal, 1])`` as a Brownian bridge (time-changed by a
    U-shaped activity profile) from that day's open to its close, so it depends only on
