@@ -137,7 +137,7 @@ def quote_prices(
     ltp = np.clip(np.round((theo + u_ltp * half) / cal.TICK_SIZE) * cal.TICK_SIZE, bid, ask)
     ltp = np.maximum(np.round(ltp, 2), cal.TICK_SIZE)
     bid = np.where(bid >= cal.TICK_SIZE, np.round(bid, 2), np.nan)
-    return bid, np.round(ask, 2), ltp
+    return bid, np.asarray(np.round(ask, 2), dtype=np.float64), ltp
 
 
 def price_block(
@@ -157,7 +157,7 @@ def price_block(
     sign = np.broadcast_to(np.where(grid.is_call, 1.0, -1.0), T.shape)
     flat = [a.reshape(-1) for a in (F, K, T, sigma, sign)]
     price = black76_price(flat[0], flat[1], flat[2], r, flat[3], flat[4])
-    g = greeks(flat[0], flat[1], flat[2], r, flat[3], flat[4], model="black76")
+    g = pd.DataFrame(greeks(flat[0], flat[1], flat[2], r, flat[3], flat[4], model="black76"))
     return {
         "theo": np.asarray(price).reshape(T.shape),
         "iv": 100.0 * sigma,

@@ -102,10 +102,10 @@ def index_daily_ohlc(
     CalendarError
         If ``end < start`` or the range is outside the calendar's coverage.
     """
-    start, end = pd.Timestamp(start).date(), pd.Timestamp(end).date()
-    if end < start:
-        raise CalendarError(f"end {end} is before start {start}")
-    paths = _day_paths(underlying, start, end, seed)
+    first, last = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+    if last < first:
+        raise CalendarError(f"end {last} is before start {first}")
+    paths = _day_paths(underlying, first, last, seed)
     name = underlying.upper()
     if not paths:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in CANDLE_COLUMNS})

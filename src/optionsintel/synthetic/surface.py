@@ -36,7 +36,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def atm_volatility(
-    time_to_expiry: FloatArray, short_vol: FloatArray, long_vol: float
+    time_to_expiry: FloatArray, short_vol: FloatArray | float, long_vol: float
 ) -> FloatArray:
     """ATM implied volatility per year for ``time_to_expiry`` (see module Notes)."""
     T = np.maximum(np.asarray(time_to_expiry, dtype=np.float64), 1e-8)
