@@ -113,9 +113,10 @@ class StrikeGrid:
 
 
 def _codes(values: pd.Series) -> tuple[IntArray, int]:
-    arr = values.to_numpy()
     if values.dtype.kind == "M":  # tz-aware or naive datetimes: factorize the int64 view
         arr = pd.DatetimeIndex(values).asi8
+    else:
+        arr = values.to_numpy()
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         raise FrameValidationError(

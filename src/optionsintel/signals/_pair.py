@@ -21,6 +21,10 @@ from optionsintel.signals.config import MixedProvidersError, SignalConfig
 _IST = "Asia/Kolkata"
 
 
+class _NothingToCompare(Exception):
+    """No (underlying, expiry) is live in ``current`` and present in ``previous``."""
+
+
 @dataclass
 class Pair:
     """Current grid plus the previous snapshot's values on the same strike rows."""
@@ -99,8 +103,37 @@ def _active_groups(cur: StrikeGrid, matched: np.ndarray, t: FloatArray, n: int) 
     return live & (rank <= n)
 
 
+def _nearest_expiries(current: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The (underlying, expiry) pairs of the ``n`` nearest unexpired expiries."""
+    from optionsintel.calendar import years_to_expiry as _yte
+
+    pairs = current[["underlying", "snapshot_ts", "expiry"]].drop_duplicates()
+    exp = pd.DatetimeIndex(pairs["expiry"]).to_numpy().astype("datetime64[D]")
+    live = pairs[np.asarray(_yte(pd.DatetimeIndex(pairs["snapshot_ts"]), exp)) > 0]
+    live = live.sort_values(["underlying", "expiry"], kind="stable")
+    u = live["underlying"].to_numpy(dtype=object)
+    first = np.ones(len(live), dtype=bool)
+    first[1:] = u[1:] != u[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(live)), 0))
+    return live[np.arange(len(live)) - start < n][["underlying", "expiry"]]
+
+
+def _restrict(frame: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
+    index = pd.MultiIndex.from_frame(keep)
+    mask = pd.MultiIndex.from_arrays([frame["underlying"], frame["expiry"]]).isin(index)
+    return frame[mask]
+
+
 def build_pair(previous: pd.DataFrame, current: pd.DataFrame, config: SignalConfig) -> Pair:
-    """Align ``previous`` on ``current`` (see the module docstring)."""
+    """Align ``previous`` on ``current`` (see the module docstring).
+
+    Only the ``config.max_expiries`` nearest unexpired expiries of each underlying are
+    kept, before any reshaping.
+    """
+    keep = _nearest_expiries(current, config.max_expiries)
+    current, previous = _restrict(current, keep), _restrict(previous, keep)
+    if len(current) == 0 or len(previous) == 0:
+        raise _NothingToCompare
     cur, prev = build_grid(current), build_grid(previous)
     _check_single_snapshot(cur, "current")
     _check_single_snapshot(prev, "previous")

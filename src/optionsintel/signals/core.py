@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optionsintel.signals._pair import Pair, build_pair, check_providers, top_rows
+from optionsintel.signals._pair import (
+    Pair,
+    _NothingToCompare,
+    build_pair,
+    check_providers,
+    top_rows,
+)
 from optionsintel.signals.config import DEFAULT_SIGNAL_CONFIG, SignalConfig, SignalType, Strength
 from optionsintel.signals.detectors import (
     Found,
@@ -162,7 +168,10 @@ def detect_signals(
     check_providers(previous, current, history)
     if len(previous) == 0 or len(current) == 0:
         return empty_signals()
-    pair = build_pair(previous, current, config)
+    try:
+        pair = build_pair(previous, current, config)
+    except _NothingToCompare:
+        return empty_signals()
     founds = [
         oi_flow(pair, config, "CE", rising=True),
         oi_flow(pair, config, "PE", rising=True),
