@@ -15,7 +15,10 @@ CHAIN_COLUMNS
     ``snapshot_ts`` is the instant the snapshot was taken (exchange time of the
     chain when the exchange gives one); ``exchange_ts`` is the per-row exchange
     timestamp; ``ingested_at`` is when we received it. ``iv`` is in percent as NSE
-    publishes it (NaN when not computed); greeks are per-unit Black-76 greeks.
+    publishes it (NaN when not computed); greeks are Black-76 greeks on the
+    forward: ``delta`` and ``gamma`` per unit of the underlying, ``theta`` per calendar
+    day, ``vega`` per 1 volatility point. OI and volume are in contracts (NSE's unit).
+    String columns may be pandas Categoricals.
 CANDLE_COLUMNS
     OHLCV bars of any interval; ``oi`` is NaN where not applicable.
 """
