@@ -34,6 +34,7 @@ _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _MAX_ITERATIONS = 100
 _STEP_TOLERANCE = 4.0 * 2.220446049250313e-16
+_CONVERGED_STEP = 1e-9
 # accepted relative mismatch |b(s) - beta| / beta of the final volatility; a result
 # beyond it is reported as NO_CONVERGENCE instead of returning a wrong number
 _RESIDUAL_TOLERANCE = 1e-9
@@ -91,28 +92,65 @@ def _halley(f: float, df: float, d2f: float) -> float:
 
 
 @numba.njit(cache=True)
-def _solve_total_vol(x: float, beta: float) -> float:
-    """Total volatility ``s`` with ``b(x, s) = beta`` for ``x <= 0``, 0 < beta < e^{x/2}."""
+def _upper_guess(x: float, u_target: float, s_u: float) -> float:
+    """Large-``s`` asymptote ``u ~ 4 b'(s) / s`` solved by two fixed-point steps."""
+    log_u = math.log(u_target)
+    s = math.sqrt(max(-8.0 * log_u, 1e-12))
+    for _ in range(2):
+        rhs = math.log(4.0 * _INV_SQRT_2PI / s) - 0.5 * x * x / (s * s) - log_u
+        if rhs <= 0.0:
+            break
+        s = math.sqrt(8.0 * rhs)
+    return max(s, s_u)
+
+
+@numba.njit(cache=True)
+def _solve_total_vol(x: float, beta: float) -> tuple[float, float]:
+    """Total volatility ``s`` with ``b(x, s) = beta`` for ``x <= 0``, 0 < beta < e^{x/2}.
+
+    Returns ``s`` and the relative price mismatch at the last evaluated point
+    (``inf`` with NaN if the iteration limit was reached).
+
+    Regions as in Jaeckel (2015): the tangent to ``b`` at ``s_c`` meets 0 at ``s_l``
+    and ``b_max`` at ``s_u``. Below ``b(s_l)`` the objective is ``ln b``, above
+    ``b(s_u)`` it is ``-ln u``, in between ``b`` itself (started on the tangent).
+    """
+    b_max = math.exp(0.5 * x)
     s_c = math.sqrt(-2.0 * x)
     b_c = _b(x, s_c) if x < 0.0 else 0.0
-    lower = beta < b_c
-    if lower:
-        lo, hi = 0.0, s_c
+    vega_c = _vega(x, s_c)
+    s_l = s_c - b_c / vega_c
+    s_u = s_c + (b_max - b_c) / vega_c
+    region = 1  # 0: ln b, 1: b, 2: -ln u
+    if beta < b_c:
+        if s_l > 0.0 and beta < _b(x, s_l):
+            region = 0
+    elif beta > _b(x, s_u):
+        region = 2
+    if region == 0:
         s = _lower_guess(x, beta, s_c)
         target = math.log(beta)
+    elif region == 2:
+        target = math.log(b_max - beta)
+        s = _upper_guess(x, b_max - beta, s_u)
     else:
-        lo, hi = s_c, math.inf
-        s = s_c + (beta - b_c) / _vega(x, s_c)  # tangent at s_c, left of the root
-        target = math.log(math.exp(0.5 * x) - beta)
+        target = beta
+        s = s_c + (beta - b_c) / vega_c
+    lo, hi = 0.0, math.inf
     for _ in range(_MAX_ITERATIONS):
-        if lower:
+        if region == 0:
             value = _b(x, s)
             f = math.log(value) - target if value > 0.0 else -math.inf
+        elif region == 1:
+            value = 1.0
+            f = _b(x, s) - target
         else:
             value = _u(x, s)
-            f = target - math.log(value)  # increasing in s like the lower objective
+            f = target - math.log(value)
+        # relative mismatch of the normalised price (objectives 0 and 2 are logarithms)
+        residual = abs(f) / beta if region == 1 else abs(f)
         if f == 0.0:
-            return s
+            return s, 0.0
         if f < 0.0:
             lo = s
         else:
@@ -120,18 +158,28 @@ def _solve_total_vol(x: float, beta: float) -> float:
         if not math.isfinite(f):
             step = math.nan
         else:
-            vega = _vega(x, s)
-            df = vega / value
+            df = _vega(x, s) / value
             curvature = x * x / (s * s * s) - 0.25 * s  # b''/b'
-            d2f = df * (curvature - df) if lower else df * (curvature + df)
+            if region == 0:
+                d2f = df * (curvature - df)
+            elif region == 1:
+                d2f = df * curvature
+            else:
+                d2f = df * (curvature + df)
             step = _halley(f, df, d2f)
         candidate = s + step
-        if not (lo < candidate < hi):  # also catches NaN
+        halley = lo < candidate < hi  # False also for NaN
+        if not halley:
             candidate = 0.5 * (lo + hi) if math.isfinite(hi) else 2.0 * max(s, lo, 1e-3)
-        if abs(candidate - s) <= _STEP_TOLERANCE * s or hi - lo <= _STEP_TOLERANCE * lo:
-            return candidate
+        step_size = abs(candidate - s)
+        # Halley's error after a step of relative size 1e-9 is far below one ulp; the
+        # residual condition keeps a noisy objective (tiny time value) from stopping early
+        if halley and step_size <= _CONVERGED_STEP * s and residual <= _RESIDUAL_TOLERANCE:
+            return candidate, residual
+        if step_size <= _STEP_TOLERANCE * s or hi - lo <= _STEP_TOLERANCE * lo:
+            return s, residual  # the last evaluated point, whose residual is known
         s = candidate
-    return math.nan
+    return math.nan, math.inf
 
 
 @numba.njit(cache=True)
@@ -154,10 +202,8 @@ def _implied_one(
     beta = otm_price / (D * math.sqrt(F * K))
     if beta >= math.exp(0.5 * x):
         return math.nan, ABOVE_MAX
-    s = _solve_total_vol(x, beta)
-    if not (s > 0.0) or not math.isfinite(s):
-        return math.nan, NO_CONVERGENCE
-    if abs(_b(x, s) - beta) > _RESIDUAL_TOLERANCE * beta:
+    s, residual = _solve_total_vol(x, beta)
+    if not (s > 0.0) or not math.isfinite(s) or residual > _RESIDUAL_TOLERANCE:
         return math.nan, NO_CONVERGENCE
     return s / math.sqrt(T), OK
 
