@@ -113,10 +113,9 @@ class StrikeGrid:
 
 
 def _codes(values: pd.Series) -> tuple[IntArray, int]:
-    if values.dtype.kind == "M":  # tz-aware or naive datetimes: factorize the int64 view
-        arr = pd.DatetimeIndex(values).asi8
-    else:
-        arr = values.to_numpy()
+    # datetimes (tz-aware or naive): factorize the int64 view, not Timestamp objects
+    is_dt = values.dtype.kind == "M"
+    arr = pd.DatetimeIndex(values).asi8 if is_dt else values.to_numpy()
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         raise FrameValidationError(

@@ -21,7 +21,7 @@ from optionsintel.signals.config import MixedProvidersError, SignalConfig
 _IST = "Asia/Kolkata"
 
 
-class _NothingToCompare(Exception):
+class _NothingToCompareError(Exception):
     """No (underlying, expiry) is live in ``current`` and present in ``previous``."""
 
 
@@ -104,7 +104,7 @@ def _active_groups(cur: StrikeGrid, matched: np.ndarray, t: FloatArray, n: int) 
 
 
 def _nearest_expiries(current: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The (underlying, expiry) pairs of the ``n`` nearest unexpired expiries."""
+    """Return the (underlying, expiry) pairs of the ``n`` nearest unexpired expiries."""
     from optionsintel.calendar import years_to_expiry as _yte
 
     pairs = current[["underlying", "snapshot_ts", "expiry"]].drop_duplicates()
@@ -133,7 +133,7 @@ def build_pair(previous: pd.DataFrame, current: pd.DataFrame, config: SignalConf
     keep = _nearest_expiries(current, config.max_expiries)
     current, previous = _restrict(current, keep), _restrict(previous, keep)
     if len(current) == 0 or len(previous) == 0:
-        raise _NothingToCompare
+        raise _NothingToCompareError
     cur, prev = build_grid(current), build_grid(previous)
     _check_single_snapshot(cur, "current")
     _check_single_snapshot(prev, "previous")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from optionsintel.signals._pair import (
     Pair,
-    _NothingToCompare,
+    _NothingToCompareError,
     build_pair,
     check_providers,
     top_rows,
@@ -170,7 +170,7 @@ def detect_signals(
         return empty_signals()
     try:
         pair = build_pair(previous, current, config)
-    except _NothingToCompare:
+    except _NothingToCompareError:
         return empty_signals()
     founds = [
         oi_flow(pair, config, "CE", rising=True),
