@@ -22,6 +22,7 @@ options each library solved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -115,11 +116,12 @@ def bench_vollib(path: str) -> dict:
     sample_iv = np.full(m, np.nan)
     start = time.perf_counter()
     for i in range(m):  # py_vollib is scalar-only: the loop is what is being measured
-        try:
-            sample_iv[i] = pure_implied_volatility(d["price"][i], d["forward"][i], d["strike"][i],
-                                                   d["rate"][i], d["time_to_expiry"][i], flag[i])  # fmt: skip
-        except Exception:  # py_vollib raises for below-intrinsic quotes
-            pass
+        # py_vollib raises for below-intrinsic quotes; those stay NaN
+        with contextlib.suppress(Exception):
+            sample_iv[i] = pure_implied_volatility(
+                d["price"][i], d["forward"][i], d["strike"][i], d["rate"][i],
+                d["time_to_expiry"][i], flag[i],
+            )  # fmt: skip
     pure_s = time.perf_counter() - start
     np.savez(path + ".out.npz", iv=iv, sample_iv=sample_iv)
     return {"cold_s": cold, "warm_median_s": float(np.median(warm)), "pure_sample_s": pure_s}
@@ -134,11 +136,13 @@ def main() -> None:
     ours = bench_ours(opts)
     ours_err, ours_ok = round_trip_error(opts, ours["iv"])
     print(f"date {time.strftime('%Y-%m-%d')}, {platform.machine()} {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, numba {numba.__version__}, threads {numba.get_num_threads()}")  # fmt: skip
+          f"Python {platform.python_version()}, numba {numba.__version__}, "
+          f"threads {numba.get_num_threads()}")  # fmt: skip
     print(
         f"options: {N_OPTIONS:,} Black-76, expiries 1 hour..1 year, strikes +-4 sd (10 % +-10 sd)"
     )
-    print(f"optionsintel           cold {ours['cold_s']:7.2f} s  warm {ours['warm_median_s']:7.3f} s  "
+    print(f"optionsintel           cold {ours['cold_s']:7.2f} s  "
+          f"warm {ours['warm_median_s']:7.3f} s  "
           f"solved {ours_ok:,}  max |price err| {ours_err:.2e}")  # fmt: skip
     if not BENCH_VENV_PYTHON.exists():
         print(f"comparison skipped: {BENCH_VENV_PYTHON} missing (setup in this file's docstring)")
@@ -154,10 +158,12 @@ def main() -> None:
         vec_err, vec_ok = round_trip_error(opts, results["iv"])
         sample = {k: v[:N_PURE_PYTHON] for k, v in opts.items()}
         pure_err, pure_ok = round_trip_error(sample, results["sample_iv"])
-    print(f"py_vollib_vectorized   cold {theirs['cold_s']:7.2f} s  warm {theirs['warm_median_s']:7.3f} s  "
+    print(f"py_vollib_vectorized   cold {theirs['cold_s']:7.2f} s  "
+          f"warm {theirs['warm_median_s']:7.3f} s  "
           f"solved {vec_ok:,}  max |price err| {vec_err:.2e}")  # fmt: skip
     per_million = theirs["pure_sample_s"] * N_OPTIONS / N_PURE_PYTHON
-    print(f"py_vollib (10k sample) {theirs['pure_sample_s']:7.2f} s  (= {per_million:.0f} s per million)  "
+    print(f"py_vollib (10k sample) {theirs['pure_sample_s']:7.2f} s  "
+          f"(= {per_million:.0f} s per million)  "
           f"solved {pure_ok:,}/{N_PURE_PYTHON:,}  max |price err| {pure_err:.2e}")  # fmt: skip
     speedup = theirs["warm_median_s"] / ours["warm_median_s"]
     print(f"warm speed-up vs py_vollib_vectorized: {speedup:.1f}x")
