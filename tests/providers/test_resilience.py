@@ -237,3 +237,14 @@ def test_ttl_cache_evicts_oldest():
     for i in range(3):
         cache.set(i, i)
     assert cache.get(0) is None and cache.get(2) == 2 and len(cache) == 2
+
+
+def test_rate_limiter_terminates_at_large_clock_values():
+    # float round-off once left a sub-ulp wait that sleep could not advance
+    clock = FakeClock(1.7e9)
+    rl = RateLimiter.from_limits(
+        per_second=10, per_minute=500, per_hour=5000, clock=clock, sleep=clock.sleep
+    )
+    for _ in range(50):
+        rl.acquire()
+    assert clock.t > 1.7e9

@@ -25,6 +25,7 @@ T = TypeVar("T")
 MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], None]
 BreakerState = Literal["closed", "open", "half_open"]
+_EPS = 1e-9
 
 
 class CircuitOpenError(ProviderError):
@@ -209,7 +210,9 @@ class TokenBucket:
         """Seconds until ``tokens`` are available (0 when they are)."""
         with self._lock:
             self._refill()
-            return max(0.0, (tokens - self._tokens) / self.rate)
+            missing = tokens - self._tokens
+            # a tolerance so float round-off never leaves a never-ending sub-ulp wait
+            return 0.0 if missing <= _EPS else missing / self.rate
 
     def try_acquire(self, tokens: float = 1.0) -> bool:
         """Take ``tokens`` if available now; never waits."""
@@ -217,7 +220,7 @@ class TokenBucket:
             raise ConfigurationError(f"cannot take {tokens} tokens from a bucket of {self.burst}")
         with self._lock:
             self._refill()
-            if self._tokens + 1e-12 >= tokens:
+            if self._tokens + _EPS >= tokens:
                 self._tokens -= tokens
                 return True
             return False
