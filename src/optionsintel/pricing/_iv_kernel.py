@@ -12,9 +12,10 @@ Glossary
 ``s_c``   inflexion point ``sqrt(2 |x|)``: ``b`` is convex below it, concave above
 
 Every option is reduced to an out-of-the-money one by put-call parity, so the
-time value alone is inverted. Below ``b(s_c)`` the solver runs Halley steps on
-``ln b(s) - ln beta`` (nearly linear in ``1/s^2`` where ``b`` is tiny), above it on
-``ln u(s) - ln u*`` (nearly quadratic where ``b`` approaches its bound). Each step is
+time value alone is inverted. Far below the inflexion the solver runs Halley steps
+on ``ln b(s) - ln beta`` (``ln b`` is nearly ``-x^2 / (2 s^2)`` where ``b`` is tiny),
+far above it on ``ln u* - ln u(s)`` (``ln u`` is nearly ``-s^2 / 8`` near the bound),
+and on ``b`` itself in between, starting from asymptotic or tangent guesses. Each step is
 kept inside a bracket that always contains the root; a step that leaves the bracket
 is replaced by bisection, so the iteration cannot diverge.
 """
