@@ -1,0 +1,101 @@
+"""Plotly ``FigureWidget`` charts of the market monitor, created once and updated in place.
+
+Updating traces inside ``batch_update`` (instead of replacing the widgets) is what keeps
+the live refresh free of flicker: the browser receives one diff per chart, the DOM and
+the user's zoom stay where they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+IST = "Asia/Kolkata"
+CALL, PUT = "#d9534f", "#2e8b57"
+_LAYOUT = {"height": 300, "margin": {"l": 48, "r": 16, "t": 40, "b": 36}, "autosize": True,
+           "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}  # fmt: skip
+
+
+def _figure(title: str, traces: list[go.BaseTraceType], **layout: object) -> go.FigureWidget:
+    fig = go.FigureWidget(data=traces)
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, **_LAYOUT, **layout)
+    return fig
+
+
+def oi_figure(field: str, title: str) -> go.FigureWidget:
+    """Calls/puts bar chart of ``field`` (``oi`` or ``oi_change``) by strike."""
+    bars = [go.Bar(name="Calls", marker_color=CALL, meta=f"ce_{field}"),
+            go.Bar(name="Puts", marker_color=PUT, meta=f"pe_{field}")]  # fmt: skip
+    return _figure(title, bars, barmode="group", xaxis_title="strike")
+
+
+def update_oi_figure(fig: go.FigureWidget, table: pd.DataFrame, marks: dict[str, float]) -> None:
+    """Set the bars from a :func:`~optionsintel.ui.chain_view.trader_chain` frame.
+
+    ``marks`` are vertical lines by label (spot, max pain, expected-move bounds).
+    """
+    x = table["strike"].to_numpy(float)
+    shapes, notes = [], []
+    for label, value in marks.items():
+        if value is None or not np.isfinite(value):
+            continue
+        dash = "dot" if label.startswith("move") else "dash"
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
+                       "y0": 0, "y1": 1, "line": {"dash": dash, "width": 1}})  # fmt: skip
+        notes.append({"x": value, "y": 1, "xref": "x", "yref": "paper", "text": label,
+                      "showarrow": False, "yanchor": "bottom", "font": {"size": 10}})  # fmt: skip
+    with fig.batch_update():
+        for trace in fig.data:
+            trace.x, trace.y = x, table[trace.meta].to_numpy(float)
+        fig.layout.shapes, fig.layout.annotations = shapes, notes
+
+
+def intraday_figure() -> go.FigureWidget:
+    """PCR (left axis) and max pain with spot (right axis) through the day."""
+    traces = [
+        go.Scatter(name="PCR (OI)", mode="lines+markers", line={"color": "#5b6abf"}),
+        go.Scatter(name="Max pain", mode="lines", yaxis="y2", line={"shape": "hv"}),
+        go.Scatter(name="Spot", mode="lines", yaxis="y2", line={"color": "#888", "dash": "dot"}),
+    ]
+    return _figure("PCR and max pain through the day (IST)", traces,
+                   yaxis={"title": "PCR"},
+                   yaxis2={"title": "points", "overlaying": "y", "side": "right"})  # fmt: skip
+
+
+def update_intraday_figure(fig: go.FigureWidget, series: pd.DataFrame) -> None:
+    """Set the PCR / max pain / spot lines from :func:`~optionsintel.ui.data.intraday_series`."""
+    x = pd.DatetimeIndex(pd.to_datetime(series["snapshot_ts"], utc=True)).tz_convert(IST)
+    x = x.tz_localize(None)  # plotly shows naive times as-is: wall-clock IST
+    with fig.batch_update():
+        for trace, col in zip(fig.data, ("pcr_oi", "max_pain", "spot"), strict=True):
+            trace.x, trace.y = x, series[col].to_numpy(float)
+
+
+def smile_figure() -> go.FigureWidget:
+    """IV against strike: out-of-the-money IV with the call and put IVs."""
+    traces = [
+        go.Scatter(name="OTM IV", mode="lines+markers", line={"color": "#5b6abf"}),
+        go.Scatter(name="Call IV", mode="markers", marker={"color": CALL, "size": 5}),
+        go.Scatter(name="Put IV", mode="markers", marker={"color": PUT, "size": 5}),
+    ]
+    return _figure("IV smile", traces, xaxis_title="strike", yaxis_title="IV %")
+
+
+def update_smile_figure(fig: go.FigureWidget, smile: pd.DataFrame, spot: float) -> None:
+    """Set the smile from :func:`optionsintel.chain.iv_smile` rows of one expiry."""
+    x = smile["strike"].to_numpy(float)
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": spot, "x1": spot, "y0": 0,
+            "y1": 1, "line": {"dash": "dash", "width": 1}}  # fmt: skip
+    with fig.batch_update():
+        for trace, col in zip(fig.data, ("iv", "call_iv", "put_iv"), strict=True):
+            trace.x, trace.y = x, smile[col].to_numpy(float)
+        fig.layout.shapes = [line] if np.isfinite(spot) else []
+
+
+def clear(fig: go.FigureWidget) -> None:
+    """Empty every trace (used by ``reset()`` and empty states)."""
+    with fig.batch_update():
+        for trace in fig.data:
+            trace.x, trace.y = [], []
+        fig.layout.shapes, fig.layout.annotations = [], []

@@ -1,0 +1,137 @@
+"""HTML fragments of the dashboards: stylesheet, metric cards, signal feed, levels, messages.
+
+Pure string builders (no widgets), so they are tested on their own and reused by both
+Voila apps. Every value is escaped; timestamps are shown in IST.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+IST = "Asia/Kolkata"
+
+STYLE = """
+<style>
+.oi-app { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.oi-msg { padding: 10px 14px; border-radius: 6px; margin: 6px 0; }
+.oi-msg.empty { background: #fff8e1; border: 1px solid #f0c36d; }
+.oi-msg.error { background: #fdecea; border: 1px solid #e57373; color: #7f1d1d; }
+.oi-msg.info { background: #eef4fb; border: 1px solid #9ec5ea; }
+.oi-cards { display: flex; flex-wrap: wrap; gap: 8px; }
+.oi-card { flex: 1 1 130px; min-width: 120px; border: 1px solid #ddd; border-radius: 8px;
+  padding: 6px 10px; background: #fafafa; }
+.oi-card .label { font-size: 11px; color: #666; text-transform: uppercase; }
+.oi-card .value { font-size: 18px; font-weight: 600; }
+.oi-card .sub { font-size: 11px; color: #666; }
+.oi-chain-wrap { overflow-x: auto; max-width: 100%; }
+table.oi-chain { border-collapse: collapse; font-size: 12px; width: 100%;
+  font-variant-numeric: tabular-nums; }
+table.oi-chain th, table.oi-chain td { padding: 2px 6px; text-align: right;
+  border-bottom: 1px solid #eee; white-space: nowrap; }
+table.oi-chain th { background: #f3f3f3; position: sticky; top: 0; }
+table.oi-chain tr.sides th { text-align: center; }
+table.oi-chain td.strike { font-weight: 600; text-align: center; background: #f7f7f7; }
+table.oi-chain td.itm { background: #fff6d6; }
+table.oi-chain td.big { font-weight: 700; color: #0b5394; background: #dbe9fb; }
+table.oi-chain td.up { color: #1b7f3b; }
+table.oi-chain td.down { color: #b3261e; }
+table.oi-chain tr.atm td { border-top: 2px solid #333; border-bottom: 2px solid #333; }
+table.oi-chain tr.atm td.strike { background: #333; color: #fff; }
+table.oi-list { border-collapse: collapse; font-size: 12px; width: 100%; }
+table.oi-list th, table.oi-list td { padding: 3px 6px; border-bottom: 1px solid #eee;
+  text-align: left; }
+.badge { border-radius: 4px; padding: 1px 6px; font-size: 11px; color: #fff; }
+.badge.WEAK { background: #9e9e9e; } .badge.MODERATE { background: #1e88e5; }
+.badge.STRONG { background: #fb8c00; } .badge.VERY_STRONG { background: #c62828; }
+.badge.SUPPORT { background: #2e8b57; } .badge.RESISTANCE { background: #d9534f; }
+.badge.PIVOT { background: #5b6abf; }
+@media (max-width: 600px) { .oi-card .value { font-size: 15px; }
+  table.oi-chain { font-size: 11px; } }
+</style>
+"""
+
+
+def message(kind: str, text: str) -> str:
+    """Render a message box; ``kind`` is ``empty``, ``error`` or ``info`` ('' clears it)."""
+    if not text:
+        return ""
+    return f'<div class="oi-msg {html.escape(kind)}">{html.escape(text)}</div>'
+
+
+def fmt_number(value: float | None, decimals: int = 2, suffix: str = "") -> str:
+    """``1,234.50`` style, or an en dash for missing values."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{value:,.{decimals}f}{suffix}"
+
+
+def cards(items: Sequence[tuple[str, str, str]]) -> str:
+    """Metric cards from ``(label, value, sub-text)`` triples."""
+    body = "".join(
+        f'<div class="oi-card"><div class="label">{html.escape(lbl)}</div>'
+        f'<div class="value">{html.escape(val)}</div>'
+        f'<div class="sub">{html.escape(sub)}</div></div>'
+        for lbl, val, sub in items
+    )
+    return f'<div class="oi-cards">{body}</div>'
+
+
+def ist(ts: pd.Timestamp | None, fmt: str = "%d %b %Y %H:%M:%S IST") -> str:
+    """Format an instant in India time ('–' when missing)."""
+    if ts is None or pd.isna(ts):
+        return "–"
+    return pd.Timestamp(ts).tz_convert(IST).strftime(fmt)
+
+
+def _table(head: Sequence[str], rows: pd.DataFrame, cls: str) -> str:
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>"
+                   for r in rows.itertuples(index=False))  # fmt: skip
+    head = f'<table class="oi-list {cls}"><thead><tr>{header}</tr></thead>'
+    return f"{head}<tbody>{body}</tbody></table>"
+
+
+def signals_html(signals: pd.DataFrame) -> str:
+    """Feed of signals: time (IST), type, expiry, confidence and strength badge."""
+    if signals.empty:
+        return message("info", "No signals stored up to this time (signals are computed by "
+                       "the pipeline's `signals` asset).")  # fmt: skip
+    s = signals
+    rows = pd.DataFrame({
+        "time": pd.to_datetime(s["snapshot_ts"], utc=True).dt.tz_convert(IST)
+                .dt.strftime("%d %b %H:%M"),
+        "type": s["signal_type"].astype(str).map(html.escape),
+        "expiry": pd.to_datetime(s["expiry"]).dt.strftime("%d %b"),
+        "conf": s["confidence"].map(lambda v: f"{v:.0f}"),
+        "strength": '<span class="badge ' + s["strength"].astype(str) + '">'
+                    + s["strength"].astype(str).str.replace("_", " ") + "</span>",
+    })  # fmt: skip
+    return _table(["Time", "Signal", "Expiry", "Confidence", "Strength"], rows, "signals")
+
+
+def levels_html(stored: pd.DataFrame, live: dict[str, float]) -> str:
+    """Support/resistance: the live OI walls of the shown chain, then stored levels."""
+    live_rows = pd.DataFrame({
+        "source": "OI wall (now)", "type": [f'<span class="badge {k.upper()}">{k.upper()}</span>'
+                                            for k in live],
+        "level": [fmt_number(v, 0) for v in live.values()], "date": "",
+    })  # fmt: skip
+    if stored.empty:
+        stored_rows = live_rows.iloc[0:0]
+    else:
+        stored_rows = pd.DataFrame({
+            "source": stored["method"].astype(str).str.replace("_", " ")
+                      + " #" + stored["rank"].astype(str),
+            "type": '<span class="badge ' + stored["level_type"].astype(str) + '">'
+                    + stored["level_type"].astype(str) + "</span>",
+            "level": stored["level"].map(lambda v: fmt_number(v, 1)),
+            "date": pd.to_datetime(stored["trade_date"]).dt.strftime("%d %b %Y"),
+        })  # fmt: skip
+    rows = pd.concat([live_rows, stored_rows], ignore_index=True)
+    if rows.empty:
+        return message("info", "No support/resistance levels yet.")
+    return _table(["Source", "Type", "Level", "Trade date"], rows, "levels")
