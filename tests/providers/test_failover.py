@@ -304,3 +304,26 @@ def test_factory_builds_nse_lazily():
     pytest.importorskip("optionsintel.providers.nse")
     p = build_provider("nse", settings=Settings())
     assert p.name == "nse"
+
+
+def test_factory_builds_synthetic_and_replay():
+    pytest.importorskip("optionsintel.synthetic")
+    s = Settings(synthetic_seed=11)
+    synth = build_provider("synthetic", settings=s)
+    assert synth.name == "synthetic"
+    assert (synth.get_quote("NIFTY")["provider"] == "synthetic").all()
+    pytest.importorskip("optionsintel.providers.replay")
+    assert build_provider("replay", settings=s).name == "replay"
+
+
+def test_failover_with_real_synthetic_provider_never_mixes():
+    pytest.importorskip("optionsintel.synthetic")
+    clock = FakeClock()
+    s = Settings(allow_synthetic_fallback=True)
+    fo = build_provider(
+        "failover", settings=s, chain=[FakeProvider("nse", clock, fail=-1)], cache_ttl=0,
+        retry_policy=RetryPolicy(max_attempts=1), clock=clock,
+    )  # fmt: skip
+    out = fo.get_option_chain("NIFTY")
+    assert out.attrs["fallback"] is True and len(out) > 0
+    assert set(out["provider"]) == {"synthetic"}
