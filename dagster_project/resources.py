@@ -19,7 +19,7 @@ from optionsintel.store.engine import get_engine, normalise_url
 
 
 class StoreResource(ConfigurableResource):
-    """The platform store; ``database_url`` empty = the configured database (embedded or ``DATABASE_URL``)."""
+    """The platform store; empty ``database_url`` = the configured one (embedded or env)."""
 
     database_url: str = Field(default="", description="PostgreSQL URL; empty = platform default.")
 
@@ -62,7 +62,7 @@ class MarketDataResource(ConfigurableResource):
         return None if self.source == "replay" else self.interval_seconds
 
     def collect_day(self, day: dt.date) -> collect.Collected:
-        """One trading day from a backfill source (see :func:`optionsintel.pipeline.collect.collect_day`)."""
+        """One trading day from a backfill source (:func:`~optionsintel.pipeline.collect.collect_day`)."""
         return collect.collect_day(
             self.source, day, self.underlyings, self.interval_seconds, self.seed
         )  # type: ignore[arg-type]
@@ -87,8 +87,10 @@ class MarketDataResource(ConfigurableResource):
 
     def _credentials(self) -> dict[str, str | None]:
         return {
-            "angelone_api_key": self.angelone_api_key, "angelone_client_code": self.angelone_client_code,
-            "angelone_pin": self.angelone_pin, "angelone_totp_secret": self.angelone_totp_secret,
+            "angelone_api_key": self.angelone_api_key,
+            "angelone_client_code": self.angelone_client_code,
+            "angelone_pin": self.angelone_pin,
+            "angelone_totp_secret": self.angelone_totp_secret,
         }  # fmt: skip
 
 

@@ -28,7 +28,7 @@ def eod_schedule(context: ScheduleEvaluationContext):
 
 @schedule(job=maintenance_job, cron_schedule="0 2 * * 0", execution_timezone=IST,
           default_status=DefaultScheduleStatus.RUNNING,
-          description="Retention (90 days of intraday data), VACUUM/ANALYZE and a report.")  # fmt: skip
+          description="Retention (90 days of intraday), VACUUM/ANALYZE, a report.")  # fmt: skip
 def maintenance_schedule(context: ScheduleEvaluationContext):
     """One maintenance run per Sunday."""
     day = pd.Timestamp(context.scheduled_execution_time).tz_convert(IST).date()

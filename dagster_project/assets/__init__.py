@@ -1,4 +1,4 @@
-"""Every asset of the platform, by group: raw market data, intraday, daily, analytics, operations."""
+"""Every asset, by group: raw market data, intraday, daily, analytics, operations."""
 
 from dagster_project.assets.analytics import ml_cluster_labels, signals, support_resistance_levels
 from dagster_project.assets.daily import daily_ohlc, daily_option_oi_summary, eod_option_chain

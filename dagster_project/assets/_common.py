@@ -26,10 +26,11 @@ def markdown_preview(frame: pd.DataFrame, rows: int = 5, max_cols: int = 10) -> 
     """A small markdown table of the first rows (no tabulate needed)."""
     if frame is None or frame.empty:
         return "_no rows_"
-    head = frame.iloc[:rows, :max_cols].astype(str)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    head = frame.iloc[:rows, :max_cols]
+    lines = ["| " + " | ".join(map(str, head.columns)) + " |", "|" + "---|" * len(head.columns)]
     lines += [
-        "| " + " | ".join(v.replace("|", "/")[:40] for v in row) + " |" for row in head.to_numpy()
+        "| " + " | ".join(str(v).replace("|", "/")[:40] for v in row) + " |"
+        for row in head.to_numpy()
     ]
     return "\n".join(lines)
 

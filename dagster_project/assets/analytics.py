@@ -12,15 +12,14 @@ from optionsintel.pipeline.reads import read_day, read_history, read_sampled_sna
 _ANALYTICS = {"partitions_def": trading_day_partitions, "group_name": "analytics"}
 
 
-@asset(**_ANALYTICS, deps=["option_chain_snapshots", "daily_option_oi_summary"])
+@asset(**_ANALYTICS, deps=["option_chain_snapshots"])
 def signals(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
     """The eight OI signal types between consecutive 15-minute snapshots of the day."""
     day, s = partition_day(context), store.get()
     snapshots = read_sampled_snapshots(s, day, market.source, every_minutes=15)
-    history = read_history(s, "daily_option_oi_summary", market.source, day)
-    rows = signals_for_snapshots(snapshots, None, history)
+    rows = signals_for_snapshots(snapshots)
     return result_for(None, rows, s.write("signals", rows), snapshots_read=len(snapshots))
 
 
@@ -40,7 +39,7 @@ def support_resistance_levels(
 def ml_cluster_labels(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
-    """DBSCAN cluster and anomaly labels of each expiry's daily state (fitted on history to the day)."""
+    """DBSCAN cluster and anomaly labels of each expiry's daily state (history up to the day)."""
     day, s = partition_day(context), store.get()
     summaries = read_history(s, "daily_option_oi_summary", market.source, day)
     bars = read_history(s, "daily_ohlc", market.source, day)

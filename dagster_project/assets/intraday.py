@@ -11,13 +11,13 @@ INTRADAY_SPECS = [
     AssetSpec("underlying_quotes", group_name="raw_market_data",
               description="Raw underlying quotes, one row per underlying and aligned tick."),
     AssetSpec("option_chain_snapshots", group_name="raw_market_data",
-              description="Full option-chain snapshots (every expiry and strike) per aligned tick."),
+              description="Full option-chain snapshots (all expiries and strikes) per tick."),
     AssetSpec("intraday_open_interest", group_name="intraday", deps=["option_chain_snapshots"],
               description="Call and put OI side by side per snapshot, expiry and strike."),
     AssetSpec("oi_delta_log", group_name="intraday", deps=["option_chain_snapshots"],
               description="Contract-level OI changes between consecutive snapshots."),
     AssetSpec("data_source_metrics", group_name="operations",
-              description="Requests, failures and latency of the market-data source per collection."),
+              description="Requests, failures and latency of the data source per collection."),
 ]  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import db
+from optionsintel.cli import db, market
 
 app = typer.Typer(
     name="optionsintel",
@@ -14,6 +14,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(market.fetch_app, name="fetch")
+app.add_typer(market.providers_app, name="providers")
 
 
 @app.command()
@@ -24,3 +26,7 @@ def version() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+from optionsintel.cli.up import up as _up  # noqa: E402
+
+app.command(name="up")(_up)

@@ -71,7 +71,7 @@ def daily_ohlc_from_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     hi = q[["ltp", "high"]].max(axis=1) if "high" in q else q["ltp"]
     lo = q[["ltp", "low"]].min(axis=1) if "low" in q else q["ltp"]
     first_open = q["open"].fillna(q["ltp"]) if "open" in q else q["ltp"]
-    q = q.assign(_hi=hi, _lo=lo, _open=first_open, volume=q["volume"] if "volume" in q else np.nan)
+    q = q.assign(_hi=hi, _lo=lo, _open=first_open, volume=q.get("volume", np.nan))
     g = q.groupby(["symbol", "provider", "trade_date"], sort=True)
     out = g.agg(open=("_open", "first"), high=("_hi", "max"), low=("_lo", "min"),
                 close=("ltp", "last"), volume=("volume", "last")).reset_index()  # fmt: skip
@@ -132,7 +132,7 @@ def eod_to_chain(eod: pd.DataFrame) -> pd.DataFrame:
     return out.loc[:, list(CHAIN_COLUMNS)]
 
 
-def daily_option_oi_summary(eod: pd.DataFrame, config: ChainConfig = ChainConfig()) -> pd.DataFrame:
+def daily_option_oi_summary(eod: pd.DataFrame, config: ChainConfig | None = None) -> pd.DataFrame:
     """Headline OI/volatility figures per (underlying, provider, trade date, expiry).
 
     Parameters
@@ -150,7 +150,7 @@ def daily_option_oi_summary(eod: pd.DataFrame, config: ChainConfig = ChainConfig
         summary figures in ``extra`` (a JSON object per row).
     """
     chain = eod_to_chain(eod)
-    summary = chain_summary(chain, config).rename(columns=_SUMMARY_MAP)
+    summary = chain_summary(chain, config or ChainConfig()).rename(columns=_SUMMARY_MAP)
     summary["trade_date"] = trade_date_of(summary["snapshot_ts"])
     summary["expiry"] = pd.to_datetime(summary["expiry"]).dt.normalize()
     keys = ["underlying", "provider", "trade_date", "expiry"]

@@ -8,7 +8,7 @@ Each function maps the output of an analytics module onto a store table:
 
 from __future__ import annotations
 
-import importlib
+import itertools
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from optionsintel.chain import pivot_levels, support_resistance
 from optionsintel.frames import require_columns
 from optionsintel.pipeline.daily import trade_date_of
 from optionsintel.research import AnomalyConfig, AnomalyResult, detect_anomalies, extract_features
+from optionsintel.signals import DEFAULT_SIGNAL_CONFIG, SignalConfig, detect_signals
 
 SIGNAL_COLUMNS = (
     "underlying", "provider", "snapshot_ts", "expiry", "signal_type", "confidence", "strength",
@@ -63,32 +64,35 @@ def signals_to_rows(signals: pd.DataFrame) -> pd.DataFrame:
 
 
 def signals_for_snapshots(
-    snapshots: pd.DataFrame, config: Any = None, history: pd.DataFrame | None = None
+    snapshots: pd.DataFrame, config: SignalConfig | None = None
 ) -> pd.DataFrame:
-    """Signals of every consecutive pair of snapshots per (underlying, provider).
+    """Signals between every pair of consecutive snapshots of a day (all underlyings at once).
 
     Parameters
     ----------
     snapshots
-        Canonical chain snapshots (several ticks of one day, any underlyings).
+        Canonical chain snapshots of one provider (several ticks of one day).
     config
-        ``optionsintel.signals`` configuration (None = its defaults).
-    history
-        Daily summaries before the day, for signals that need a baseline.
+        Signal thresholds (default :data:`optionsintel.signals.DEFAULT_SIGNAL_CONFIG`).
 
     Returns
     -------
     pandas.DataFrame
-        ``signals`` rows (see :func:`signals_to_rows`); empty with fewer than two
-        snapshots of an underlying.
+        ``signals`` rows (see :func:`signals_to_rows`). Each pair is evaluated with the
+        day's earlier snapshots as the volume baseline (``history``); with fewer than
+        two snapshots nothing can fire and the frame is empty.
     """
-    detect = importlib.import_module("optionsintel.signals").detect_signals
+    cfg = config or DEFAULT_SIGNAL_CONFIG
+    if snapshots.empty:
+        return signals_to_rows(None)
+    ts = pd.to_datetime(snapshots["snapshot_ts"], utc=True)
+    ticks = np.sort(ts.unique())
     frames = []
-    for _, group in snapshots.groupby(["underlying", "provider"], observed=True, sort=True):
-        ticks = np.sort(group["snapshot_ts"].unique())
-        by_tick = {t: part for t, part in group.groupby("snapshot_ts", sort=True)}
-        for prev, cur in zip(ticks[:-1], ticks[1:], strict=True):
-            frames.append(detect(by_tick[prev], by_tick[cur], config, history))
+    for i, (prev, cur) in enumerate(itertools.pairwise(ticks)):
+        history = snapshots.loc[(ts < prev).to_numpy()] if i else None
+        current = snapshots.loc[(ts == cur).to_numpy()]
+        previous = snapshots.loc[(ts == prev).to_numpy()]
+        frames.append(detect_signals(previous, current, cfg, history))
     frames = [f for f in frames if f is not None and len(f)]
     return signals_to_rows(pd.concat(frames, ignore_index=True) if frames else None)
 

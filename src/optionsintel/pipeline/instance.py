@@ -18,7 +18,7 @@ DAGSTER_SCHEMA = "dagster"
 
 
 def dagster_storage_url(settings: Settings | None = None, schema: str = DAGSTER_SCHEMA) -> str:
-    """A psycopg2 URL of the platform database whose search path is ``schema``.
+    """A ``postgresql+psycopg2`` URL of the platform database with search path ``schema``.
 
     The schema is created when missing (the embedded server is started if needed).
 
@@ -34,6 +34,7 @@ def dagster_storage_url(settings: Settings | None = None, schema: str = DAGSTER_
     store = get_store(settings, check_schema=False)
     with store.engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    # dagster-postgres speaks psycopg2; SQLAlchemy 2.1 would pick psycopg 3 for "postgresql://".
+    plain = url.replace("postgresql+psycopg://", "postgresql+psycopg2://", 1)
     sep = "&" if "?" in plain else "?"
     return f"{plain}{sep}options={quote(f'-csearch_path={schema}', safe='')}"

@@ -98,9 +98,12 @@ def check_no_crossed_quotes(chain: pd.DataFrame) -> CheckOutcome:
 
 
 def check_complete_chain(
-    chain: pd.DataFrame, expected_expiries: dict[str, list[Any]] | None = None
+    chain: pd.DataFrame,
+    expected_expiries: dict[str, list[Any]] | None = None,
+    window_pct: float = 5.0,
+    near_expiries: int = 2,
 ) -> CheckOutcome:
-    """Both sides at every strike, and every expected expiry present, in every snapshot.
+    """Both sides at near-the-money strikes of the near expiries; every expected expiry present.
 
     Parameters
     ----------
@@ -109,25 +112,44 @@ def check_complete_chain(
     expected_expiries
         Per underlying, the expiries that must be present (e.g. the calendar's listed
         expiries); None checks only the two-sided strikes.
+    window_pct, near_expiries
+        Strikes within ``window_pct`` percent of the underlying, in the
+        ``near_expiries`` nearest expiries of each snapshot, must be quoted on both
+        sides. Elsewhere exchanges omit contracts without quotes (NSE's chain does:
+        every recorded real chain is two-sided there but not in far months), so
+        one-sided strikes outside that zone are counted in the metadata only.
     """
     keys = ["underlying", "provider", "snapshot_ts", "expiry", "strike"]
     c = chain.assign(
         underlying=chain["underlying"].astype(str), provider=chain["provider"].astype(str)
     )
-    sides = c.groupby(keys, observed=True)["option_type"].nunique()
-    one_sided = sides[sides < 2].reset_index()
-    meta: dict[str, Any] = {"strikes_checked": len(sides), "one_sided_strikes": len(one_sided)}
+    g = c.groupby(keys, observed=True)
+    sides = g["option_type"].nunique()
+    spot = g["underlying_price"].max().to_numpy(dtype=float)
+    strikes = sides.index.get_level_values("strike").to_numpy(dtype=float)
+    exp_rank = (
+        sides.index.to_frame(index=False)
+        .groupby(["underlying", "provider", "snapshot_ts"])["expiry"]
+        .rank(method="dense")
+        .to_numpy()
+    )
+    near = (np.abs(strikes / spot - 1.0) * 100.0 <= window_pct) & (exp_rank <= near_expiries)
+    one_sided = (sides < 2).to_numpy()
+    bad = sides[one_sided & near].reset_index()
+    meta: dict[str, Any] = {"strikes_checked": len(sides), "near_money_window_pct": window_pct,
+                            "near_expiries": near_expiries, "one_sided_near_money": len(bad),
+                            "one_sided_far_from_money": int((one_sided & ~near).sum())}  # fmt: skip
     problems = []
-    if len(one_sided):
-        meta["examples"] = _examples(one_sided, ["underlying", "snapshot_ts", "expiry", "strike"])
-        problems.append(f"{len(one_sided)} strikes quoted on one side only")
+    if len(bad):
+        meta["examples"] = _examples(bad, ["underlying", "snapshot_ts", "expiry", "strike"])
+        problems.append(f"{len(bad)} near-the-money strikes quoted on one side only")
     missing = _missing_expiries(c, expected_expiries or {})
     if missing:
         meta["missing_expiries"] = missing[:_EXAMPLES]
         problems.append(f"{len(missing)} listed expiries missing from snapshots")
     if problems:
         return CheckOutcome(False, "; ".join(problems), meta)
-    return CheckOutcome(True, "every strike two-sided, every listed expiry present", meta)
+    return CheckOutcome(True, "near-the-money strikes two-sided, listed expiries present", meta)
 
 
 def _missing_expiries(chain: pd.DataFrame, expected: dict[str, list[Any]]) -> list[str]:
