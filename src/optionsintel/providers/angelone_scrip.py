@@ -108,6 +108,10 @@ class ScripMaster:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._options = frame[frame["option_type"].notna() & (frame["exch_seg"] == "NFO")]
+        # one group per underlying: lookups then scan thousands of rows, not the whole master
+        empty = self._options.iloc[:0]
+        self._by_name = {str(k): g for k, g in self._options.groupby("name", sort=False)}
+        self._empty = empty
 
     def __repr__(self) -> str:
         return f"ScripMaster(rows={len(self.frame)}, nfo_options={len(self._options)})"
@@ -153,7 +157,7 @@ class ScripMaster:
             If the master lists no such options (the message lists the known expiries).
         """
         name = underlying.strip().upper()
-        rows = self._options[self._options["name"] == name]
+        rows = self._by_name.get(name, self._empty)
         if expiry is not None:
             rows = rows[rows["expiry"] == pd.Timestamp(expiry)]
         if rows.empty:
@@ -167,7 +171,7 @@ class ScripMaster:
 
     def expiries(self, underlying: str) -> list[dt.date]:
         """Return the listed option expiries of ``underlying``, ascending."""
-        rows = self._options[self._options["name"] == underlying.strip().upper()]
+        rows = self._by_name.get(underlying.strip().upper(), self._empty)
         return [ts.date() for ts in sorted(rows["expiry"].dropna().unique())]
 
     def option_token(
