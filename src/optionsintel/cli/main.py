@@ -30,3 +30,7 @@ if __name__ == "__main__":  # pragma: no cover
 from optionsintel.cli.up import up as _up  # noqa: E402
 
 app.command(name="up")(_up)
+
+from optionsintel.cli import dashboards  # noqa: E402
+
+app.command(name="dashboards")(dashboards.dashboards)
