@@ -28,9 +28,30 @@ from optionsintel.settings import get_settings
 from optionsintel.store import Store, migrate, resolve_database_url
 from optionsintel.store.engine import get_engine
 
-COLS = ["underlying", "snapshot_ts", "expiry", "strike", "option_type", "ltp", "bid", "ask",
-        "bid_qty", "ask_qty", "volume", "oi", "oi_change", "iv", "delta", "gamma", "theta",
-        "vega", "underlying_price", "exchange_ts", "ingested_at", "provider"]
+COLS = [
+    "underlying",
+    "snapshot_ts",
+    "expiry",
+    "strike",
+    "option_type",
+    "ltp",
+    "bid",
+    "ask",
+    "bid_qty",
+    "ask_qty",
+    "volume",
+    "oi",
+    "oi_change",
+    "iv",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "underlying_price",
+    "exchange_ts",
+    "ingested_at",
+    "provider",
+]
 SPECS = {"NIFTY": (25000.0, 50.0), "BANKNIFTY": (56000.0, 100.0), "FINNIFTY": (26500.0, 50.0)}
 
 
@@ -41,8 +62,10 @@ def chain_rows(snapshots: list[pd.Timestamp], n_expiries: int, n_strikes: int, s
     for und, (spot, step) in SPECS.items():
         strikes = spot + step * (np.arange(n_strikes) - n_strikes // 2)
         expiries = pd.Timestamp("2025-07-17") + pd.to_timedelta(7 * np.arange(n_expiries), "D")
-        idx = pd.MultiIndex.from_product([snapshots, expiries, strikes, ["CE", "PE"]],
-                                         names=["snapshot_ts", "expiry", "strike", "option_type"])
+        idx = pd.MultiIndex.from_product(
+            [snapshots, expiries, strikes, ["CE", "PE"]],
+            names=["snapshot_ts", "expiry", "strike", "option_type"],
+        )
         df = idx.to_frame(index=False)
         df.insert(0, "underlying", und)
         parts.append(df)
@@ -60,7 +83,9 @@ def chain_rows(snapshots: list[pd.Timestamp], n_expiries: int, n_strikes: int, s
 
 def _scratch(base: str):
     url = sa.make_url(base)
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
     name = f"oi_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -80,14 +105,20 @@ def bench_snapshot(store: Store) -> None:
         start = time.perf_counter()
         store.write("option_chain_snapshots", df)
         times.append(time.perf_counter() - start)
-    print(f"[1] one full 3-index snapshot: {len(df):,} rows, "
-          f"median {statistics.median(times[1:]) * 1e3:.1f} ms (first {times[0] * 1e3:.1f} ms)")
+    print(
+        f"[1] one full 3-index snapshot: {len(df):,} rows, "
+        f"median {statistics.median(times[1:]) * 1e3:.1f} ms (first {times[0] * 1e3:.1f} ms)"
+    )
 
 
 def _executemany(url: str, df: pd.DataFrame) -> None:
     cols = list(df.columns)
-    stmt = sql.SQL("INSERT INTO option_chain_snapshots ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
-        sql.SQL(", ").join(map(sql.Identifier, cols)), sql.SQL(", ").join(sql.Placeholder() * len(cols)))
+    stmt = sql.SQL(
+        "INSERT INTO option_chain_snapshots ({}) VALUES ({}) ON CONFLICT DO NOTHING"
+    ).format(
+        sql.SQL(", ").join(map(sql.Identifier, cols)),
+        sql.SQL(", ").join(sql.Placeholder() * len(cols)),
+    )
     rows = list(df.astype(object).where(df.notna(), None).itertuples(index=False, name=None))
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as c, c.cursor() as cur:
         cur.executemany(stmt, rows)
@@ -103,8 +134,16 @@ def bench_million(store: Store, url: str, rows: int) -> None:
     for name, fn in [
         ("COPY + merge (Store.write)", lambda: store.write("option_chain_snapshots", df)),
         ("psycopg executemany", lambda: _executemany(url, df)),
-        ("pandas.to_sql (method=None)", lambda: df.to_sql("option_chain_snapshots", store.engine,
-                                                          if_exists="append", index=False, chunksize=10_000)),
+        (
+            "pandas.to_sql (method=None)",
+            lambda: df.to_sql(
+                "option_chain_snapshots",
+                store.engine,
+                if_exists="append",
+                index=False,
+                chunksize=10_000,
+            ),
+        ),
     ]:
         _truncate(store)
         start = time.perf_counter()
@@ -125,9 +164,12 @@ def bench_layout(store: Store) -> None:
         c.exec_driver_sql("CREATE TABLE flat_chain (LIKE option_chain_snapshots INCLUDING ALL)")
         c.exec_driver_sql("INSERT INTO flat_chain SELECT * FROM option_chain_snapshots")
         c.exec_driver_sql("ANALYZE flat_chain; ANALYZE option_chain_snapshots")
-    q = ("SELECT DISTINCT ON (expiry, strike, option_type) * FROM {t} WHERE underlying='NIFTY' "
-         "AND provider='synthetic' AND snapshot_ts <= '2025-07-16 11:03:15+05:30' AND "
-         "snapshot_ts > '2025-07-15 11:03:15+05:30' ORDER BY expiry, strike, option_type, snapshot_ts DESC")
+    q = (
+        "SELECT DISTINCT ON (expiry, strike, option_type) * FROM {t} WHERE underlying='NIFTY' "
+        "AND provider='synthetic' AND snapshot_ts <= '2025-07-16 11:03:15+05:30' AND "
+        "snapshot_ts > '2025-07-15 11:03:15+05:30' "
+        "ORDER BY expiry, strike, option_type, snapshot_ts DESC"
+    )
     print(f"[3] layout, {len(df):,} rows (one day, 1-minute snapshots):")
     for t in ("option_chain_snapshots", "flat_chain"):
         times = []
@@ -143,11 +185,14 @@ def bench_layout(store: Store) -> None:
         d_delete = time.perf_counter() - s
     with store.engine.begin() as c:
         from optionsintel.store.partitions import drop_partitions_before
+
         s = time.perf_counter()
         drop_partitions_before(c, "option_chain_snapshots", pd.Timestamp("2025-07-17").date())
         d_drop = time.perf_counter() - s
-    print(f"    retention of one day: DELETE {d_delete * 1e3:.1f} ms (+ VACUUM later) vs "
-          f"DROP partition {d_drop * 1e3:.1f} ms")
+    print(
+        f"    retention of one day: DELETE {d_delete * 1e3:.1f} ms (+ VACUUM later) vs "
+        f"DROP partition {d_drop * 1e3:.1f} ms"
+    )
 
 
 def main() -> None:

@@ -54,3 +54,64 @@ def test_unreachable_database_is_one_clear_line(monkeypatch) -> None:
     assert result.exit_code == 1
     assert "DatabaseUnreachableError" in result.output
     assert "Traceback" not in result.output
+
+
+def test_fetch_chain_from_replay_prints_real_chain() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "fetch",
+            "chain",
+            "NIFTY",
+            "--provider",
+            "replay",
+            "--at",
+            "2025-07-16 15:45",
+            "--rows",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "from replay as of 2025-07-16 15:30:00 IST" in result.output
+    assert "STRIKE" in result.output and "25,200" in result.output
+
+
+def test_fetch_chain_synthetic_and_save(cli_env, clean_store) -> None:
+    result = runner.invoke(
+        app,
+        ["fetch", "chain", "BANKNIFTY", "-p", "synthetic", "--at", "2025-07-16 11:03", "--save"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "from synthetic" in result.output
+    stored = clean_store.read("option_chain_snapshots", where={"underlying": "BANKNIFTY"})
+    assert len(stored) > 100 and set(stored["provider"]) == {"synthetic"}
+
+
+def test_providers_status_without_history(cli_env, clean_store) -> None:
+    result = runner.invoke(app, ["providers", "status"])
+    assert result.exit_code == 0
+    assert "--probe" in result.output
+
+
+def test_providers_status_summarises_stored_metrics(cli_env, clean_store) -> None:
+    import pandas as pd
+
+    now = pd.Timestamp.now(tz="UTC")
+    clean_store.write(
+        "data_source_metrics",
+        pd.DataFrame(
+            {
+                "provider": ["nse", "nse", "angelone"],
+                "ts": [now - pd.Timedelta(minutes=2), now, now],
+                "requests": [10, 5, 3],
+                "successes": [9, 5, 0],
+                "failures": [1, 0, 3],
+                "avg_latency_ms": [120.0, 80.0, None],
+                "breaker_state": ["closed", "closed", "open"],
+                "last_error": [None, None, "AG8001 invalid token"],
+            }
+        ),
+    )
+    result = runner.invoke(app, ["providers", "status"])
+    assert result.exit_code == 0, result.output
+    assert "open" in result.output and "nse" in result.output

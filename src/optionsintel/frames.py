@@ -102,9 +102,8 @@ def validate_chain(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.loc[:, list(CHAIN_COLUMNS)].copy()
     bad_type = ~out["option_type"].isin(["CE", "PE"])
     if bad_type.any():
-        raise FrameValidationError(
-            f"option_type must be 'CE' or 'PE'; got {sorted(out.loc[bad_type, 'option_type'].astype(str).unique())}"
-        )
+        seen = sorted(out.loc[bad_type, "option_type"].astype(str).unique())
+        raise FrameValidationError(f"option_type must be 'CE' or 'PE'; got {seen}")
     if out["provider"].isna().any() or (out["provider"].astype(str) == "").any():
         raise FrameValidationError("every option-chain row must name its provider")
     if (out["oi"].dropna() < 0).any():

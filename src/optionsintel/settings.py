@@ -83,5 +83,5 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings (read once; call ``get_settings.cache_clear()`` to re-read)."""
+    """Return the process-wide settings, read once (``get_settings.cache_clear()`` re-reads)."""
     return Settings()

@@ -12,9 +12,18 @@ def _rows(ts: str, ltp: float, strikes=(25000.0, 25100.0), provider="replay"):
     t = pd.Timestamp(ts).tz_convert("UTC")
     return pd.DataFrame(
         [
-            dict(underlying="NIFTY", snapshot_ts=t, expiry=pd.Timestamp("2025-07-17"),
-                 strike=k, option_type=o, ltp=ltp, oi=100.0, provider=provider)
-            for k in strikes for o in ("CE", "PE")
+            dict(
+                underlying="NIFTY",
+                snapshot_ts=t,
+                expiry=pd.Timestamp("2025-07-17"),
+                strike=k,
+                option_type=o,
+                ltp=ltp,
+                oi=100.0,
+                provider=provider,
+            )
+            for k in strikes
+            for o in ("CE", "PE")
         ]
     )
 
@@ -60,7 +69,9 @@ def test_timezone_aware_inputs_agree(history: Store) -> None:
 
 
 def test_providers_are_not_mixed(history: Store) -> None:
-    history.write("option_chain_snapshots", _rows("2025-07-16 11:03:20+05:30", 9.0, provider="synthetic"))
+    history.write(
+        "option_chain_snapshots", _rows("2025-07-16 11:03:20+05:30", 9.0, provider="synthetic")
+    )
     latest = history.chain_as_of("NIFTY", "2025-07-16 11:03:25")
     assert set(latest["provider"]) == {"synthetic"}
     real = history.chain_as_of("NIFTY", "2025-07-16 11:03:25", provider="replay")

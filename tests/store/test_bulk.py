@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,7 +87,7 @@ def test_failed_write_leaves_nothing(clean_store: Store) -> None:
     good = _chain()
     bad = _chain().assign(oi=-5.0)  # violates the OI >= 0 check
     bad["underlying"] = "BANKNIFTY"
-    with pytest.raises(Exception), clean_store.transaction() as w:
+    with pytest.raises(sa.exc.IntegrityError), clean_store.transaction() as w:
         w.write("option_chain_snapshots", good)
         w.write("option_chain_snapshots", bad)
     assert clean_store.count("option_chain_snapshots") == 0
@@ -129,7 +130,9 @@ def test_json_columns_round_trip(clean_store: Store) -> None:
     assert got.loc[0, "supporting"] == {"oi_change": 12345.0, "note": "x"}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["NIFTY", "BANKNIFTY"]), st.integers(0, 30), st.floats(1, 1e5)),
@@ -148,7 +151,9 @@ def test_upsert_idempotent_property(clean_store: Store, rows) -> None:
     snap = clean_store.read("daily_ohlc", order_by=["symbol", "trade_date"])
     r = clean_store.write("daily_ohlc", df)
     assert r.inserted == 0 and r.updated == 0
-    pd.testing.assert_frame_equal(snap, clean_store.read("daily_ohlc", order_by=["symbol", "trade_date"]))
+    pd.testing.assert_frame_equal(
+        snap, clean_store.read("daily_ohlc", order_by=["symbol", "trade_date"])
+    )
 
 
 def test_binary_copy_handles_nulls_and_text_lengths(clean_store: Store) -> None:

@@ -63,6 +63,7 @@ def test_schema_matches_models(store: Store) -> None:
 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
+
     # Partitions created on demand are not in the metadata; ignore them.
     def on_partition(d) -> bool:
         obj = d[1]

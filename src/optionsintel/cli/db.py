@@ -12,8 +12,10 @@ from optionsintel.store import get_store, migrate
 from optionsintel.store.embedded import stop_embedded
 from optionsintel.store.engine import describe_url, dispose_engines
 
-app = typer.Typer(help="Manage the PostgreSQL database (embedded unless DATABASE_URL is set).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the PostgreSQL database (embedded unless DATABASE_URL is set).",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -47,7 +49,9 @@ def status() -> None:
 
 @app.command()
 @friendly_errors
-def reset(yes: bool = typer.Option(False, "--yes", help="Confirm: drop every table and data.")) -> None:
+def reset(
+    yes: bool = typer.Option(False, "--yes", help="Confirm: drop every table and data."),
+) -> None:
     """Drop all optionsintel tables and data, then re-create the schema."""
     if not yes:
         console.print("refusing to reset without --yes (this deletes all stored data)")
@@ -73,7 +77,9 @@ def stop() -> None:
 
 @app.command()
 @friendly_errors
-def destroy(yes: bool = typer.Option(False, "--yes", help="Confirm deletion of the data dir.")) -> None:
+def destroy(
+    yes: bool = typer.Option(False, "--yes", help="Confirm deletion of the data dir."),
+) -> None:
     """Stop the embedded server and delete its data directory."""
     settings = get_settings()
     if not yes or not settings.embedded:

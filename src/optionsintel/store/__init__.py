@@ -1,5 +1,7 @@
-"""The PostgreSQL store: engine resolution (embedded pgserver or ``DATABASE_URL``), the
-schema, Alembic migrations, bulk COPY+merge writes and frame-returning reads.
+"""The PostgreSQL store.
+
+Engine resolution (embedded pgserver or ``DATABASE_URL``), the schema, Alembic
+migrations, bulk COPY+merge writes and frame-returning reads.
 
 This is the only subpackage that imports SQLAlchemy or psycopg.
 """

@@ -6,7 +6,7 @@ length-prefixed, so rows differ in layout when a value is NULL or a text has ano
 length. Rows are therefore grouped by *layout signature* (which fields are NULL, how long
 each text is); within a group every row has the same layout and is written in one go as
 a NumPy structured array. Market data has a handful of signatures per frame; frames
-with many (free-form JSON) are rejected with :class:`TooManyLayouts` and the caller
+with many (free-form JSON) are rejected with :class:`TooManyLayoutsError` and the caller
 falls back to CSV.
 
 Format reference: PostgreSQL documentation, "COPY — Binary Format".
@@ -24,11 +24,13 @@ _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in µs since 1970-01-01
 _PG_EPOCH_DAYS = 10_957
 
 
-class TooManyLayouts(Exception):
+class TooManyLayoutsError(Exception):
     """The frame has too many distinct row layouts for the vectorised encoder."""
 
 
-def _encode_column(col: sa.Column, values: pd.Series) -> tuple[np.ndarray, np.ndarray | str, np.ndarray | None]:
+def _encode_column(
+    col: sa.Column, values: pd.Series
+) -> tuple[np.ndarray, np.ndarray | str, np.ndarray | None]:
     """Return (null mask, encoded values, text lengths or None) for one column."""
     t = col.type
     isnull = values.isna().to_numpy()
@@ -55,7 +57,7 @@ def _encode_column(col: sa.Column, values: pd.Series) -> tuple[np.ndarray, np.nd
         raw = encoded_uniques[codes]  # code -1 (NULL) picks the trailing b""
         lengths = np.array([len(b) for b in encoded_uniques], dtype=np.int64)[codes]
         return isnull, raw, lengths
-    raise TooManyLayouts(f"no binary encoder for {col.name} ({t})")
+    raise TooManyLayoutsError(f"no binary encoder for {col.name} ({t})")
 
 
 def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes:
@@ -63,7 +65,7 @@ def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes
 
     Raises
     ------
-    TooManyLayouts
+    TooManyLayoutsError
         When rows fall into more than ``max_layouts`` layouts or a column type has no
         binary encoder (JSONB); use text COPY instead.
     """
@@ -75,7 +77,7 @@ def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes
     )
     groups = sig.groupby(list(sig.columns), sort=False).indices
     if len(groups) > max_layouts:
-        raise TooManyLayouts(f"{len(groups)} row layouts")
+        raise TooManyLayoutsError(f"{len(groups)} row layouts")
     keys = list(sig.columns)
     parts = [HEADER]
     for key, rows in groups.items():

@@ -142,8 +142,11 @@ class Store:
             if provider is None:
                 provider = conn.execute(
                     sa.select(t.c.provider)
-                    .where(t.c.underlying == underlying, t.c.snapshot_ts <= at_ts,
-                           t.c.snapshot_ts > at_ts - lookback)
+                    .where(
+                        t.c.underlying == underlying,
+                        t.c.snapshot_ts <= at_ts,
+                        t.c.snapshot_ts > at_ts - lookback,
+                    )
                     .order_by(t.c.snapshot_ts.desc())
                     .limit(1)
                 ).scalar()
@@ -152,8 +155,12 @@ class Store:
             stmt = (
                 sa.select(t)
                 .ext(distinct_on(t.c.expiry, t.c.strike, t.c.option_type))
-                .where(t.c.underlying == underlying, t.c.provider == provider,
-                       t.c.snapshot_ts <= at_ts, t.c.snapshot_ts > at_ts - lookback)
+                .where(
+                    t.c.underlying == underlying,
+                    t.c.provider == provider,
+                    t.c.snapshot_ts <= at_ts,
+                    t.c.snapshot_ts > at_ts - lookback,
+                )
                 .order_by(t.c.expiry, t.c.strike, t.c.option_type, t.c.snapshot_ts.desc())
             )
             if expiry is not None:
@@ -201,7 +208,9 @@ def _table(name: str) -> sa.Table:
     try:
         return metadata.tables[name]
     except KeyError:
-        raise StoreError(f"unknown table {name!r}; known tables: {sorted(metadata.tables)}") from None
+        raise StoreError(
+            f"unknown table {name!r}; known tables: {sorted(metadata.tables)}"
+        ) from None
 
 
 def _condition(t: sa.Table, name: str, value: Filter) -> sa.ColumnElement[bool]:

@@ -68,7 +68,8 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     if dup.any():
         example = out.loc[dup, list(key)].iloc[0].to_dict()
         raise FrameValidationError(
-            f"cannot write to {table.name}: {int(dup.sum())} rows repeat a natural key, e.g. {example}"
+            f"cannot write to {table.name}: {int(dup.sum())} rows repeat a natural key, "
+            f"e.g. {example}"
         )
     json_cols = [c.name for c in table.columns if isinstance(c.type, JSONB) and c.name in cols]
     if json_cols:
@@ -139,7 +140,7 @@ def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, bytes]:
     """Binary COPY data when the vectorised encoder applies, CSV text otherwise."""
     try:
         return "FORMAT binary", _pgbinary.encode(table, frame)
-    except _pgbinary.TooManyLayouts:
+    except _pgbinary.TooManyLayoutsError:
         return "FORMAT csv, NULL ''", _to_csv(frame)
 
 

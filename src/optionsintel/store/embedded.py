@@ -9,13 +9,11 @@ survives restarts of the others; ``optionsintel db stop`` stops it explicitly.
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import warnings
 from pathlib import Path
 
 from optionsintel.errors import EmbeddedDatabaseError
-
-_log = logging.getLogger(__name__)
 
 DATABASE_NAME = "optionsintel"
 
@@ -73,17 +71,21 @@ def _ensure_database(server, database: str) -> None:  # type: ignore[no-untyped-
 
     info = server.get_postmaster_info()
     with psycopg.connect(
-        host=str(info.socket_dir), port=info.port, user="postgres", dbname="postgres",
+        host=str(info.socket_dir),
+        port=info.port,
+        user="postgres",
+        dbname="postgres",
         autocommit=True,
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             from psycopg import sql
 
-            try:
+            # another process may create it between our check and our create
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it between our check and our create
 
 
 def stop_embedded(pgdata: Path) -> bool:

@@ -82,9 +82,7 @@ instruments = sa.Table(
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("attributes", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     *_provenance(),
-    sa.CheckConstraint(
-        "segment IN ('index', 'equity', 'commodity', 'currency')", name="segment"
-    ),
+    sa.CheckConstraint("segment IN ('index', 'equity', 'commodity', 'currency')", name="segment"),
 )
 
 contract_specs = sa.Table(
@@ -196,7 +194,9 @@ intraday_open_interest = _partitioned(
     sa.Column("pe_volume", F),
     sa.Column("underlying_price", F),
     *_provenance(),
-    sa.CheckConstraint("coalesce(ce_oi, 0) >= 0 AND coalesce(pe_oi, 0) >= 0", name="oi_non_negative"),
+    sa.CheckConstraint(
+        "coalesce(ce_oi, 0) >= 0 AND coalesce(pe_oi, 0) >= 0", name="oi_non_negative"
+    ),
     pk=("underlying", "provider", "snapshot_ts", "expiry", "strike"),
 )
 
@@ -284,7 +284,9 @@ eod_option_chain = sa.Table(
     *_provenance(),
     sa.CheckConstraint("option_type IN ('CE', 'PE')", name="option_type"),
     sa.CheckConstraint("oi IS NULL OR oi >= 0", name="oi_non_negative"),
-    sa.PrimaryKeyConstraint("underlying", "provider", "trade_date", "expiry", "strike", "option_type"),
+    sa.PrimaryKeyConstraint(
+        "underlying", "provider", "trade_date", "expiry", "strike", "option_type"
+    ),
 )
 
 # --- derived analytics ---------------------------------------------------------------------
@@ -425,11 +427,15 @@ alert_notifications = sa.Table(
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     sa.Column("next_attempt_at", TS, nullable=False, server_default=sa.func.now()),
     sa.Column("sent_at", TS),
-    sa.ForeignKeyConstraint(["owner", "rule_name"], ["alert_rules.owner", "alert_rules.name"],
-                            ondelete="CASCADE"),
+    sa.ForeignKeyConstraint(
+        ["owner", "rule_name"], ["alert_rules.owner", "alert_rules.name"], ondelete="CASCADE"
+    ),
     sa.CheckConstraint("status IN ('PENDING', 'SENT', 'FAILED')", name="status"),
-    sa.Index("ix_alert_notifications_pending", "next_attempt_at",
-             postgresql_where=sa.text("status = 'PENDING'")),
+    sa.Index(
+        "ix_alert_notifications_pending",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'PENDING'"),
+    ),
 )
 
 users = sa.Table(
@@ -453,10 +459,15 @@ roles = sa.Table(
 user_roles = sa.Table(
     "user_roles",
     metadata,
-    sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"),
-              nullable=False),
-    sa.Column("role", sa.String(32), sa.ForeignKey("roles.name", ondelete="CASCADE"),
-              nullable=False),
+    sa.Column(
+        "username",
+        sa.String(64),
+        sa.ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "role", sa.String(32), sa.ForeignKey("roles.name", ondelete="CASCADE"), nullable=False
+    ),
     sa.PrimaryKeyConstraint("username", "role"),
 )
 
@@ -465,8 +476,12 @@ api_keys = sa.Table(
     metadata,
     sa.Column("key_prefix", sa.String(16), primary_key=True),
     sa.Column("key_hash", sa.String(128), nullable=False),
-    sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"),
-              nullable=False),
+    sa.Column(
+        "username",
+        sa.String(64),
+        sa.ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("scopes", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
