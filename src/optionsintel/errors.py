@@ -23,6 +23,10 @@ class DatabaseUnreachableError(StoreError):
     """The configured PostgreSQL server cannot be reached."""
 
 
+class StoreWriteError(StoreError):
+    """The database rejected a write (constraint violation, wrong type...); nothing was kept."""
+
+
 class SchemaOutdatedError(StoreError):
     """The database schema is behind (or ahead of) the code's migrations."""
 

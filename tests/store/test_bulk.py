@@ -7,11 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optionsintel.errors import FrameValidationError, StoreError
+from optionsintel.errors import FrameValidationError, StoreError, StoreWriteError
 from optionsintel.store import Store
 
 
@@ -87,7 +86,7 @@ def test_failed_write_leaves_nothing(clean_store: Store) -> None:
     good = _chain()
     bad = _chain().assign(oi=-5.0)  # violates the OI >= 0 check
     bad["underlying"] = "BANKNIFTY"
-    with pytest.raises(sa.exc.IntegrityError), clean_store.transaction() as w:
+    with pytest.raises(StoreWriteError, match="oi_non_negative"), clean_store.transaction() as w:
         w.write("option_chain_snapshots", good)
         w.write("option_chain_snapshots", bad)
     assert clean_store.count("option_chain_snapshots") == 0

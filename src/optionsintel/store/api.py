@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Engine
 
-from optionsintel.errors import SchemaOutdatedError, StoreError
+from optionsintel.errors import SchemaOutdatedError, StoreError, StoreWriteError
 from optionsintel.settings import Settings, get_settings
 from optionsintel.store import migrate
 from optionsintel.store.bulk import MergeResult, copy_merge
@@ -200,8 +201,21 @@ class Writer:
         self.conn = conn
 
     def write(self, table: str, frame: pd.DataFrame) -> MergeResult:
-        """Idempotently upsert ``frame`` into ``table`` within this transaction."""
-        return copy_merge(self.conn, _table(table), frame)
+        """Idempotently upsert ``frame`` into ``table`` within this transaction.
+
+        Raises
+        ------
+        StoreWriteError
+            When PostgreSQL rejects the rows; the transaction is rolled back.
+        """
+        try:
+            return copy_merge(self.conn, _table(table), frame)
+        except psycopg.Error as exc:
+            detail = (exc.diag.message_primary or str(exc)).strip()
+            row = f" ({exc.diag.message_detail.strip()[:300]})" if exc.diag.message_detail else ""
+            raise StoreWriteError(
+                f"writing {len(frame)} rows to {table} failed and nothing was stored: {detail}{row}"
+            ) from exc
 
 
 def _table(name: str) -> sa.Table:
