@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from optionsintel.calendar import is_trading_day, session_bounds
@@ -74,7 +73,7 @@ def align_tick(ts: Any, interval_seconds: int = 15) -> pd.Timestamp:
     """
     stamp = _utc(ts)
     ticks = session_ticks(stamp.tz_convert(IST).date(), interval_seconds)
-    pos = int(np.searchsorted(ticks.asi8, stamp.value, side="right")) - 1
+    pos = int(ticks.searchsorted(stamp, side="right")) - 1
     return ticks[max(pos, 0)]
 
 
