@@ -16,16 +16,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import uuid
 
 import numpy as np
 import pandas as pd
 import psycopg
-import sqlalchemy as sa
 from psycopg import sql
 
 from optionsintel.settings import get_settings
 from optionsintel.store import Store, migrate, resolve_database_url
+from optionsintel.store.admin import scratch_database
 from optionsintel.store.engine import get_engine
 
 COLS = [
@@ -79,17 +78,6 @@ def chain_rows(snapshots: list[pd.Timestamp], n_expiries: int, n_strikes: int, s
     df["ingested_at"] = pd.Timestamp.now(tz="UTC")
     df["provider"] = "synthetic"
     return df[COLS]
-
-
-def _scratch(base: str):
-    url = sa.make_url(base)
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    name = f"oi_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin, name, url.set(database=name).render_as_string(hide_password=False)
 
 
 def _truncate(store: Store, table: str = "option_chain_snapshots") -> None:
@@ -199,18 +187,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
-    admin, name, url = _scratch(resolve_database_url(get_settings()))
-    try:
+    with scratch_database(resolve_database_url(get_settings()), "oi_bench") as url:
         engine = get_engine(url)
         migrate.upgrade(engine)
         store = Store(engine)
         bench_snapshot(store)
         bench_million(store, url, args.rows)
         bench_layout(store)
-    finally:
-        get_engine(url).dispose()
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

@@ -11,40 +11,23 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy as sa
-from psycopg import sql
 
 from optionsintel.store import Store, migrate
+from optionsintel.store.admin import scratch_database
 from optionsintel.store.embedded import embedded_url, stop_embedded
-from optionsintel.store.engine import dispose_engines, get_engine, normalise_url
+from optionsintel.store.engine import dispose_engines, get_engine
 
 TESTS_DIR = Path(__file__).parent
 DATA_DIR = TESTS_DIR / "data"
 
 
-def _server_database(base_url: str) -> Iterator[str]:
-    """Create a throw-away database on the server of ``base_url``; yield its URL."""
-    url = sa.make_url(normalise_url(base_url))
-    name = f"oi_test_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_engines()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
+@contextmanager
 def _embedded_database() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="oi_pg_"))
     try:
@@ -59,13 +42,10 @@ def _embedded_database() -> Iterator[str]:
 def database_url() -> Iterator[str]:
     """URL of a migrated, empty test database (embedded or on ``DATABASE_URL``'s server)."""
     base = os.environ.get("DATABASE_URL")
-    gen = _server_database(base) if base else _embedded_database()
-    url = next(gen)
-    migrate.upgrade(get_engine(url))
-    try:
+    gen = scratch_database(base, "oi_test") if base else _embedded_database()
+    with gen as url:
+        migrate.upgrade(get_engine(url))
         yield url
-    finally:
-        gen.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 import sqlalchemy as sa
-from psycopg import sql
 
 from optionsintel.errors import SchemaOutdatedError
 from optionsintel.store import Store, migrate
+from optionsintel.store.admin import scratch_database
 from optionsintel.store.engine import get_engine
 from optionsintel.store.schema import metadata
 
 
 @pytest.fixture
 def scratch_url(database_url: str):
-    url = sa.make_url(database_url)
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    name = f"oi_scratch_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    get_engine(url.set(database=name).render_as_string(hide_password=False)).dispose()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(database_url) as url:
+        yield url
 
 
 def _tables(engine: sa.Engine) -> set[str]:

@@ -76,6 +76,14 @@ def _check_reachable(engine: Engine, url: str) -> None:
         ) from None
 
 
+def dispose_engine(url: str) -> None:
+    """Dispose and forget the cached engine of ``url``, if any."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Dispose every cached engine (tests and forked workers call this)."""
     with _lock:
