@@ -46,7 +46,9 @@ def to_days(value: DatesLike) -> Day64:
         idx = idx.tz_convert(IST).tz_localize(None)
     if idx.hasnans:
         raise CalendarError("dates contain missing values (NaT/None); drop them first")
-    return idx.normalize().to_numpy().astype("datetime64[D]")
+    # datetime64 -> [D] floors to midnight like ``normalize()`` but skips its
+    # frequency inference (milliseconds per call on large indexes)
+    return idx.to_numpy().astype("datetime64[D]")
 
 
 def to_instants(value: Any) -> pd.DatetimeIndex:

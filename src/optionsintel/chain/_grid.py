@@ -103,20 +103,46 @@ class StrikeGrid:
 
     def frame(self, **columns: Any) -> pd.DataFrame:
         """Group keys repeated for every strike row, ``strike``, then ``columns``."""
-        keys = self.keys.iloc[self.group]
         data: dict[str, Any] = {
-            c: keys[c].array for c in ("underlying", "snapshot_ts", "expiry", "provider")
+            c: self.keys[c].array.take(self.group)
+            for c in ("underlying", "snapshot_ts", "expiry", "provider")
         }
         data["strike"] = self.strike
         data.update(columns)
         return pd.DataFrame(data)
 
 
+def factorize_runs(values: Any, *, sort: bool = True) -> tuple[IntArray, np.ndarray]:
+    """``pd.factorize(values, sort=sort)`` computed from runs of equal neighbours.
+
+    Chain frames store each underlying, snapshot and expiry in long contiguous runs, so
+    only the first value of every run is hashed; the codes are the same as a full
+    factorization. Falls back to ``pd.factorize`` when values cannot be compared.
+    """
+    arr = np.asarray(values)
+    if arr.size < 2:
+        return pd.factorize(arr, sort=sort)
+    head = np.empty(arr.size, dtype=bool)
+    head[0] = True
+    try:
+        np.not_equal(arr[1:], arr[:-1], out=head[1:])
+    except (TypeError, ValueError):  # e.g. pd.NA in object arrays
+        return pd.factorize(arr, sort=sort)
+    heads = np.flatnonzero(head)
+    codes, uniques = pd.factorize(arr[heads], sort=sort)
+    return codes[np.cumsum(head) - 1], uniques
+
+
+def key_values(values: pd.Series) -> np.ndarray:
+    """Comparable values of a key column: int64 nanoseconds for datetimes, else objects."""
+    if values.dtype.kind == "M":
+        # datetimes (tz-aware or naive): the int64 view, not Timestamp objects
+        return pd.DatetimeIndex(values).as_unit("ns").asi8
+    return values.to_numpy()
+
+
 def _codes(values: pd.Series) -> tuple[IntArray, int]:
-    # datetimes (tz-aware or naive): factorize the int64 view, not Timestamp objects
-    is_dt = values.dtype.kind == "M"
-    arr = pd.DatetimeIndex(values).asi8 if is_dt else values.to_numpy()
-    codes, uniques = pd.factorize(arr, sort=True)
+    codes, uniques = factorize_runs(key_values(values))
     if (codes < 0).any():
         raise FrameValidationError(
             f"option chain column {values.name!r} has missing values; fill or drop those rows"
@@ -124,7 +150,8 @@ def _codes(values: pd.Series) -> tuple[IntArray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
-def _group_ids(chain: pd.DataFrame) -> IntArray:
+def group_ids(chain: pd.DataFrame) -> IntArray:
+    """Sortable id of every row's (underlying, snapshot_ts, expiry), ordered like the keys."""
     combined = np.zeros(len(chain), dtype=np.int64)
     for col in GROUP_KEYS:
         codes, n = _codes(chain[col])
@@ -132,8 +159,23 @@ def _group_ids(chain: pd.DataFrame) -> IntArray:
     return combined
 
 
-def build_grid(chain: pd.DataFrame, fields: tuple[str, ...] = GRID_FIELDS) -> StrikeGrid:
+def _check_chain(chain: pd.DataFrame) -> None:
+    require_columns(chain, REQUIRED_COLUMNS, "option chain")
+    if len(chain) == 0:
+        raise FrameValidationError("option chain frame is empty; pass at least one contract")
+
+
+def build_grid(
+    chain: pd.DataFrame,
+    fields: tuple[str, ...] = GRID_FIELDS,
+    *,
+    rows: IntArray | None = None,
+    gkey: IntArray | None = None,
+) -> StrikeGrid:
     """Reshape a canonical chain frame into a :class:`StrikeGrid`.
+
+    ``rows`` (positions) restricts the grid to those contracts; ``gkey`` passes
+    :func:`group_ids` of the whole frame when the caller has already computed them.
 
     Raises
     ------
@@ -141,17 +183,18 @@ def build_grid(chain: pd.DataFrame, fields: tuple[str, ...] = GRID_FIELDS) -> St
         On missing columns, empty input, option types other than CE/PE, duplicated
         contracts or mixed providers inside one group.
     """
-    require_columns(chain, REQUIRED_COLUMNS, "option chain")
-    if len(chain) == 0:
+    _check_chain(chain)
+    if rows is not None and len(rows) == 0:
         raise FrameValidationError("option chain frame is empty; pass at least one contract")
-    otype = chain["option_type"].to_numpy(dtype=object)
+    take = (lambda a: a) if rows is None else (lambda a: a[rows])
+    otype = take(chain["option_type"].to_numpy(dtype=object))
     is_ce, is_pe = otype == "CE", otype == "PE"
     if not (is_ce | is_pe).all():
         raise FrameValidationError("option_type must be 'CE' or 'PE' in every row")
-    strike = chain["strike"].to_numpy(dtype=np.float64)
+    strike = take(chain["strike"].to_numpy(dtype=np.float64))
     if not np.isfinite(strike).all():
         raise FrameValidationError("strike must be a finite number in every row")
-    gkey = _group_ids(chain)
+    gkey = take(group_ids(chain) if gkey is None else gkey)
     order = np.lexsort((strike, gkey))
     gs, ks = gkey[order], strike[order]
     new_row = np.ones(len(order), dtype=bool)
@@ -165,18 +208,30 @@ def build_grid(chain: pd.DataFrame, fields: tuple[str, ...] = GRID_FIELDS) -> St
     new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
     group = np.cumsum(new_group) - 1
     starts = np.flatnonzero(new_group)
+    ce, pe = _scatter_fields(chain, fields, take, row_of, is_ce, is_pe, n_rows)
+    keys = _group_keys(chain, take, order, gs, row_of, group, starts, rows)
+    return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
+
+
+def _scatter_fields(
+    chain: pd.DataFrame,
+    fields: tuple[str, ...],
+    take: Any,
+    row_of: IntArray,
+    is_ce: npt.NDArray[np.bool_],
+    is_pe: npt.NDArray[np.bool_],
+    n_rows: int,
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    ce_rows, pe_rows = row_of[is_ce], row_of[is_pe]
     ce, pe = {}, {}
     for f in fields:
-        vals = (
-            chain[f].to_numpy(dtype=np.float64, na_value=np.nan)
-            if f in chain.columns
-            else np.full(len(chain), np.nan)
-        )
         ce[f], pe[f] = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
-        ce[f][row_of[is_ce]] = vals[is_ce]
-        pe[f][row_of[is_pe]] = vals[is_pe]
-    keys = _group_keys(chain, order, gs, row_of, group, starts)
-    return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
+        if f not in chain.columns:
+            continue
+        vals = take(chain[f].to_numpy(dtype=np.float64, na_value=np.nan))
+        ce[f][ce_rows] = vals[is_ce]
+        pe[f][pe_rows] = vals[is_pe]
+    return ce, pe
 
 
 def _check_unique(
@@ -193,47 +248,52 @@ def _check_unique(
 
 def _group_keys(
     chain: pd.DataFrame,
+    take: Any,
     order: IntArray,
     gs: IntArray,
     row_of: IntArray,
     group: IntArray,
     starts: IntArray,
+    rows: IntArray | None,
 ) -> pd.DataFrame:
     first_of_group = np.ones(len(order), dtype=bool)
     first_of_group[1:] = gs[1:] != gs[:-1]
     firsts = order[first_of_group]
-    keys = chain.iloc[firsts][list(GROUP_KEYS)].reset_index(drop=True)
-    prov_codes, prov_names = pd.factorize(chain["provider"])
+    src = firsts if rows is None else rows[firsts]
+    keys = pd.DataFrame({c: chain[c].array.take(src) for c in GROUP_KEYS})
+    prov_codes, prov_names = factorize_runs(take(chain["provider"].to_numpy()), sort=False)
     if (prov_codes < 0).any():
         raise FrameValidationError("every option-chain row must name its provider")
     g_of_contract = group[row_of]
-    lo = np.full(len(starts), np.iinfo(np.int64).max)
-    hi = np.full(len(starts), -1)
-    np.minimum.at(lo, g_of_contract, prov_codes)
-    np.maximum.at(hi, g_of_contract, prov_codes)
-    if (lo != hi).any():
+    first = prov_codes[firsts]
+    if (prov_codes != first[g_of_contract]).any():
         raise FrameValidationError(
             "one option chain (underlying, snapshot, expiry) mixes providers; "
             "analyse each provider's chain separately"
         )
-    keys["provider"] = np.asarray(prov_names, dtype=object)[lo]
-    keys["spot"] = _group_spot(chain, g_of_contract, len(starts))
+    keys["provider"] = np.asarray(prov_names, dtype=object)[first]
+    px = take(_underlying_price(chain))
+    keys["spot"] = _group_spot(px, g_of_contract, order, np.flatnonzero(first_of_group))
     return keys
 
 
-def _group_spot(chain: pd.DataFrame, g: IntArray, n_groups: int) -> FloatArray:
+def _underlying_price(chain: pd.DataFrame) -> FloatArray:
     if "underlying_price" not in chain.columns:
         raise FrameValidationError(
             "option chain frame needs 'underlying_price' (the spot at the snapshot)"
         )
-    px = chain["underlying_price"].to_numpy(dtype=np.float64, na_value=np.nan)
+    return chain["underlying_price"].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _group_spot(px: FloatArray, g: IntArray, order: IntArray, bounds: IntArray) -> FloatArray:
+    """Spot per group: the common price when the rows agree, else their mean."""
+    n_groups = len(bounds)
     ok = np.isfinite(px) & (px > 0)
     total = np.bincount(g[ok], weights=px[ok], minlength=n_groups)
     count = np.bincount(g[ok], minlength=n_groups)
-    hi = np.full(n_groups, -np.inf)
-    lo = np.full(n_groups, np.inf)
-    np.maximum.at(hi, g[ok], px[ok])
-    np.minimum.at(lo, g[ok], px[ok])
+    ok_sorted, px_sorted = ok[order], px[order]  # contracts grouped by ``bounds``
+    hi = np.maximum.reduceat(np.where(ok_sorted, px_sorted, -np.inf), bounds)
+    lo = np.minimum.reduceat(np.where(ok_sorted, px_sorted, np.inf), bounds)
     with np.errstate(invalid="ignore", divide="ignore"):
         spot = np.where(hi == lo, hi, total / count)  # exact when the rows agree
     if not np.isfinite(spot).all():
