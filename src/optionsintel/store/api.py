@@ -108,12 +108,13 @@ class Store:
         for name, value in (where or {}).items():
             stmt = stmt.where(_condition(t, name, value))
         tcol = time_column or next((c for c in _TIME_COLUMNS if c in t.c), None)
-        if (start is not None or end is not None) and tcol is None:
-            raise StoreError(f"{table} has no time column; pass time_column=")
-        if start is not None:
-            stmt = stmt.where(t.c[tcol] >= _bound(t.c[tcol], start))
-        if end is not None:
-            stmt = stmt.where(t.c[tcol] <= _bound(t.c[tcol], end))
+        if start is not None or end is not None:
+            if tcol is None:
+                raise StoreError(f"{table} has no time column; pass time_column=")
+            if start is not None:
+                stmt = stmt.where(t.c[tcol] >= _bound(t.c[tcol], start))
+            if end is not None:
+                stmt = stmt.where(t.c[tcol] <= _bound(t.c[tcol], end))
         for o in order_by or ():
             stmt = stmt.order_by(t.c[o[1:]].desc() if o.startswith("-") else t.c[o])
         if limit is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import FrameValidationError
 from optionsintel.store import _pgbinary
+from optionsintel.store.engine import raw_connection
 from optionsintel.store.partitions import ensure_partitions, ist_days
 from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
 
@@ -114,7 +115,7 @@ def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeR
     if table.name in PARTITIONED_TABLES:
         ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
     cols = list(prepared.columns)
-    raw = conn.connection.driver_connection
+    raw = raw_connection(conn)
     tmp = f"_stage_{table.name}"
     with raw.cursor() as cur:
         cur.execute(
@@ -168,7 +169,7 @@ def _merge_sql(table: sa.Table, cols: list[str], tmp: str) -> sql.Composed:
             sets=sets, old=old, new=new
         )
     else:  # nothing but the key (and bookkeeping): an existing row is already right
-        action = sql.SQL("DO NOTHING")
+        action = sql.Composed([sql.SQL("DO NOTHING")])
     # Partitioned tables cannot RETURN xmax, so count pre-existing keys in the same
     # snapshot instead: every CTE sees the table as it was before the INSERT.
     return sql.SQL(

@@ -92,7 +92,7 @@ def stop_embedded(pgdata: Path) -> bool:
     """Stop the embedded server of ``pgdata`` if it runs; return whether it was running."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
         from pgserver.utils import PostmasterInfo
 
         info = PostmasterInfo.read_from_pgdata(Path(pgdata))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
@@ -43,6 +45,14 @@ def describe_url(url: str) -> str:
     host = u.host or (u.query.get("host") if u.query else None) or "local socket"
     port = u.port or (u.query.get("port") if u.query else None) or 5432
     return f"{host}:{port}/{u.database}"
+
+
+def raw_connection(conn: sa.Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a SQLAlchemy connection (for COPY and DDL)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError("the store needs the psycopg 3 driver (postgresql+psycopg://)")
+    return raw
 
 
 def get_engine(url: str) -> Engine:

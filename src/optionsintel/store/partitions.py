@@ -9,6 +9,7 @@ import pandas as pd
 from psycopg import sql
 from sqlalchemy import Connection, text
 
+from optionsintel.store.engine import raw_connection
 from optionsintel.store.schema import PARTITIONED_TABLES
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -40,7 +41,7 @@ def ensure_partitions(conn: Connection, table: str, days: Iterable[dt.date]) -> 
     missing = [d for d in days if partition_name(table, d) not in existing]
     if not missing:
         return []
-    raw = conn.connection.driver_connection
+    raw = raw_connection(conn)
     with raw.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"partition:{table}",))
         for day in missing:
@@ -82,7 +83,7 @@ def partition_day(name: str) -> dt.date:
 def drop_partitions_before(conn: Connection, table: str, cutoff: dt.date) -> list[str]:
     """Drop every partition of ``table`` for days strictly before ``cutoff``; return their names."""
     dropped = []
-    raw = conn.connection.driver_connection
+    raw = raw_connection(conn)
     with raw.cursor() as cur:
         for name in list_partitions(conn, table):
             if partition_day(name) < cutoff:

@@ -57,7 +57,7 @@ def _contract_cols() -> list[sa.Column]:
     ]
 
 
-def _partitioned(name: str, *cols: sa.SchemaItem, pk: tuple[str, ...]) -> sa.Table:
+def _partitioned(name: str, *cols: sa.schema.SchemaItem, pk: tuple[str, ...]) -> sa.Table:
     ts = PARTITIONED_TABLES[name]
     return sa.Table(
         name,
