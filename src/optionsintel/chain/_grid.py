@@ -159,7 +159,8 @@ def group_ids(chain: pd.DataFrame) -> IntArray:
     return combined
 
 
-def _check_chain(chain: pd.DataFrame) -> None:
+def check_chain(chain: pd.DataFrame) -> None:
+    """Raise :class:`FrameValidationError` if ``chain`` lacks columns or rows."""
     require_columns(chain, REQUIRED_COLUMNS, "option chain")
     if len(chain) == 0:
         raise FrameValidationError("option chain frame is empty; pass at least one contract")
@@ -183,7 +184,7 @@ def build_grid(
         On missing columns, empty input, option types other than CE/PE, duplicated
         contracts or mixed providers inside one group.
     """
-    _check_chain(chain)
+    check_chain(chain)
     if rows is not None and len(rows) == 0:
         raise FrameValidationError("option chain frame is empty; pass at least one contract")
     take = (lambda a: a) if rows is None else (lambda a: a[rows])
@@ -337,10 +338,12 @@ def align_rows(grid: StrikeGrid, other: StrikeGrid) -> IntArray:
     n_a = len(grid.strike)
     codes = []
     for col in ("underlying", "expiry"):
-        both = np.concatenate(
-            [grid.keys[col].to_numpy()[grid.group], other.keys[col].to_numpy()[other.group]]
+        # factorize the (few) group keys, then spread the codes onto the strike rows
+        both = np.concatenate([grid.keys[col].to_numpy(), other.keys[col].to_numpy()])
+        c = pd.factorize(both)[0].astype(np.int64)
+        codes.append(
+            np.concatenate([c[: grid.n_groups][grid.group], c[grid.n_groups :][other.group]])
         )
-        codes.append(pd.factorize(both)[0].astype(np.int64))
     k_codes = pd.factorize(np.concatenate([grid.strike, other.strike]))[0].astype(np.int64)
     n_e, n_k = codes[1].max() + 1, k_codes.max() + 1
     key = (codes[0] * n_e + codes[1]) * n_k + k_codes

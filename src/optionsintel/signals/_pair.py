@@ -13,7 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optionsintel.chain._grid import FloatArray, IntArray, StrikeGrid, align_rows, build_grid
+from optionsintel.chain._grid import (
+    FloatArray,
+    IntArray,
+    StrikeGrid,
+    align_rows,
+    build_grid,
+    check_chain,
+    factorize_runs,
+    group_ids,
+    key_values,
+)
 from optionsintel.chain._market import window_mask, years_to_expiry
 from optionsintel.errors import FrameValidationError
 from optionsintel.signals.config import MixedProvidersError, SignalConfig
@@ -74,7 +84,10 @@ def check_providers(*frames: pd.DataFrame | None) -> str:
     names: set[str] = set()
     for frame in frames:
         if frame is not None and len(frame):
-            names.update(pd.unique(frame["provider"].astype(str)))
+            codes, uniques = factorize_runs(frame["provider"].to_numpy(), sort=False)
+            names.update(str(u) for u in uniques)
+            if (codes < 0).any():
+                names.add("nan")
     if len(names) > 1:
         raise MixedProvidersError(
             f"snapshots come from several providers {sorted(names)}; signals compare like "
@@ -103,25 +116,67 @@ def _active_groups(cur: StrikeGrid, matched: np.ndarray, t: FloatArray, n: int) 
     return live & (rank <= n)
 
 
-def _nearest_expiries(current: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Return the (underlying, expiry) pairs of the ``n`` nearest unexpired expiries."""
+def _group_firsts(gkey: IntArray) -> tuple[IntArray, IntArray]:
+    """First row of every group in order of appearance, and each row's index into it."""
+    head = np.ones(len(gkey), dtype=bool)
+    head[1:] = gkey[1:] != gkey[:-1]
+    heads = np.flatnonzero(head)
+    uniq, inv = np.unique(gkey[heads], return_inverse=True)
+    first = np.full(len(uniq), len(gkey))
+    np.minimum.at(first, inv, heads)
+    appearance = np.argsort(first, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[appearance] = np.arange(len(uniq))
+    return first[appearance], rank[inv][np.cumsum(head) - 1]
+
+
+def _pair_codes(frames: list[pd.DataFrame], firsts: list[IntArray]) -> list[IntArray]:
+    """Joint (underlying, expiry) code of every group of every frame."""
+    parts = {}
+    for col in ("underlying", "expiry"):
+        vals = [key_values(f[col])[r] for f, r in zip(frames, firsts, strict=True)]
+        parts[col] = pd.factorize(np.concatenate(vals))[0].astype(np.int64)
+    joint = parts["underlying"] * (parts["expiry"].max() + 1) + parts["expiry"]
+    return np.split(joint, np.cumsum([len(r) for r in firsts])[:-1])
+
+
+def _nearest_groups(current: pd.DataFrame, firsts: IntArray, n: int) -> np.ndarray:
+    """Whether each group is among the ``n`` nearest unexpired expiries of its underlying."""
     from optionsintel.calendar import years_to_expiry as _yte
 
-    pairs = current[["underlying", "snapshot_ts", "expiry"]].drop_duplicates()
-    exp = pd.DatetimeIndex(pairs["expiry"]).to_numpy().astype("datetime64[D]")
-    live = pairs[np.asarray(_yte(pd.DatetimeIndex(pairs["snapshot_ts"]), exp)) > 0]
-    live = live.sort_values(["underlying", "expiry"], kind="stable")
-    u = live["underlying"].to_numpy(dtype=object)
-    first = np.ones(len(live), dtype=bool)
+    ts = pd.DatetimeIndex(current["snapshot_ts"].array.take(firsts))
+    expiry = pd.DatetimeIndex(current["expiry"].array.take(firsts))
+    live = np.asarray(_yte(ts, expiry.to_numpy().astype("datetime64[D]"))) > 0
+    u_codes = factorize_runs(current["underlying"].to_numpy()[firsts])[0]
+    idx = np.flatnonzero(live)
+    idx = idx[np.lexsort((expiry.asi8[idx], u_codes[idx]))]  # stable, as sort_values
+    u = u_codes[idx]
+    first = np.ones(len(idx), dtype=bool)
     first[1:] = u[1:] != u[:-1]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(live)), 0))
-    return live[np.arange(len(live)) - start < n][["underlying", "expiry"]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
+    keep = np.zeros(len(firsts), dtype=bool)
+    keep[idx[np.arange(len(idx)) - start < n]] = True
+    return keep
 
 
-def _restrict(frame: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
-    index = pd.MultiIndex.from_frame(keep)
-    mask = pd.MultiIndex.from_arrays([frame["underlying"], frame["expiry"]]).isin(index)
-    return frame[mask]
+def _restricted_rows(
+    previous: pd.DataFrame, current: pd.DataFrame, n: int
+) -> tuple[tuple[IntArray, IntArray], tuple[IntArray, IntArray]]:
+    """Rows (and group ids) of both frames on the ``n`` nearest live expiries of ``current``.
+
+    Matching is by (underlying, expiry), as for the whole frames, but computed once
+    per group instead of per contract.
+    """
+    out = []
+    gkeys = [group_ids(previous), group_ids(current)]
+    located = [_group_firsts(g) for g in gkeys]
+    firsts = [f for f, _ in located]
+    codes = _pair_codes([previous, current], firsts)
+    kept = codes[1][_nearest_groups(current, firsts[1], n)]
+    for gkey, (_, group_of_row), code in zip(gkeys, located, codes, strict=True):
+        rows = np.flatnonzero(np.isin(code, kept)[group_of_row])
+        out.append((rows, gkey))
+    return out[0], out[1]
 
 
 def build_pair(previous: pd.DataFrame, current: pd.DataFrame, config: SignalConfig) -> Pair:
@@ -130,11 +185,13 @@ def build_pair(previous: pd.DataFrame, current: pd.DataFrame, config: SignalConf
     Only the ``config.max_expiries`` nearest unexpired expiries of each underlying are
     kept, before any reshaping.
     """
-    keep = _nearest_expiries(current, config.max_expiries)
-    current, previous = _restrict(current, keep), _restrict(previous, keep)
-    if len(current) == 0 or len(previous) == 0:
+    check_chain(previous)
+    check_chain(current)
+    (p_rows, p_key), (c_rows, c_key) = _restricted_rows(previous, current, config.max_expiries)
+    if len(c_rows) == 0 or len(p_rows) == 0:
         raise _NothingToCompareError
-    cur, prev = build_grid(current), build_grid(previous)
+    cur = build_grid(current, rows=c_rows, gkey=c_key)
+    prev = build_grid(previous, rows=p_rows, gkey=p_key)
     _check_single_snapshot(cur, "current")
     _check_single_snapshot(prev, "previous")
     rows = align_rows(cur, prev)
