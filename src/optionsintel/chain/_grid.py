@@ -130,7 +130,12 @@ def factorize_runs(values: Any, *, sort: bool = True) -> tuple[IntArray, np.ndar
         return pd.factorize(arr, sort=sort)
     heads = np.flatnonzero(head)
     codes, uniques = pd.factorize(arr[heads], sort=sort)
-    return codes[np.cumsum(head) - 1], uniques
+    return spread(codes, heads, arr.size), uniques
+
+
+def spread(per_run: np.ndarray, heads: IntArray, n: int) -> np.ndarray:
+    """Repeat one value per run (runs start at ``heads``) over all ``n`` rows."""
+    return np.repeat(per_run, np.diff(heads, append=n))
 
 
 def key_values(values: pd.Series) -> np.ndarray:
@@ -141,22 +146,28 @@ def key_values(values: pd.Series) -> np.ndarray:
     return values.to_numpy()
 
 
-def _codes(values: pd.Series) -> tuple[IntArray, int]:
-    codes, uniques = factorize_runs(key_values(values))
-    if (codes < 0).any():
-        raise FrameValidationError(
-            f"option chain column {values.name!r} has missing values; fill or drop those rows"
-        )
-    return codes.astype(np.int64), len(uniques)
-
-
 def group_ids(chain: pd.DataFrame) -> IntArray:
     """Sortable id of every row's (underlying, snapshot_ts, expiry), ordered like the keys."""
-    combined = np.zeros(len(chain), dtype=np.int64)
-    for col in GROUP_KEYS:
-        codes, n = _codes(chain[col])
-        combined = combined * n + codes
-    return combined
+    values = [key_values(chain[col]) for col in GROUP_KEYS]
+    n = len(chain)
+    head = np.zeros(n, dtype=bool)
+    head[:1] = True
+    try:
+        for v in values:
+            head[1:] |= v[1:] != v[:-1]
+    except (TypeError, ValueError):  # e.g. pd.NA in object arrays: hash every row
+        head[:] = True
+    heads = np.flatnonzero(head)
+    combined = np.zeros(len(heads), dtype=np.int64)
+    for col, v in zip(GROUP_KEYS, values, strict=True):
+        # every distinct value occurs at some run head, so these are the full codes
+        codes, uniques = pd.factorize(v[heads], sort=True)
+        if (codes < 0).any():
+            raise FrameValidationError(
+                f"option chain column {col!r} has missing values; fill or drop those rows"
+            )
+        combined = combined * len(uniques) + codes
+    return spread(combined, heads, n)
 
 
 def check_chain(chain: pd.DataFrame) -> None:
@@ -200,15 +211,16 @@ def build_grid(
     gs, ks = gkey[order], strike[order]
     new_row = np.ones(len(order), dtype=bool)
     new_row[1:] = (gs[1:] != gs[:-1]) | (ks[1:] != ks[:-1])
-    row = np.cumsum(new_row) - 1
-    n_rows = int(row[-1]) + 1
+    row_heads = np.flatnonzero(new_row)
+    n_rows = len(row_heads)
+    row = spread(np.arange(n_rows), row_heads, len(order))
     row_of = np.empty(len(order), dtype=np.int64)
     row_of[order] = row
     _check_unique(row_of, is_ce, is_pe, n_rows)
     new_group = np.ones(n_rows, dtype=bool)
     new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
-    group = np.cumsum(new_group) - 1
     starts = np.flatnonzero(new_group)
+    group = spread(np.arange(len(starts)), starts, n_rows)
     ce, pe = _scatter_fields(chain, fields, take, row_of, is_ce, is_pe, n_rows)
     keys = _group_keys(chain, take, order, gs, row_of, group, starts, rows)
     return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
@@ -224,14 +236,21 @@ def _scatter_fields(
     n_rows: int,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
     ce_rows, pe_rows = row_of[is_ce], row_of[is_pe]
+    positions = take(np.arange(len(chain)))
+    ce_src, pe_src = positions[is_ce], positions[is_pe]
     ce, pe = {}, {}
     for f in fields:
         ce[f], pe[f] = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
         if f not in chain.columns:
             continue
-        vals = take(chain[f].to_numpy(dtype=np.float64, na_value=np.nan))
-        ce[f][ce_rows] = vals[is_ce]
-        pe[f][pe_rows] = vals[is_pe]
+        col = chain[f]
+        vals = (
+            col.to_numpy()
+            if col.dtype == np.float64
+            else col.to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        ce[f][ce_rows] = vals[ce_src]
+        pe[f][pe_rows] = vals[pe_src]
     return ce, pe
 
 

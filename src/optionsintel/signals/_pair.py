@@ -23,6 +23,7 @@ from optionsintel.chain._grid import (
     factorize_runs,
     group_ids,
     key_values,
+    spread,
 )
 from optionsintel.chain._market import window_mask, years_to_expiry
 from optionsintel.errors import FrameValidationError
@@ -127,7 +128,7 @@ def _group_firsts(gkey: IntArray) -> tuple[IntArray, IntArray]:
     appearance = np.argsort(first, kind="stable")
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[appearance] = np.arange(len(uniq))
-    return first[appearance], rank[inv][np.cumsum(head) - 1]
+    return first[appearance], spread(rank[inv], heads, len(gkey))
 
 
 def _pair_codes(frames: list[pd.DataFrame], firsts: list[IntArray]) -> list[IntArray]:
