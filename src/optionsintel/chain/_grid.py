@@ -76,7 +76,37 @@ class StrikeGrid:
 
     def gsum(self, values: FloatArray) -> FloatArray:
         """Sum ``values`` (one per strike row, NaN counted as 0) within every group."""
-        return np.add.reduceat(np.nan_to_num(values, nan=0.0), self.starts)
+        if not np.isfinite(values).all():  # nan_to_num is slow; skip it when a no-op
+            values = np.nan_to_num(values, nan=0.0)
+        return np.add.reduceat(values, self.starts)
+
+    def first_min(self, values: FloatArray) -> IntArray:
+        """Row of the least value in each group, the first one on ties.
+
+        Same rows as ``np.lexsort((values, group))[starts]`` (a stable sort), without
+        sorting; NaN (sorted last) falls back to the sort.
+        """
+        if np.isnan(values).any():
+            return np.lexsort((values, self.group))[self.starts]
+        low = np.minimum.reduceat(values, self.starts)
+        return self.first_true(values == low[self.group])
+
+    def top_k(self, score: FloatArray, k: int) -> IntArray:
+        """Rows of the ``k`` largest scores per group, shape ``(n_groups, k)``.
+
+        Ties go to the lower row, as in a stable sort on ``-score``; ``-1`` past a
+        group's last row. ``score`` must not hold NaN.
+        """
+        s = np.array(score, dtype=np.float64)
+        picks = np.full((self.n_groups, k), -1, dtype=np.int64)
+        for j in range(k):
+            best = np.fmax.reduceat(s, self.starts)  # NaN marks rows already picked
+            row = self.first_true(s == best[self.group])
+            picks[:, j] = row
+            if (row < 0).all():
+                break
+            s[row[row >= 0]] = np.nan
+        return picks
 
     def side(self, field: str) -> tuple[FloatArray, FloatArray]:
         """Call and put arrays of ``field``; NaN-filled when the chain lacks it."""

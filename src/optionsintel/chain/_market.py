@@ -75,8 +75,7 @@ def parity_forward(grid: StrikeGrid, t: FloatArray, rate: float) -> FloatArray:
 
 def _argmin_per_group(grid: StrikeGrid, values: FloatArray) -> IntArray:
     """Row index of the least finite value in each group (-1 where none is finite)."""
-    order = np.lexsort((values, grid.group))
-    first = order[grid.starts]
+    first = grid.first_min(values)
     return np.where(np.isfinite(values[first]), first, -1)
 
 

@@ -118,8 +118,7 @@ def _payout_curve(grid: StrikeGrid) -> FloatArray:
 
 def _max_pain_cols(grid: StrikeGrid) -> dict[str, FloatArray]:
     payout = _payout_curve(grid)
-    order = np.lexsort((grid.strike, payout, grid.group))
-    best = order[grid.starts]
+    best = grid.first_min(payout)  # strikes ascend, so ties go to the lowest strike
     ce_oi, pe_oi = grid.side("oi")
     total_oi = grid.gsum(ce_oi) + grid.gsum(pe_oi)
     mp = np.where(total_oi > 0, grid.strike[best], np.nan)
@@ -253,8 +252,8 @@ def _walls_cols(grid: StrikeGrid) -> dict[str, FloatArray]:
         ("resistance", ce_oi, grid.strike >= spot),
     ):
         masked = np.where(side_mask, oi, -1.0)
-        order = np.lexsort((-masked, grid.group))
-        top, second = order[grid.starts], _second(order, grid)
+        picks = grid.top_k(masked, 2)
+        top, second = picks[:, 0], picks[:, 1]
         found = masked[top] > 0
         cols[name] = np.where(found, grid.strike[top], np.nan)
         cols[f"{name}_oi"] = np.where(found, oi[top], np.nan)
@@ -262,12 +261,6 @@ def _walls_cols(grid: StrikeGrid) -> dict[str, FloatArray]:
         runner = np.where(second >= 0, np.maximum(masked[np.maximum(second, 0)], 0.0), 0.0)
         cols[f"{name}_dominance"] = np.where(found, _ratio(oi[top], oi[top] + runner), np.nan)
     return cols
-
-
-def _second(order: np.ndarray, grid: StrikeGrid) -> np.ndarray:
-    ends = np.append(grid.starts[1:], len(order))
-    has_two = ends - grid.starts >= 2
-    return np.where(has_two, order[np.minimum(grid.starts + 1, len(order) - 1)], -1)
 
 
 def support_resistance(chain: pd.DataFrame) -> pd.DataFrame:

@@ -183,7 +183,7 @@ def _straddle_cols(grid: StrikeGrid, rate: float) -> dict[str, FloatArray]:
     c, p = option_price(grid, "CE"), option_price(grid, "PE")
     dist = np.abs(grid.strike - fwd[grid.group])
     dist = np.where(np.isfinite(c) & np.isfinite(p), dist, np.inf)
-    best = np.lexsort((grid.strike, dist, grid.group))[grid.starts]
+    best = grid.first_min(dist)  # strikes ascend, so ties go to the lowest strike
     found = np.isfinite(dist[best])
     straddle = np.where(found, c[best] + p[best], np.nan)
     mean_abs = straddle * np.exp(rate * t)

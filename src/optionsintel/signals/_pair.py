@@ -208,9 +208,8 @@ def top_rows(pair: Pair, score: FloatArray, mask: np.ndarray, k: int) -> list[li
     """Per group, the strikes of the ``k`` rows with the largest ``score`` under ``mask``."""
     grid = pair.cur
     s = np.where(mask & np.isfinite(score), score, -np.inf)
-    order = np.lexsort((-s, grid.group))
-    rank = np.empty(len(s), dtype=np.int64)
-    rank[order] = np.arange(len(s)) - grid.starts[grid.group[order]]
-    pick = order[(rank[order] < k) & np.isfinite(s[order])]
-    cuts = np.searchsorted(grid.group[pick], np.arange(1, grid.n_groups))
-    return [part.tolist() for part in np.split(grid.strike[pick], cuts)]
+    picks = grid.top_k(s, k)
+    ok = (picks >= 0) & np.isfinite(s[np.maximum(picks, 0)])
+    strikes = np.where(ok, grid.strike[np.maximum(picks, 0)], np.nan).tolist()
+    # scores descend along a row, so the usable picks come first
+    return [row[:n] for row, n in zip(strikes, ok.sum(axis=1).tolist(), strict=True)]

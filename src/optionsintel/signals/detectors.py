@@ -81,10 +81,10 @@ def _focus(pair: Pair, d_oi: FloatArray, strikes_score: FloatArray, k: int) -> F
     """Share of the window's absolute OI change carried by its ``k`` largest movers."""
     grid = pair.cur
     s = np.where(pair.window, strikes_score, -np.inf)
-    order = np.lexsort((-s, grid.group))
-    rank = np.empty(len(s), dtype=np.int64)
-    rank[order] = np.arange(len(s)) - grid.starts[grid.group[order]]
-    top = grid.gsum(np.where(rank < k, np.abs(d_oi), 0.0))
+    picks = grid.top_k(s, k)
+    in_top = np.zeros(len(s), dtype=bool)
+    in_top[picks[picks >= 0]] = True
+    top = grid.gsum(np.where(in_top, np.abs(d_oi), 0.0))
     total = grid.gsum(np.abs(d_oi))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, top / total, 0.0)
