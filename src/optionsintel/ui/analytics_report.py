@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import traitlets as t
 
 from optionsintel.research import Report, build_report
-from optionsintel.ui import panels
+from optionsintel.ui import figures, panels
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource, report_source
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,7 @@ class AnalyticsReport(w.VBox):
         for fig in figs:
             fig.update_layout(height=320, margin={"l": 48, "r": 16, "t": 40, "b": 36},
                               template="plotly_white")  # fmt: skip
+            figures.sync_state(fig)
         self.charts.children = figs
 
     def _fail(self, exc: Exception) -> None:

@@ -7,6 +7,8 @@ the user's zoom stay where they were.
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +17,17 @@ IST = "Asia/Kolkata"
 CALL, PUT = "#d9534f", "#2e8b57"
 _LAYOUT = {"height": 300, "margin": {"l": 48, "r": 16, "t": 40, "b": 36}, "autosize": True,
            "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}  # fmt: skip
+
+
+def sync_state(fig: go.FigureWidget) -> None:
+    """Copy the figure into the widget's synced state.
+
+    Plotly sends in-place updates only as messages to views already open, and refreshes
+    the synced state only when the figure itself is displayed; a figure nested in a
+    ``VBox`` and updated before the page renders would otherwise show up empty.
+    """
+    fig._widget_layout = deepcopy(fig._layout_obj._props)
+    fig._widget_data = deepcopy(fig._data)
 
 
 def _figure(title: str, traces: list[go.BaseTraceType], **layout: object) -> go.FigureWidget:
@@ -49,6 +62,7 @@ def update_oi_figure(fig: go.FigureWidget, table: pd.DataFrame, marks: dict[str,
         for trace in fig.data:
             trace.x, trace.y = x, table[trace.meta].to_numpy(float)
         fig.layout.shapes, fig.layout.annotations = shapes, notes
+    sync_state(fig)
 
 
 def intraday_figure() -> go.FigureWidget:
@@ -70,6 +84,7 @@ def update_intraday_figure(fig: go.FigureWidget, series: pd.DataFrame) -> None:
     with fig.batch_update():
         for trace, col in zip(fig.data, ("pcr_oi", "max_pain", "spot"), strict=True):
             trace.x, trace.y = x, series[col].to_numpy(float)
+    sync_state(fig)
 
 
 def smile_figure() -> go.FigureWidget:
@@ -91,6 +106,7 @@ def update_smile_figure(fig: go.FigureWidget, smile: pd.DataFrame, spot: float) 
         for trace, col in zip(fig.data, ("iv", "call_iv", "put_iv"), strict=True):
             trace.x, trace.y = x, smile[col].to_numpy(float)
         fig.layout.shapes = [line] if np.isfinite(spot) else []
+    sync_state(fig)
 
 
 def clear(fig: go.FigureWidget) -> None:
@@ -99,3 +115,4 @@ def clear(fig: go.FigureWidget) -> None:
         for trace in fig.data:
             trace.x, trace.y = [], []
         fig.layout.shapes, fig.layout.annotations = [], []
+    sync_state(fig)
