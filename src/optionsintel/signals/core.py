@@ -91,11 +91,23 @@ def _py(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _support_dicts(support: dict[str, np.ndarray], idx: np.ndarray) -> list[dict[str, object]]:
+    """One dict of plain Python scalars per fired group (converted column by column)."""
+    columns = []
+    for values in support.values():
+        arr = np.asarray(values)[idx]
+        columns.append(arr.tolist() if arr.dtype != object else [_py(v) for v in arr])
+    names = list(support)
+    if not names:
+        return [{} for _ in idx]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def _assemble(pair: Pair, found: Found, cutoffs: tuple[float, float, float]) -> pd.DataFrame:
     idx = np.flatnonzero(found.fire)
     keys = pair.cur.keys.iloc[idx]
     conf = np.clip(np.round(found.confidence[idx], 2), 0.0, 100.0)
-    support = [{k: _py(v[i]) for k, v in found.support.items()} for i in idx]
+    support = _support_dicts(found.support, idx)
     return pd.DataFrame(
         {
             "underlying": keys["underlying"].array,
