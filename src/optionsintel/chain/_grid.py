@@ -251,7 +251,7 @@ def build_grid(
     new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
     starts = np.flatnonzero(new_group)
     group = spread(np.arange(len(starts)), starts, n_rows)
-    ce, pe = _scatter_fields(chain, fields, take, row_of, is_ce, is_pe, n_rows)
+    ce, pe = _scatter_fields(chain, fields, rows, row_of, is_ce, is_pe, n_rows)
     keys = _group_keys(chain, take, order, gs, row_of, group, starts, rows)
     return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
 
@@ -259,14 +259,14 @@ def build_grid(
 def _scatter_fields(
     chain: pd.DataFrame,
     fields: tuple[str, ...],
-    take: Any,
+    rows: IntArray | None,
     row_of: IntArray,
     is_ce: npt.NDArray[np.bool_],
     is_pe: npt.NDArray[np.bool_],
     n_rows: int,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
     ce_rows, pe_rows = row_of[is_ce], row_of[is_pe]
-    positions = take(np.arange(len(chain)))
+    positions = np.arange(len(chain)) if rows is None else rows
     ce_src, pe_src = positions[is_ce], positions[is_pe]
     ce, pe = {}, {}
     for f in fields:
