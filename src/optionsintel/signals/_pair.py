@@ -8,7 +8,8 @@ previous snapshot is not analysed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from optionsintel.chain._grid import (
     factorize_runs,
     group_ids,
     key_values,
+    object_values,
     spread,
 )
 from optionsintel.chain._market import window_mask, years_to_expiry
@@ -47,14 +49,19 @@ class Pair:
     active: np.ndarray  # current groups analysed (matched, unexpired, nearest N)
     window: np.ndarray  # strike rows in the near-the-money window
     t: FloatArray  # years to expiry per current group
+    # arrays several detectors share; treat them as read-only
+    cache: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def prev_side(self, field: str, fill: float = np.nan) -> tuple[FloatArray, FloatArray]:
         """Previous CE and PE values of ``field`` on the current rows (``fill`` if absent)."""
-        out = []
-        for arr in self.prev.side(field):
-            vals = arr[np.maximum(self.rows, 0)]
-            out.append(np.where(self.rows >= 0, vals, fill))
-        return out[0], out[1]
+        key = ("prev_side", field, fill)
+        if key not in self.cache:
+            out = []
+            for arr in self.prev.side(field):
+                vals = arr[np.maximum(self.rows, 0)]
+                out.append(np.where(self.rows >= 0, vals, fill))
+            self.cache[key] = (out[0], out[1])
+        return self.cache[key]
 
     @property
     def spot(self) -> FloatArray:
@@ -85,7 +92,7 @@ def check_providers(*frames: pd.DataFrame | None) -> str:
     names: set[str] = set()
     for frame in frames:
         if frame is not None and len(frame):
-            codes, uniques = factorize_runs(frame["provider"].to_numpy(), sort=False)
+            codes, uniques = factorize_runs(object_values(frame["provider"]), sort=False)
             names.update(str(u) for u in uniques)
             if (codes < 0).any():
                 names.add("nan")
@@ -148,7 +155,7 @@ def _nearest_groups(current: pd.DataFrame, firsts: IntArray, n: int) -> np.ndarr
     ts = pd.DatetimeIndex(current["snapshot_ts"].array.take(firsts))
     expiry = pd.DatetimeIndex(current["expiry"].array.take(firsts))
     live = np.asarray(_yte(ts, expiry.to_numpy().astype("datetime64[D]"))) > 0
-    u_codes = factorize_runs(current["underlying"].to_numpy()[firsts])[0]
+    u_codes = factorize_runs(object_values(current["underlying"])[firsts])[0]
     idx = np.flatnonzero(live)
     idx = idx[np.lexsort((expiry.asi8[idx], u_codes[idx]))]  # stable, as sort_values
     u = u_codes[idx]

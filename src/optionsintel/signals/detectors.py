@@ -59,7 +59,14 @@ class _Side:
 
 
 def side_stats(pair: Pair, side: str) -> _Side:
-    """Window OI before/after and the OI-weighted premium change of one side."""
+    """Window OI before/after and the OI-weighted premium change of one side (cached)."""
+    key = ("side_stats", side)
+    if key not in pair.cache:
+        pair.cache[key] = _side_stats(pair, side)
+    return pair.cache[key]
+
+
+def _side_stats(pair: Pair, side: str) -> _Side:
     grid = pair.cur
     k = 0 if side == "CE" else 1
     oi_now = np.nan_to_num(grid.side("oi")[k], nan=0.0)
