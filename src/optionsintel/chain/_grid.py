@@ -172,8 +172,14 @@ def key_values(values: pd.Series) -> np.ndarray:
     """Comparable values of a key column: int64 nanoseconds for datetimes, else objects."""
     if values.dtype.kind == "M":
         # datetimes (tz-aware or naive): the int64 view, not Timestamp objects
-        return pd.DatetimeIndex(values).as_unit("ns").asi8
-    return values.to_numpy()
+        idx = pd.DatetimeIndex(values)
+        return (idx if idx.unit == "ns" else idx.as_unit("ns")).asi8
+    return object_values(values)
+
+
+def object_values(values: pd.Series) -> np.ndarray:
+    """Values of a column; text columns as an object array without the copy of ``to_numpy()``."""
+    return values.to_numpy(dtype=object) if values.dtype.kind == "O" else values.to_numpy()
 
 
 def group_ids(chain: pd.DataFrame) -> IntArray:
@@ -311,7 +317,7 @@ def _group_keys(
     firsts = order[first_of_group]
     src = firsts if rows is None else rows[firsts]
     keys = pd.DataFrame({c: chain[c].array.take(src) for c in GROUP_KEYS})
-    prov_codes, prov_names = factorize_runs(take(chain["provider"].to_numpy()), sort=False)
+    prov_codes, prov_names = factorize_runs(take(object_values(chain["provider"])), sort=False)
     if (prov_codes < 0).any():
         raise FrameValidationError("every option-chain row must name its provider")
     g_of_contract = group[row_of]

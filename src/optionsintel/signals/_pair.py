@@ -32,6 +32,9 @@ from optionsintel.errors import FrameValidationError
 from optionsintel.signals.config import MixedProvidersError, SignalConfig
 
 _IST = "Asia/Kolkata"
+#: Contract fields the detectors read from each snapshot (the grids carry only these).
+_CUR_FIELDS = ("oi", "volume", "iv", "ltp", "bid", "ask")
+_PREV_FIELDS = ("oi", "volume", "ltp")
 
 
 class _NothingToCompareError(Exception):
@@ -40,7 +43,10 @@ class _NothingToCompareError(Exception):
 
 @dataclass
 class Pair:
-    """Current grid plus the previous snapshot's values on the same strike rows."""
+    """Current grid plus the previous snapshot's values on the same strike rows.
+
+    ``cur`` carries the fields ``_CUR_FIELDS`` and ``prev`` only ``_PREV_FIELDS``.
+    """
 
     cur: StrikeGrid
     prev: StrikeGrid
@@ -105,8 +111,10 @@ def check_providers(*frames: pd.DataFrame | None) -> str:
 
 
 def _check_single_snapshot(grid: StrikeGrid, what: str) -> None:
-    keys = grid.keys[["underlying", "expiry"]]
-    if keys.duplicated().any():
+    u = pd.factorize(object_values(grid.keys["underlying"]))[0].astype(np.int64)
+    e = pd.factorize(key_values(grid.keys["expiry"]))[0].astype(np.int64)
+    pairs = u * (e.max() + 1) + e
+    if len(np.unique(pairs)) < len(pairs):
         raise FrameValidationError(
             f"the {what} frame holds several snapshots of one (underlying, expiry); "
             "pass one snapshot per underlying (the history goes in `history`)"
@@ -198,8 +206,8 @@ def build_pair(previous: pd.DataFrame, current: pd.DataFrame, config: SignalConf
     (p_rows, p_key), (c_rows, c_key) = _restricted_rows(previous, current, config.max_expiries)
     if len(c_rows) == 0 or len(p_rows) == 0:
         raise _NothingToCompareError
-    cur = build_grid(current, rows=c_rows, gkey=c_key)
-    prev = build_grid(previous, rows=p_rows, gkey=p_key)
+    cur = build_grid(current, _CUR_FIELDS, rows=c_rows, gkey=c_key)
+    prev = build_grid(previous, _PREV_FIELDS, rows=p_rows, gkey=p_key)
     _check_single_snapshot(cur, "current")
     _check_single_snapshot(prev, "previous")
     rows = align_rows(cur, prev)
