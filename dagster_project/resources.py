@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 
 import pandas as pd
-from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from dagster import ConfigurableResource, EnvVar
 from optionsintel.pipeline import collect
 from optionsintel.providers.base import MarketDataProvider
 from optionsintel.providers.factory import build_provider
@@ -62,7 +62,7 @@ class MarketDataResource(ConfigurableResource):
         return None if self.source == "replay" else self.interval_seconds
 
     def collect_day(self, day: dt.date) -> collect.Collected:
-        """One trading day from a backfill source (:func:`~optionsintel.pipeline.collect.collect_day`)."""
+        """Collect one trading day from a backfill source (``pipeline.collect.collect_day``)."""
         return collect.collect_day(
             self.source, day, self.underlyings, self.interval_seconds, self.seed
         )  # type: ignore[arg-type]

@@ -236,7 +236,8 @@ def daily_bars(
 ) -> pd.DataFrame:
     """``daily_ohlc`` rows of ``day``, from the source's candles or the stored quotes.
 
-    The source's own daily candles are used where it has them, otherwise bars built from the day's stored quotes (:func:`daily_ohlc_from_quotes`).
+    The source's own daily candles are used where it has them, otherwise bars built
+    from the day's stored quotes (:func:`~optionsintel.pipeline.daily.daily_ohlc_from_quotes`).
     """
     from optionsintel.pipeline.daily import candles_to_daily_ohlc, daily_ohlc_from_quotes
 
