@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from optionsintel.chain._kernels import factorize_runs, scatter_fields, spread
 from optionsintel.errors import FrameValidationError
 from optionsintel.frames import require_columns
 
@@ -142,32 +143,6 @@ class StrikeGrid:
         return pd.DataFrame(data)
 
 
-def factorize_runs(values: Any, *, sort: bool = True) -> tuple[IntArray, np.ndarray]:
-    """``pd.factorize(values, sort=sort)`` computed from runs of equal neighbours.
-
-    Chain frames store each underlying, snapshot and expiry in long contiguous runs, so
-    only the first value of every run is hashed; the codes are the same as a full
-    factorization. Falls back to ``pd.factorize`` when values cannot be compared.
-    """
-    arr = np.asarray(values)
-    if arr.size < 2:
-        return pd.factorize(arr, sort=sort)
-    head = np.empty(arr.size, dtype=bool)
-    head[0] = True
-    try:
-        np.not_equal(arr[1:], arr[:-1], out=head[1:])
-    except (TypeError, ValueError):  # e.g. pd.NA in object arrays
-        return pd.factorize(arr, sort=sort)
-    heads = np.flatnonzero(head)
-    codes, uniques = pd.factorize(arr[heads], sort=sort)
-    return spread(codes, heads, arr.size), uniques
-
-
-def spread(per_run: np.ndarray, heads: IntArray, n: int) -> np.ndarray:
-    """Repeat one value per run (runs start at ``heads``) over all ``n`` rows."""
-    return np.repeat(per_run, np.diff(heads, append=n))
-
-
 def key_values(values: pd.Series) -> np.ndarray:
     """Comparable values of a key column: int64 nanoseconds for datetimes, else objects."""
     if values.dtype.kind == "M":
@@ -257,7 +232,7 @@ def build_grid(
     new_group[1:] = gs[new_row][1:] != gs[new_row][:-1]
     starts = np.flatnonzero(new_group)
     group = spread(np.arange(len(starts)), starts, n_rows)
-    ce, pe = _scatter_fields(chain, fields, rows, row_of, is_ce, is_pe, n_rows)
+    ce, pe = _scatter_fields(chain, fields, rows, row_of, is_ce, n_rows)
     keys = _group_keys(chain, take, order, gs, row_of, group, starts, rows)
     return StrikeGrid(keys, starts, group, ks[new_row], ce, pe)
 
@@ -268,26 +243,19 @@ def _scatter_fields(
     rows: IntArray | None,
     row_of: IntArray,
     is_ce: npt.NDArray[np.bool_],
-    is_pe: npt.NDArray[np.bool_],
     n_rows: int,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    ce_rows, pe_rows = row_of[is_ce], row_of[is_pe]
-    positions = np.arange(len(chain)) if rows is None else rows
-    ce_src, pe_src = positions[is_ce], positions[is_pe]
-    ce, pe = {}, {}
+    columns = {}
     for f in fields:
-        ce[f], pe[f] = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
-        if f not in chain.columns:
-            continue
-        col = chain[f]
-        vals = (
-            col.to_numpy()
-            if col.dtype == np.float64
-            else col.to_numpy(dtype=np.float64, na_value=np.nan)
-        )
-        ce[f][ce_rows] = vals[ce_src]
-        pe[f][pe_rows] = vals[pe_src]
-    return ce, pe
+        if f in chain.columns:
+            col = chain[f]
+            columns[f] = (
+                col.to_numpy()
+                if col.dtype == np.float64
+                else col.to_numpy(dtype=np.float64, na_value=np.nan)
+            )
+    src = np.arange(len(chain)) if rows is None else np.asarray(rows, dtype=np.int64)
+    return scatter_fields(columns, fields, src, row_of, is_ce, n_rows)
 
 
 def _check_unique(

@@ -21,12 +21,11 @@ from optionsintel.chain._grid import (
     align_rows,
     build_grid,
     check_chain,
-    factorize_runs,
     group_ids,
     key_values,
     object_values,
-    spread,
 )
+from optionsintel.chain._kernels import factorize_runs, spread
 from optionsintel.chain._market import window_mask, years_to_expiry
 from optionsintel.errors import FrameValidationError
 from optionsintel.signals.config import MixedProvidersError, SignalConfig
