@@ -67,7 +67,7 @@ def test_factorize_runs_matches_pandas(values, sort):
 
 def test_factorize_runs_with_pd_na_falls_back():
     arr = np.array(["A", pd.NA, pd.NA, "B"], dtype=object)
-    codes, uniques = factorize_runs(arr)
+    codes, _ = factorize_runs(arr)
     np.testing.assert_array_equal(codes, pd.factorize(arr, sort=True)[0])
 
 
