@@ -30,7 +30,8 @@ from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 
 log = logging.getLogger(__name__)
 IST = "Asia/Kolkata"
-_GRID = w.Layout(display="grid", grid_template_columns="repeat(auto-fit, minmax(320px, 1fr))",
+_COLUMNS = "repeat(auto-fit, minmax(min(100%, 520px), 1fr))"
+_GRID = w.Layout(display="grid", grid_template_columns=_COLUMNS,
                  grid_gap="8px", width="100%")  # fmt: skip
 
 

@@ -1,0 +1,128 @@
+"""End to end: Voila on 127.0.0.1, each app in headless Chromium, assertions on the DOM.
+
+Screenshots go to ``tests/artifacts/`` (gitignored). External requests (Voila's
+template asks a CDN for icon fonts) are answered locally with an empty body, so the
+test never touches the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]  # fmt: skip
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+# Known, not yet understood: anywidget logs this for one of the monitor's FigureWidgets
+# although all four charts render with their data (tracked in the Dashboards report).
+KNOWN_CONSOLE = "[anywidget] Failed to initialize model"
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def voila(demo_store, database_url):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    log = (ARTIFACTS / "voila.log").open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
+    proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("Voila did not start within 60 s (see tests/artifacts/voila.log)")
+        yield dashboard_urls(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems: list[str] = []
+    external: set[str] = set()
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith(KNOWN_CONSOLE) else None)  # fmt: skip
+    page.on("pageerror", lambda e: problems.append(str(e))
+            if not str(e).startswith(KNOWN_CONSOLE) else None)  # fmt: skip
+
+    def local_only(route):
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            return route.continue_()
+        external.add(host or "")
+        return route.fulfill(status=200, body="", content_type="text/css")
+
+    page.route("**/*", local_only)
+    return page, problems, external
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["laptop", "phone"])
+def test_market_monitor_renders(voila, browser, width):
+    page, problems, external = _page(browser, width)
+    page.goto(voila["Market monitor"], timeout=120_000)
+    page.wait_for_selector("table.oi-chain tr.chain-row", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot .bars .point", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / f"market_monitor_{width}.png"), full_page=True)
+    assert page.locator("tr.chain-row").count() == 31
+    assert page.locator("tr.chain-row.atm").count() == 1
+    assert page.locator(".js-plotly-plot").count() == 4
+    assert page.locator(".oi-card").count() == 6
+    assert page.locator(".oi-msg.error, .jp-RenderedText[data-mime-type*=stderr]").count() == 0
+    assert "Traceback" not in page.content()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"page scrolls sideways by {overflow}px at width {width}"
+    assert not problems, problems
+    assert external <= {"cdn.jsdelivr.net"}, external
+
+
+def test_analytics_report_generates(voila, browser):
+    page, problems, external = _page(browser, 1280)
+    page.goto(voila["Analytics report"], timeout=120_000)
+    page.get_by_role("button", name="Generate report").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Generate report").click()
+    page.wait_for_selector(".oi-card", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot .heatmaplayer, .js-plotly-plot .hm", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "analytics_report.png"), full_page=True)
+    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.get_by_text("Sharpe").count() >= 1
+    assert page.locator(".oi-msg.error").count() == 0
+    assert not problems, problems
+    assert external <= {"cdn.jsdelivr.net"}, external

@@ -1,0 +1,32 @@
+"""Every notebook runs top to bottom (nbclient) against the test database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_found():
+    names = {p.name for p in NOTEBOOKS}
+    assert {"market_monitor.ipynb", "analytics_report.ipynb",
+            "01_getting_started.ipynb"} <= names  # fmt: skip
+    assert len(NOTEBOOKS) >= 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs(path, demo_store, database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", database_url)  # the kernel inherits it
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={
+        "metadata": {"path": str(tmp_path)}})  # fmt: skip
+    client.execute(env=dict(os.environ))
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]  # fmt: skip
+    assert not errors, errors
