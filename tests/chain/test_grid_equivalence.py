@@ -133,3 +133,19 @@ def test_top_k_and_first_min_match_stable_sorts(groups, k):
     np.testing.assert_array_equal(
         grid.first_min(with_nan), _reference_first_min(with_nan, group, starts)
     )
+
+
+def test_flip_scan_units_are_bit_identical_to_black76_gamma():
+    """The hoisted grid kernel of the flip scan equals ``_black76_gamma * F^2 / 100``."""
+    from optionsintel.chain.gamma import _black76_gamma, _gex_unit_grid
+
+    rng = np.random.default_rng(9)
+    n, m = 400, 81
+    K = rng.uniform(-100.0, 30000.0, (n, 1))
+    T = rng.choice([0.0, -0.01, 0.002, 0.08, 0.5], (n, 1))
+    sigma = rng.choice([np.nan, 0.0, 0.11, 0.35, 1.2], (n, 1))
+    fwd = rng.choice([-5.0, 0.0, 24000.0, 25100.0], (n, 1))
+    F = fwd * (1.0 + np.linspace(-0.1, 0.1, m))[None, :]
+    with np.errstate(all="ignore"):
+        ref = _black76_gamma(F, K, T, sigma, 0.065) * F * F * 0.01
+    np.testing.assert_array_equal(_gex_unit_grid(F, K, T, sigma, 0.065), ref)
