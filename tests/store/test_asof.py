@@ -77,3 +77,18 @@ def test_providers_are_not_mixed(history: Store) -> None:
     real = history.chain_as_of("NIFTY", "2025-07-16 11:03:25", provider="replay")
     assert set(real["provider"]) == {"replay"}
     assert (real["ltp"] != 9.0).all()
+
+
+def test_staleness_drops_contracts_missing_for_too_long(history: Store) -> None:
+    chain = history.chain_as_of("NIFTY", "2025-07-16 11:03:15", staleness=pd.Timedelta(seconds=5))
+    assert set(chain["strike"]) == {25000.0}
+
+
+def test_an_end_of_day_snapshot_answers_the_next_morning(history: Store) -> None:
+    chain = history.chain_as_of("NIFTY", "2025-07-17 10:00")
+    assert len(chain) == 4 and (chain["ltp"] == 3.0).all()
+
+
+def test_distinct_values(history: Store) -> None:
+    assert history.distinct("option_chain_snapshots", "underlying") == ["NIFTY"]
+    assert history.distinct("option_chain_snapshots", "strike", where={"ltp": 2.0}) == [25000.0]

@@ -130,44 +130,84 @@ class Store:
         provider: str | None = None,
         expiry: Any = None,
         lookback: dt.timedelta = dt.timedelta(days=1),
+        staleness: dt.timedelta = dt.timedelta(minutes=30),
     ) -> pd.DataFrame:
         """The option chain of ``underlying`` as it stood at instant ``at``.
 
-        For every contract, the last snapshot at or before ``at`` (and within
-        ``lookback`` of it). When ``provider`` is None the provider of the latest
-        snapshot at or before ``at`` is used: providers are never mixed in one chain.
-        A naive ``at`` is read as IST.
+        Parameters
+        ----------
+        underlying
+            Symbol, e.g. ``"NIFTY"``.
+        at
+            The instant; a naive value is read as IST.
+        provider
+            Provider whose snapshots to use; None takes the provider of the latest
+            snapshot at or before ``at``. Providers are never mixed in one chain.
+        expiry
+            Restrict to one expiry.
+        lookback
+            How far before ``at`` the latest snapshot may lie (default one day, so an
+            end-of-day snapshot answers for the evening and the next morning).
+        staleness
+            How much older than that latest snapshot a contract's last row may be and
+            still count (a strike missing from the latest snapshot keeps its last value
+            for this long).
+
+        Returns
+        -------
+        pandas.DataFrame
+            For every contract, its last row at or before ``at`` (within the windows
+            above); empty when nothing was stored.
+
+        Notes
+        -----
+        Two index range scans in the partition of the day: one backward scan for the
+        latest snapshot instant, then ``DISTINCT ON (expiry, strike, option_type)`` over
+        the ``staleness`` window before it. Scanning the whole ``lookback`` window instead
+        costs ~10x more late in a 15-second session.
         """
         at_ts = to_utc(at)
         t = metadata.tables["option_chain_snapshots"]
+        latest = sa.select(t.c.provider, t.c.snapshot_ts).where(
+            t.c.underlying == underlying,
+            t.c.snapshot_ts <= at_ts,
+            t.c.snapshot_ts > at_ts - lookback,
+        )
+        if provider is not None:
+            latest = latest.where(t.c.provider == provider)
+        if expiry is not None:
+            latest = latest.where(t.c.expiry == pd.Timestamp(expiry).date())
         with self.engine.connect() as conn:
-            if provider is None:
-                provider = conn.execute(
-                    sa.select(t.c.provider)
-                    .where(
-                        t.c.underlying == underlying,
-                        t.c.snapshot_ts <= at_ts,
-                        t.c.snapshot_ts > at_ts - lookback,
-                    )
-                    .order_by(t.c.snapshot_ts.desc())
-                    .limit(1)
-                ).scalar()
-                if provider is None:
-                    return _frame(conn.execute(sa.select(t).where(sa.false())), t)
+            found = conn.execute(latest.order_by(t.c.snapshot_ts.desc()).limit(1)).first()
+            if found is None:
+                return _frame(conn.execute(sa.select(t).where(sa.false())), t)
             stmt = (
                 sa.select(t)
                 .ext(distinct_on(t.c.expiry, t.c.strike, t.c.option_type))
                 .where(
                     t.c.underlying == underlying,
-                    t.c.provider == provider,
-                    t.c.snapshot_ts <= at_ts,
-                    t.c.snapshot_ts > at_ts - lookback,
+                    t.c.provider == found.provider,
+                    t.c.snapshot_ts <= found.snapshot_ts,
+                    t.c.snapshot_ts >= found.snapshot_ts - staleness,
                 )
                 .order_by(t.c.expiry, t.c.strike, t.c.option_type, t.c.snapshot_ts.desc())
             )
             if expiry is not None:
                 stmt = stmt.where(t.c.expiry == pd.Timestamp(expiry).date())
             return _frame(conn.execute(stmt), t)
+
+    def distinct(
+        self, table: str, column: str, where: Mapping[str, Filter] | None = None
+    ) -> list[Any]:
+        """Sorted distinct non-null values of ``column`` in ``table`` matching ``where``."""
+        t = _table(table)
+        if column not in t.c:
+            raise StoreError(f"{table} has no column {column!r}")
+        stmt = sa.select(t.c[column]).distinct().where(t.c[column].is_not(None))
+        for name, value in (where or {}).items():
+            stmt = stmt.where(_condition(t, name, value))
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt.order_by(t.c[column])).scalars())
 
     def count(self, table: str, where: Mapping[str, Filter] | None = None) -> int:
         """Number of rows of ``table`` matching ``where``."""
