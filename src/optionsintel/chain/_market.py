@@ -20,14 +20,25 @@ def years_to_expiry(grid: StrikeGrid) -> FloatArray:
     """
     if "t" in grid.cache:
         return grid.cache["t"]
-    from optionsintel.calendar import years_to_expiry as _yte
-
     ts = pd.DatetimeIndex(grid.keys["snapshot_ts"])
     exp = pd.DatetimeIndex(grid.keys["expiry"]).to_numpy().astype("datetime64[D]")
-    t = np.asarray(_yte(ts, exp, basis="calendar"), dtype=np.float64)
-    t = np.clip(np.broadcast_to(t, (grid.n_groups,)).astype(np.float64), 0.0, None)
+    t = np.clip(years_to_expiry_pairs(ts, exp), 0.0, None)
     grid.cache["t"] = t
     return t
+
+
+def years_to_expiry_pairs(ts: pd.DatetimeIndex, expiry: np.ndarray) -> FloatArray:
+    """:func:`optionsintel.calendar.years_to_expiry` (calendar basis) of each pair.
+
+    Evaluated once per distinct (snapshot, expiry) pair: many underlyings share the
+    same snapshot time and expiry dates.
+    """
+    from optionsintel.calendar import years_to_expiry as _yte
+
+    pairs = np.stack([ts.asi8, expiry.astype("datetime64[D]").astype(np.int64)], axis=1)
+    _, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    t = np.asarray(_yte(ts[first], expiry[first], basis="calendar"), dtype=np.float64)
+    return np.broadcast_to(t, (len(first),)).astype(np.float64)[inverse.ravel()]
 
 
 def market(grid: StrikeGrid, rate: float) -> tuple[FloatArray, FloatArray]:

@@ -26,7 +26,7 @@ from optionsintel.chain._grid import (
     object_values,
 )
 from optionsintel.chain._kernels import factorize_runs, spread
-from optionsintel.chain._market import window_mask, years_to_expiry
+from optionsintel.chain._market import window_mask, years_to_expiry, years_to_expiry_pairs
 from optionsintel.errors import FrameValidationError
 from optionsintel.signals.config import MixedProvidersError, SignalConfig
 
@@ -157,11 +157,9 @@ def _pair_codes(frames: list[pd.DataFrame], firsts: list[IntArray]) -> list[IntA
 
 def _nearest_groups(current: pd.DataFrame, firsts: IntArray, n: int) -> np.ndarray:
     """Whether each group is among the ``n`` nearest unexpired expiries of its underlying."""
-    from optionsintel.calendar import years_to_expiry as _yte
-
     ts = pd.DatetimeIndex(current["snapshot_ts"].array.take(firsts))
     expiry = pd.DatetimeIndex(current["expiry"].array.take(firsts))
-    live = np.asarray(_yte(ts, expiry.to_numpy().astype("datetime64[D]"))) > 0
+    live = years_to_expiry_pairs(ts, expiry.to_numpy().astype("datetime64[D]")) > 0
     u_codes = factorize_runs(object_values(current["underlying"])[firsts])[0]
     idx = np.flatnonzero(live)
     idx = idx[np.lexsort((expiry.asi8[idx], u_codes[idx]))]  # stable, as sort_values
