@@ -45,14 +45,12 @@ def factorize_runs(values: Any, *, sort: bool = True) -> tuple[IntArray, np.ndar
 
 
 @numba.njit(cache=True)
-def _scatter_kernel(cols, slots, src, dest, is_ce, out_ce, out_pe):  # pragma: no cover
-    for f in range(len(cols)):
-        col, slot = cols[f], slots[f]
-        for j in range(src.size):
-            if is_ce[j]:
-                out_ce[slot, dest[j]] = col[src[j]]
-            else:
-                out_pe[slot, dest[j]] = col[src[j]]
+def _scatter_kernel(col, slot, src, dest, is_ce, out_ce, out_pe):  # pragma: no cover
+    for j in range(src.size):
+        if is_ce[j]:
+            out_ce[slot, dest[j]] = col[src[j]]
+        else:
+            out_pe[slot, dest[j]] = col[src[j]]
 
 
 def scatter_fields(
@@ -71,11 +69,10 @@ def scatter_fields(
     """
     out_ce = np.full((len(fields), n_rows), np.nan)
     out_pe = np.full((len(fields), n_rows), np.nan)
-    present = [i for i, f in enumerate(fields) if f in columns]
-    if present:
-        cols = tuple(np.ascontiguousarray(columns[fields[i]]) for i in present)
-        slots = np.asarray(present, dtype=np.int64)
-        _scatter_kernel(cols, slots, src, dest, is_ce, out_ce, out_pe)
+    for slot, f in enumerate(fields):
+        if f in columns:  # one compiled signature for every field (C-contiguous float64)
+            col = np.ascontiguousarray(columns[f], dtype=np.float64)
+            _scatter_kernel(col, slot, src, dest, is_ce, out_ce, out_pe)
     ce = {f: out_ce[i] for i, f in enumerate(fields)}
     pe = {f: out_pe[i] for i, f in enumerate(fields)}
     return ce, pe
