@@ -1,9 +1,14 @@
-"""Bulk idempotent writes: COPY into a temporary table, then one merge statement.
+"""Bulk idempotent writes: COPY into a temporary table, then a merge.
 
-The merge is ``INSERT ... SELECT ... ON CONFLICT (natural key) DO UPDATE ... WHERE the
-row differs``: re-running a load rewrites nothing (not even ``ingested_at``), a changed
-row is updated in place, and the caller learns how many rows were inserted, updated and
-left unchanged. Everything runs inside the caller's transaction.
+The merge is ``INSERT ... SELECT ... ON CONFLICT (natural key) DO NOTHING`` followed, only
+when some keys already existed, by ``UPDATE ... FROM`` the staging table for the rows
+whose values differ. Re-running a load rewrites nothing (not even ``ingested_at``), a
+changed row is updated in place, and the caller learns how many rows were inserted,
+updated and left unchanged. Everything runs inside the caller's transaction.
+
+Why not one ``INSERT ... ON CONFLICT DO UPDATE``: on a partitioned table it cannot say
+which rows were inserted (no ``xmax`` in ``RETURNING``), and counting existing keys first
+costs a join that doubled the time of a fresh 10k-row snapshot (benchmarks/bench_store.py).
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy import Connection
@@ -97,7 +104,7 @@ def _jsonable(value: object) -> object:
 
 
 def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeResult:
-    """Write ``frame`` into ``table`` idempotently through COPY + one merge.
+    """Write ``frame`` into ``table`` idempotently through COPY + a merge.
 
     Parameters
     ----------
@@ -132,9 +139,8 @@ def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeR
         )
         with cur.copy(copy_sql) as copy:
             copy.write(payload)
-        cur.execute(_merge_sql(table, cols, tmp))
-        inserted, updated = cur.fetchone()  # type: ignore[misc]
-    return MergeResult(table.name, len(prepared), int(inserted), int(updated))
+        inserted, updated = _merge(cur, table, cols, tmp, len(prepared))
+    return MergeResult(table.name, len(prepared), inserted, updated)
 
 
 def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, bytes]:
@@ -151,37 +157,42 @@ def _to_csv(frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode()
 
 
-def _merge_sql(table: sa.Table, cols: list[str], tmp: str) -> sql.Composed:
+def _merge(
+    cur: psycopg.Cursor[Any], table: sa.Table, cols: list[str], tmp: str, rows: int
+) -> tuple[int, int]:
+    """Merge the staged rows; return (inserted, updated).
+
+    Two statements in the caller's transaction: an ``INSERT ... ON CONFLICT DO NOTHING``
+    that adds new keys, then, only when some keys already existed, an ``UPDATE ... FROM``
+    the staging table for rows whose values differ. A fresh snapshot (the common case)
+    thus costs one insert and no join; a re-run rewrites nothing.
+    """
     key = natural_key(table)
-    updatable = [c for c in cols if c not in key]
-    compared = [c for c in updatable if c not in _NO_COMPARE]
-    ident = sql.Identifier
+    compared = [c for c in cols if c not in key and c not in _NO_COMPARE]
+    ident, t, s = sql.Identifier, sql.Identifier(table.name), sql.Identifier(tmp)
     collist = sql.SQL(", ").join(map(ident, cols))
-    if compared:
-        sets = sql.SQL(", ").join(
-            sql.SQL("{c} = EXCLUDED.{c}").format(c=ident(c)) for c in updatable
-        )
-        old = sql.SQL(", ").join(
-            sql.SQL("{t}.{c}").format(t=ident(table.name), c=ident(c)) for c in compared
-        )
-        new = sql.SQL(", ").join(sql.SQL("EXCLUDED.{c}").format(c=ident(c)) for c in compared)
-        action = sql.SQL("DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})").format(
-            sets=sets, old=old, new=new
-        )
-    else:  # nothing but the key (and bookkeeping): an existing row is already right
-        action = sql.Composed([sql.SQL("DO NOTHING")])
-    # Partitioned tables cannot RETURN xmax, so count pre-existing keys in the same
-    # snapshot instead: every CTE sees the table as it was before the INSERT.
-    return sql.SQL(
-        "WITH existing AS (SELECT count(*) AS n FROM {tmp} s JOIN {t} USING ({key})), "
-        "merged AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {tmp} "
-        "ON CONFLICT ({key}) {action} RETURNING 1) "
-        "SELECT (SELECT count(*) FROM {tmp}) - (SELECT n FROM existing), "
-        "(SELECT count(*) FROM merged) - ((SELECT count(*) FROM {tmp}) - (SELECT n FROM existing))"
-    ).format(
-        t=ident(table.name),
-        cols=collist,
-        tmp=ident(tmp),
-        key=sql.SQL(", ").join(map(ident, key)),
-        action=action,
+    cur.execute(
+        sql.SQL(
+            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} "
+            "ON CONFLICT ({key}) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
+        ).format(t=t, s=s, cols=collist, key=sql.SQL(", ").join(map(ident, key)))
     )
+    inserted = int(cur.fetchone()[0])  # type: ignore[index]
+    if inserted == rows or not compared:
+        return inserted, 0
+    updatable = [c for c in cols if c not in key]
+    cur.execute(sql.SQL("ANALYZE {}").format(s))  # a good join plan needs the row count
+    cur.execute(
+        sql.SQL(
+            "UPDATE {t} AS d SET {sets} FROM {s} AS n WHERE {match} "
+            "AND ({old}) IS DISTINCT FROM ({new})"
+        ).format(
+            t=t,
+            s=s,
+            sets=sql.SQL(", ").join(sql.SQL("{c} = n.{c}").format(c=ident(c)) for c in updatable),
+            match=sql.SQL(" AND ").join(sql.SQL("d.{c} = n.{c}").format(c=ident(c)) for c in key),
+            old=sql.SQL(", ").join(sql.SQL("d.{c}").format(c=ident(c)) for c in compared),
+            new=sql.SQL(", ").join(sql.SQL("n.{c}").format(c=ident(c)) for c in compared),
+        )
+    )
+    return inserted, cur.rowcount
