@@ -6,9 +6,11 @@ location next to ``src/``) at run time, so the library stays free of orchestrati
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -83,21 +85,15 @@ def _materialise(plan: Any) -> list[Any]:
 
 
 def serve(root: Path, host: str, port: int) -> int:
-    """Run ``dagster dev`` (webserver + daemon) and :data:`EXTRA_SERVER_COMMANDS` until Ctrl-C."""
-    dagster = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-w",
-        "workspace.yaml",
-        "-h",
-        host,
-        "-p",
-        str(port),
-    ]
+    """Run ``dagster dev`` (webserver + daemon) and :data:`EXTRA_SERVER_COMMANDS` until Ctrl-C.
+
+    Each server runs in its own process group, so stopping it also stops the code
+    servers and daemon it spawned.
+    """
+    dagster = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
+               "-h", host, "-p", str(port)]  # fmt: skip
     procs = [
-        subprocess.Popen(cmd, cwd=root, env=os.environ.copy())
+        subprocess.Popen(cmd, cwd=root, env=os.environ.copy(), start_new_session=True)
         for cmd in [dagster, *EXTRA_SERVER_COMMANDS]
     ]
     console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}  (Ctrl-C to stop)")
@@ -107,15 +103,19 @@ def serve(root: Path, host: str, port: int) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop(procs)
     return max((p.returncode or 0) for p in procs)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        alive = [p for p in procs if p.poll() is None]
+        for p in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, sig)
+        deadline = time.monotonic() + 15
+        while any(p.poll() is None for p in alive) and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 @friendly_errors
