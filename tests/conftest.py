@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from chain_builders import load_nse
 from optionsintel.store import Store, migrate
 from optionsintel.store.admin import scratch_database
 from optionsintel.store.embedded import embedded_url, stop_embedded
@@ -63,3 +64,13 @@ def clean_store(store: Store) -> Store:
     with store.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
     return store
+
+
+@pytest.fixture(scope="session")
+def nifty_0716():
+    return load_nse("NIFTY_2025-07-16_ethanelliott50")
+
+
+@pytest.fixture(scope="session")
+def nifty_0717():
+    return load_nse("NIFTY_2025-07-17_ethanelliott50")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import make_chain
+from chain_builders import make_chain
 from optionsintel import chain as ch
 from optionsintel.chain.gamma import _black76_gamma
 from optionsintel.pricing import greeks

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import load_nse, make_chain
+from chain_builders import load_nse, make_chain
 from optionsintel import chain as ch
 from optionsintel.errors import FrameValidationError
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_chain
+from chain_builders import make_chain
 from optionsintel.signals import (
     SIGNAL_COLUMNS,
     MixedProvidersError,

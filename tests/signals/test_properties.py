@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_chain
+from chain_builders import make_chain
 from optionsintel import chain as ch
 from optionsintel.signals import detect_signals
 

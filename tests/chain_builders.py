@@ -1,4 +1,4 @@
-"""Fixtures for the chain analytics tests: hand-built chains and the real NSE chains."""
+"""Builders shared by the chain-analytics and signal tests: hand-built and real NSE chains."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from importlib.resources import files
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from optionsintel.frames import CHAIN_COLUMNS
 from optionsintel.providers.nse import parse_option_chain
@@ -66,13 +65,3 @@ def make_chain(
     frame["exchange_ts"] = frame["snapshot_ts"]
     frame["ingested_at"] = frame["snapshot_ts"]
     return frame[list(CHAIN_COLUMNS)]
-
-
-@pytest.fixture(scope="session")
-def nifty_0716():
-    return load_nse("NIFTY_2025-07-16_ethanelliott50")
-
-
-@pytest.fixture(scope="session")
-def nifty_0717():
-    return load_nse("NIFTY_2025-07-17_ethanelliott50")
