@@ -12,6 +12,7 @@ Glossary: ``g`` group id of a strike row, ``starts`` first strike row of each gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,7 +329,11 @@ def _group_spot(px: FloatArray, g: IntArray, order: IntArray, bounds: IntArray) 
 
 
 def group_frame(
-    grid: StrikeGrid, rows: IntArray | None = None, *, drop_expiry: bool = False, **columns: Any
+    grid: StrikeGrid,
+    columns: Mapping[str, Any],
+    rows: IntArray | None = None,
+    *,
+    drop_expiry: bool = False,
 ) -> pd.DataFrame:
     """Group keys (``underlying, snapshot_ts, expiry, provider``) plus ``columns``.
 

@@ -18,12 +18,12 @@ hence gamma with respect to the forward.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
 
-from optionsintel.chain._grid import FloatArray, StrikeGrid, build_grid, group_frame
+from optionsintel.chain._grid import FloatArray, IntArray, StrikeGrid, build_grid, group_frame
 from optionsintel.chain._market import market, strike_vol
 from optionsintel.chain.config import DEFAULT_CHAIN_CONFIG, POSITION_SIGNS, ChainConfig
 from optionsintel.chain.vol import _atm_iv_arrays
@@ -68,7 +68,10 @@ class _GammaInputs:
         return grid.cache[key]
 
     def gex_unit(
-        self, strike: FloatArray, rows: np.ndarray | slice = slice(None), scale: object = 1.0
+        self,
+        strike: FloatArray,
+        rows: np.ndarray | slice = slice(None),
+        scale: float | FloatArray = 1.0,
     ) -> FloatArray:
         """``Gamma * F^2 * 0.01`` for ``rows`` with the forward scaled by ``scale``."""
         F = self.fwd[rows] * scale
@@ -152,12 +155,12 @@ def gamma_exposure(
         return grid.frame(**cols)
     sums = {c: grid.gsum(v) for c, v in cols.items()}
     if by == "expiry":
-        return group_frame(grid, spot=grid.spot, **sums)
+        return group_frame(grid, {"spot": grid.spot, **sums})
     if by != "underlying":
         raise ValueError(f"by must be 'strike', 'expiry' or 'underlying'; got {by!r}")
     snap = grid.snapshot_starts()
     tot = {c: np.add.reduceat(v, snap) for c, v in sums.items()}
-    return group_frame(grid, snap, drop_expiry=True, spot=grid.spot[snap], **tot)
+    return group_frame(grid, {"spot": grid.spot[snap], **tot}, snap, drop_expiry=True)
 
 
 def _scan(
@@ -176,7 +179,16 @@ def _scan(
     return totals
 
 
-def _flip_scan(grid: StrikeGrid, config: ChainConfig) -> dict[str, FloatArray]:
+class _FlipScan(TypedDict):
+    """Per-snapshot output of :func:`_flip_scan`; ``snap`` indexes the first group."""
+
+    net_gex: FloatArray
+    flip_x: FloatArray
+    peak_x: FloatArray
+    snap: IntArray
+
+
+def _flip_scan(grid: StrikeGrid, config: ChainConfig) -> _FlipScan:
     """GEX at the spot, flip move and peak-|GEX| move of every snapshot (cached)."""
     key = f"flip:{config!r}"
     if key in grid.cache:
@@ -198,7 +210,7 @@ def _flip_scan(grid: StrikeGrid, config: ChainConfig) -> dict[str, FloatArray]:
         k = _crossing_index_rows(fine_x, fine)
         ok = (j >= 0) & (k >= 0)
         flip = np.where(ok, _interp_root(fine_x, fine, np.maximum(k, 0)), np.nan)
-    out = {
+    out: _FlipScan = {
         "net_gex": np.add.reduceat(inputs.unit * weight, grid.starts[snap]),
         "flip_x": flip,
         "peak_x": x[np.argmax(np.abs(coarse), axis=1)],
@@ -254,14 +266,12 @@ def gamma_flip_level(
     snap = scan["snap"]
     spot = grid.spot[snap]
     net = scan["net_gex"]
-    return group_frame(
-        grid,
-        snap,
-        drop_expiry=True,
-        spot=spot,
-        net_gex=net,
-        flip_level=spot * (1.0 + scan["flip_x"]),
-        flip_distance_pct=scan["flip_x"] * 100.0,
-        peak_gex_level=spot * (1.0 + scan["peak_x"]),
-        regime=np.select([net > 0, net < 0], ["positive", "negative"], "flat"),
-    )
+    cols = {
+        "spot": spot,
+        "net_gex": net,
+        "flip_level": spot * (1.0 + scan["flip_x"]),
+        "flip_distance_pct": scan["flip_x"] * 100.0,
+        "peak_gex_level": spot * (1.0 + scan["peak_x"]),
+        "regime": np.select([net > 0, net < 0], ["positive", "negative"], "flat"),
+    }
+    return group_frame(grid, cols, snap, drop_expiry=True)

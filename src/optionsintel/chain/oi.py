@@ -78,12 +78,12 @@ def pcr(
     """
     grid = build_grid(chain)
     if by == "expiry":
-        return group_frame(grid, spot=grid.spot, **_pcr_cols(grid, window_strikes, window_pct))
+        return group_frame(grid, {"spot": grid.spot, **_pcr_cols(grid, window_strikes, window_pct)})
     if by != "underlying":
         raise ValueError(f"by must be 'expiry' or 'underlying'; got {by!r}")
     snap = grid.snapshot_starts()
     cols = _pcr_cols(grid, window_strikes, window_pct, snap)
-    return group_frame(grid, snap, drop_expiry=True, spot=grid.spot[snap], **cols)
+    return group_frame(grid, {"spot": grid.spot[snap], **cols}, snap, drop_expiry=True)
 
 
 def _payout_curve(grid: StrikeGrid) -> FloatArray:
@@ -153,7 +153,7 @@ def max_pain(chain: pd.DataFrame) -> pd.DataFrame:
     2000, so the lowest of the tied strikes, 100, is the max pain.
     """
     grid = build_grid(chain)
-    return group_frame(grid, spot=grid.spot, **_max_pain_cols(grid))
+    return group_frame(grid, {"spot": grid.spot, **_max_pain_cols(grid)})
 
 
 def _concentration_cols(grid: StrikeGrid, top_n: int) -> dict[str, FloatArray]:
@@ -194,7 +194,7 @@ def oi_concentration(chain: pd.DataFrame, *, top_n: int = 5) -> pd.DataFrame:
     if top_n < 1:
         raise ValueError(f"top_n must be >= 1; got {top_n}")
     grid = build_grid(chain)
-    return group_frame(grid, **_concentration_cols(grid, top_n))
+    return group_frame(grid, _concentration_cols(grid, top_n))
 
 
 def oi_change_by_strike(chain: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -282,4 +282,4 @@ def support_resistance(chain: pd.DataFrame) -> pd.DataFrame:
     largest call OI above it as resistance (standard Indian OI analysis).
     """
     grid = build_grid(chain)
-    return group_frame(grid, spot=grid.spot, **_walls_cols(grid))
+    return group_frame(grid, {"spot": grid.spot, **_walls_cols(grid)})

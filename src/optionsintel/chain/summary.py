@@ -58,4 +58,4 @@ def chain_summary(chain: pd.DataFrame, config: ChainConfig = DEFAULT_CHAIN_CONFI
     cols["total_gex"] = net[owner]
     cols["gamma_flip_level"] = (grid.spot[scan["snap"]] * (1.0 + scan["flip_x"]))[owner]
     cols["gex_regime"] = np.select([net > 0, net < 0], ["positive", "negative"], "flat")[owner]
-    return group_frame(grid, **cols)
+    return group_frame(grid, cols)

@@ -55,7 +55,7 @@ def atm_iv(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -> pd.DataFrame:
     strikes bracketing ``F``; where one side is missing the other is used.
     """
     grid = build_grid(chain)
-    return group_frame(grid, **_atm_cols(grid, rate))
+    return group_frame(grid, _atm_cols(grid, rate))
 
 
 def iv_smile(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -> pd.DataFrame:
@@ -233,7 +233,7 @@ def straddle_expected_move(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -
     25000 ~ 686`` points, so the 1-sd move is about 860 points (3.4 %).
     """
     grid = build_grid(chain)
-    return group_frame(grid, **_straddle_cols(grid, rate))
+    return group_frame(grid, _straddle_cols(grid, rate))
 
 
 def _rolling_frame(history: pd.Series | pd.DataFrame) -> pd.DataFrame:
