@@ -127,7 +127,7 @@ def _active_groups(cur: StrikeGrid, matched: np.ndarray, t: FloatArray, n: int) 
     csum = np.cumsum(live)
     before = np.concatenate(([0], csum))[snap]
     owner = np.searchsorted(snap, np.arange(cur.n_groups), side="right") - 1
-    rank = csum - before[owner]
+    rank: IntArray = csum - before[owner]
     return live & (rank <= n)
 
 
