@@ -99,7 +99,7 @@ def main() -> None:
     ours, ref = _ours(close, high, low), _pandas_indicators(close, high, low)
     err = max(
         float(np.nanmax(np.abs(a.to_numpy()[-2000:] - b.to_numpy()[-2000:])))
-        for a, b in zip(ours, ref)
+        for a, b in zip(ours, ref, strict=True)
     )
     print(
         f"indicators (RSI, SMA, MACD line, Bollinger upper, ATR) 1000 x 2500: ours {t_ours:.3f} s, "

@@ -7,9 +7,10 @@ at 1 before the first row), ``M_t = max(1, max_{s<=t} W_s)`` running peak,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from optionsintel.research._common import FloatArray, ReturnsLike, normalise
@@ -54,7 +55,17 @@ def max_drawdown(returns: ReturnsLike) -> Any:
     return norm.scalar(_max_drawdown_kernel(norm.values))
 
 
-def _details_kernel(r: FloatArray) -> dict[str, FloatArray]:
+class _Details(TypedDict):
+    """Per-symbol output of :func:`_details_kernel` (positions are row numbers)."""
+
+    depth: FloatArray
+    peak: npt.NDArray[np.int64]
+    trough: npt.NDArray[np.int64]
+    recovery: npt.NDArray[np.int64]
+    no_drawdown: npt.NDArray[np.bool_]
+
+
+def _details_kernel(r: FloatArray) -> _Details:
     """Positions (row numbers) of peak, trough and recovery of the deepest drawdown.
 
     Peak ``-1`` means the initial wealth before the first row; recovery ``-1`` means
@@ -75,9 +86,9 @@ def _details_kernel(r: FloatArray) -> dict[str, FloatArray]:
     depth = dd[trough, np.arange(n)]
     return {
         "depth": depth,
-        "peak": peak_pos - 1.0,
-        "trough": trough - 1.0,
-        "recovery": np.where(rec_any, rec_pos - 1.0, -1.0),
+        "peak": peak_pos - 1,
+        "trough": trough - 1,
+        "recovery": np.where(rec_any, rec_pos - 1, -1),
         "no_drawdown": depth >= 0,
     }
 
@@ -111,9 +122,9 @@ def drawdown_details(returns: pd.Series | pd.DataFrame) -> pd.DataFrame:
     d = _details_kernel(norm.values)
     idx = frame.index
     T = len(idx)
-    peak_i = np.maximum(d["peak"], 0).astype(int)
-    trough_i = d["trough"].astype(int)
-    rec_i = d["recovery"].astype(int)
+    peak_i = np.maximum(d["peak"], 0)
+    trough_i = d["trough"]
+    rec_i = d["recovery"]
     recovered = rec_i >= 0
     end_i = np.where(recovered, rec_i, T - 1)
     none = d["no_drawdown"]
@@ -132,6 +143,6 @@ def drawdown_details(returns: pd.Series | pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _take(index: pd.Index, pos: np.ndarray, missing: np.ndarray) -> pd.Series:
+def _take(index: pd.Index, pos: np.ndarray, missing: np.ndarray) -> np.ndarray:
     values = pd.Series(index[np.clip(pos, 0, len(index) - 1)])
     return values.where(~missing).to_numpy()

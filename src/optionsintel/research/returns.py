@@ -74,7 +74,7 @@ def log_returns(prices: ReturnsLike) -> Any:
 
 
 def _wealth(r: FloatArray) -> FloatArray:
-    return np.cumprod(1.0 + np.nan_to_num(r, nan=0.0), axis=0)
+    return np.cumprod(1.0 + np.nan_to_num(r, nan=0.0), axis=0, dtype=np.float64)
 
 
 def cumulative_returns(returns: ReturnsLike, starting_value: float = 0.0) -> Any:
