@@ -24,12 +24,13 @@ def version() -> None:
     typer.echo(f"optionsintel {__version__}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
 from optionsintel.cli.up import up as _up  # noqa: E402
 
 app.command(name="up")(_up)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
 
 from optionsintel.cli import dashboards  # noqa: E402
 
