@@ -167,6 +167,28 @@ def test_synthetic_fallback_only_when_enabled(caplog):
     assert any("SYNTHETIC" in r.message and r.levelno == logging.WARNING for r in caplog.records)
 
 
+def test_synthetic_factory_is_built_once_on_first_fallback():
+    clock = FakeClock()
+    synth = FakeProvider("synthetic", clock)
+    built: list[FakeProvider] = []
+
+    def factory() -> FakeProvider:
+        built.append(synth)
+        return synth
+
+    fo = make(
+        [FakeProvider("nse", clock, fail=-1)],
+        clock,
+        allow_synthetic_fallback=True,
+        synthetic_provider=factory,
+    )
+    assert built == []
+    fo.get_quote("NIFTY")
+    fo.get_quote("BANKNIFTY")
+    assert len(built) == 1
+    assert synth.calls == 2
+
+
 def test_fallback_reads_settings_flag():
     clock = FakeClock()
     synth = FakeProvider("synthetic", clock)

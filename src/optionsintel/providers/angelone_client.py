@@ -164,6 +164,10 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+def _as_secret(value: Any) -> SecretStr:
+    return value if isinstance(value, SecretStr) else SecretStr(str(value))
+
+
 @dataclass(frozen=True)
 class AngelOneCredentials:
     """API key, client code, PIN and TOTP secret (secrets as :class:`SecretStr`)."""
@@ -182,7 +186,7 @@ class AngelOneCredentials:
         ConfigurationError
             Naming the environment variables that are missing (never their values).
         """
-        values = {
+        values: dict[str, Any] = {
             f: overrides.get(f) or getattr(settings, f"angelone_{f}", None)
             for f in ("api_key", "client_code", "pin", "totp_secret")
         }
@@ -192,10 +196,12 @@ class AngelOneCredentials:
                 f"Angel One credentials are incomplete: set {', '.join(missing)} "
                 "(or pass them to AngelOneProvider)"
             )
-        for key in ("api_key", "pin", "totp_secret"):
-            if not isinstance(values[key], SecretStr):
-                values[key] = SecretStr(str(values[key]))
-        return cls(**values)
+        return cls(
+            api_key=_as_secret(values["api_key"]),
+            client_code=values["client_code"],
+            pin=_as_secret(values["pin"]),
+            totp_secret=_as_secret(values["totp_secret"]),
+        )
 
     def secret_values(self) -> tuple[str, ...]:
         """Plain secret strings, only for scrubbing text before it leaves the client."""

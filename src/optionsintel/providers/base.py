@@ -52,7 +52,9 @@ class AuthenticationError(ProviderError):
 class SchemaDriftError(ProviderError):
     """The response no longer has the shape the parser knows; lists what is missing."""
 
-    def __init__(self, missing: list[str], *, provider: str | None = None, context: str = "") -> None:
+    def __init__(
+        self, missing: list[str], *, provider: str | None = None, context: str = ""
+    ) -> None:
         where = f" in {context}" if context else ""
         super().__init__(f"response is missing keys{where}: {missing}", provider=provider)
         self.missing = missing
@@ -87,5 +89,5 @@ class MarketDataProvider(Protocol):
     def get_candles(
         self, symbol: str, interval: str, start: dt.datetime, end: dt.datetime
     ) -> pd.DataFrame:
-        """OHLCV bars of ``interval`` (``1m``, ``3m``, ``15m``, ``1h``, ``1d``) in ``[start, end]``."""
+        """OHLCV bars of ``interval`` (``1m``, ``3m``, ``15m``, ``1h``, ``1d``) in [start, end]."""
         ...

@@ -164,7 +164,9 @@ class FailoverProvider:
             raise ConfigurationError("FailoverProvider needs at least one real provider")
         self.providers: tuple[MarketDataProvider, ...] = tuple(real)
         self.allow_synthetic_fallback = bool(allow_synthetic_fallback)
-        self._synthetic = listed_synth[0] if listed_synth else synthetic_provider
+        self._synthetic: MarketDataProvider | Callable[[], MarketDataProvider] | None = (
+            listed_synth[0] if listed_synth else synthetic_provider
+        )
         self.breakers = {
             p.name: CircuitBreaker(
                 failure_threshold, recovery_timeout, half_open_trials, clock=clock, name=p.name
@@ -246,10 +248,20 @@ class FailoverProvider:
         self._record(provider.name, start, None)
         return frame
 
+    def _synthetic_provider(self) -> MarketDataProvider:
+        """The fallback provider; a factory (or class) is called once, on first use."""
+        synth = self._synthetic
+        if synth is None:
+            raise ConfigurationError(
+                "synthetic fallback needs a provider: pass synthetic_provider= or list one"
+            )
+        if isinstance(synth, type) or not isinstance(synth, MarketDataProvider):
+            synth = synth()
+            self._synthetic = synth
+        return synth
+
     def _call_synthetic(self, method: str, args: tuple[Any, ...], errors: dict) -> pd.DataFrame:
-        if isinstance(self._synthetic, type) or not isinstance(self._synthetic, MarketDataProvider):
-            self._synthetic = self._synthetic()  # a factory: build the provider on first use
-        frame = getattr(self._synthetic, method)(*args)
+        frame = getattr(self._synthetic_provider(), method)(*args)
         providers = set(frame["provider"].astype(str)) if "provider" in frame else set()
         if providers - {SYNTHETIC}:
             raise ProviderError(

@@ -367,7 +367,8 @@ def parse_option_chain(
     chain = _assemble_chain(sides, name, snapshot_ts, ingested)
     expiry_map = _parse_dates(list(records["expiryDates"]), "records.expiryDates")
     expiries = tuple(sorted(pd.Timestamp(d).date() for d in expiry_map.values()))
-    index_block = records.get("index") if isinstance(records.get("index"), Mapping) else {}
+    raw_index = records.get("index")
+    index_block: Mapping[str, Any] = raw_index if isinstance(raw_index, Mapping) else {}
     quote = _quote_from_index_block(index_block, name, spot, snapshot_ts, ingested)
     if provider != PROVIDER:
         chain["provider"] = provider

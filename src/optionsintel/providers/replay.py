@@ -139,7 +139,7 @@ class ReplayProvider:
     def _snapshots(self, symbol: str) -> list[tuple[pd.Timestamp, RecordedFile, dict]]:
         key = ("snap", canonical_symbol(symbol))
         if key not in self._cache:
-            items = []
+            items: list[tuple[pd.Timestamp, RecordedFile, dict]] = []
             for f in self._of("chain_snapshot", symbol):
                 payload = json.loads(self._text(f))
                 items.append((parse_option_chain(payload).snapshot_ts, f, payload))
