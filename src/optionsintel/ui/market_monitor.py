@@ -58,7 +58,8 @@ class MarketMonitor(w.VBox):
         **kwargs: Any,
     ) -> None:
         self.source, self.clock, self.every_minutes = source, clock, every_minutes
-        self._syncing, self._task = False, None
+        self._syncing = False
+        self._task: asyncio.Task[None] | None = None
         self._chain: tuple[tuple[str, str], pd.DataFrame] | None = None
         self._series: dict[tuple[str, ...], pd.DataFrame] = {}
         self._times = pd.DatetimeIndex([], tz="UTC")
