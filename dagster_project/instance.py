@@ -8,6 +8,7 @@ workers) shares the same durable runs, event logs and schedules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
@@ -15,7 +16,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 from optionsintel.pipeline.instance import dagster_storage_url
 
 
-def _url(config_value: dict[str, Any]) -> str:
+def _url(config_value: Mapping[str, Any]) -> str:
     return dagster_storage_url(schema=config_value.get("schema", "dagster"))
 
 
@@ -28,7 +29,9 @@ class PlatformRunStorage(PostgresRunStorage):
         return {"schema": str}
 
     @classmethod
-    def from_config_value(cls, inst_data: Any, config_value: dict[str, Any]) -> PlatformRunStorage:
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: Any, config_value: Mapping[str, Any]
+    ) -> PlatformRunStorage:
         """Build from ``dagster.yaml``."""
         return cls(postgres_url=_url(config_value), inst_data=inst_data)
 
@@ -42,8 +45,8 @@ class PlatformEventLogStorage(PostgresEventLogStorage):
         return {"schema": str}
 
     @classmethod
-    def from_config_value(
-        cls, inst_data: Any, config_value: dict[str, Any]
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: Any, config_value: Mapping[str, Any]
     ) -> PlatformEventLogStorage:
         """Build from ``dagster.yaml``."""
         return cls(postgres_url=_url(config_value), inst_data=inst_data)
@@ -58,8 +61,8 @@ class PlatformScheduleStorage(PostgresScheduleStorage):
         return {"schema": str}
 
     @classmethod
-    def from_config_value(
-        cls, inst_data: Any, config_value: dict[str, Any]
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: Any, config_value: Mapping[str, Any]
     ) -> PlatformScheduleStorage:
         """Build from ``dagster.yaml``."""
         return cls(postgres_url=_url(config_value), inst_data=inst_data)

@@ -1,6 +1,9 @@
 """Jobs: the live intraday collection loop, end-of-day, full backfill and maintenance."""
 
+from typing import Any
+
 import pandas as pd
+
 from dagster import (
     AssetSelection,
     Config,
@@ -12,7 +15,6 @@ from dagster import (
     job,
     op,
 )
-
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.collect import run_collection_session
@@ -87,4 +89,4 @@ def maintenance_job() -> None:
     weekly_maintenance()
 
 
-ALL_JOBS = [eod_job, market_data_job, intraday_collection_job, maintenance_job]
+ALL_JOBS: list[Any] = [eod_job, market_data_job, intraday_collection_job, maintenance_job]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any, cast
 
 import pandas as pd
 from pydantic import Field
@@ -63,9 +64,8 @@ class MarketDataResource(ConfigurableResource):
 
     def collect_day(self, day: dt.date) -> collect.Collected:
         """Collect one trading day from a backfill source (``pipeline.collect.collect_day``)."""
-        return collect.collect_day(
-            self.source, day, self.underlyings, self.interval_seconds, self.seed
-        )  # type: ignore[arg-type]
+        source = cast(collect.SourceName, self.source)
+        return collect.collect_day(source, day, self.underlyings, self.interval_seconds, self.seed)
 
     def daily_bars(self, day: dt.date, quotes: pd.DataFrame) -> pd.DataFrame:
         """``daily_ohlc`` rows of ``day`` (provider candles when it has them)."""
@@ -99,7 +99,7 @@ def market_data_from_env(source: str | None = None) -> MarketDataResource:
     import os
 
     settings = get_settings()
-    creds = {
+    creds: dict[str, Any] = {
         field: EnvVar(f"OPTIONSINTEL_{field.upper()}")
         for field in (
             "angelone_api_key",

@@ -1,7 +1,6 @@
 """Analytics assets: signals, support/resistance levels and ML cluster labels."""
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
-
 from dagster_project.assets._common import partition_day, result_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
@@ -9,10 +8,10 @@ from optionsintel.pipeline.daily import eod_to_chain
 from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
 from optionsintel.pipeline.reads import read_day, read_history, read_sampled_snapshots
 
-_ANALYTICS = {"partitions_def": trading_day_partitions, "group_name": "analytics"}
 
-
-@asset(**_ANALYTICS, deps=["option_chain_snapshots"])
+@asset(
+    partitions_def=trading_day_partitions, group_name="analytics", deps=["option_chain_snapshots"]
+)
 def signals(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
@@ -23,7 +22,11 @@ def signals(
     return result_for(None, rows, s.write("signals", rows), snapshots_read=len(snapshots))
 
 
-@asset(**_ANALYTICS, deps=["eod_option_chain", "daily_ohlc"])
+@asset(
+    partitions_def=trading_day_partitions,
+    group_name="analytics",
+    deps=["eod_option_chain", "daily_ohlc"],
+)
 def support_resistance_levels(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
@@ -35,7 +38,11 @@ def support_resistance_levels(
     return result_for(None, rows, s.write("support_resistance_levels", rows))
 
 
-@asset(**_ANALYTICS, deps=["daily_option_oi_summary", "daily_ohlc"])
+@asset(
+    partitions_def=trading_day_partitions,
+    group_name="analytics",
+    deps=["daily_option_oi_summary", "daily_ohlc"],
+)
 def ml_cluster_labels(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:

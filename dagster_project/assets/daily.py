@@ -1,7 +1,6 @@
 """End-of-day assets: daily OHLC, the EOD option chain and the daily option-OI summary."""
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
-
 from dagster_project.assets._common import partition_day, result_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
@@ -9,10 +8,8 @@ from optionsintel.pipeline.daily import daily_option_oi_summary as summarise
 from optionsintel.pipeline.daily import eod_chain_from_snapshots
 from optionsintel.pipeline.reads import read_day, read_sampled_snapshots
 
-_DAILY = {"partitions_def": trading_day_partitions, "group_name": "daily"}
 
-
-@asset(**_DAILY, deps=["underlying_quotes"])
+@asset(partitions_def=trading_day_partitions, group_name="daily", deps=["underlying_quotes"])
 def daily_ohlc(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
@@ -23,7 +20,7 @@ def daily_ohlc(
     return result_for(None, bars, store.get().write("daily_ohlc", bars))
 
 
-@asset(**_DAILY, deps=["option_chain_snapshots"])
+@asset(partitions_def=trading_day_partitions, group_name="daily", deps=["option_chain_snapshots"])
 def eod_option_chain(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
@@ -36,7 +33,7 @@ def eod_option_chain(
     )
 
 
-@asset(**_DAILY, deps=["eod_option_chain"])
+@asset(partitions_def=trading_day_partitions, group_name="daily", deps=["eod_option_chain"])
 def daily_option_oi_summary(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:

@@ -83,7 +83,8 @@ def contract_spec_rows() -> pd.DataFrame:
 
 def _step_starts(data: Any) -> set[dt.date]:
     steps = getattr(data, "strike_steps", None) or ()
-    return {getattr(s, "effective_from", None) or getattr(s, "from_", None) for s in steps} - {None}
+    starts = (getattr(s, "effective_from", None) or getattr(s, "from_", None) for s in steps)
+    return {d for d in starts if d is not None}
 
 
 def expiry_rows(start: Any = None, end: Any = None) -> pd.DataFrame:

@@ -77,7 +77,7 @@ def check_no_gaps(
 def check_oi_non_negative(chain: pd.DataFrame) -> CheckOutcome:
     """Open interest is never negative."""
     bad = chain.loc[chain["oi"].to_numpy(dtype=float) < 0]
-    meta = {"rows": len(chain), "negative_oi_rows": len(bad)}
+    meta: dict[str, Any] = {"rows": len(chain), "negative_oi_rows": len(bad)}
     if len(bad):
         meta["examples"] = _examples(bad, ["underlying", "expiry", "strike", "option_type", "oi"])
         return CheckOutcome(False, f"{len(bad)} rows with negative OI", meta)
@@ -88,7 +88,7 @@ def check_no_crossed_quotes(chain: pd.DataFrame) -> CheckOutcome:
     """No quote has ``bid > ask`` (both sides present and positive)."""
     bid, ask = chain["bid"].to_numpy(dtype=float), chain["ask"].to_numpy(dtype=float)
     crossed = (bid > 0) & (ask > 0) & (bid > ask)
-    meta = {"rows": len(chain), "crossed_rows": int(crossed.sum())}
+    meta: dict[str, Any] = {"rows": len(chain), "crossed_rows": int(crossed.sum())}
     if crossed.any():
         meta["examples"] = _examples(
             chain.loc[crossed], ["underlying", "expiry", "strike", "option_type", "bid", "ask"]
@@ -179,8 +179,10 @@ def check_row_counts(counts: pd.Series, min_rows: int = 1, tolerance: float = 0.
     medians = by.transform("median").to_numpy(dtype=float)
     median = float(np.median(values))
     bad = (values < min_rows) | (np.abs(values - medians) > tolerance * medians)
-    meta = {"snapshots": len(values), "median_rows": median, "min_rows": float(values.min()),
-            "max_rows": float(values.max()), "outliers": int(bad.sum())}  # fmt: skip
+    meta: dict[str, Any] = {
+        "snapshots": len(values), "median_rows": median, "min_rows": float(values.min()),
+        "max_rows": float(values.max()), "outliers": int(bad.sum()),
+    }  # fmt: skip
     if bad.any():
         meta["examples"] = [str(i) for i in counts.index[bad][:_EXAMPLES]]
         return CheckOutcome(False, f"{int(bad.sum())} snapshots with implausible row counts", meta)
