@@ -111,3 +111,23 @@ def test_series_frame_and_array_inputs_agree():
     by_series = [rs.sharpe_ratio(frame[c]) for c in frame]
     assert_allclose(by_frame.to_numpy(), by_array)
     assert_allclose(by_array, by_series)
+
+
+@pytest.mark.parametrize("value", [-0.19999999999999998, -2.90142061e-74, 0.1])
+def test_constant_returns_give_es_equal_to_var(value):
+    # a * (1 - f) + b * f with a == b can land one ulp below every sample, which used
+    # to leave the historical tail empty (ES NaN) and VaR outside the data range
+    r = np.full(44, value)
+    var = rs.value_at_risk(r, 0.78515625, "historical")
+    assert var == -value
+    assert rs.expected_shortfall(r, 0.78515625, "historical") == pytest.approx(-value, rel=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(returns_arrays, st.lists(confidences, min_size=1, max_size=4))
+def test_nan_quantile_matches_numpy(r, qs):
+    from optionsintel.research._common import nan_quantile
+
+    got = nan_quantile(r[:, None], np.array(qs))[:, 0]
+    assert_allclose(got, np.nanquantile(r, qs), rtol=0, atol=1e-15)
+    assert np.all((got >= r.min()) & (got <= r.max()))

@@ -217,8 +217,12 @@ def nan_quantile(values: FloatArray, q: float | FloatArray) -> FloatArray:
     hi = np.minimum(lo + 1, np.maximum(n - 1, 0)[None, :])
     frac = pos - lo
     cols = np.arange(values.shape[1])[None, :]
-    out = srt[lo, cols] * (1 - frac) + srt[hi, cols] * frac
-    out = np.where(frac == 0, srt[lo, cols], out)  # exact when q hits a sample point
+    a, b = srt[lo, cols], srt[hi, cols]
+    # numpy's lerp: stays inside [a, b] and is exact when a == b (a * (1 - f) + b * f
+    # is not, and a quantile just below every sample empties the expected-shortfall tail)
+    diff = b - a
+    out = np.where(frac >= 0.5, b - diff * (1 - frac), a + diff * frac)
+    out = np.where(frac == 0, a, out)  # exact when q hits a sample point
     out[:, n == 0] = np.nan
     return out if np.ndim(q) else out[0]
 
