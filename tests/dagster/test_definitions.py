@@ -111,3 +111,10 @@ def test_sensor_does_not_start_a_second_run_and_restarts_a_dead_one(monkeypatch)
     instance.report_run_failed(run)
     again = _sensor(monkeypatch, "2025-07-16 11:00:30", instance)
     assert isinstance(again, RunRequest) and again.run_key == "intraday-2025-07-16-1"
+
+
+def test_gap_check_blocks_only_when_much_is_missing():
+    from dagster_project.checks import underlying_quotes_have_no_gaps
+
+    specs = list(underlying_quotes_have_no_gaps.check_specs)
+    assert specs[0].blocking  # ERROR severity (over 2 % missing) stops the analytics

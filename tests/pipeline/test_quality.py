@@ -75,3 +75,13 @@ def test_gaps_and_freshness():
     assert not quality.check_freshness(None, open_now, 15).passed
     closed = pd.Timestamp("2025-07-16 18:00", tz="Asia/Kolkata")
     assert quality.check_freshness(None, closed, 15).passed
+
+
+def test_gap_metadata_grades_the_loss():
+    from optionsintel.pipeline.ticks import session_ticks
+
+    ticks = session_ticks("2025-07-16", 15)
+    few = quality.check_no_gaps(ticks.delete(range(10)), "2025-07-16", 15)
+    many = quality.check_no_gaps(ticks[:700], "2025-07-16", 15)
+    assert few.metadata["expected_ticks"] == 1501
+    assert few.metadata["missing_fraction"] < 0.02 < many.metadata["missing_fraction"]

@@ -62,13 +62,18 @@ def check_no_gaps(
     """Every aligned tick of the session (up to ``until``) has a snapshot.
 
     ``interval_seconds=None`` means the source has no fixed cadence (recorded
-    snapshots): the check passes and says so.
+    snapshots): the check passes and says so. ``metadata["missing_fraction"]`` lets
+    the caller grade a failure (a few missed ticks versus a lost session).
     """
     if interval_seconds is None:
         return CheckOutcome(True, "source has no fixed cadence: gap rule not applicable", {})
     gaps = missing_ticks(observed, day, interval_seconds, until)
-    meta = {"expected_interval_seconds": interval_seconds, "missing_ticks": len(gaps),
-            "first_missing": [str(t) for t in gaps[:_EXAMPLES]]}  # fmt: skip
+    expected = len(missing_ticks([], day, interval_seconds, until))
+    meta: dict[str, Any] = {
+        "expected_interval_seconds": interval_seconds, "expected_ticks": expected,
+        "missing_ticks": len(gaps), "missing_fraction": len(gaps) / expected if expected else 0.0,
+        "first_missing": [str(t) for t in gaps[:_EXAMPLES]],
+    }  # fmt: skip
     if len(gaps):
         return CheckOutcome(False, f"{len(gaps)} missing {interval_seconds}s ticks", meta)
     return CheckOutcome(True, "no missing ticks", meta)
