@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import db, market
+from optionsintel.cli import dashboards, db, market, up
 
 app = typer.Typer(
     name="optionsintel",
@@ -16,6 +16,20 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(market.fetch_app, name="fetch")
 app.add_typer(market.providers_app, name="providers")
+app.command(name="up")(up.up)
+app.command(name="dashboards")(dashboards.dashboards)
+
+
+@app.command()
+def demo(
+    synthetic_days: int = typer.Option(3, "--synthetic-days", min=0, help="Recent synthetic days."),
+    replay: bool = typer.Option(True, "--replay/--no-replay", help="Include recorded real days."),
+) -> None:
+    """Load the demo history (what `up` materialises) and exit: `up --no-serve`."""
+    up.up(
+        no_serve=True, synthetic_days=synthetic_days, interval=up.DEMO_INTERVAL_SECONDS,
+        replay=replay, host="127.0.0.1", port=3000, dashboards_port=8866,
+    )  # fmt: skip
 
 
 @app.command()
@@ -24,14 +38,5 @@ def version() -> None:
     typer.echo(f"optionsintel {__version__}")
 
 
-from optionsintel.cli.up import up as _up  # noqa: E402
-
-app.command(name="up")(_up)
-
-
 if __name__ == "__main__":  # pragma: no cover
     app()
-
-from optionsintel.cli import dashboards  # noqa: E402
-
-app.command(name="dashboards")(dashboards.dashboards)

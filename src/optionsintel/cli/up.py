@@ -21,15 +21,12 @@ import typer
 from rich.table import Table
 
 from optionsintel.cli._common import console, err_console, friendly_errors
+from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
-from optionsintel.pipeline.demo import DEMO_INTERVAL_SECONDS, demo_plan
+from optionsintel.pipeline.demo import DEMO_INTERVAL_SECONDS, daily_history_frames, demo_plan
 from optionsintel.reference import load_reference_data
 from optionsintel.settings import get_settings
 from optionsintel.store import get_store
-
-#: Extra servers started next to ``dagster dev`` (each an argv list run from the repo
-#: root). The dashboards add their Voila server here.
-EXTRA_SERVER_COMMANDS: list[list[str]] = []
 
 
 def repo_root() -> Path:
@@ -84,8 +81,8 @@ def _materialise(plan: Any) -> list[Any]:
     )  # fmt: skip
 
 
-def serve(root: Path, host: str, port: int) -> int:
-    """Run ``dagster dev`` (webserver + daemon) and :data:`EXTRA_SERVER_COMMANDS` until Ctrl-C.
+def serve(root: Path, host: str, port: int, dashboards_port: int) -> int:
+    """Run ``dagster dev`` (webserver + daemon) and the Voila dashboards until Ctrl-C.
 
     Each server runs in its own process group, so stopping it also stops the code
     servers and daemon it spawned.
@@ -94,9 +91,12 @@ def serve(root: Path, host: str, port: int) -> int:
                "-h", host, "-p", str(port)]  # fmt: skip
     procs = [
         subprocess.Popen(cmd, cwd=root, env=os.environ.copy(), start_new_session=True)
-        for cmd in [dagster, *EXTRA_SERVER_COMMANDS]
+        for cmd in [dagster, *dashboard_server_commands(dashboards_port)]
     ]
-    console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}  (Ctrl-C to stop)")
+    console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}")
+    for title, url in dashboard_urls(dashboards_port).items():
+        console.print(f"[bold green]{title}:[/] {url}")
+    console.print("Ctrl-C stops everything (the embedded database keeps running).")
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(1.0)
@@ -134,8 +134,9 @@ def up(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Dagster webserver host."),
     port: int = typer.Option(3000, "--port", help="Dagster webserver port."),
+    dashboards_port: int = typer.Option(8866, "--dashboards-port", help="Voila server port."),
 ) -> None:
-    """Start the platform: database, reference data, demo history, Dagster UI."""
+    """Start the platform: database, reference data, demo history, Dagster UI and dashboards."""
     start = time.perf_counter()
     root = repo_root()
     store = get_store(check_schema=False)
@@ -143,6 +144,11 @@ def up(
     store.upgrade()
     refs = load_reference_data(store)
     console.print("[bold]Reference data[/] " + ", ".join(f"{k} {v.rows}" for k, v in refs.items()))
+    history = daily_history_frames(demo_plan(synthetic_days=1).last_day())
+    with store.transaction() as tx:
+        written = {name: tx.write(name, frame).rows for name, frame in history.items()}
+    console.print("[bold]Daily history[/] (real replay + synthetic) "
+                  + ", ".join(f"{k} {v:,}" for k, v in written.items()))  # fmt: skip
     prepare_dagster_home(root)
     plan = demo_plan(
         synthetic_days=synthetic_days, include_replay=replay, interval_seconds=interval
@@ -159,4 +165,4 @@ def up(
         )
     if no_serve:
         raise typer.Exit(code=1 if failed else 0)
-    raise typer.Exit(code=serve(root, host, port))
+    raise typer.Exit(code=serve(root, host, port, dashboards_port))

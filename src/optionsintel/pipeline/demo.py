@@ -30,6 +30,11 @@ class DemoPlan:
         """Total number of (source, day) partitions."""
         return sum(len(v) for v in self.days.values())
 
+    def last_day(self) -> dt.date:
+        """The latest day of the plan (today when the plan is empty)."""
+        days = [d for v in self.days.values() for d in v]
+        return max(days) if days else dt.date.today()
+
 
 def recent_trading_days(now: pd.Timestamp, n: int) -> list[dt.date]:
     """The last ``n`` trading days whose session has closed at instant ``now``."""
@@ -63,3 +68,48 @@ def demo_plan(
     if include_replay:
         days["replay"] = replay_days()
     return DemoPlan(days, interval_seconds)
+
+
+#: Real daily histories served by replay (provider ``replay``).
+REPLAY_DAILY_SYMBOLS: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "INDIAVIX")
+
+
+def daily_history_frames(
+    end: dt.date,
+    *,
+    years: int = 3,
+    equities: int = 200,
+    seed: int = 7,
+    replay_since: dt.date = dt.date(2015, 1, 1),
+) -> dict[str, pd.DataFrame]:
+    """Daily history for research and the analytics report, ready for the store.
+
+    Returns frames for ``daily_ohlc`` (the recorded real NIFTY/BANKNIFTY/INDIAVIX bars
+    from ``replay_since``, stamped ``replay``; synthetic index and equity bars for
+    ``years`` up to ``end``, stamped ``synthetic``), ``instruments`` and
+    ``equity_fundamentals`` (the synthetic equity universe). Real and synthetic bars
+    share the table but never a key: ``provider`` is part of it.
+    """
+    from optionsintel.pipeline.daily import candles_to_daily_ohlc
+    from optionsintel.providers.replay import ReplayProvider
+    from optionsintel.synthetic import equity_daily_ohlcv, equity_universe, index_daily_ohlc
+
+    start = end - dt.timedelta(days=365 * years)
+    replay = ReplayProvider(clock=lambda: dt.datetime.now(dt.UTC))
+    lo = dt.datetime.combine(replay_since, dt.time(), dt.UTC)
+    hi = dt.datetime.now(dt.UTC)
+    candles = [replay.get_candles(s, "1d", lo, hi) for s in REPLAY_DAILY_SYMBOLS]
+    candles += [index_daily_ohlc(u, start, end, seed=seed) for u in INDICES]
+    universe = equity_universe(n=equities, seed=seed)
+    candles.append(equity_daily_ohlcv(list(universe["symbol"]), start, end, seed=seed,
+                                      universe_size=equities))  # fmt: skip
+    bars = candles_to_daily_ohlc(pd.concat([c.astype({"symbol": str}) for c in candles]))
+    instruments = pd.DataFrame({
+        "symbol": universe["symbol"].astype(str), "segment": "equity", "exchange": "NSE",
+        "name": universe["name"].astype(str), "sector": universe["sector"].astype(str),
+        "provider": "synthetic",
+    })  # fmt: skip
+    fundamentals = universe.loc[:, ["symbol", "eps_growth", "revenue_growth", "profit_margin",
+                                    "debt_to_equity", "market_cap"]].assign(
+        symbol=lambda f: f["symbol"].astype(str), as_of=end, provider="synthetic")  # fmt: skip
+    return {"daily_ohlc": bars, "instruments": instruments, "equity_fundamentals": fundamentals}
