@@ -55,8 +55,7 @@ def day_bounds(day: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def available_underlyings(store: Any) -> list[str]:
     """Underlyings with at least one stored quote, NIFTY-family first then alphabetical."""
-    names = store.read("underlying_quotes", columns=["underlying"])["underlying"]
-    found = sorted(set(names.astype(str)))
+    found = [str(n) for n in store.distinct("underlying_quotes", "underlying")]
     order = {"NIFTY": 0, "BANKNIFTY": 1, "FINNIFTY": 2}
     return sorted(found, key=lambda n: (order.get(n, 9), n))
 
@@ -193,8 +192,7 @@ def levels(store: Any, underlying: str, day: Any, lookback_days: int = 10) -> pd
 
 def report_symbols(store: Any) -> list[str]:
     """Symbols with stored daily bars, alphabetical."""
-    syms = store.read("daily_ohlc", columns=["symbol"])["symbol"]
-    return sorted(set(syms.astype(str)))
+    return [str(s) for s in store.distinct("daily_ohlc", "symbol")]
 
 
 def price_history(
