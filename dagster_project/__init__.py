@@ -5,6 +5,8 @@ Orchestration only: every asset is a short adapter over ``optionsintel.pipeline`
 
 from __future__ import annotations
 
+import warnings
+
 from dagster import Definitions
 
 from dagster_project.assets import ALL_ASSETS
@@ -13,6 +15,10 @@ from dagster_project.jobs import ALL_JOBS
 from dagster_project.resources import StoreResource, market_data_from_env
 from dagster_project.schedules import ALL_SCHEDULES
 from dagster_project.sensors import ALL_SENSORS
+
+# Dagster 1.13 passes ``owners=None`` to SensorDefinition itself and then warns that the
+# parameter is in beta each time a sensor definition is copied; we do not use it.
+warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `SensorDefinition")
 
 
 def build_definitions(store: StoreResource | None = None, market=None) -> Definitions:  # type: ignore[no-untyped-def]
