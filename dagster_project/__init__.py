@@ -8,7 +8,6 @@ from __future__ import annotations
 import warnings
 
 from dagster import Definitions
-
 from dagster_project.assets import ALL_ASSETS
 from dagster_project.checks import ALL_CHECKS
 from dagster_project.jobs import ALL_JOBS
