@@ -70,3 +70,9 @@ def test_demo_plan_picks_closed_recent_days_and_replay_days():
     plan = demo_plan(now, synthetic_days=2)
     assert plan.days["synthetic"] == [dt.date(2025, 7, 14), dt.date(2025, 7, 15)]
     assert dt.date(2019, 8, 23) in plan.days["replay"]
+
+
+def test_demo_plan_beyond_calendar_coverage_uses_last_covered_days():
+    """A clone run after the holiday data ends still gets a demo (no CalendarError)."""
+    days = recent_trading_days(pd.Timestamp("2027-03-01 12:00", tz="Asia/Kolkata"), 2)
+    assert days == [dt.date(2026, 12, 30), dt.date(2026, 12, 31)]

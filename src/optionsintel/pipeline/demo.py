@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from optionsintel.calendar import session_bounds, trading_days
+from optionsintel.calendar import calendar_coverage, session_bounds, trading_days
 from optionsintel.pipeline.collect import INDICES
 
 DEMO_INTERVAL_SECONDS = 300
@@ -37,11 +37,18 @@ class DemoPlan:
 
 
 def recent_trading_days(now: pd.Timestamp, n: int) -> list[dt.date]:
-    """The last ``n`` trading days whose session has closed at instant ``now``."""
+    """The last ``n`` trading days whose session has closed at instant ``now``.
+
+    Past the end of the calendar's holiday coverage the demo keeps working on the last
+    covered days (holidays of later years are unknown, so no later day can be called a
+    trading day).
+    """
     if n < 0:
         raise ValueError("n must be >= 0")
     now = pd.Timestamp(now)
     now = now.tz_localize("Asia/Kolkata") if now.tzinfo is None else now
+    last = pd.Timestamp(calendar_coverage().last_date).tz_localize("Asia/Kolkata")
+    now = min(now, last + pd.Timedelta(hours=23, minutes=59))
     start = now.tz_convert("Asia/Kolkata").date() - dt.timedelta(days=max(14, 3 * n))
     days = [d.date() for d in trading_days(start, now.tz_convert("Asia/Kolkata").date())]
     closed = [d for d in days if session_bounds(d, tz="UTC")[1] <= now]
