@@ -259,6 +259,13 @@ def _moments_kernel(values: FloatArray) -> FloatArray:  # pragma: no cover - num
 def nan_moments(values: FloatArray) -> Moments:
     """Count, mean, sample standard deviation (ddof=1), population skew and excess kurtosis."""
     n, mean, s2, s3, s4 = _moments_kernel(np.asarray(values, dtype=np.float64))
+    return moments_from_sums(n, mean, s2, s3, s4)
+
+
+def moments_from_sums(
+    n: FloatArray, mean: FloatArray, s2: FloatArray, s3: FloatArray, s4: FloatArray
+) -> Moments:
+    """Finish :func:`nan_moments` from counts, means and central power sums."""
     with np.errstate(invalid="ignore", divide="ignore"):
         m2, m3, m4 = s2 / n, s3 / n, s4 / n
         std = np.sqrt(s2 / (n - 1))

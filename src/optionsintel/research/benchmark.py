@@ -69,9 +69,15 @@ def _pair_sums(y: FloatArray, x: FloatArray) -> FloatArray:  # pragma: no cover 
 
 def _ols_kernel(y: FloatArray, x: FloatArray, level: float) -> dict[str, FloatArray]:
     """Column-wise simple OLS with classical standard errors (closed form)."""
-    n, x_bar, y_bar, sxx, sxy, syy = _pair_sums(
+    sums = _pair_sums(
         np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64)
     )
+    return _ols_from_sums(sums, level)
+
+
+def _ols_from_sums(sums: FloatArray, level: float) -> dict[str, FloatArray]:
+    """Finish :func:`_ols_kernel` from the rows of :func:`_pair_sums`."""
+    n, x_bar, y_bar, sxx, sxy, syy = sums
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = sxy / sxx
         alpha = y_bar - beta * x_bar

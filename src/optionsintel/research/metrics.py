@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from optionsintel.research import _fused as fz
 from optionsintel.research._common import (
     FloatArray,
     MetricsConfig,
     ResearchInputError,
     as_column_operand,
-    nan_moments,
+    moments_from_sums,
     normalise,
 )
-from optionsintel.research.benchmark import _capture, _ols_kernel
-from optionsintel.research.drawdown import drawdown_details
-from optionsintel.research.performance import (
-    _calmar_kernel,
-    _downside_kernel,
-    _omega_kernel,
-    _sharpe_kernel,
-    _sortino_kernel,
-    _tail_kernel,
-)
-from optionsintel.research.returns import _annual_return_kernel, _total_return_kernel
+from optionsintel.research._fused import fused_column_stats
+from optionsintel.research.benchmark import _ols_from_sums, _subset_cagr
+from optionsintel.research.drawdown import _take
+from optionsintel.research.performance import _sharpe_from_moments
 from optionsintel.research.risk import _es_kernel, _var_kernel
+
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 __all__ = ["METRIC_COLUMNS", "compute_all_metrics"]
 
@@ -43,39 +42,78 @@ BENCHMARK_COLUMNS = (
 )  # fmt: skip
 
 
-def _periods_since_first_valid(r: FloatArray, trim: bool) -> FloatArray:
-    T = r.shape[0]
-    if not trim or T == 0:
-        return np.full(r.shape[1], float(T))
-    valid = ~np.isnan(r)
-    first = np.where(valid.any(axis=0), np.argmax(valid, axis=0), T)
-    return (T - first).astype(float)
+def _raw_stats(r: FloatArray, b: FloatArray | None, cfg: MetricsConfig) -> FloatArray:
+    """Run the fused kernel on symbol-major copies (each symbol's rows contiguous)."""
+    rt = np.ascontiguousarray(r.T)
+    st = np.sort(rt, axis=1)  # one sort per symbol serves tail ratio, VaR and ES (NaN last)
+    bt = np.empty((0, r.shape[0])) if b is None else np.ascontiguousarray(b.T)
+    rf, mar = cfg.risk_free_per_period, cfg.required_per_period
+    return fused_column_stats(rt, st, bt, rf, mar, 1.0 - cfg.var_confidence)
 
 
-def _core_metrics(r: FloatArray, cfg: MetricsConfig) -> dict[str, FloatArray]:
+def _ratio_metrics(raw: FloatArray, ann: FloatArray, N: float) -> dict[str, FloatArray]:
+    """Sharpe, Sortino, downside risk, Calmar and omega from the raw sums."""
+    n = raw[fz.N_OBS]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ex_std = np.where(n > 1, np.sqrt(raw[fz.EX_S2] / (n - 1)), np.nan)
+        downside = np.where(n > 0, np.sqrt(raw[fz.DOWN_SQ] / n) * np.sqrt(N), np.nan)
+        sortino = raw[fz.ADJ_SUM] / n * N / downside
+        mdd = np.minimum(raw[fz.DEPTH], 0.0)
+        calmar = ann / np.abs(mdd)
+        omega = raw[fz.OMEGA_UP] / raw[fz.OMEGA_DOWN]
+    return {
+        "sharpe_ratio": _sharpe_from_moments(n, raw[fz.EX_MEAN], ex_std, N),
+        "sortino_ratio": np.where(n > 1, sortino, np.nan),
+        "calmar_ratio": np.where((mdd < 0) & (n > 1), calmar, np.nan),
+        "omega_ratio": np.where((raw[fz.OMEGA_DOWN] > 0) & (n > 1), omega, np.nan),
+        "downside_risk": downside,
+    }
+
+
+def _core_metrics(raw: FloatArray, T: int, cfg: MetricsConfig) -> dict[str, FloatArray]:
     N = cfg.periods_per_year
-    n_per = _periods_since_first_valid(r, cfg.trim_leading_nan)
-    moments = nan_moments(r)
+    moments = moments_from_sums(*raw[fz.N_OBS : fz.S4 + 1])
     n, _, std, skew, kurt = moments
+    n_per = T - raw[fz.FIRST_VALID] if cfg.trim_leading_nan and T else np.full(n.shape, T * 1.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ann = np.where(n_per > 0, raw[fz.GROWTH] ** (N / n_per) - 1.0, np.nan)
+        tail = np.abs(raw[fz.Q95]) / np.abs(raw[fz.Q05])
+        es_hist = np.where(raw[fz.ES_CNT] > 0, -raw[fz.ES_SUM] / raw[fz.ES_CNT], np.nan)
     out = {
         "n_obs": n,
-        "total_return": _total_return_kernel(r),
-        "annual_return": _annual_return_kernel(r, N, n_per),
+        "total_return": np.where(T == 0, np.nan, raw[fz.GROWTH] - 1.0),
+        "annual_return": ann,
         "annual_volatility": std * np.sqrt(N),
-        "sharpe_ratio": _sharpe_kernel(r - cfg.risk_free_per_period, N),
-        "sortino_ratio": _sortino_kernel(r - cfg.required_per_period, N),
-        "calmar_ratio": _calmar_kernel(r, N, n_per),
-        "omega_ratio": _omega_kernel(r - cfg.risk_free_per_period - cfg.required_per_period),
-        "downside_risk": _downside_kernel(r - cfg.required_per_period, N),
-        "tail_ratio": _tail_kernel(r),
+        **_ratio_metrics(raw, ann, N),
+        "tail_ratio": tail,
         "skewness": skew,
         "excess_kurtosis": kurt,
+        "var_historical": -raw[fz.Q_TAIL],
+        "es_historical": es_hist,
     }
-    c = cfg.var_confidence
-    for method in ("historical", "parametric", "cornish_fisher"):
-        out[f"var_{method}"] = _var_kernel(r, c, method, moments)
-        out[f"es_{method}"] = _es_kernel(r, c, method, moments)
+    for method in ("parametric", "cornish_fisher"):
+        out[f"var_{method}"] = _var_kernel(raw, cfg.var_confidence, method, moments)
+        out[f"es_{method}"] = _es_kernel(raw, cfg.var_confidence, method, moments)
     return out
+
+
+def _drawdown_columns(raw: FloatArray, index: pd.Index, hide: BoolArray) -> dict[str, Any]:
+    """Deepest drawdown, its dates and duration as :func:`drawdown_details` reports them."""
+    T = len(index)
+    if T == 0:
+        return {k: np.full(raw.shape[1], np.nan) for k in METRIC_COLUMNS[12:17]}
+    depth = raw[fz.DEPTH]
+    peak, trough, rec = (raw[k].astype(np.int64) for k in (fz.PEAK, fz.TROUGH, fz.RECOVERY))
+    none = depth >= 0
+    recovered = rec >= 0
+    end = np.where(recovered, rec, T - 1)
+    return {
+        "max_drawdown": np.where(none, 0.0, depth),
+        "drawdown_peak": _take(index, np.maximum(peak, 0), none | hide),
+        "drawdown_trough": _take(index, trough, none | hide),
+        "drawdown_recovery": _take(index, rec, none | ~recovered | hide),
+        "drawdown_duration_periods": np.where(none, 0, end - peak).astype(float),
+    }
 
 
 def compute_all_metrics(
@@ -114,35 +152,38 @@ def compute_all_metrics(
     if not isinstance(frame, pd.DataFrame):
         raise ResearchInputError("compute_all_metrics needs a pandas DataFrame of returns")
     norm = normalise(frame)
-    r = norm.values
-    res = _core_metrics(r, cfg)
-    if benchmark is not None:
-        res |= _benchmark_metrics(norm, benchmark, cfg)
-    table = pd.DataFrame(res, index=frame.columns)
-    dd = drawdown_details(frame) if len(frame) else None
-    if dd is not None:
-        table["max_drawdown"] = dd["max_drawdown"]
-        table["drawdown_peak"] = dd["peak_date"]
-        table["drawdown_trough"] = dd["trough_date"]
-        table["drawdown_recovery"] = dd["recovery_date"]
-        table["drawdown_duration_periods"] = dd["duration_periods"]
-    cols = list(METRIC_COLUMNS) + (list(BENCHMARK_COLUMNS) if benchmark is not None else [])
-    table = table.reindex(columns=cols)
-    too_few = table["n_obs"].fillna(0).to_numpy() < cfg.min_periods
-    table.loc[too_few, [c for c in cols if c != "n_obs"]] = np.nan
-    return table
+    b = None if benchmark is None else as_column_operand(benchmark, norm)
+    raw = _raw_stats(norm.values, b, cfg)
+    res = _core_metrics(raw, len(frame), cfg)
+    if b is not None:
+        res |= _benchmark_metrics(raw, b, cfg)
+    too_few = res["n_obs"] < cfg.min_periods
+    res |= _drawdown_columns(raw, frame.index, too_few)
+    cols = list(METRIC_COLUMNS) + (list(BENCHMARK_COLUMNS) if b is not None else [])
+    for c in cols[1:]:
+        if res[c].dtype.kind == "f":  # dates were hidden by _take already
+            res[c] = np.where(too_few, np.nan, res[c])
+    return pd.DataFrame({c: res[c] for c in cols}, index=frame.columns)
 
 
-def _benchmark_metrics(norm, benchmark: pd.Series, cfg: MetricsConfig) -> dict[str, FloatArray]:  # type: ignore[no-untyped-def]
-    rf = cfg.risk_free_per_period
-    x = as_column_operand(benchmark, norm) - rf
-    ols = _ols_kernel(norm.values - rf, x, 0.95)
+def _benchmark_metrics(raw: FloatArray, b: FloatArray, cfg: MetricsConfig) -> dict[str, FloatArray]:
+    """Alpha/beta (closed-form OLS, annualised alpha) and capture ratios from the raw sums."""
+    N = cfg.periods_per_year
+    ols = _ols_from_sums(raw[fz.PAIR_N : fz.PAIR_SYY + 1], 0.95)
     for key in ("alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high"):
-        ols[key] = ols[key] * cfg.periods_per_year
+        ols[key] = ols[key] * N
     out = {k: ols[k] for k in BENCHMARK_COLUMNS[:9]}
-    r, b, N = norm.values, as_column_operand(benchmark, norm), cfg.periods_per_year
-    for side, name in (("up", "up_capture"), ("down", "down_capture"), ("all", "capture")):
-        out[name] = np.atleast_1d(_capture(r, b, side, N))
+    with np.errstate(invalid="ignore"):
+        masks = {"up": b > 0, "down": b < 0, "all": np.ones_like(b, dtype=bool)}
+    for side, row, name in (
+        ("up", fz.LOG_UP, "up_capture"),
+        ("down", fz.LOG_DOWN, "down_capture"),
+        ("all", fz.LOG_ALL, "capture"),
+    ):
+        periods = masks[side].sum(axis=0).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            own = np.where(periods > 0, np.exp(raw[row]) ** (N / periods) - 1.0, np.nan)
+            out[name] = own / _subset_cagr(b, masks[side], N)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["up_down_capture"] = out["up_capture"] / out["down_capture"]
     return out

@@ -70,6 +70,12 @@ def sharpe_ratio(
 
 def _sharpe_kernel(excess: FloatArray, periods_per_year: float) -> FloatArray:
     n, mean, std, _, _ = nan_moments(excess)
+    return _sharpe_from_moments(n, mean, std, periods_per_year)
+
+
+def _sharpe_from_moments(
+    n: FloatArray, mean: FloatArray, std: FloatArray, periods_per_year: float
+) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = mean / std * np.sqrt(periods_per_year)
     # a constant series: std is zero up to rounding
