@@ -91,7 +91,7 @@ def _core_metrics(raw: FloatArray, T: int, cfg: MetricsConfig) -> dict[str, Floa
         "var_historical": -raw[fz.Q_TAIL],
         "es_historical": es_hist,
     }
-    for method in ("parametric", "cornish_fisher"):
+    for method in ("parametric", "cornish_fisher"):  # moment methods ignore the r argument
         out[f"var_{method}"] = _var_kernel(raw, cfg.var_confidence, method, moments)
         out[f"es_{method}"] = _es_kernel(raw, cfg.var_confidence, method, moments)
     return out
@@ -144,8 +144,13 @@ def compute_all_metrics(
 
     Notes
     -----
-    All kernels are column-vectorised NumPy (no loop over symbols); definitions
-    and sources are in the individual metric functions.
+    One fused numba pass per symbol (:mod:`optionsintel.research._fused`) collects
+    the raw sums every metric needs, with one sort per symbol shared by the tail
+    ratio, historical VaR and ES; the finishing formulas are vectorised over
+    symbols and the frame is built once. Definitions and sources are in the
+    individual metric functions, which this matches to 1e-12
+    (``tests/research/test_metrics_fused.py``). An empty sample gives ``n_obs = 0``
+    and NaN everywhere else.
     """
     cfg = config or MetricsConfig()
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
