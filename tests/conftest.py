@@ -8,6 +8,7 @@ Either way the schema is created by the real Alembic migrations.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -55,9 +56,14 @@ def store(database_url: str) -> Store:
     return Store(get_engine(database_url))
 
 
+#: Bumped whenever a test empties the tables, so seeded fixtures know to seed again.
+_generation = {"emptied": 0, "demo_seeded": -1}
+
+
 @pytest.fixture
 def clean_store(store: Store) -> Store:
     """The session store with every table emptied first."""
+    _generation["emptied"] += 1
     from optionsintel.store.schema import metadata
 
     names = ", ".join(f'"{t}"' for t in metadata.tables)
@@ -74,3 +80,19 @@ def nifty_0716():
 @pytest.fixture(scope="session")
 def nifty_0717():
     return load_nse("NIFTY_2025-07-17_ethanelliott50")
+
+
+@pytest.fixture
+def demo_store(store: Store) -> Store:
+    """The session store holding the demo days: one synthetic NIFTY day (2025-07-15) and the
+    two recorded real NIFTY days (2025-07-16/17), with everything the pipeline derives.
+
+    Seeded once, and again after any test emptied the tables (``clean_store``); seeding is
+    an idempotent upsert, so data other tests added alongside does no harm.
+    """
+    from optionsintel.ui.demo import REPLAY_DAYS, seed_demo_store
+
+    if _generation["demo_seeded"] != _generation["emptied"]:
+        seed_demo_store(store, synthetic_days=[dt.date(2025, 7, 15)], replay_days=REPLAY_DAYS)
+        _generation["demo_seeded"] = _generation["emptied"]
+    return store

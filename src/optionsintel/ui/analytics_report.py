@@ -89,7 +89,10 @@ class AnalyticsReport(w.VBox):
         self.generate_button.disabled = False
         self.symbol_select.options = names
         self.benchmark_select.options = [("none", ""), *[(n, n) for n in names]]
-        self.symbols = tuple(s for s in self.symbols if s in names) or tuple(names[:3])
+        # keep the user's choice; otherwise start from the market (NIFTY), not from
+        # whichever equities sort first
+        default = ("NIFTY",) if "NIFTY" in names else tuple(names[:3])
+        self.symbols = tuple(s for s in self.symbols if s in names) or default
         if "NIFTY" in names and not self.benchmark:
             self.benchmark = "NIFTY"
         self.state, self.message = "idle", ""
