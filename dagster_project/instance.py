@@ -20,49 +20,27 @@ def _url(config_value: Mapping[str, Any]) -> str:
     return dagster_storage_url(schema=config_value.get("schema", "dagster"))
 
 
-class PlatformRunStorage(PostgresRunStorage):
+class _PlatformStorage:
+    """``dagster.yaml`` config for the storages below: only an optional ``schema``."""
+
+    @classmethod
+    def config_type(cls) -> dict[str, Any]:
+        """Only an optional ``schema`` (default ``dagster``)."""
+        return {"schema": str}
+
+    @classmethod
+    def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]) -> Any:
+        """Build from ``dagster.yaml`` with the platform database's URL."""
+        return cls(postgres_url=_url(config_value), inst_data=inst_data)  # type: ignore[call-arg]
+
+
+class PlatformRunStorage(_PlatformStorage, PostgresRunStorage):
     """Run storage on the platform database."""
 
-    @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        """Only an optional ``schema`` (default ``dagster``)."""
-        return {"schema": str}
 
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: Any, config_value: Mapping[str, Any]
-    ) -> PlatformRunStorage:
-        """Build from ``dagster.yaml``."""
-        return cls(postgres_url=_url(config_value), inst_data=inst_data)
-
-
-class PlatformEventLogStorage(PostgresEventLogStorage):
+class PlatformEventLogStorage(_PlatformStorage, PostgresEventLogStorage):
     """Event-log storage on the platform database."""
 
-    @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        """Only an optional ``schema`` (default ``dagster``)."""
-        return {"schema": str}
 
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: Any, config_value: Mapping[str, Any]
-    ) -> PlatformEventLogStorage:
-        """Build from ``dagster.yaml``."""
-        return cls(postgres_url=_url(config_value), inst_data=inst_data)
-
-
-class PlatformScheduleStorage(PostgresScheduleStorage):
+class PlatformScheduleStorage(_PlatformStorage, PostgresScheduleStorage):
     """Schedule/sensor storage on the platform database."""
-
-    @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        """Only an optional ``schema`` (default ``dagster``)."""
-        return {"schema": str}
-
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: Any, config_value: Mapping[str, Any]
-    ) -> PlatformScheduleStorage:
-        """Build from ``dagster.yaml``."""
-        return cls(postgres_url=_url(config_value), inst_data=inst_data)

@@ -2,7 +2,7 @@
 
 Endpoints, headers and bodies follow the official SDKs (angel-one/smartapi-python
 @ff60852, angel-one/smartapi-javascript @06b091f); see
-``tests/data/angelone/SMARTAPI_NOTES.md``. Secrets are held as
+``docs/reference/SMARTAPI_NOTES.md``. Secrets are held as
 :class:`pydantic.SecretStr` and never appear in logs, reprs or error messages: every
 error text is also scrubbed of the secret values before it is raised.
 
