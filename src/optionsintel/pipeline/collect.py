@@ -20,7 +20,7 @@ import pandas as pd
 
 from optionsintel.errors import OptionsIntelError
 from optionsintel.frames import CHAIN_COLUMNS, QUOTE_COLUMNS, empty_frame
-from optionsintel.pipeline.daily import session_close
+from optionsintel.pipeline.daily import DAILY_OHLC_COLUMNS, session_close
 from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
 from optionsintel.pipeline.ticks import remaining_ticks
 from optionsintel.providers.base import MarketDataProvider, NoDataError
@@ -253,19 +253,7 @@ def daily_bars(
         built = built.loc[~built["symbol"].isin(have["symbol"])]
     parts = [p for p in (have, built) if p is not None and len(p)]
     if not parts:
-        return pd.DataFrame(
-            columns=[
-                "symbol",
-                "provider",
-                "trade_date",
-                "open",
-                "high",
-                "low",
-                "close",
-                "volume",
-                "oi",
-            ]
-        )
+        return pd.DataFrame(columns=list(DAILY_OHLC_COLUMNS))
     return pd.concat(parts, ignore_index=True)
 
 
