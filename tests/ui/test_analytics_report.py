@@ -20,7 +20,7 @@ def test_generate_shows_cards_and_figures(demo_store):
     app.generate_button.click()
     assert app.state == "ok", app.message
     assert seen[-1] == 1.0 and len(seen) >= 4  # progress was reported while computing
-    assert len(app.charts.children) == 5
+    assert len(app.charts.figures) == 5
     assert "Sharpe" in app.cards.value and "VaR / ES" in app.cards.value
     prices = price_history(demo_store, ["NIFTY"])
     window = prices.loc[prices.index >= prices.index.max() - pd.DateOffset(months=3)]

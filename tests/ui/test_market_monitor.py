@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from optionsintel.ui import build_market_monitor
 from optionsintel.ui.data import MonitorSource, monitor_source
+
+
+def _values(spec):
+    """Values of a plotly JSON array: a list or a base64 typed array."""
+    if isinstance(spec, dict):
+        return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"])
+    return np.asarray(spec)
 
 
 def test_builds_latest_snapshot(demo_store):
@@ -20,7 +30,10 @@ def test_builds_latest_snapshot(demo_store):
     assert len(app.oi_chart.data[0].x) == 31
     assert "Max pain" in app.cards.value and "Expected move" in app.cards.value
     # synced widget state holds the data (a view opened later renders it)
-    assert len(app.oi_chart._widget_data[0]["x"]) == 31
+    assert [f["layout"]["title"]["text"] for f in app.charts.figures] == [
+        "Open interest by strike", "OI change by strike",
+        "PCR and max pain through the day (IST)", "IV smile"]  # fmt: skip
+    assert len(_values(app.charts.figures[0]["data"][0]["x"])) == 31
 
 
 def test_time_slider_replays_day_and_keeps_selection(demo_store):

@@ -21,14 +21,13 @@ import plotly.graph_objects as go
 import traitlets as t
 
 from optionsintel.research import Report, build_report
-from optionsintel.ui import figures, panels
+from optionsintel.ui import panels
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource, report_source
+from optionsintel.ui.plotly_grid import PlotlyGrid
 
 log = logging.getLogger(__name__)
 TIMEFRAMES = ("1D", "1W", "1M", "3M", "1Y", "ALL")
 FIGURES = ("equity", "drawdown", "rolling_sharpe", "correlation", "distribution")
-_GRID = w.Layout(display="grid", grid_template_columns="repeat(auto-fit, minmax(340px, 1fr))",
-                 grid_gap="8px", width="100%")  # fmt: skip
 
 
 class AnalyticsReport(w.VBox):
@@ -57,7 +56,7 @@ class AnalyticsReport(w.VBox):
         )
         self.progress_label = w.HTML()
         self.status, self.cards = w.HTML(), w.HTML()
-        self.charts = w.Box(layout=_GRID)
+        self.charts = PlotlyGrid(column_min_width="340px", layout=w.Layout(width="100%"))
         controls = w.HBox([self.symbol_select,
                            w.VBox([self.timeframe_select, self.benchmark_select,
                                    self.generate_button])],
@@ -100,7 +99,7 @@ class AnalyticsReport(w.VBox):
     def reset(self) -> None:
         """Clear the report and selections, re-read the symbols."""
         self.report, self.symbols, self.benchmark, self.timeframe = None, (), "", "1Y"
-        self.cards.value, self.charts.children, self.progress = "", (), 0.0
+        self.cards.value, self.charts.figures, self.progress = "", [], 0.0
         self.load()
 
     def generate(self) -> Report | None:
@@ -141,12 +140,11 @@ class AnalyticsReport(w.VBox):
                  for sym in report.symbols]  # fmt: skip
         period = f"{_day(report.start)} – {_day(report.end)} ({report.timeframe})"
         self.cards.value = f"<p><b>Period</b> {period}</p>" + "".join(cards)
-        figs = [go.FigureWidget(report.figures[k]) for k in FIGURES if k in report.figures]
+        figs = [go.Figure(report.figures[k]) for k in FIGURES if k in report.figures]
         for fig in figs:
             fig.update_layout(height=320, margin={"l": 48, "r": 16, "t": 40, "b": 36},
                               template="plotly_white")  # fmt: skip
-            figures.sync_state(fig)
-        self.charts.children = figs
+        self.charts.show(figs)
 
     def _fail(self, exc: Exception) -> None:
         log.exception("analytics report failed")

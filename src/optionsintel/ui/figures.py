@@ -1,13 +1,11 @@
-"""Plotly ``FigureWidget`` charts of the market monitor, created once and updated in place.
+"""Plotly figures of the market monitor, created once and updated in place.
 
-Updating traces inside ``batch_update`` (instead of replacing the widgets) is what keeps
-the live refresh free of flicker: the browser receives one diff per chart, the DOM and
-the user's zoom stay where they were.
+The figures are plain ``go.Figure`` objects (the data model); the page draws them through
+one :class:`~optionsintel.ui.plotly_grid.PlotlyGrid`, whose ``Plotly.react`` updates keep
+the live refresh free of flicker and the user's zoom where it was.
 """
 
 from __future__ import annotations
-
-from copy import deepcopy
 
 import numpy as np
 import pandas as pd
@@ -19,31 +17,20 @@ _LAYOUT = {"height": 300, "margin": {"l": 48, "r": 16, "t": 40, "b": 36}, "autos
            "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}  # fmt: skip
 
 
-def sync_state(fig: go.FigureWidget) -> None:
-    """Copy the figure into the widget's synced state.
-
-    Plotly sends in-place updates only as messages to views already open, and refreshes
-    the synced state only when the figure itself is displayed; a figure nested in a
-    ``VBox`` and updated before the page renders would otherwise show up empty.
-    """
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-    fig._widget_data = deepcopy(fig._data)
-
-
-def _figure(title: str, traces: list[go.BaseTraceType], **layout: object) -> go.FigureWidget:
-    fig = go.FigureWidget(data=traces)
+def _figure(title: str, traces: list[go.BaseTraceType], **layout: object) -> go.Figure:
+    fig = go.Figure(data=traces)
     fig.update_layout(title={"text": title, "font": {"size": 14}}, **_LAYOUT, **layout)
     return fig
 
 
-def oi_figure(field: str, title: str) -> go.FigureWidget:
+def oi_figure(field: str, title: str) -> go.Figure:
     """Calls/puts bar chart of ``field`` (``oi`` or ``oi_change``) by strike."""
     bars = [go.Bar(name="Calls", marker_color=CALL, meta=f"ce_{field}"),
             go.Bar(name="Puts", marker_color=PUT, meta=f"pe_{field}")]  # fmt: skip
     return _figure(title, bars, barmode="group", xaxis_title="strike")
 
 
-def update_oi_figure(fig: go.FigureWidget, table: pd.DataFrame, marks: dict[str, float]) -> None:
+def update_oi_figure(fig: go.Figure, table: pd.DataFrame, marks: dict[str, float]) -> None:
     """Set the bars from a :func:`~optionsintel.ui.chain_view.trader_chain` frame.
 
     ``marks`` are vertical lines by label (spot, max pain, expected-move bounds).
@@ -62,10 +49,9 @@ def update_oi_figure(fig: go.FigureWidget, table: pd.DataFrame, marks: dict[str,
         for trace in fig.data:
             trace.x, trace.y = x, table[trace.meta].to_numpy(float)
         fig.layout.shapes, fig.layout.annotations = shapes, notes
-    sync_state(fig)
 
 
-def intraday_figure() -> go.FigureWidget:
+def intraday_figure() -> go.Figure:
     """PCR (left axis) and max pain with spot (right axis) through the day."""
     traces = [
         go.Scatter(name="PCR (OI)", mode="lines+markers", line={"color": "#5b6abf"}),
@@ -77,17 +63,16 @@ def intraday_figure() -> go.FigureWidget:
                    yaxis2={"title": "points", "overlaying": "y", "side": "right"})  # fmt: skip
 
 
-def update_intraday_figure(fig: go.FigureWidget, series: pd.DataFrame) -> None:
+def update_intraday_figure(fig: go.Figure, series: pd.DataFrame) -> None:
     """Set the PCR / max pain / spot lines from :func:`~optionsintel.ui.data.intraday_series`."""
     x = pd.DatetimeIndex(pd.to_datetime(series["snapshot_ts"], utc=True)).tz_convert(IST)
     x = x.tz_localize(None)  # plotly shows naive times as-is: wall-clock IST
     with fig.batch_update():
         for trace, col in zip(fig.data, ("pcr_oi", "max_pain", "spot"), strict=True):
             trace.x, trace.y = x, series[col].to_numpy(float)
-    sync_state(fig)
 
 
-def smile_figure() -> go.FigureWidget:
+def smile_figure() -> go.Figure:
     """IV against strike: out-of-the-money IV with the call and put IVs."""
     traces = [
         go.Scatter(name="OTM IV", mode="lines+markers", line={"color": "#5b6abf"}),
@@ -97,7 +82,7 @@ def smile_figure() -> go.FigureWidget:
     return _figure("IV smile", traces, xaxis_title="strike", yaxis_title="IV %")
 
 
-def update_smile_figure(fig: go.FigureWidget, smile: pd.DataFrame, spot: float) -> None:
+def update_smile_figure(fig: go.Figure, smile: pd.DataFrame, spot: float) -> None:
     """Set the smile from :func:`optionsintel.chain.iv_smile` rows of one expiry."""
     x = smile["strike"].to_numpy(float)
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": spot, "x1": spot, "y0": 0,
@@ -106,13 +91,11 @@ def update_smile_figure(fig: go.FigureWidget, smile: pd.DataFrame, spot: float) 
         for trace, col in zip(fig.data, ("iv", "call_iv", "put_iv"), strict=True):
             trace.x, trace.y = x, smile[col].to_numpy(float)
         fig.layout.shapes = [line] if np.isfinite(spot) else []
-    sync_state(fig)
 
 
-def clear(fig: go.FigureWidget) -> None:
+def clear(fig: go.Figure) -> None:
     """Empty every trace (used by ``reset()`` and empty states)."""
     with fig.batch_update():
         for trace in fig.data:
             trace.x, trace.y = [], []
         fig.layout.shapes, fig.layout.annotations = [], []
-    sync_state(fig)

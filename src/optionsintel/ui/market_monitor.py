@@ -20,6 +20,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
+import plotly.graph_objects as go
 import traitlets as t
 
 from optionsintel.calendar import is_market_open
@@ -27,6 +28,7 @@ from optionsintel.chain import chain_summary, iv_smile
 from optionsintel.ui import figures, panels
 from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source, sample_times
+from optionsintel.ui.plotly_grid import PlotlyGrid
 
 log = logging.getLogger(__name__)
 IST = "Asia/Kolkata"
@@ -89,6 +91,7 @@ class MarketMonitor(w.VBox):
         self.oi_change_chart = figures.oi_figure("oi_change", "OI change by strike")
         self.intraday_chart = figures.intraday_figure()
         self.smile_chart = figures.smile_figure()
+        self.charts = PlotlyGrid(column_min_width="520px", layout=w.Layout(width="100%"))
         self.chain_table = w.HTML()
         self.levels_panel = w.HTML()
         self.signals_panel = w.HTML()
@@ -97,13 +100,11 @@ class MarketMonitor(w.VBox):
         bar = w.HBox([self.underlying_select, self.expiry_select, self.day_select,
                       self.live_toggle, self.refresh_button],
                      layout=w.Layout(flex_flow="row wrap", width="100%"))  # fmt: skip
-        charts = w.Box([self.oi_chart, self.oi_change_chart, self.intraday_chart,
-                        self.smile_chart], layout=_GRID)  # fmt: skip
         titled = [w.VBox([w.HTML(f"<b>{name}</b>"), box]) for name, box in
                   (("Support / resistance", self.levels_panel),
                    ("Latest signals", self.signals_panel))]  # fmt: skip
         return [w.HTML(panels.STYLE + "<h2>Market monitor</h2>"), bar, self.time_slider,
-                self.status, self.cards, charts, self.chain_table,
+                self.status, self.cards, self.charts, self.chain_table,
                 w.Box(titled, layout=_GRID)]  # fmt: skip
 
     def _wire(self) -> None:
@@ -127,8 +128,9 @@ class MarketMonitor(w.VBox):
         with self._sync():
             self.underlying = self.expiry = self.day = self.at = ""
             self.live = True
-        for fig in (self.oi_chart, self.oi_change_chart, self.intraday_chart, self.smile_chart):
+        for fig in self._figures():
             figures.clear(fig)
+        self.charts.show(self._figures())
         self.refresh()
 
     def start(self) -> None:
@@ -212,8 +214,12 @@ class MarketMonitor(w.VBox):
         self._show_chain(sub, summary)
         self._show_series(str(sub["provider"].iloc[0]))
         self._show_feeds(summary)
+        self.charts.show(self._figures(), uirevision=f"{self.underlying}|{self.expiry}")
         self.state, self.message = "ok", ""
         self.render_ms = (time.perf_counter() - start) * 1e3
+
+    def _figures(self) -> list[go.Figure]:
+        return [self.oi_chart, self.oi_change_chart, self.intraday_chart, self.smile_chart]
 
     def _chain_now(self) -> pd.DataFrame:
         key = (self.underlying, self.at)
