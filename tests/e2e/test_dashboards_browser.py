@@ -24,6 +24,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update",
         "--disable-sync"]  # fmt: skip
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+LAPTOP, PHONE = (1366, 800), (390, 844)
+# every chart's box against its grid cell, its grid and the viewport (CSS pixels)
+_CHART_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((plot) => {
+  const box = (el) => el.getBoundingClientRect();
+  const svg = plot.querySelector('svg.main-svg');
+  return {plot: box(plot), svg: svg ? box(svg) : null, cell: box(plot.parentElement),
+          grid: box(plot.closest('.oi-plotly-grid')), viewport: window.innerWidth};
+})"""
 pytestmark = pytest.mark.e2e
 
 
@@ -69,8 +77,8 @@ def browser():
         b.close()
 
 
-def _page(browser, width: int):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def _page(browser, size: tuple[int, int]):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     problems: list[str] = []
     external: set[str] = set()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -87,6 +95,21 @@ def _page(browser, width: int):
     return page, problems, external
 
 
+def _assert_charts_fit(page, count: int) -> None:
+    """No chart is wider than its cell, its grid or the viewport (no clipping, no overflow)."""
+    boxes = page.evaluate(_CHART_BOXES)
+    assert len(boxes) == count
+    for i, b in enumerate(boxes):
+        plot, cell, grid, svg = b["plot"], b["cell"], b["grid"], b["svg"] or b["plot"]
+        assert plot["width"] > 100 and svg["width"] > 100, (i, b)
+        for inner in (plot, svg):
+            assert inner["left"] >= cell["left"] - 1 and inner["right"] <= cell["right"] + 1, (i, b)
+        assert cell["left"] >= grid["left"] - 1 and cell["right"] <= grid["right"] + 1, (i, b)
+        assert plot["left"] >= -1 and svg["right"] <= b["viewport"] + 1, (i, b)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"page scrolls sideways by {overflow}px"
+
+
 def _assert_updates_in_place(page) -> None:
     """Another expiry redraws the same chart elements (Plotly.react: no flicker)."""
     page.evaluate("window.__plots = [...document.querySelectorAll('.js-plotly-plot')]")
@@ -101,9 +124,10 @@ def _assert_updates_in_place(page) -> None:
     assert same, "charts were replaced instead of updated in place"
 
 
-@pytest.mark.parametrize("width", [1280, 390], ids=["laptop", "phone"])
-def test_market_monitor_renders(voila, browser, width):
-    page, problems, external = _page(browser, width)
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_market_monitor_renders(voila, browser, size):
+    width = size[0]
+    page, problems, external = _page(browser, size)
     page.goto(voila["Market monitor"], timeout=120_000)
     page.wait_for_selector("table.oi-chain tr.chain-row", timeout=120_000)
     page.wait_for_selector(".js-plotly-plot .bars .point", timeout=60_000)
@@ -115,23 +139,24 @@ def test_market_monitor_renders(voila, browser, width):
     assert page.locator(".oi-card").count() == 6
     assert page.locator(".oi-msg.error, .jp-RenderedText[data-mime-type*=stderr]").count() == 0
     assert "Traceback" not in page.content()
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 2, f"page scrolls sideways by {overflow}px at width {width}"
+    _assert_charts_fit(page, 4)
     _assert_updates_in_place(page)
     assert not problems, problems
     assert external <= {"cdn.jsdelivr.net"}, external
 
 
-def test_analytics_report_generates(voila, browser):
-    page, problems, external = _page(browser, 1280)
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_analytics_report_generates(voila, browser, size):
+    page, problems, external = _page(browser, size)
     page.goto(voila["Analytics report"], timeout=120_000)
     page.get_by_role("button", name="Generate report").wait_for(timeout=120_000)
     page.get_by_role("button", name="Generate report").click()
     page.wait_for_selector(".oi-card", timeout=120_000)
     page.wait_for_selector(".js-plotly-plot .heatmaplayer, .js-plotly-plot .hm", timeout=60_000)
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / "analytics_report.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"analytics_report_{size[0]}.png"), full_page=True)
     assert page.locator(".js-plotly-plot").count() == 5
+    _assert_charts_fit(page, 5)
     assert page.get_by_text("Sharpe").count() >= 1
     assert page.locator(".oi-msg.error").count() == 0
     assert not problems, problems

@@ -1,4 +1,4 @@
-"""The plotly grid widget: one model, plotly.js once, figures as JSON."""
+"""The plotly grid widget: one model, plotly.js once, figures as responsive JSON."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ def _fig(width=None):
                      layout={"width": width, "height": 300})  # fmt: skip
 
 
-def test_figure_json_is_plain_json_with_uirevision():
-    spec = figure_json(_fig(), uirevision="NIFTY|2025-07-24")
+def test_figure_json_leaves_the_width_to_the_container():
+    spec = figure_json(_fig(width=900), uirevision="NIFTY|2025-07-24")
+    assert "width" not in spec["layout"] and spec["layout"]["autosize"] is True
     assert spec["layout"]["height"] == 300
     assert spec["layout"]["uirevision"] == "NIFTY|2025-07-24"
     assert spec["data"][0]["type"] == "bar"
@@ -35,5 +36,6 @@ def test_show_replaces_figures_in_synced_state():
     grid = PlotlyGrid()
     grid.show([_fig(), _fig(width=700)], uirevision="a")
     assert len(grid.get_state()["figures"]) == 2
+    assert all("width" not in f["layout"] for f in grid.figures)
     grid.show([_fig()])
     assert len(grid.figures) == 1

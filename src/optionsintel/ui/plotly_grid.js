@@ -1,4 +1,4 @@
-// Grid of plotly.js charts, drawn from the `figures` trait of one widget model.
+// Responsive grid of plotly.js charts, drawn from the `figures` trait of one widget model.
 //
 // plotly.js arrives once, as the `_plotly_js` trait, and is evaluated lazily in render()
 // (cached per version on globalThis). The module itself stays tiny so anywidget's model
@@ -21,12 +21,12 @@ function loadPlotly(model) {
   return CACHE.get(version);
 }
 
-const CONFIG = { displaylogo: false };
+const CONFIG = { responsive: true, displaylogo: false };
 
 function render({ model, el }) {
   let Plotly = null;
   let disposed = false;
-  const cells = []; // {div, key}
+  const cells = []; // {div, key, drawn}
   // an inner element: ipywidgets' Layout owns (and resets) the inline style of `el`
   const grid = document.createElement("div");
   grid.className = "oi-plotly-grid";
@@ -36,10 +36,11 @@ function render({ model, el }) {
     Object.assign(grid.style, {
       display: "grid", gap: "8px", width: "100%", maxWidth: "100%", minWidth: "0",
       boxSizing: "border-box",
-      gridTemplateColumns: `repeat(auto-fit, minmax(${min}, 1fr))`,
+      gridTemplateColumns: `repeat(auto-fit, minmax(min(100%, ${min}), 1fr))`,
     });
   };
   const plot = (cell, fig) => {
+    cell.drawn = true;
     Plotly.react(cell.div, fig.data ?? [], fig.layout ?? {}, CONFIG).catch((err) =>
       console.error("[optionsintel] chart update failed", err));
   };
@@ -49,12 +50,15 @@ function render({ model, el }) {
     while (cells.length < figures.length) {
       const div = document.createElement("div");
       div.className = "oi-chart";
+      Object.assign(div.style, { minWidth: "0", maxWidth: "100%", overflow: "hidden" });
       grid.appendChild(div);
-      const cell = { div, key: null };
+      const cell = { div, key: null, drawn: false };
+      observer.observe(div);
       cells.push(cell);
     }
     while (cells.length > figures.length) {
       const cell = cells.pop();
+      observer.unobserve(cell.div);
       Plotly.purge(cell.div);
       cell.div.remove();
     }
@@ -63,9 +67,21 @@ function render({ model, el }) {
       const key = JSON.stringify(fig);
       if (cell.key === key) return;
       cell.key = key;
-      plot(cell, fig);
+      // not laid out yet: plotly would fall back to a fixed 700 px width; wait for a size
+      if (cell.div.clientWidth > 0) plot(cell, fig);
+      else cell.drawn = false;
     });
   };
+  const observer = new ResizeObserver((entries) => {
+    if (!Plotly) return;
+    const figures = model.get("figures") ?? [];
+    for (const entry of entries) {
+      const i = cells.findIndex((c) => c.div === entry.target);
+      if (i < 0 || entry.contentRect.width <= 0) continue;
+      if (!cells[i].drawn) plot(cells[i], figures[i]);
+      else Plotly.Plots.resize(cells[i].div).catch(() => {});
+    }
+  });
   style();
   model.on("change:column_min_width", style);
   model.on("change:figures", draw);
@@ -80,6 +96,7 @@ function render({ model, el }) {
     disposed = true;
     model.off("change:figures", draw);
     model.off("change:column_min_width", style);
+    observer.disconnect();
     if (Plotly) cells.forEach((c) => Plotly.purge(c.div));
   };
 }

@@ -8,7 +8,8 @@ initialize model."). With four charts created together on a busy page the last o
 misses that deadline although it draws later. Here the module is a few kilobytes,
 plotly.js travels once per grid as a trait and is evaluated once per page, lazily, in
 ``render`` (outside the deadline); figure updates are ``Plotly.react`` calls on the same
-``<div>`` (no flicker).
+``<div>`` (no flicker), and charts follow their grid cell (``responsive`` plus a
+``ResizeObserver``), so they are never wider than the cell.
 
 >>> grid = PlotlyGrid(column_min_width="520px")    # doctest: +SKIP
 >>> grid.show([fig_a, fig_b], uirevision="NIFTY")  # doctest: +SKIP
@@ -37,12 +38,13 @@ def _plotly_js() -> str:
 def figure_json(fig: go.Figure, uirevision: str | None = None) -> dict:
     """Return ``fig`` as plain JSON (``data``/``layout``) ready for ``Plotly.react``.
 
-    Numeric arrays stay plotly's base64 typed arrays, NaN becomes ``null``.
-    ``uirevision`` keeps the user's zoom and legend clicks across updates with the same
-    value (pass e.g. the underlying and expiry shown).
+    Numeric arrays stay plotly's base64 typed arrays, NaN becomes ``null``; the width is
+    left to the container. ``uirevision`` keeps the user's zoom and legend clicks across
+    updates with the same value (pass e.g. the underlying and expiry shown).
     """
     spec = json.loads(fig.to_json())
-    layout = dict(spec.get("layout", {}))
+    layout = {**spec.get("layout", {}), "autosize": True}
+    layout.pop("width", None)  # a fixed width would overflow narrow cells
     if uirevision is not None:
         layout["uirevision"] = uirevision
     return {"data": spec.get("data", []), "layout": layout}
