@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import typer
 
 from optionsintel.cli._common import console, friendly_errors
+from optionsintel.cli._servers import run_servers
 from optionsintel.errors import OptionsIntelError
 
 DEFAULT_PORT = 8866
@@ -67,12 +67,4 @@ def dashboards(
     for title, url in dashboard_urls(port).items():
         console.print(f"[bold]{title}[/]: {url}")
     console.print("Press Ctrl+C to stop.")
-    procs = [subprocess.Popen(cmd) for cmd in commands]
-    try:
-        for proc in procs:
-            proc.wait()
-    except KeyboardInterrupt:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
+    raise typer.Exit(code=run_servers(commands))

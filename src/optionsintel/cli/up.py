@@ -6,12 +6,9 @@ location next to ``src/``) at run time, so the library stays free of orchestrati
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +18,7 @@ import typer
 from rich.table import Table
 
 from optionsintel.cli._common import console, err_console, friendly_errors
+from optionsintel.cli._servers import run_servers
 from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
 from optionsintel.pipeline.demo import DEMO_INTERVAL_SECONDS, daily_history_frames, demo_plan
@@ -82,40 +80,14 @@ def _materialise(plan: Any) -> list[Any]:
 
 
 def serve(root: Path, host: str, port: int, dashboards_port: int) -> int:
-    """Run ``dagster dev`` (webserver + daemon) and the Voila dashboards until Ctrl-C.
-
-    Each server runs in its own process group, so stopping it also stops the code
-    servers and daemon it spawned.
-    """
+    """Run ``dagster dev`` (webserver + daemon) and the Voila dashboards until stopped."""
     dagster = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
                "-h", host, "-p", str(port)]  # fmt: skip
-    procs = [
-        subprocess.Popen(cmd, cwd=root, env=os.environ.copy(), start_new_session=True)
-        for cmd in [dagster, *dashboard_server_commands(dashboards_port)]
-    ]
     console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}")
     for title, url in dashboard_urls(dashboards_port).items():
         console.print(f"[bold green]{title}:[/] {url}")
     console.print("Ctrl-C stops everything (the embedded database keeps running).")
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop(procs)
-    return max((p.returncode or 0) for p in procs)
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        alive = [p for p in procs if p.poll() is None]
-        for p in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, sig)
-        deadline = time.monotonic() + 15
-        while any(p.poll() is None for p in alive) and time.monotonic() < deadline:
-            time.sleep(0.5)
+    return run_servers([dagster, *dashboard_server_commands(dashboards_port)], cwd=root)
 
 
 @friendly_errors
