@@ -110,8 +110,10 @@ def test_matches_empyrical_published_value(case):
 @pytest.mark.parametrize("case", REF["value_at_risk_cutoff"]["cases"])
 def test_historical_var_matches_empyrical_cutoff_quantile(case):
     cutoff = case["cutoff"]
-    if cutoff in (0.0, 1.0):  # confidence must be strictly inside (0, 1)
-        pytest.skip("confidence 0 or 1 is rejected by design")
+    if cutoff in (0.0, 1.0):  # empyrical returns the min/max; we reject a 0 % or 100 % VaR
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            rs.value_at_risk(case["returns"], confidence=1 - cutoff)
+        return
     got = -rs.value_at_risk(case["returns"], confidence=1 - cutoff)
     assert_allclose(got, case["expected"], atol=1e-9)
 

@@ -50,13 +50,16 @@ def test_real_chains_satisfy_the_stated_bounds(real_stats):
 @pytest.mark.parametrize("which", [0, 1, 2])
 def test_oi_concentration_and_writer_peaks(synth, which):
     expiry = sorted(synth["expiry"].unique())[which]
-    if (expiry - synth["snapshot_ts"].iloc[0].tz_localize(None)).days > 35:
-        pytest.skip("far expiries spread OI widely (real NIFTY Sep-2025 at 71 days: 0.45)")
+    far = (expiry - synth["snapshot_ts"].iloc[0].tz_localize(None)).days > 35
     s = _stats(synth, which)
-    assert 0.6 <= s["oi_share_5pct"] <= 0.97
+    # far expiries spread OI widely (real NIFTY Sep-2025 at 71 days: 0.45 within 5 %)
+    assert (0.3 if far else 0.6) <= s["oi_share_5pct"] <= 0.97
     assert s["ce_peak_strike"] > s["spot"]
     assert s["pe_peak_strike"] < s["spot"]
-    assert s["ce_peak_strike"] / s["spot"] - 1 < 0.08 and 1 - s["pe_peak_strike"] / s["spot"] < 0.08
+    # walls sit about 1-2 sigma*sqrt(T) out: within 8 % near term, 15 % for far expiries
+    limit = 0.15 if far else 0.08
+    assert s["ce_peak_strike"] / s["spot"] - 1 < limit
+    assert 1 - s["pe_peak_strike"] / s["spot"] < limit
 
 
 def test_peaks_sit_on_round_strikes(synth):
