@@ -6,10 +6,18 @@ metadata in the UI say why.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pandas as pd
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    asset_check,
+    multi_asset_check,
+)
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.calendar import listed_expiries
 from optionsintel.pipeline import quality
@@ -27,10 +35,13 @@ def _now() -> pd.Timestamp:
 
 
 def _result(
-    outcome: quality.CheckOutcome, severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+    outcome: quality.CheckOutcome,
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR,
+    check_name: str | None = None,
 ) -> AssetCheckResult:
     return AssetCheckResult(passed=outcome.passed, description=outcome.description,
-                            metadata=outcome.metadata, severity=severity)  # fmt: skip
+                            metadata=outcome.metadata, severity=severity,
+                            check_name=check_name)  # fmt: skip
 
 
 @asset_check(asset="underlying_quotes", blocking=True)
@@ -58,55 +69,45 @@ def option_chain_snapshots_are_fresh(
     )
 
 
-@asset_check(asset="option_chain_snapshots", blocking=True)
-def option_chain_snapshots_have_non_negative_oi(
+_CHAIN_CHECKS = {
+    "option_chain_snapshots_have_non_negative_oi":
+        "Open interest is never negative (15-minute samples of the day).",
+    "option_chain_snapshots_have_no_crossed_quotes":
+        "No bid above its ask (15-minute samples of the day).",
+    "option_chain_snapshots_are_complete":
+        "Both sides at every near-the-money strike; for generated data every listed expiry.",
+    "option_chain_snapshots_have_sane_row_counts":
+        "Each sampled snapshot has rows, and about as many as the day's other snapshots.",
+}  # fmt: skip
+
+
+@multi_asset_check(
+    specs=[AssetCheckSpec(name, asset="option_chain_snapshots", blocking=True, description=text)
+           for name, text in _CHAIN_CHECKS.items()],
+)  # fmt: skip
+def option_chain_snapshot_checks(
     context: AssetCheckExecutionContext, store: StoreResource, market: MarketDataResource
-) -> AssetCheckResult:
-    """Open interest is never negative (15-minute samples of the day)."""
-    chain = read_sampled_snapshots(store.get(), _day(context), market.source)
-    return _result(quality.check_oi_non_negative(chain))
-
-
-@asset_check(asset="option_chain_snapshots", blocking=True)
-def option_chain_snapshots_have_no_crossed_quotes(
-    context: AssetCheckExecutionContext, store: StoreResource, market: MarketDataResource
-) -> AssetCheckResult:
-    """No bid above its ask (15-minute samples of the day)."""
-    chain = read_sampled_snapshots(store.get(), _day(context), market.source)
-    return _result(quality.check_no_crossed_quotes(chain))
-
-
-@asset_check(asset="option_chain_snapshots", blocking=True)
-def option_chain_snapshots_are_complete(
-    context: AssetCheckExecutionContext, store: StoreResource, market: MarketDataResource
-) -> AssetCheckResult:
-    """Both sides at every strike; for generated data also every listed expiry."""
+) -> Iterator[AssetCheckResult]:
+    """The blocking chain checks, on one read of the day's 15-minute sample."""
     day = _day(context)
     chain = read_sampled_snapshots(store.get(), day, market.source)
     expected = None
     if market.source == "synthetic":
-        expected = {
-            u: list(listed_expiries(u, day, kind="all"))
-            for u in chain["underlying"].astype(str).unique()
-        }
-    return _result(quality.check_complete_chain(chain, expected))
-
-
-@asset_check(asset="option_chain_snapshots", blocking=True)
-def option_chain_snapshots_have_sane_row_counts(
-    context: AssetCheckExecutionContext, store: StoreResource, market: MarketDataResource
-) -> AssetCheckResult:
-    """Each sampled snapshot has rows, and about as many as the day's other snapshots."""
-    chain = read_sampled_snapshots(store.get(), _day(context), market.source)
+        expected = {u: list(listed_expiries(u, day, kind="all"))
+                    for u in chain["underlying"].astype(str).unique()}  # fmt: skip
     counts = chain.groupby(["underlying", "snapshot_ts"], observed=True).size()
-    return _result(quality.check_row_counts(counts))
+    outcomes = {
+        "option_chain_snapshots_have_non_negative_oi": quality.check_oi_non_negative(chain),
+        "option_chain_snapshots_have_no_crossed_quotes": quality.check_no_crossed_quotes(chain),
+        "option_chain_snapshots_are_complete": quality.check_complete_chain(chain, expected),
+        "option_chain_snapshots_have_sane_row_counts": quality.check_row_counts(counts),
+    }
+    for name, outcome in outcomes.items():
+        yield _result(outcome, check_name=name)
 
 
 ALL_CHECKS = [
     underlying_quotes_have_no_gaps,
     option_chain_snapshots_are_fresh,
-    option_chain_snapshots_have_non_negative_oi,
-    option_chain_snapshots_have_no_crossed_quotes,
-    option_chain_snapshots_are_complete,
-    option_chain_snapshots_have_sane_row_counts,
+    option_chain_snapshot_checks,
 ]
