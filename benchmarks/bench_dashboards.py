@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from optionsintel.pipeline.seed import seed_demo_store
 from optionsintel.store import Store, migrate
 from optionsintel.store.embedded import embedded_url, stop_embedded
 from optionsintel.store.engine import dispose_engines, get_engine
 from optionsintel.ui import build_market_monitor
-from optionsintel.ui.demo import seed_demo_store
 
 
 def _ms(fn, repeat: int = 7) -> float:

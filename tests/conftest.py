@@ -90,7 +90,7 @@ def demo_store(store: Store) -> Store:
     Seeded once, and again after any test emptied the tables (``clean_store``); seeding is
     an idempotent upsert, so data other tests added alongside does no harm.
     """
-    from optionsintel.ui.demo import REPLAY_DAYS, seed_demo_store
+    from optionsintel.pipeline.seed import REPLAY_DAYS, seed_demo_store
 
     if _generation["demo_seeded"] != _generation["emptied"]:
         seed_demo_store(store, synthetic_days=[dt.date(2025, 7, 15)], replay_days=REPLAY_DAYS)

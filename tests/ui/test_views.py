@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from optionsintel.pipeline.sampling import sample_ticks
 from optionsintel.ui.chain_view import chain_html, trader_chain
-from optionsintel.ui.data import sample_times
 from optionsintel.ui.panels import message
 
 
@@ -46,5 +46,5 @@ def test_message_escapes():
 
 def test_sample_times_keeps_bucket_starts_and_last():
     t = pd.date_range("2025-07-15 03:45", periods=76, freq="5min", tz="UTC")
-    s = sample_times(t, 15)
+    s = sample_ticks(t, 15)
     assert s[0] == t[0] and s[-1] == t[-1] and len(s) == 26

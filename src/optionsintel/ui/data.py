@@ -111,25 +111,6 @@ def expiries(store: Any, underlying: str, at: Any) -> list[dt.date]:
     return expiries_of(chain_at(store, underlying, at))
 
 
-def sample_times(times: pd.DatetimeIndex, every_minutes: int = 5) -> pd.DatetimeIndex:
-    """First tick of every ``every_minutes`` bucket plus the last tick (as the pipeline does).
-
-    Examples
-    --------
-    >>> t = pd.date_range("2025-07-16 03:45", periods=7, freq="2min", tz="UTC")
-    >>> [str(x.time()) for x in sample_times(t, 5)]
-    ['03:45:00', '03:51:00', '03:55:00', '03:57:00']
-    """
-    times = pd.DatetimeIndex(times).sort_values()
-    if times.empty:
-        return times
-    if every_minutes <= 0:
-        raise ValueError("every_minutes must be positive")
-    keep = ~times.floor(f"{int(every_minutes)}min").duplicated()
-    keep[-1] = True
-    return times[keep]
-
-
 def intraday_series(
     store: Any,
     underlying: str,
@@ -142,8 +123,9 @@ def intraday_series(
     Parameters
     ----------
     times
-        Stored snapshot instants to read (e.g. :func:`sample_times` of
-        :func:`snapshot_times` up to the displayed instant).
+        Stored snapshot instants to read (e.g.
+        :func:`~optionsintel.pipeline.sampling.sample_ticks` of :func:`snapshot_times` up
+        to the displayed instant).
 
     Returns
     -------

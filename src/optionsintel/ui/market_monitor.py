@@ -25,9 +25,10 @@ import traitlets as t
 
 from optionsintel.calendar import is_market_open
 from optionsintel.chain import chain_summary, iv_smile
+from optionsintel.pipeline.sampling import sample_ticks
 from optionsintel.ui import figures, panels
 from optionsintel.ui.chain_view import chain_html, trader_chain
-from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source, sample_times
+from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ class MarketMonitor(w.VBox):
     def _show_series(self, provider: str) -> None:
         key = (self.underlying, provider, self.expiry, self.day)
         at = pd.Timestamp(self.at)
-        wanted = sample_times(self._times[self._times <= at], self.every_minutes)
+        wanted = sample_ticks(self._times[self._times <= at], self.every_minutes)
         have = self._series.get(key)
         done = pd.DatetimeIndex([] if have is None else have["snapshot_ts"], tz="UTC")
         todo = wanted.difference(done)

@@ -18,10 +18,10 @@ import plotly.graph_objects as go
 
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import oi_change_by_strike
+from optionsintel.pipeline.seed import REPLAY_DAYS, seed_demo_store
 from optionsintel.research import compute_all_metrics, extract_features, risk_level
 from optionsintel.signals import detect_signals
 from optionsintel.ui.chain_view import trader_chain
-from optionsintel.ui.demo import REPLAY_DAYS, seed_demo_store
 
 
 def connect(seed_if_empty: bool = True) -> Any:

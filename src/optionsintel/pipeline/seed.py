@@ -24,7 +24,7 @@ from optionsintel.pipeline.daily import (
     eod_to_chain,
 )
 from optionsintel.pipeline.derived import levels_to_rows, signals_for_snapshots
-from optionsintel.ui.data import sample_times
+from optionsintel.pipeline.sampling import sample_ticks
 
 REPLAY_DAYS: tuple[dt.date, ...] = (dt.date(2025, 7, 16), dt.date(2025, 7, 17))
 
@@ -45,7 +45,7 @@ def _write_day(store: Any, source: str, day: dt.date, underlyings: Sequence[str]
     got = collect_day(source, day, underlyings, interval_seconds=interval_seconds)  # type: ignore[arg-type]
     eod = eod_chain_from_snapshots(got.chains)
     bars = daily_bars(source, day, underlyings, got.quotes)  # type: ignore[arg-type]
-    ticks = sample_times(pd.DatetimeIndex(got.chains["snapshot_ts"].unique()), 15)
+    ticks = sample_ticks(pd.DatetimeIndex(got.chains["snapshot_ts"].unique()), 15)
     sampled = got.chains.loc[got.chains["snapshot_ts"].isin(ticks)]
     tables = dict(intraday_tables(got))
     tables.update({
