@@ -4,7 +4,7 @@ import pandas as pd
 
 from optionsintel.pipeline.collect import collect_day, intraday_tables
 from optionsintel.pipeline.instance import dagster_storage_url
-from optionsintel.pipeline.maintenance import partition_inventory, retention_cutoff, run_maintenance
+from optionsintel.pipeline.maintenance import retention_cutoff, run_maintenance
 from optionsintel.reference import load_reference_data
 
 
@@ -35,7 +35,7 @@ def test_maintenance_drops_old_partitions_only(clean_store):
     assert all(
         n.rsplit("_p", 1)[1] < "20250421" for names in report.dropped.values() for n in names
     )
-    kept = partition_inventory(clean_store)
+    kept = clean_store.partition_inventory()
     assert all(f"{t}_p20250716" in names for t, names in kept.items())
     assert clean_store.count("underlying_quotes") == len(new.quotes)  # 2025-07-16 kept
     assert "underlying_quotes" in report.vacuumed and "Maintenance report" in report.to_markdown()

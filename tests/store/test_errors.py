@@ -36,3 +36,11 @@ def test_damaged_embedded_directory_says_where(tmp_path) -> None:
         embedded_url(pgdata)
     assert str(pgdata) in str(info.value)
     assert "log" in str(info.value)
+
+
+def test_vacuum_refuses_non_platform_tables(store) -> None:
+    from optionsintel.errors import StoreError
+
+    with pytest.raises(StoreError, match="not platform tables"):
+        store.vacuum_analyze(["pg_class; DROP TABLE signals"])
+    assert store.vacuum_analyze(["signals"]) == ["signals"]

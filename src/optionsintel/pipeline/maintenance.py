@@ -7,9 +7,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from optionsintel.store.partitions import drop_partitions_before, list_partitions
-from optionsintel.store.schema import PARTITIONED_TABLES, metadata
-
 RETENTION_DAYS = 90
 
 
@@ -42,39 +39,14 @@ def retention_cutoff(today: dt.date, days: int = RETENTION_DAYS) -> dt.date:
     return today - dt.timedelta(days=days)
 
 
-def apply_retention(store: Any, cutoff: dt.date) -> dict[str, list[str]]:
-    """Drop the daily partitions of every intraday table older than ``cutoff`` (one transaction)."""
-    with store.engine.begin() as conn:
-        return {table: drop_partitions_before(conn, table, cutoff) for table in PARTITIONED_TABLES}
-
-
-def vacuum_analyze(store: Any, tables: list[str] | None = None) -> list[str]:
-    """``VACUUM (ANALYZE)`` each platform table (outside a transaction, as PostgreSQL requires)."""
-    names = tables or sorted(metadata.tables)
-    unknown = set(names) - set(metadata.tables)
-    if unknown:
-        raise ValueError(f"not platform tables: {sorted(unknown)}")
-    with store.engine.connect() as conn:
-        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
-        for name in names:  # names come from the schema, never from input
-            auto.exec_driver_sql(f'VACUUM (ANALYZE) "{name}"')
-    return names
-
-
 def run_maintenance(
     store: Any, today: dt.date, retention_days: int = RETENTION_DAYS
 ) -> MaintenanceReport:
     """Retention, then VACUUM/ANALYZE, then row counts: the weekly maintenance."""
     start = time.perf_counter()
     report = MaintenanceReport(retention_cutoff(today, retention_days))
-    report.dropped = apply_retention(store, report.cutoff)
-    report.vacuumed = vacuum_analyze(store)
+    report.dropped = store.drop_partitions_before(report.cutoff)
+    report.vacuumed = store.vacuum_analyze()
     report.row_counts = store.table_counts()
     report.seconds = time.perf_counter() - start
     return report
-
-
-def partition_inventory(store: Any) -> dict[str, list[str]]:
-    """Existing daily partitions of each intraday table."""
-    with store.engine.connect() as conn:
-        return {table: list_partitions(conn, table) for table in PARTITIONED_TABLES}

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
+from psycopg import sql as psql
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Engine
@@ -23,8 +24,9 @@ from optionsintel.errors import SchemaOutdatedError, StoreError, StoreWriteError
 from optionsintel.settings import Settings, get_settings
 from optionsintel.store import migrate
 from optionsintel.store.bulk import MergeResult, copy_merge
-from optionsintel.store.engine import describe_url, get_engine, resolve_database_url
-from optionsintel.store.schema import metadata
+from optionsintel.store.engine import describe_url, get_engine, raw_connection, resolve_database_url
+from optionsintel.store.partitions import drop_partitions_before, list_partitions
+from optionsintel.store.schema import PARTITIONED_TABLES, metadata
 
 Filter = Any  # a scalar (equality), a list/tuple/set (IN) or None (IS NULL)
 
@@ -229,10 +231,34 @@ class Store:
         with self.engine.connect() as conn:
             return {row.tbl: int(row.n) for row in conn.execute(stmt)}
 
-    def execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
-        """Run a SQLAlchemy Core statement in its own transaction (for library modules)."""
+    # -- housekeeping -------------------------------------------------------------------
+    def partition_inventory(self) -> dict[str, list[str]]:
+        """Existing daily partitions of each intraday table, oldest first."""
+        with self.engine.connect() as conn:
+            return {table: list_partitions(conn, table) for table in PARTITIONED_TABLES}
+
+    def drop_partitions_before(self, cutoff: dt.date) -> dict[str, list[str]]:
+        """Drop every intraday table's daily partitions older than ``cutoff``, atomically."""
         with self.engine.begin() as conn:
-            return conn.execute(statement)
+            return {t: drop_partitions_before(conn, t, cutoff) for t in PARTITIONED_TABLES}
+
+    def vacuum_analyze(self, tables: Sequence[str] | None = None) -> list[str]:
+        """``VACUUM (ANALYZE)`` platform tables (outside a transaction, as PostgreSQL requires).
+
+        Raises
+        ------
+        StoreError
+            When a name is not a platform table.
+        """
+        names = list(tables) if tables is not None else sorted(metadata.tables)
+        unknown = sorted(set(names) - set(metadata.tables))
+        if unknown:
+            raise StoreError(f"not platform tables: {unknown}")
+        with self.engine.connect() as conn:
+            raw = raw_connection(conn.execution_options(isolation_level="AUTOCOMMIT"))
+            for name in names:
+                raw.execute(psql.SQL("VACUUM (ANALYZE) {}").format(psql.Identifier(name)))
+        return names
 
 
 class Writer:
