@@ -19,6 +19,7 @@ from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.collect import run_collection_session
 from optionsintel.pipeline.maintenance import RETENTION_DAYS, run_maintenance
+from optionsintel.tz import EXCHANGE_TZ
 
 EOD_ASSETS = AssetSelection.assets(
     "daily_ohlc", "eod_option_chain", "daily_option_oi_summary", "signals",
@@ -76,7 +77,7 @@ def weekly_maintenance(
     context: OpExecutionContext, config: MaintenanceConfig, store: StoreResource
 ):
     """Run :func:`optionsintel.pipeline.maintenance.run_maintenance`."""
-    today = pd.Timestamp.now(tz="Asia/Kolkata").date()
+    today = pd.Timestamp.now(tz=EXCHANGE_TZ).date()
     report = run_maintenance(store.get(), today, config.retention_days)
     dropped = sum(len(v) for v in report.dropped.values())
     return Output(dropped, metadata={"partitions_dropped": dropped, "cutoff": str(report.cutoff),

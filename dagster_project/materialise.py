@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dagster import DagsterInstance
-
 from dagster_project import build_definitions
 from dagster_project.resources import MarketDataResource, StoreResource
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
 from dagster import DailyPartitionsDefinition
-
 from optionsintel.calendar import calendar_coverage, is_trading_day
+from optionsintel.tz import EXCHANGE_TZ
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 
 
 def _non_trading_weekdays(first: dt.date, last: dt.date) -> list[dt.datetime]:

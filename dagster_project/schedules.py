@@ -1,6 +1,7 @@
 """Schedules: end of day at 16:00 IST on trading days, maintenance on Sunday 02:00 IST."""
 
 import pandas as pd
+
 from dagster import (
     DefaultScheduleStatus,
     RunRequest,
@@ -8,11 +9,11 @@ from dagster import (
     SkipReason,
     schedule,
 )
-
 from dagster_project.jobs import eod_job, maintenance_job
 from optionsintel.calendar import is_trading_day
+from optionsintel.tz import EXCHANGE_TZ
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 
 
 @schedule(job=eod_job, cron_schedule="0 16 * * 1-5", execution_timezone=IST,

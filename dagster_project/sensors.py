@@ -6,6 +6,7 @@ ticks; this sensor only (re)starts that run when none is in flight during market
 """
 
 import pandas as pd
+
 from dagster import (
     DagsterRunStatus,
     RunRequest,
@@ -14,11 +15,11 @@ from dagster import (
     SkipReason,
     sensor,
 )
-
 from dagster_project.jobs import intraday_collection_job
 from optionsintel.calendar import is_market_open, is_trading_day
+from optionsintel.tz import EXCHANGE_TZ
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 SESSION_TAG = "optionsintel/session"
 IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]  # fmt: skip

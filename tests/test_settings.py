@@ -15,7 +15,6 @@ def test_defaults_use_embedded_database(monkeypatch, tmp_path) -> None:
     s = Settings(_env_file=None)
     assert s.embedded
     assert s.pgdata_dir == tmp_path / "pgdata"
-    assert s.timezone == "Asia/Kolkata"
     assert s.intraday_interval_seconds == 15
 
 

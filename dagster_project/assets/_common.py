@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from optionsintel.calendar import session_bounds
 from optionsintel.store.bulk import MergeResult
 

@@ -7,6 +7,7 @@ from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.daily import eod_to_chain
 from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
 from optionsintel.pipeline.reads import read_day, read_history, read_sampled_snapshots
+from optionsintel.tz import EXCHANGE_TZ
 
 
 @asset(
@@ -52,7 +53,7 @@ def ml_cluster_labels(
     bars = read_history(s, "daily_ohlc", market.source, day)
     labels, model = cluster_labels(summaries, bars, market.source)
     today = (
-        labels.loc[labels["ts"].dt.tz_convert("Asia/Kolkata").dt.date == day]
+        labels.loc[labels["ts"].dt.tz_convert(EXCHANGE_TZ).dt.date == day]
         if len(labels)
         else labels
     )

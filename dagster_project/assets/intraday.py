@@ -1,7 +1,6 @@
 """Intraday assets: one collection step writes the raw and intraday tables of a day together."""
 
 from dagster import AssetExecutionContext, AssetSpec, multi_asset
-
 from dagster_project.assets._common import partition_day, results_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource

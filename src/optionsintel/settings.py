@@ -36,7 +36,6 @@ class Settings(BaseSettings):
         default=_DEFAULT_HOME,
         description="Data home: embedded database, Dagster home, caches, artefacts.",
     )
-    timezone: str = Field(default="Asia/Kolkata", description="Exchange timezone.")
     default_provider: str = Field(default="synthetic", description="Default market-data provider.")
     allow_synthetic_fallback: bool = Field(
         default=False, description="Let the failover chain fall back to synthetic data."

@@ -17,8 +17,9 @@ import pandas as pd
 
 from optionsintel.calendar._data import coverage_bounds
 from optionsintel.errors import CalendarError
+from optionsintel.tz import EXCHANGE_TZ
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 DateLike: TypeAlias = dt.date | pd.Timestamp | np.datetime64 | str
 DatesLike: TypeAlias = DateLike | list[Any] | npt.NDArray[Any] | pd.Series | pd.DatetimeIndex
 Day64: TypeAlias = npt.NDArray[np.datetime64]

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from optionsintel.cli._common import console, friendly_errors
+from optionsintel.tz import EXCHANGE_TZ
 
 fetch_app = typer.Typer(
     help="Fetch market data from a provider and print it.", no_args_is_help=True
@@ -22,7 +23,7 @@ def _clock(at: str | None):  # type: ignore[no-untyped-def]
     if at is None:
         return lambda: dt.datetime.now(dt.UTC)
     ts = pd.Timestamp(at)
-    ts = (ts.tz_localize("Asia/Kolkata") if ts.tzinfo is None else ts).tz_convert("UTC")
+    ts = (ts.tz_localize(EXCHANGE_TZ) if ts.tzinfo is None else ts).tz_convert("UTC")
     return lambda: ts.to_pydatetime()
 
 
@@ -48,7 +49,7 @@ def fetch_chain(
     if chain.empty:
         console.print(f"{provider} returned no chain for {underlying}")
         raise typer.Exit(code=1)
-    snap = pd.Timestamp(chain["snapshot_ts"].max()).tz_convert("Asia/Kolkata")
+    snap = pd.Timestamp(chain["snapshot_ts"].max()).tz_convert(EXCHANGE_TZ)
     names = ", ".join(sorted(set(chain["provider"].astype(str))))
     typer.echo(
         f"{underlying.upper()} option chain from {names} as of {snap:%Y-%m-%d %H:%M:%S} IST "

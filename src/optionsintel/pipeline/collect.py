@@ -24,6 +24,7 @@ from optionsintel.pipeline.daily import DAILY_OHLC_COLUMNS, session_close
 from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
 from optionsintel.pipeline.ticks import remaining_ticks
 from optionsintel.providers.base import MarketDataProvider, NoDataError
+from optionsintel.tz import EXCHANGE_TZ
 
 SourceName = Literal["synthetic", "replay", "nse", "angelone", "failover"]
 BACKFILL_SOURCES: tuple[str, ...] = ("synthetic", "replay")
@@ -113,7 +114,7 @@ def _synthetic_day(day: dt.date, underlyings: Sequence[str], interval: int, seed
 def _replay_day(day: dt.date, underlyings: Sequence[str], data_dir: Any) -> Collected:
     from optionsintel.providers.replay import ReplayProvider
 
-    end_of_day = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz="Asia/Kolkata")
+    end_of_day = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz=EXCHANGE_TZ)
     provider = ReplayProvider(clock=lambda: end_of_day.to_pydatetime(), data_dir=data_dir)
     quotes, chains, notes, lat = [], [], [], []
     for name in underlyings:
@@ -265,9 +266,9 @@ def _provider_daily(source: str, name: str, day: dt.date, seed: int, data_dir: A
     if source == "replay":
         from optionsintel.providers.replay import ReplayProvider
 
-        end = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz="Asia/Kolkata")
+        end = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz=EXCHANGE_TZ)
         replay = ReplayProvider(clock=lambda: end.to_pydatetime(), data_dir=data_dir)
-        start = pd.Timestamp(day, tz="Asia/Kolkata").tz_convert("UTC")
+        start = pd.Timestamp(day, tz=EXCHANGE_TZ).tz_convert("UTC")
         return replay.get_candles(
             name, "1d", start.to_pydatetime(), end.tz_convert("UTC").to_pydatetime()
         )

@@ -15,6 +15,7 @@ import pandas as pd
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import ChainConfig, chain_summary
 from optionsintel.frames import CHAIN_COLUMNS, require_columns
+from optionsintel.tz import EXCHANGE_TZ
 
 _CONTRACT = ["underlying", "provider", "expiry", "strike", "option_type"]
 EOD_COLUMNS = (
@@ -47,10 +48,7 @@ _EXTRA = ("pcr_oi_ntm", "max_pain_distance_pct", "forward", "days_to_expiry", "e
 def trade_date_of(ts: Any) -> pd.Series:
     """IST trading date (naive midnight) of aware instants."""
     return (
-        pd.to_datetime(ts, utc=True)
-        .dt.tz_convert("Asia/Kolkata")
-        .dt.tz_localize(None)
-        .dt.normalize()
+        pd.to_datetime(ts, utc=True).dt.tz_convert(EXCHANGE_TZ).dt.tz_localize(None).dt.normalize()
     )
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from optionsintel.calendar import calendar_coverage, session_bounds, trading_days
 from optionsintel.pipeline.collect import INDICES
+from optionsintel.tz import EXCHANGE_TZ
 
 DEMO_INTERVAL_SECONDS = 300
 
@@ -46,11 +47,11 @@ def recent_trading_days(now: pd.Timestamp, n: int) -> list[dt.date]:
     if n < 0:
         raise ValueError("n must be >= 0")
     now = pd.Timestamp(now)
-    now = now.tz_localize("Asia/Kolkata") if now.tzinfo is None else now
-    last = pd.Timestamp(calendar_coverage().last_date).tz_localize("Asia/Kolkata")
+    now = now.tz_localize(EXCHANGE_TZ) if now.tzinfo is None else now
+    last = pd.Timestamp(calendar_coverage().last_date).tz_localize(EXCHANGE_TZ)
     now = min(now, last + pd.Timedelta(hours=23, minutes=59))
-    start = now.tz_convert("Asia/Kolkata").date() - dt.timedelta(days=max(14, 3 * n))
-    days = [d.date() for d in trading_days(start, now.tz_convert("Asia/Kolkata").date())]
+    start = now.tz_convert(EXCHANGE_TZ).date() - dt.timedelta(days=max(14, 3 * n))
+    days = [d.date() for d in trading_days(start, now.tz_convert(EXCHANGE_TZ).date())]
     closed = [d for d in days if session_bounds(d, tz="UTC")[1] <= now]
     return closed[-n:] if n else []
 

@@ -19,6 +19,7 @@ from optionsintel.frames import require_columns
 from optionsintel.pipeline.daily import trade_date_of
 from optionsintel.research import AnomalyConfig, AnomalyResult, detect_anomalies, extract_features
 from optionsintel.signals import DEFAULT_SIGNAL_CONFIG, SignalConfig, detect_signals
+from optionsintel.tz import EXCHANGE_TZ
 
 SIGNAL_COLUMNS = (
     "underlying", "provider", "snapshot_ts", "expiry", "signal_type", "confidence", "strength",
@@ -187,7 +188,7 @@ def cluster_labels(
     labels = result.labels.copy()
     if result.status != "OK" or labels.empty:
         return pd.DataFrame(columns=[*labels.columns, "provider"]), result
-    labels["ts"] = pd.to_datetime(labels["ts"]).dt.tz_localize("Asia/Kolkata").dt.tz_convert("UTC")
+    labels["ts"] = pd.to_datetime(labels["ts"]).dt.tz_localize(EXCHANGE_TZ).dt.tz_convert("UTC")
     labels["provider"] = provider
     labels["explanation"] = [_jsonable(v) for v in labels["explanation"]]
     labels["params"] = [_jsonable(v) for v in labels["params"]]

@@ -22,8 +22,9 @@ import pandas as pd
 
 from optionsintel.calendar import is_trading_day, session_bounds
 from optionsintel.errors import OptionsIntelError
+from optionsintel.tz import EXCHANGE_TZ
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 
 
 class CollectionScheduleError(OptionsIntelError, ValueError):

@@ -15,9 +15,10 @@ import pandas as pd
 
 from optionsintel.frames import CANDLE_COLUMNS, CHAIN_COLUMNS, QUOTE_COLUMNS
 from optionsintel.providers.base import SchemaDriftError
+from optionsintel.tz import EXCHANGE_TZ
 
 PROVIDER = "angelone"
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 QUOTE_ROW_COLUMNS: tuple[str, ...] = (
     "exchange", "trading_symbol", "token", "ltp", "open", "high", "low", "close", "volume",
     "oi", "bid", "ask", "bid_qty", "ask_qty", "exchange_ts",

@@ -28,13 +28,14 @@ from optionsintel.providers.base import (
     TransientProviderError,
     utc_now,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 logger = logging.getLogger(__name__)
 
 SCRIP_MASTER_URL = (
     "https://margincalculator.angelbroking.com/OpenAPI_File/files/OpenAPIScripMaster.json"
 )
-IST = ZoneInfo("Asia/Kolkata")
+IST = ZoneInfo(EXCHANGE_TZ)
 SCRIP_KEYS: tuple[str, ...] = (
     "token", "symbol", "name", "expiry", "strike", "lotsize", "instrumenttype", "exch_seg",
     "tick_size",

@@ -9,12 +9,11 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Sequence
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
+from optionsintel._typing import ProviderName
 from optionsintel.errors import ConfigurationError
 from optionsintel.providers.base import MarketDataProvider
-
-ProviderName: TypeAlias = Literal["nse", "angelone", "replay", "synthetic", "failover"]
 
 _CLASSES: dict[str, tuple[str, str]] = {
     "nse": ("optionsintel.providers.nse", "NSEProvider"),

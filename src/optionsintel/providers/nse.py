@@ -61,6 +61,7 @@ from optionsintel.providers.nse_quotes import (
     parse_equity_history,
     parse_quote_equity,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -373,7 +374,7 @@ class NSEProvider:
         }
         candles = parse_equity_history(self.client.get_json("/api/historical/cm/equity", params))
         lo, hi = (
-            pd.Timestamp(start.date(), tz="Asia/Kolkata"),
-            pd.Timestamp(end.date(), tz="Asia/Kolkata"),
+            pd.Timestamp(start.date(), tz=EXCHANGE_TZ),
+            pd.Timestamp(end.date(), tz=EXCHANGE_TZ),
         )
         return candles.loc[candles["ts"].between(lo, hi)].reset_index(drop=True)

@@ -31,6 +31,7 @@ from optionsintel.providers.nse_parse import (
     _as_utc,
     parse_nse_timestamp,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 _HISTORY_KEYS = {
     "open": "CH_OPENING_PRICE",
@@ -171,7 +172,7 @@ def parse_equity_history(payload: Mapping[str, Any], *, provider: str = PROVIDER
         raise SchemaDriftError(missing, provider=PROVIDER, context="historical/cm/equity data")
     frame = pd.DataFrame({col: [_num(r[key]) for r in rows] for col, key in _HISTORY_KEYS.items()})
     days = pd.to_datetime(pd.Series([r["CH_TIMESTAMP"] for r in rows]), format="%Y-%m-%d")
-    frame["ts"] = days.dt.tz_localize("Asia/Kolkata").dt.tz_convert("UTC").dt.as_unit("ns")
+    frame["ts"] = days.dt.tz_localize(EXCHANGE_TZ).dt.tz_convert("UTC").dt.as_unit("ns")
     frame["symbol"] = [str(r["CH_SYMBOL"]).upper() for r in rows]
     frame["interval"] = "1d"
     frame["oi"] = np.nan

@@ -41,6 +41,7 @@ from optionsintel.providers.replay_parse import (
     parse_intraday_1m,
     parse_intraday_3m,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 Kind = Literal["chain_snapshot", "contract_history", "1m", "3m", "1d"]
 _ALIASES = {"NIFTY50": "NIFTY", "NIFTY 50": "NIFTY", "NIFTYBANK": "BANKNIFTY", "BNF": "BANKNIFTY",
@@ -91,7 +92,7 @@ def catalog(data_dir: str | Path | None = None) -> list[RecordedFile]:
 
 def _close_of(day: pd.Series) -> pd.Series:
     """15:30 IST of each daily bar's date, in UTC (when the bar becomes known)."""
-    local = day.dt.tz_convert("Asia/Kolkata").dt.normalize()
+    local = day.dt.tz_convert(EXCHANGE_TZ).dt.normalize()
     return (local + pd.Timedelta(hours=15, minutes=30)).dt.tz_convert("UTC")
 
 
@@ -211,12 +212,12 @@ class ReplayProvider:
             If ``date`` is not recorded or its close (15:30 IST) is after ``clock()``.
         """
         symbol = canonical_symbol(underlying)
-        ready = pd.Timestamp(dt.datetime.combine(date, _CLOSE_IST), tz="Asia/Kolkata")
+        ready = pd.Timestamp(dt.datetime.combine(date, _CLOSE_IST), tz=EXCHANGE_TZ)
         if ready > self._now():
             raise NoDataError(f"EOD chain of {date} is not known before {ready}", provider=PROVIDER)
         history, lot = self._history(symbol)
         daily = self._daily(symbol)
-        day_close = daily.loc[daily["ts"].dt.tz_convert("Asia/Kolkata").dt.date == date, "close"]
+        day_close = daily.loc[daily["ts"].dt.tz_convert(EXCHANGE_TZ).dt.date == date, "close"]
         spot = float(day_close.iloc[0]) if len(day_close) else None
         return eod_chain(
             history, date, lot_size=lot, underlying_price=spot, ingested_at=self._now()
@@ -310,10 +311,10 @@ class ReplayProvider:
         if bars.empty:
             return None
         last = bars.iloc[-1]
-        day = bars["ts"].dt.tz_convert("Asia/Kolkata").dt.date
+        day = bars["ts"].dt.tz_convert(EXCHANGE_TZ).dt.date
         today = bars.loc[day == day.iloc[-1]]
         daily = self._daily(symbol)
-        before = daily.loc[daily["ts"] < last["ts"].tz_convert("Asia/Kolkata").normalize(), "close"]
+        before = daily.loc[daily["ts"] < last["ts"].tz_convert(EXCHANGE_TZ).normalize(), "close"]
         ts = known_at.loc[bars.index[-1]]
         row = {
             "underlying": symbol, "snapshot_ts": ts, "ltp": last["close"],
@@ -336,10 +337,10 @@ class ReplayProvider:
         elif kind == "contract_history":
             if not self._of("contract_history", symbol):
                 return []
-            stamps = self._history(symbol)[0]["date"].dt.tz_localize("Asia/Kolkata")
+            stamps = self._history(symbol)[0]["date"].dt.tz_localize(EXCHANGE_TZ)
         else:
             stamps = self._bars(symbol, kind)["ts"]
-        return sorted(set(stamps.dt.tz_convert("Asia/Kolkata").dt.date))
+        return sorted(set(stamps.dt.tz_convert(EXCHANGE_TZ).dt.date))
 
     def available(self) -> pd.DataFrame:
         """Describe what is recorded: one row per (kind, symbol), files, first/last day."""

@@ -28,6 +28,7 @@ import pandas as pd
 
 from optionsintel.frames import CHAIN_COLUMNS
 from optionsintel.providers.base import NoDataError, SchemaDriftError
+from optionsintel.tz import EXCHANGE_TZ
 
 PROVIDER = "replay"
 _COLUMNS = {
@@ -127,7 +128,7 @@ def eod_chain(
         raise NoDataError(
             f"no contract history for {date}; recorded dates: {recorded}", provider=PROVIDER
         )
-    snap = pd.Timestamp(dt.datetime.combine(date, dt.time(15, 30)), tz="Asia/Kolkata").tz_convert(
+    snap = pd.Timestamp(dt.datetime.combine(date, dt.time(15, 30)), tz=EXCHANGE_TZ).tz_convert(
         "UTC"
     )
     chain = pd.DataFrame(

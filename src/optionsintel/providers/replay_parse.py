@@ -43,9 +43,10 @@ import pandas as pd
 
 from optionsintel.frames import CANDLE_COLUMNS
 from optionsintel.providers.base import SchemaDriftError
+from optionsintel.tz import EXCHANGE_TZ
 
 PROVIDER = "replay"
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 STUCK_REPEAT_LIMIT = 5
 SESSION_OPEN, SESSION_CLOSE = "09:15", "15:30"
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.research._common import FloatArray, ResearchInputError, normalise
+from optionsintel.tz import EXCHANGE_TZ
 
 __all__ = ["atr", "bollinger_bands", "ema", "macd", "pivots", "rsi", "sma", "vwap"]
 
@@ -204,7 +205,7 @@ def vwap(
     close: PandasT,
     volume: PandasT,
     session: Literal["D", "none"] = "D",
-    timezone: str = "Asia/Kolkata",
+    timezone: str = EXCHANGE_TZ,
 ) -> PandasT:
     """Volume-weighted average price of the typical price ``(H + L + C) / 3``.
 

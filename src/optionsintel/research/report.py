@@ -37,6 +37,7 @@ from optionsintel.research.correlation import correlation_matrix
 from optionsintel.research.drawdown import drawdown
 from optionsintel.research.metrics import compute_all_metrics
 from optionsintel.research.performance import rolling_sharpe
+from optionsintel.tz import EXCHANGE_TZ
 
 __all__ = ["RISK_LEVELS", "TIMEFRAMES", "Report", "ReportConfig", "build_report", "risk_level"]
 
@@ -114,7 +115,7 @@ def _window(
             )
             return prices.iloc[-2:], cfg.periods_per_year, notes
         idx = pd.DatetimeIndex(intraday.index)
-        day = (idx.tz_convert("Asia/Kolkata") if idx.tz is not None else idx).normalize()
+        day = (idx.tz_convert(EXCHANGE_TZ) if idx.tz is not None else idx).normalize()
         per_day = float(pd.Series(1, index=day).groupby(level=0).size().median())
         last = intraday.loc[np.asarray(day == day.max())]
         notes.append(

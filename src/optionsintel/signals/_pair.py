@@ -29,8 +29,9 @@ from optionsintel.chain._kernels import factorize_runs, spread
 from optionsintel.chain._market import window_mask, years_to_expiry, years_to_expiry_pairs
 from optionsintel.errors import FrameValidationError
 from optionsintel.signals.config import MixedProvidersError, SignalConfig
+from optionsintel.tz import EXCHANGE_TZ
 
-_IST = "Asia/Kolkata"
+_IST = EXCHANGE_TZ
 #: Contract fields the detectors read from each snapshot (the grids carry only these).
 _CUR_FIELDS = ("oi", "volume", "iv", "ltp", "bid", "ask")
 _PREV_FIELDS = ("oi", "volume", "ltp")

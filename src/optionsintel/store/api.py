@@ -27,6 +27,7 @@ from optionsintel.store.bulk import MergeResult, copy_merge
 from optionsintel.store.engine import describe_url, get_engine, raw_connection, resolve_database_url
 from optionsintel.store.partitions import drop_partitions_before, list_partitions
 from optionsintel.store.schema import PARTITIONED_TABLES, metadata
+from optionsintel.tz import to_utc
 
 Filter = Any  # a scalar (equality), a list/tuple/set (IN) or None (IS NULL)
 
@@ -311,14 +312,6 @@ def _bound(col: sa.Column[Any], value: Any) -> Any:
     if isinstance(col.type, sa.Date):
         return pd.Timestamp(value).date()
     return value
-
-
-def to_utc(value: Any) -> pd.Timestamp:
-    """An aware UTC timestamp; naive inputs are read as IST (the exchange's clock)."""
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("Asia/Kolkata")
-    return ts.tz_convert("UTC")
 
 
 def _frame(result: sa.CursorResult[Any], t: sa.Table) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from optionsintel.errors import CalendarError
 from optionsintel.frames import CANDLE_COLUMNS
 from optionsintel.providers.base import NoDataError
 from optionsintel.synthetic.underlying import PROVIDER, _seed_sequence
+from optionsintel.tz import EXCHANGE_TZ
 
 FloatArray = npt.NDArray[np.float64]
 EQUITY_EPOCH = np.datetime64("2019-01-01", "D")
@@ -310,7 +311,7 @@ def _ohlcv_frame(
         value / c * (1.0 + 2.0 * np.abs(r[rows]) / np.maximum(sd[rows], 1e-9)) * ext_hi[rows] ** 0.3
     )
     n_d, n_s = c.shape
-    open_ts = pd.DatetimeIndex(days).tz_localize("Asia/Kolkata") + pd.Timedelta(hours=9, minutes=15)
+    open_ts = pd.DatetimeIndex(days).tz_localize(EXCHANGE_TZ) + pd.Timedelta(hours=9, minutes=15)
     frame = pd.DataFrame(
         {
             "symbol": pd.Categorical.from_codes(np.repeat(np.arange(n_s), n_d), uni["symbol"]),

@@ -26,6 +26,7 @@ from optionsintel.synthetic.quotes import (
     intraday_candles,
     quotes_frame,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class SyntheticProvider:
         now = pd.Timestamp(self.clock())
         if now.tzinfo is None:
             raise ValueError("the clock must return a timezone-aware datetime")
-        day = now.tz_convert("Asia/Kolkata").date()
+        day = now.tz_convert(EXCHANGE_TZ).date()
         days = trading_days(day - dt.timedelta(days=15), day)
         if len(days) and pd.Timestamp(days[-1]).date() == day:
             open_utc, _ = session_bounds(day)
@@ -162,8 +163,8 @@ class SyntheticProvider:
         lo, hi = pd.Timestamp(start), pd.Timestamp(end)
         lo = lo.tz_localize("UTC") if lo.tzinfo is None else lo
         hi = hi.tz_localize("UTC") if hi.tzinfo is None else hi
-        first = lo.tz_convert("Asia/Kolkata").date()
-        last = hi.tz_convert("Asia/Kolkata").date()
+        first = lo.tz_convert(EXCHANGE_TZ).date()
+        last = hi.tz_convert(EXCHANGE_TZ).date()
         if symbol.upper() in cal.UNDERLYINGS:
             frame = self._index_candles(symbol.upper(), seconds, first, last)
         elif interval == "1d":

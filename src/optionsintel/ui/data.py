@@ -20,8 +20,9 @@ import pandas as pd
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import chain_summary
 from optionsintel.errors import OptionsIntelError
+from optionsintel.tz import EXCHANGE_TZ, to_utc
 
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 EMPTY_STORE_HINT = (
     "No option-chain data in the store yet: run `optionsintel up` (loads demo days and "
     "starts the pipeline) or materialise a day in the Dagster UI, then press Refresh."
@@ -34,12 +35,6 @@ EMPTY_PRICES_HINT = (
 
 class DashboardDataError(OptionsIntelError):
     """A dashboard asked for data the store does not hold (the message says what to run)."""
-
-
-def to_utc(value: Any) -> pd.Timestamp:
-    """Return an aware UTC timestamp; naive values are read as IST (the exchange's clock)."""
-    ts = pd.Timestamp(value)
-    return (ts.tz_localize(IST) if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
 def day_bounds(day: Any) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-IST = "Asia/Kolkata"
+from optionsintel.tz import EXCHANGE_TZ
+
+IST = EXCHANGE_TZ
 CALL, PUT = "#d9534f", "#2e8b57"
 _LAYOUT = {"height": 300, "margin": {"l": 48, "r": 16, "t": 40, "b": 36}, "autosize": True,
            "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}  # fmt: skip

@@ -26,13 +26,14 @@ import traitlets as t
 from optionsintel.calendar import is_market_open
 from optionsintel.chain import chain_summary, iv_smile
 from optionsintel.pipeline.sampling import sample_ticks
+from optionsintel.tz import EXCHANGE_TZ
 from optionsintel.ui import figures, panels
 from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
 
 log = logging.getLogger(__name__)
-IST = "Asia/Kolkata"
+IST = EXCHANGE_TZ
 _COLUMNS = "repeat(auto-fit, minmax(min(100%, 520px), 1fr))"
 _GRID = w.Layout(display="grid", grid_template_columns=_COLUMNS,
                  grid_gap="8px", width="100%")  # fmt: skip

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-IST = "Asia/Kolkata"
+from optionsintel.tz import EXCHANGE_TZ
+
+IST = EXCHANGE_TZ
 
 STYLE = """
 <style>
