@@ -1,0 +1,1 @@
+"""Pipeline steps the Dagster assets call: pure transforms and collection I/O."""
