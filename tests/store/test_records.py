@@ -16,6 +16,7 @@ from optionsintel.errors import (
     InvalidStateError,
     RecordNotFoundError,
     StoreError,
+    StoreWriteError,
 )
 from optionsintel.store import Increment, Now, Store
 from optionsintel.store.records import state_values
@@ -47,7 +48,7 @@ def _quotes(n: int = 3) -> pd.DataFrame:
     )
 
 
-def _notifications(store: Store, n: int, **columns: object) -> list[str]:
+def _notifications(store: Store, n: int) -> list[str]:
     store.write(
         "alert_rules",
         pd.DataFrame({"owner": ["alice"], "name": ["nifty-up"], "condition": [{"above": 1}]}),
@@ -60,21 +61,20 @@ def _notifications(store: Store, n: int, **columns: object) -> list[str]:
             "rule_name": "nifty-up",
             "channel": "webhook",
             "payload": [{"n": k} for k in range(n)],
-            **columns,
         }
     )
     store.append("alert_notifications", frame)
     return keys
 
 
-def _operation(store: Store, operation_id: str, status: str = "PENDING") -> None:
+def _operation(store: Store, operation_id: str) -> None:
     store.append(
         "bulk_operations",
         pd.DataFrame(
             {
                 "operation_id": [operation_id],
                 "kind": ["scan"],
-                "status": [status],
+                "status": ["PENDING"],
                 "total_items": [10],
             }
         ),
@@ -112,6 +112,28 @@ def test_append_with_composite_key_names_every_key_column(clean_store: Store) ->
         clean_store.append("custom_patterns", pattern.assign(definition=[{"any": []}]))
     assert err.value.keys == [{"name": "squeeze", "version": 1}]
     assert clean_store.read("custom_patterns")["definition"].iloc[0] == {"all": []}
+
+
+def test_append_rejected_by_the_database_stores_nothing(clean_store: Store) -> None:
+    with pytest.raises(StoreWriteError, match=r"alert_notifications.*foreign key") as err:
+        _notifications_without_rule(clean_store)
+    assert not isinstance(err.value, DuplicateRecordError)
+    assert clean_store.count("alert_notifications") == 0
+
+
+def _notifications_without_rule(store: Store) -> None:
+    store.append(
+        "alert_notifications",
+        pd.DataFrame(
+            {
+                "dedupe_key": ["k"],
+                "owner": ["bob"],
+                "rule_name": ["none"],
+                "channel": ["email"],
+                "payload": [{}],
+            }
+        ),
+    )
 
 
 def test_append_can_skip_stored_idempotency_keys(clean_store: Store) -> None:
@@ -232,6 +254,8 @@ def test_transition_rejects_what_the_schema_does_not_declare(clean_store: Store)
         clean_store.transition("bulk_operations", "op1", "PENDING", "RUNNING", colour="red")
     with pytest.raises(StoreError, match="key column 'operation_id'"):
         clean_store.transition("bulk_operations", "op1", "PENDING", "RUNNING", operation_id="x")
+    with pytest.raises(StoreWriteError, match=r"bulk_operations.*ck_bulk_operations_progress"):
+        clean_store.transition("bulk_operations", "op1", "PENDING", "RUNNING", done_items=11)
     with pytest.raises(RecordNotFoundError, match="op2"):
         clean_store.transition("bulk_operations", "op2", "PENDING", "RUNNING")
     assert clean_store.read("bulk_operations")["status"].iloc[0] == "PENDING"

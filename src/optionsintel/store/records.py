@@ -217,9 +217,9 @@ def _duplicates(conn: Connection, table: sa.Table, tmp: str, rows: int) -> Dupli
         )
         found = cur.fetchall()
     keys = [dict(zip(key, row[:-1], strict=True)) for row in found]
-    # A concurrent transaction may have inserted and then rolled back the key we met.
+    # Empty only if a concurrent transaction deleted the clashing rows since our insert.
     n = int(found[0][-1]) if found else 0
-    examples = ", ".join(map(str, keys)) or "(a concurrent writer's key, since rolled back)"
+    examples = ", ".join(map(str, keys)) or "(keys deleted concurrently since)"
     return DuplicateRecordError(
         f"{table.name} is insert-only and {n} of {rows} records already exist "
         f"(natural key {list(key)}), e.g. {examples}; nothing of this write was stored",
