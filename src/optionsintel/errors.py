@@ -41,3 +41,25 @@ class FrameValidationError(OptionsIntelError):
 
 class CalendarError(OptionsIntelError):
     """A date lies outside the calendar's coverage or a rule cannot be applied."""
+
+
+class DuplicateRecordError(StoreWriteError):
+    """An insert-only (append) write met a natural key that is already stored.
+
+    Immutable records (audit log, notification attempts, pattern versions, backtest runs)
+    are never updated: nothing of the write was stored. ``table`` names the table and
+    ``keys`` lists (some of) the already-stored natural keys as column -> value dicts.
+    """
+
+    def __init__(self, message: str, *, table: str, keys: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.table = table
+        self.keys = keys
+
+
+class RecordNotFoundError(StoreError):
+    """A state transition named a natural key that no stored row has."""
+
+
+class InvalidStateError(StoreError):
+    """A state transition or claim named a state column or value the schema does not allow."""

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import psycopg
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from optionsintel.errors import SchemaOutdatedError, StoreError, StoreWriteError
 from optionsintel.settings import Settings, get_settings
-from optionsintel.store import migrate
+from optionsintel.store import migrate, records
 from optionsintel.store.bulk import MergeResult, copy_merge
 from optionsintel.store.engine import describe_url, get_engine, raw_connection, resolve_database_url
 from optionsintel.store.partitions import drop_partitions_before, list_partitions
@@ -80,6 +80,58 @@ class Store:
         """Idempotently upsert ``frame`` into ``table`` (COPY + merge, one transaction)."""
         with self.transaction() as writer:
             return writer.write(table, frame)
+
+    def append(
+        self, table: str, frame: pd.DataFrame, *, on_duplicate: Literal["raise", "skip"] = "raise"
+    ) -> MergeResult:
+        """Insert immutable records; a stored key is an error (see :meth:`Writer.append`)."""
+        with self.transaction() as writer:
+            return writer.append(table, frame, on_duplicate=on_duplicate)
+
+    def transition(
+        self,
+        table: str,
+        key: records.Key,
+        expected_state: str | Collection[str],
+        new_state: str,
+        /,
+        *,
+        state_column: str = "status",
+        **changes: Any,
+    ) -> bool:
+        """Compare-and-set one row's state; True if this call won (:meth:`Writer.transition`)."""
+        with self.transaction() as writer:
+            return writer.transition(
+                table, key, expected_state, new_state, state_column=state_column, **changes
+            )
+
+    def claim(
+        self,
+        table: str,
+        /,
+        *,
+        state: str,
+        to_state: str,
+        limit: int,
+        order_by: Sequence[str] = (),
+        where: Mapping[str, Filter] | None = None,
+        due: str | None = None,
+        state_column: str = "status",
+        **changes: Any,
+    ) -> pd.DataFrame:
+        """Claim up to ``limit`` rows for this worker and commit (see :meth:`Writer.claim`)."""
+        with self.transaction() as writer:
+            return writer.claim(
+                table,
+                state=state,
+                to_state=to_state,
+                limit=limit,
+                order_by=order_by,
+                where=where,
+                due=due,
+                state_column=state_column,
+                **changes,
+            )
 
     # -- reads ----------------------------------------------------------------------------
     def read(
@@ -284,6 +336,81 @@ class Writer:
             raise StoreWriteError(
                 f"writing {len(frame)} rows to {table} failed and nothing was stored: {detail}{row}"
             ) from exc
+
+    def append(
+        self, table: str, frame: pd.DataFrame, *, on_duplicate: Literal["raise", "skip"] = "raise"
+    ) -> MergeResult:
+        """Insert immutable records within this transaction; never update a stored row.
+
+        See :func:`optionsintel.store.records.append_frame`. A :class:`DuplicateRecordError`
+        (a stored key, with ``on_duplicate="raise"``) stores nothing of ``frame`` and
+        leaves the transaction usable; other rejections raise :class:`StoreWriteError`.
+        """
+        with records.rejected_as_store_error(table, f"appending {len(frame)} records"):
+            return records.append_frame(self.conn, _table(table), frame, on_duplicate=on_duplicate)
+
+    def transition(
+        self,
+        table: str,
+        key: records.Key,
+        expected_state: str | Collection[str],
+        new_state: str,
+        /,
+        *,
+        state_column: str = "status",
+        **changes: Any,
+    ) -> bool:
+        """Compare-and-set one row's state; True when this call moved it.
+
+        See :func:`optionsintel.store.records.transition`; ``changes`` are further columns
+        (values, ``Increment(1)``, ``Now(offset)``).
+        """
+        with records.rejected_as_store_error(table, f"moving {key!r} to {new_state}"):
+            return records.transition(
+                self.conn,
+                _table(table),
+                key,
+                expected_state,
+                new_state,
+                state_column=state_column,
+                changes=changes,
+            )
+
+    def claim(
+        self,
+        table: str,
+        /,
+        *,
+        state: str,
+        to_state: str,
+        limit: int,
+        order_by: Sequence[str] = (),
+        where: Mapping[str, Filter] | None = None,
+        due: str | None = None,
+        state_column: str = "status",
+        **changes: Any,
+    ) -> pd.DataFrame:
+        """Claim up to ``limit`` rows in ``state`` by moving them to ``to_state``, as a frame.
+
+        See :func:`optionsintel.store.records.claim` (``FOR UPDATE SKIP LOCKED``: concurrent
+        claimers never get the same row); ``where`` filters as in :meth:`Store.read`.
+        """
+        t = _table(table)
+        conditions = [_condition(t, name, value) for name, value in (where or {}).items()]
+        with records.rejected_as_store_error(table, f"claiming {state} rows"):
+            result = records.claim(
+                self.conn,
+                t,
+                state=state,
+                to_state=to_state,
+                limit=limit,
+                state_column=state_column,
+                order_by=order_by,
+                conditions=conditions,
+                due=due,
+                changes=changes,
+            )
+            return _frame(result, t)
 
 
 def _table(name: str) -> sa.Table:

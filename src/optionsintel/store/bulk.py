@@ -196,3 +196,27 @@ def _merge(
         )
     )
     return inserted, cur.rowcount
+
+
+def stage_frame(
+    cur: psycopg.Cursor[Any], table: sa.Table, prepared: pd.DataFrame, tmp: str
+) -> None:
+    """COPY ``prepared`` (see :func:`prepare_frame`) into temporary table ``tmp``.
+
+    ``tmp`` is created like ``table`` on first use in the transaction (dropped at commit)
+    and emptied otherwise, so several writes of one transaction can reuse it.
+    """
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {t} INCLUDING DEFAULTS) ON COMMIT DROP"
+        ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
+    )
+    cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
+    fmt, payload = _payload(table, prepared)
+    copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH ({fmt})").format(
+        tmp=sql.Identifier(tmp),
+        cols=sql.SQL(", ").join(map(sql.Identifier, prepared.columns)),
+        fmt=sql.SQL(fmt),
+    )
+    with cur.copy(copy_sql) as copy:
+        copy.write(payload)

@@ -430,7 +430,7 @@ alert_notifications = sa.Table(
     sa.ForeignKeyConstraint(
         ["owner", "rule_name"], ["alert_rules.owner", "alert_rules.name"], ondelete="CASCADE"
     ),
-    sa.CheckConstraint("status IN ('PENDING', 'SENT', 'FAILED')", name="status"),
+    sa.CheckConstraint("status IN ('PENDING', 'SENDING', 'SENT', 'FAILED')", name="status"),
     sa.Index(
         "ix_alert_notifications_pending",
         "next_attempt_at",
