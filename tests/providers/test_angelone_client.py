@@ -246,7 +246,11 @@ def test_secrets_never_leak(caplog):
         angelone_totp_secret=TOTP_SECRET,
     )  # fmt: skip
     provider = AngelOneProvider(
-        s, http=api.client(), time_source=lambda: NOW, rate_limits={}, scrip_master=lambda: None
+        ac.AngelOneCredentials.from_settings(s),
+        http=api.client(),
+        time_source=lambda: NOW,
+        rate_limits={},
+        scrip_master=lambda: None,
     )
     errors = []
     with caplog.at_level(logging.DEBUG):

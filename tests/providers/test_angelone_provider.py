@@ -43,7 +43,7 @@ def provider(api: FakeSmartAPI, **kw) -> AngelOneProvider:
         credentials(), http=api.client(), time_source=lambda: NOW, rate_limits={}
     )
     kw.setdefault("scrip_master", master())
-    return AngelOneProvider(settings=object(), client=client, clock=lambda: T_INGEST, **kw)
+    return AngelOneProvider(client=client, clock=lambda: T_INGEST, **kw)
 
 
 def test_is_a_market_data_provider():
@@ -198,12 +198,12 @@ def test_greeks_schema_drift_is_reported():
 
 
 def test_factory_builds_angelone_from_settings():
-    from optionsintel.providers.factory import build_provider
+    from optionsintel.providers.registry import ProviderConfig, build_provider
     from optionsintel.settings import Settings
 
     s = Settings(
         angelone_api_key="k", angelone_client_code="c", angelone_pin="p",
         angelone_totp_secret="JBSWY3DPEHPK3PXP",
     )  # fmt: skip
-    p = build_provider("angelone", settings=s, scrip_master=master())
+    p = build_provider("angelone", ProviderConfig.from_settings(s), scrip_master=master())
     assert p.name == "angelone" and p.client.credentials.client_code == "c"
