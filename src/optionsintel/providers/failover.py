@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -34,9 +35,9 @@ from optionsintel.providers.resilience import (
     MonotonicClock,
     RetryPolicy,
     Sleep,
-    TTLCache,
     cache_key,
     retry,
+    ttl_cache,
 )
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,8 @@ class FailoverProvider:
         }
         self._health = {p.name: ProviderHealth(p.name) for p in real}
         self.retry_policy = retry_policy or RetryPolicy(max_attempts=2, base_delay=0.25)
-        self.cache = TTLCache(cache_ttl, clock=clock) if cache_ttl > 0 else None
+        self.cache = ttl_cache(cache_ttl, clock=clock) if cache_ttl > 0 else None
+        self._cache_lock = threading.Lock()
         self.metrics_sink = metrics_sink
         self.metrics_interval = metrics_interval
         self._last_emit: float | None = None
@@ -207,7 +209,8 @@ class FailoverProvider:
     def _call(self, method: str, *args: Any) -> Any:
         key = cache_key(method, *args)
         if self.cache is not None:
-            hit = self.cache.get(key)
+            with self._cache_lock:
+                hit = self.cache.get(key)
             if hit is not None:
                 return hit.copy()
         errors: dict[str, str] = {}
@@ -282,7 +285,8 @@ class FailoverProvider:
         for part in _frames(frame):
             part.attrs["fallback"] = fallback
         if self.cache is not None:
-            self.cache.set(key, frame)
+            with self._cache_lock:
+                self.cache[key] = frame
         self._maybe_emit()
         return frame.copy()
 
