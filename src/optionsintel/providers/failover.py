@@ -36,7 +36,7 @@ from optionsintel.providers.resilience import (
     RetryPolicy,
     Sleep,
     cache_key,
-    retry,
+    retrying,
     ttl_cache,
 )
 
@@ -174,6 +174,7 @@ class FailoverProvider:
         }
         self._health = {p.name: ProviderHealth(p.name) for p in real}
         self.retry_policy = retry_policy or RetryPolicy(max_attempts=2, base_delay=0.25)
+        self._retrying = retrying(self.retry_policy, sleep)
         self.cache = ttl_cache(cache_ttl, clock=clock) if cache_ttl > 0 else None
         self._cache_lock = threading.Lock()
         self.metrics_sink = metrics_sink
@@ -232,9 +233,7 @@ class FailoverProvider:
             return None
         start = self._clock()
         try:
-            frame = retry(
-                getattr(provider, method), *args, policy=self.retry_policy, sleep=self._sleep
-            )
+            frame = self._retrying(getattr(provider, method), *args)
             _check_real(frame, provider.name)
         except NoDataError as exc:
             # The provider answered correctly that it has nothing: not a health failure.

@@ -305,6 +305,18 @@ class RetryPolicy:
         return self.delay(state.attempt_number - 1, getattr(error, "retry_after", None))
 
 
+def retrying(policy: RetryPolicy | None = None, sleep: Sleep = time.sleep) -> tenacity.Retrying:
+    """A reusable (thread-safe) tenacity ``Retrying`` of transient errors per ``policy``."""
+    policy = policy or RetryPolicy()
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.max_attempts),
+        retry=tenacity.retry_if_exception_type(TransientProviderError),
+        wait=policy.wait,
+        sleep=sleep,
+        reraise=True,
+    )
+
+
 def retry(
     fn: Callable[..., T],
     *args: Any,
@@ -321,15 +333,7 @@ def retry(
     Exception
         Any other exception immediately (never retried).
     """
-    policy = policy or RetryPolicy()
-    retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(policy.max_attempts),
-        retry=tenacity.retry_if_exception_type(TransientProviderError),
-        wait=policy.wait,
-        sleep=sleep,
-        reraise=True,
-    )
-    return retrying(fn, *args, **kwargs)
+    return retrying(policy, sleep)(fn, *args, **kwargs)
 
 
 def cache_key(method: str, *args: Any, **kwargs: Any) -> tuple[Hashable, ...]:
