@@ -57,3 +57,36 @@ def test_session_job_outside_market_hours_collects_nothing(store_resource, clean
     result = _run(store_resource, "2025-07-16 16:00:00+05:30")
     assert result.success and result.output_for_node("collect_intraday_session") == 0
     assert clean_store.count("underlying_quotes") == 0
+
+
+def test_each_source_gets_its_implementation_of_the_resource():
+    import pytest
+    from dagster_project.resources import (
+        LiveMarketData,
+        MarketDataResource,
+        ReplayMarketData,
+        market_data_resource,
+    )
+
+    from optionsintel.errors import ConfigurationError
+    from optionsintel.providers.registry import BackfillNotSupportedError
+
+    with pytest.raises(TypeError):
+        MarketDataResource(source="synthetic")  # abstract: bind an implementation
+    synthetic = market_data_resource("synthetic", seed=3, interval_seconds=60, cache_dir="x")
+    assert isinstance(synthetic, SyntheticMarketData) and synthetic.expected_interval == 60
+    assert synthetic.backfill().seed == 3  # type: ignore[attr-defined]
+    replay = market_data_resource("replay")
+    assert isinstance(replay, ReplayMarketData) and replay.expected_interval is None
+    live = market_data_resource(
+        "failover", allow_synthetic_fallback=True, angelone_api_key="k",
+        angelone_client_code="c", angelone_pin="p", angelone_totp_secret="JBSWY3DPEHPK3PXP",
+    )  # fmt: skip
+    assert isinstance(live, LiveMarketData)
+    config = live.provider_config()
+    assert config.allow_synthetic_fallback and config.chain() == ("nse", "angelone")
+    assert config.angelone is not None and config.angelone.client_code == "c"
+    with pytest.raises(BackfillNotSupportedError):
+        live.backfill()
+    with pytest.raises(ConfigurationError, match="unknown provider"):
+        market_data_resource("bloomberg")

@@ -207,3 +207,15 @@ def test_factory_builds_angelone_from_settings():
     )  # fmt: skip
     p = build_provider("angelone", ProviderConfig.from_settings(s), scrip_master=master())
     assert p.name == "angelone" and p.client.credentials.client_code == "c"
+
+
+def test_snapshot_takes_the_quote_from_the_chain_requests():
+    api = FakeSmartAPI()
+    _quote_route(api)
+    p = provider(api, include_greeks=False)
+    snap = p.snapshot("nifty")
+    assert len(api.quote_batches) == 1  # spot and 46 contracts in one batch: no extra quote call
+    assert api.quote_batches[0]["NSE"] == ["99926000"]
+    pd.testing.assert_frame_equal(snap.quote, p.get_quote("NIFTY"))  # same row as get_quote's
+    assert snap.quote["ltp"].iloc[0] == snap.chain["underlying_price"].iloc[0] == 999260.0
+    assert len(snap.chain) == 46 and set(snap.chain["provider"]) == {"angelone"}
