@@ -180,7 +180,7 @@ class FailoverProvider:
         self.metrics_sink = metrics_sink
         self.metrics_interval = metrics_interval
         self._last_emit: float | None = None
-        self._clock, self._wall_clock, self._sleep = clock, wall_clock, sleep
+        self._clock, self._wall_clock = clock, wall_clock
 
     def __repr__(self) -> str:
         names = [p.name for p in self.providers]
