@@ -17,7 +17,6 @@ from dagster import (
 )
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
-from optionsintel.pipeline.collect import run_collection_session
 from optionsintel.pipeline.maintenance import RETENTION_DAYS, run_maintenance
 from optionsintel.tz import EXCHANGE_TZ
 
@@ -47,10 +46,7 @@ def collect_intraday_session(
     context: OpExecutionContext, store: StoreResource, market: MarketDataResource
 ):
     """Long-running loop on aligned ticks; each tick is written in its own transaction."""
-    report = run_collection_session(
-        market.provider(), store.write_all, underlyings=market.underlyings,
-        interval_seconds=market.interval_seconds,
-    )  # fmt: skip
+    report = market.collect_session(store.write_all)
     context.log.info(f"collected {len(report.collected)} ticks, {len(report.failed)} failed, "
                      f"{len(report.skipped)} skipped")  # fmt: skip
     return Output(len(report.collected), metadata={

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dagster import DagsterInstance
 from dagster_project import build_definitions
-from dagster_project.resources import MarketDataResource, StoreResource
+from dagster_project.resources import StoreResource, market_data_resource
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def materialise_partitions(
     instance = instance or DagsterInstance.ephemeral()
     out = []
     for source, source_days in days.items():
-        market = MarketDataResource(source=source, interval_seconds=interval_seconds)
+        market = market_data_resource(source, interval_seconds=interval_seconds)
         job = build_definitions(store, market).resolve_job_def(job_name)
         for day in source_days:
             start = time.perf_counter()

@@ -9,7 +9,7 @@ from optionsintel.pipeline.collect import (
     intraday_tables,
     run_collection_session,
 )
-from optionsintel.providers.base import NoDataError, TransientProviderError
+from optionsintel.providers.base import NoDataError, Snapshot, TransientProviderError
 
 
 class FakeClock:
@@ -68,6 +68,9 @@ class FakeProvider:
                 "provider": "fake",
             }
         )
+
+    def snapshot(self, underlying):
+        return Snapshot(self.get_quote(underlying), self.get_option_chain(underlying))
 
 
 def _run(start, provider_kw=None, **kw):

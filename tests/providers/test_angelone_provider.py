@@ -43,7 +43,7 @@ def provider(api: FakeSmartAPI, **kw) -> AngelOneProvider:
         credentials(), http=api.client(), time_source=lambda: NOW, rate_limits={}
     )
     kw.setdefault("scrip_master", master())
-    return AngelOneProvider(settings=object(), client=client, clock=lambda: T_INGEST, **kw)
+    return AngelOneProvider(client=client, clock=lambda: T_INGEST, **kw)
 
 
 def test_is_a_market_data_provider():
@@ -198,12 +198,24 @@ def test_greeks_schema_drift_is_reported():
 
 
 def test_factory_builds_angelone_from_settings():
-    from optionsintel.providers.factory import build_provider
+    from optionsintel.providers.registry import ProviderConfig, build_provider
     from optionsintel.settings import Settings
 
     s = Settings(
         angelone_api_key="k", angelone_client_code="c", angelone_pin="p",
         angelone_totp_secret="JBSWY3DPEHPK3PXP",
     )  # fmt: skip
-    p = build_provider("angelone", settings=s, scrip_master=master())
+    p = build_provider("angelone", ProviderConfig.from_settings(s), scrip_master=master())
     assert p.name == "angelone" and p.client.credentials.client_code == "c"
+
+
+def test_snapshot_takes_the_quote_from_the_chain_requests():
+    api = FakeSmartAPI()
+    _quote_route(api)
+    p = provider(api, include_greeks=False)
+    snap = p.snapshot("nifty")
+    assert len(api.quote_batches) == 1  # spot and 46 contracts in one batch: no extra quote call
+    assert api.quote_batches[0]["NSE"] == ["99926000"]
+    pd.testing.assert_frame_equal(snap.quote, p.get_quote("NIFTY"))  # same row as get_quote's
+    assert snap.quote["ltp"].iloc[0] == snap.chain["underlying_price"].iloc[0] == 999260.0
+    assert len(snap.chain) == 46 and set(snap.chain["provider"]) == {"angelone"}

@@ -15,15 +15,15 @@ from optionsintel.providers.base import (
     NoDataError,
     TransientProviderError,
 )
-from optionsintel.providers.factory import build_provider
 from optionsintel.providers.failover import (
     HEALTH_COLUMNS,
     METRICS_COLUMNS,
     AllProvidersFailedError,
     FailoverProvider,
-    providers_status,
 )
+from optionsintel.providers.registry import ProviderConfig, build_provider
 from optionsintel.providers.resilience import RetryPolicy
+from optionsintel.providers.status import providers_status
 from optionsintel.settings import Settings
 
 T0 = dt.datetime(2025, 7, 16, 4, 0, tzinfo=dt.UTC)
@@ -192,15 +192,18 @@ def test_synthetic_factory_is_built_once_on_first_fallback():
 def test_fallback_reads_settings_flag():
     clock = FakeClock()
     synth = FakeProvider("synthetic", clock)
-    fo = FailoverProvider(
-        [FakeProvider("nse", clock, fail=-1)],
+    fo = build_provider(
+        "failover",
+        ProviderConfig.from_settings(Settings(allow_synthetic_fallback=True)),
+        chain=[FakeProvider("nse", clock, fail=-1)],
         synthetic_provider=synth,
         clock=clock,
-        settings=Settings(allow_synthetic_fallback=True),
         cache_ttl=0,
         retry_policy=RetryPolicy(max_attempts=1),
     )
     assert fo.get_quote("NIFTY").attrs["fallback"] is True
+    # the flag is resolved once by the caller: the chain itself reads no settings
+    assert not FailoverProvider([FakeProvider("nse", clock)]).allow_synthetic_fallback
 
 
 def test_synthetic_in_chain_requires_opt_in():
@@ -312,38 +315,39 @@ def test_providers_status_probe_and_health():
 
 def test_factory_unknown_name():
     with pytest.raises(ConfigurationError, match="unknown provider"):
-        build_provider("bloomberg", settings=Settings())  # type: ignore[arg-type]
+        build_provider("bloomberg", ProviderConfig.from_settings(Settings()))  # type: ignore[arg-type]
 
 
 def test_factory_failover_with_given_providers():
     clock = FakeClock()
-    fo = build_provider("failover", settings=Settings(), chain=[FakeProvider("nse", clock)])
+    fo = build_provider("failover", ProviderConfig(), chain=[FakeProvider("nse", clock)])
     assert isinstance(fo, FailoverProvider) and not fo.allow_synthetic_fallback
     assert fo.get_quote("NIFTY")["provider"].iloc[0] == "nse"
 
 
 def test_factory_builds_nse_lazily():
     pytest.importorskip("optionsintel.providers.nse")
-    p = build_provider("nse", settings=Settings())
+    p = build_provider("nse", ProviderConfig())
     assert p.name == "nse"
 
 
 def test_factory_builds_synthetic_and_replay():
     pytest.importorskip("optionsintel.synthetic")
-    s = Settings(synthetic_seed=11)
-    synth = build_provider("synthetic", settings=s)
+    s = ProviderConfig.from_settings(Settings(synthetic_seed=11))
+    synth = build_provider("synthetic", s)
+    assert synth.market.seed == 11  # type: ignore[attr-defined]
     assert synth.name == "synthetic"
     assert (synth.get_quote("NIFTY")["provider"] == "synthetic").all()
     pytest.importorskip("optionsintel.providers.replay")
-    assert build_provider("replay", settings=s).name == "replay"
+    assert build_provider("replay", s).name == "replay"
 
 
 def test_failover_with_real_synthetic_provider_never_mixes():
     pytest.importorskip("optionsintel.synthetic")
     clock = FakeClock()
-    s = Settings(allow_synthetic_fallback=True)
+    s = ProviderConfig(allow_synthetic_fallback=True)
     fo = build_provider(
-        "failover", settings=s, chain=[FakeProvider("nse", clock, fail=-1)], cache_ttl=0,
+        "failover", s, chain=[FakeProvider("nse", clock, fail=-1)], cache_ttl=0,
         retry_policy=RetryPolicy(max_attempts=1), clock=clock,
     )  # fmt: skip
     out = fo.get_option_chain("NIFTY")

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from optionsintel.frames import validate_chain
+from optionsintel.pipeline.collect import collect_tick
 from optionsintel.providers.base import AuthenticationError
 from optionsintel.providers.nse import NSEProvider
+from optionsintel.providers.registry import build_provider
 from optionsintel.providers.replay_files import data_root, read_bytes
 
 RECORDED = {
@@ -27,12 +29,14 @@ class _NSEHandler(BaseHTTPRequestHandler):
 
     cookie = "nsit=local-session"
     accept_cookies = True
+    paths: list[str]  # every request path, in order (set per server)
 
     def log_message(self, *args: object) -> None:  # keep pytest output quiet
         pass
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
+        self.paths.append(url.path)
         if not url.path.startswith("/api/"):
             self.send_response(200)
             self.send_header("Set-Cookie", f"{self.cookie}; Path=/")
@@ -56,7 +60,7 @@ class _NSEHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_nse() -> Iterator[tuple[str, type[_NSEHandler]]]:
-    handler = type("Handler", (_NSEHandler,), {})
+    handler = type("Handler", (_NSEHandler,), {"paths": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -84,3 +88,33 @@ def test_end_to_end_server_refusing_the_session(local_nse) -> None:
     handler.accept_cookies = False
     with pytest.raises(AuthenticationError, match="re-warming"):
         NSEProvider(base_url=base, timeout=5).get_option_chain("NIFTY")
+
+
+def test_a_collection_tick_is_one_request_per_underlying(local_nse) -> None:
+    base, handler = local_nse
+    provider = build_provider("nse", base_url=base, timeout=5)
+    underlyings = ["NIFTY", "BANKNIFTY"]
+    ticks = pd.date_range("2025-07-16 10:00", periods=3, freq="15s", tz="UTC")
+    got = collect_tick(provider, underlyings, ticks[0])
+    warm_up = [p for p in handler.paths if not p.startswith("/api/")]
+    assert warm_up == ["/", "/option-chain"]  # the session's cookies, once
+    for tick in ticks[1:]:
+        before = len(handler.paths)
+        got = collect_tick(provider, underlyings, tick)
+        assert handler.paths[before:] == ["/api/option-chain-indices"] * len(underlyings)
+    assert "/api/allIndices" not in handler.paths
+    quotes = got.quotes.set_index("underlying")
+    assert quotes.loc["NIFTY", "ltp"] == 25111.45 and quotes.loc["BANKNIFTY", "ltp"] == 43312.7
+    assert (got.chains["snapshot_ts"] == ticks[-1]).all()
+    assert set(got.chains["provider"]) == {"nse"}
+
+
+def test_failover_snapshot_keeps_one_request_per_underlying(local_nse) -> None:
+    base, handler = local_nse
+    nse = NSEProvider(base_url=base, timeout=5)
+    chain = build_provider("failover", chain=[nse], cache_ttl=0)
+    snap = chain.snapshot("NIFTY")
+    api = [p for p in handler.paths if p.startswith("/api/")]
+    assert api == ["/api/option-chain-indices"]
+    assert snap.quote["provider"].tolist() == ["nse"] and snap.chain.attrs["fallback"] is False
+    assert snap.quote["ltp"].iloc[0] == snap.chain["underlying_price"].iloc[0]

@@ -1,7 +1,8 @@
-"""Circuit breaker, token bucket, retry and TTL cache driven by a fake clock."""
+"""Circuit breaker, rate limiter, retry and TTL cache driven by a fake clock."""
 
 from __future__ import annotations
 
+import cachetools
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,11 +15,9 @@ from optionsintel.providers.resilience import (
     CircuitOpenError,
     RateLimiter,
     RetryPolicy,
-    TokenBucket,
-    TTLCache,
     cache_key,
-    limit_bucket,
     retry,
+    ttl_cache,
 )
 
 
@@ -98,44 +97,40 @@ def test_breaker_rejects_bad_config():
         CircuitBreaker(failure_threshold=0)
 
 
-# -- token bucket ----------------------------------------------------------------------
-def test_token_bucket_burst_then_rate():
+# -- rate limiter -----------------------------------------------------------------------
+def test_rate_limiter_admits_n_then_waits_for_the_window():
     clock = FakeClock()
-    tb = TokenBucket(rate=2, burst=3, clock=clock, sleep=clock.sleep)
-    assert [tb.try_acquire() for _ in range(4)] == [True, True, True, False]
-    assert tb.wait_time() == pytest.approx(0.5)
-    clock.t += 0.5
-    assert tb.try_acquire()
-    assert not tb.try_acquire()
-    slept = tb.acquire()
-    assert slept == pytest.approx(0.5)
+    rl = RateLimiter([(3, 1.0)], clock=clock, sleep=clock.sleep)
+    assert [rl.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]  # N at once
+    assert rl.acquire() == pytest.approx(1.0, abs=2e-6)  # until the first leaves the window
+    assert clock.t == pytest.approx(1001.0, abs=2e-6)
     clock.t += 100
-    assert tb.wait_time() == 0
-    assert [tb.try_acquire() for _ in range(4)] == [True, True, True, False]  # capped at burst
+    assert [rl.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]  # never more than N stored
+    assert rl.acquire() == pytest.approx(1.0, abs=2e-6)
 
 
-def test_token_bucket_rejects_bad_config():
+def test_rate_limiter_rejects_bad_config():
     with pytest.raises(ConfigurationError):
-        TokenBucket(rate=0)
+        RateLimiter([(0, 1.0)])
     with pytest.raises(ConfigurationError):
-        TokenBucket(rate=1, burst=2).try_acquire(3)
+        RateLimiter([(1, 0.0)])
+    with pytest.raises(ConfigurationError, match="inconsistent"):
+        RateLimiter.from_limits(per_second=10, per_minute=5000)  # 5000/min > 10/s x 60
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     max_calls=st.integers(1, 20),
     period=st.sampled_from([1.0, 60.0]),
-    burst_frac=st.floats(0, 1),
     gaps=st.lists(st.floats(0, 2), min_size=1, max_size=80),
 )
-def test_limit_bucket_never_exceeds_n_per_window(max_calls, period, burst_frac, gaps):
+def test_rate_limiter_never_exceeds_n_per_window(max_calls, period, gaps):
     clock = FakeClock(0.0)
-    burst = 1 + int(burst_frac * (max_calls - 1))
-    tb = limit_bucket(max_calls, period, burst=burst, clock=clock, sleep=clock.sleep)
+    rl = RateLimiter([(max_calls, period)], clock=clock, sleep=clock.sleep)
     times = []
     for gap in gaps:
         clock.t += gap * period / 4
-        tb.acquire()
+        rl.acquire()
         times.append(clock.t)
     t = np.array(times)
     # any half-open window [t_i, t_i + P) holds at most max_calls admitted calls
@@ -216,27 +211,32 @@ def test_retry_honours_retry_after_and_gives_up():
 # -- TTL cache -------------------------------------------------------------------------
 def test_ttl_cache_expiry_and_keys():
     clock = FakeClock()
-    cache = TTLCache(clock=clock)
+    cache = ttl_cache(clock=clock)
     assert cache.ttl == 15.0
     k = cache_key("get_quote", "NIFTY")
     assert k != cache_key("get_quote", "BANKNIFTY")
     assert k == cache_key("get_quote", "NIFTY")
-    cache.set(k, 1)
+    cache[k] = 1
     clock.t += 14.9
     assert cache.get(k) == 1
     clock.t += 0.1
     assert cache.get(k) is None
     n = []
-    assert cache.get_or_call(k, lambda: n.append(1) or 2) == 2
-    assert cache.get_or_call(k, lambda: n.append(1) or 3) == 2
+    assert cachetools.cached(cache, key=lambda: k)(lambda: n.append(1) or 2)() == 2
+    assert cachetools.cached(cache, key=lambda: k)(lambda: n.append(1) or 3)() == 2
     assert len(n) == 1
 
 
 def test_ttl_cache_evicts_oldest():
-    cache = TTLCache(10, maxsize=2, clock=FakeClock())
+    cache = ttl_cache(10, maxsize=2, clock=FakeClock())
     for i in range(3):
-        cache.set(i, i)
+        cache[i] = i
     assert cache.get(0) is None and cache.get(2) == 2 and len(cache) == 2
+
+
+def test_ttl_cache_rejects_bad_config():
+    with pytest.raises(ConfigurationError):
+        ttl_cache(0)
 
 
 def test_rate_limiter_terminates_at_large_clock_values():

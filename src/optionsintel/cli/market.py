@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
+from optionsintel._typing import ProviderName
 from optionsintel.cli._common import console, friendly_errors
 from optionsintel.tz import EXCHANGE_TZ
+
+if TYPE_CHECKING:
+    from optionsintel.providers.registry import ProviderConfig
 
 fetch_app = typer.Typer(
     help="Fetch market data from a provider and print it.", no_args_is_help=True
 )
 providers_app = typer.Typer(help="Inspect market-data providers.", no_args_is_help=True)
 
-ProviderChoice = Literal["nse", "angelone", "replay", "synthetic", "failover"]
+
+def _provider_config() -> ProviderConfig:
+    """Provider values of the environment's settings, read once for this command."""
+    from optionsintel.providers.registry import ProviderConfig
+    from optionsintel.settings import get_settings
+
+    return ProviderConfig.from_settings(get_settings())
 
 
 def _clock(at: str | None):  # type: ignore[no-untyped-def]
@@ -31,7 +41,7 @@ def _clock(at: str | None):  # type: ignore[no-untyped-def]
 @friendly_errors
 def fetch_chain(
     underlying: str = typer.Argument(..., help="NIFTY, BANKNIFTY, FINNIFTY or a stock symbol."),
-    provider: ProviderChoice = typer.Option("synthetic", "--provider", "-p", help="Data source."),
+    provider: ProviderName = typer.Option("synthetic", "--provider", "-p", help="Data source."),
     expiry: str | None = typer.Option(None, help="Expiry (YYYY-MM-DD); default the nearest."),
     at: str | None = typer.Option(
         None, help="Replay/synthetic clock, e.g. '2025-07-16 15:30' (IST); default now."
@@ -41,10 +51,10 @@ def fetch_chain(
 ) -> None:
     """Fetch an option chain and print it as calls | strike | puts."""
     from optionsintel.providers.display import format_chain_table
-    from optionsintel.providers.factory import build_provider
+    from optionsintel.providers.registry import build_provider, provider_spec
 
-    kwargs = {} if provider in ("nse", "angelone", "failover") else {"clock": _clock(at)}
-    source = build_provider(provider, **kwargs)
+    kwargs = {"clock": _clock(at)} if provider_spec(provider).simulated_clock else {}
+    source = build_provider(provider, _provider_config(), **kwargs)
     chain = source.get_option_chain(underlying.upper())
     if chain.empty:
         console.print(f"{provider} returned no chain for {underlying}")
@@ -73,9 +83,9 @@ def providers_status(
 ) -> None:
     """Breaker states and health: stored figures from the pipeline, or a live probe."""
     if probe:
-        from optionsintel.providers.failover import providers_status as live_status
+        from optionsintel.providers.status import providers_status as live_status
 
-        _print(live_status(probe=True), "live probe")
+        _print(live_status(config=_provider_config(), probe=True), "live probe")
         return
     from optionsintel.store import get_store
 

@@ -1,40 +1,54 @@
 """Market-data collection for the pipeline: whole days (backfills) and live ticks.
 
-``collect_day`` gathers one trading day from a source that can serve the past
-(``synthetic`` or ``replay``); ``collect_tick`` takes one aligned snapshot from any
-provider; ``run_collection_session`` loops ``collect_tick`` on the aligned grid until
-the close. ``intraday_tables`` turns what was collected into the rows of every
-intraday store table, so a caller writes them in one transaction (all or nothing).
+``collect_day`` gathers one trading day from a
+:class:`~optionsintel.providers.base.BackfillSource` (``synthetic`` or ``replay``);
+``collect_tick`` takes one aligned :class:`~optionsintel.providers.base.Snapshot` per
+underlying from any provider; ``run_collection_session`` loops ``collect_tick`` on the
+aligned grid until the close. Source names are resolved by
+:mod:`optionsintel.providers.registry` only. ``intraday_tables`` turns what was
+collected into the rows of every intraday store table, so a caller writes them in
+one transaction (all or nothing).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from optionsintel.errors import OptionsIntelError
+from optionsintel._typing import ProviderName
 from optionsintel.frames import CHAIN_COLUMNS, QUOTE_COLUMNS, empty_frame
 from optionsintel.pipeline.daily import DAILY_OHLC_COLUMNS, session_close
 from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
 from optionsintel.pipeline.ticks import remaining_ticks
-from optionsintel.providers.base import MarketDataProvider, NoDataError
-from optionsintel.tz import EXCHANGE_TZ
+from optionsintel.providers.base import BackfillSource, MarketDataProvider, NoDataError
+from optionsintel.providers.registry import (
+    BACKFILL_SOURCES,
+    BackfillNotSupportedError,
+    ProviderConfig,
+    build_backfill,
+)
 
-SourceName = Literal["synthetic", "replay", "nse", "angelone", "failover"]
-BACKFILL_SOURCES: tuple[str, ...] = ("synthetic", "replay")
+__all__ = [
+    "BACKFILL_SOURCES",
+    "BackfillNotSupportedError",
+    "Collected",
+    "SessionReport",
+    "collect_day",
+    "collect_tick",
+    "daily_bars",
+    "intraday_tables",
+    "run_collection_session",
+]
 INDICES: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY")
 METRIC_COLUMNS = ("provider", "ts", "requests", "successes", "failures", "avg_latency_ms",
                   "p95_latency_ms", "breaker_state", "last_error")  # fmt: skip
-
-
-class BackfillNotSupportedError(OptionsIntelError):
-    """The source serves only the present; past days come from replay or synthetic."""
 
 
 @dataclass
@@ -58,8 +72,14 @@ def _metrics(provider: str, ts: pd.Timestamp, latencies_ms: Sequence[float], fai
     }], columns=list(METRIC_COLUMNS))  # fmt: skip
 
 
+def _backfill(source: ProviderName | BackfillSource, seed: int, data_dir: Any) -> BackfillSource:
+    if isinstance(source, str):
+        return build_backfill(source, ProviderConfig(synthetic_seed=seed, replay_data_dir=data_dir))
+    return source
+
+
 def collect_day(
-    source: SourceName,
+    source: ProviderName | BackfillSource,
     day: dt.date,
     underlyings: Sequence[str] = INDICES,
     interval_seconds: int = 15,
@@ -71,66 +91,29 @@ def collect_day(
     Parameters
     ----------
     source
-        ``"synthetic"`` (every aligned tick at ``interval_seconds``) or ``"replay"``
-        (the recorded real snapshots of that day; underlyings without one are skipped
-        and listed in ``notes``).
-    day, underlyings, interval_seconds, seed
-        What to collect; ``seed`` is the synthetic market's.
-    data_dir
-        Replay data folder (default: the packaged recordings).
+        A :class:`~optionsintel.providers.base.BackfillSource`, or the name of one
+        (``"synthetic"``: every aligned tick at ``interval_seconds``; ``"replay"``: the
+        recorded real snapshots of that day, underlyings without one listed in ``notes``).
+    day, underlyings, interval_seconds
+        What to collect.
+    seed, data_dir
+        The synthetic market's seed and the replay data folder, used only when
+        ``source`` is a name.
 
     Raises
     ------
     BackfillNotSupportedError
         For live sources (``nse``, ``angelone``, ``failover``).
     NoDataError
-        When replay has no recorded snapshot of any requested underlying that day.
+        When the source has nothing of any requested underlying that day.
     """
-    if source == "synthetic":
-        return _synthetic_day(day, underlyings, interval_seconds, seed)
-    if source == "replay":
-        return _replay_day(day, underlyings, data_dir)
-    raise BackfillNotSupportedError(
-        f"source {source!r} serves only live data and cannot backfill {day}; "
-        f"materialise past days with one of {BACKFILL_SOURCES}"
-    )
-
-
-def _synthetic_day(day: dt.date, underlyings: Sequence[str], interval: int, seed: int) -> Collected:
-    from optionsintel.synthetic import generate_day
-
+    backfill = _backfill(source, seed, data_dir)
     start = time.perf_counter()
-    gen = generate_day(list(underlyings), day, interval_seconds=interval, seed=seed)
-    chains = pd.concat(list(gen.iter_frames(batch_size=100)), ignore_index=True)
+    got = backfill.day_snapshots(day, underlyings, interval_seconds)
     elapsed_ms = (time.perf_counter() - start) * 1e3
-    n = len(gen.quotes)
-    return Collected(
-        gen.quotes,
-        chains,
-        _metrics("synthetic", session_close(day), [elapsed_ms / max(n, 1)] * n, 0),
-    )
-
-
-def _replay_day(day: dt.date, underlyings: Sequence[str], data_dir: Any) -> Collected:
-    from optionsintel.providers.replay import ReplayProvider
-
-    end_of_day = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz=EXCHANGE_TZ)
-    provider = ReplayProvider(clock=lambda: end_of_day.to_pydatetime(), data_dir=data_dir)
-    quotes, chains, notes, lat = [], [], [], []
-    for name in underlyings:
-        if day not in provider.recorded_days(name):
-            notes.append(f"replay has no {name} snapshot on {day}")
-            continue
-        start = time.perf_counter()
-        parsed = provider.fetch_option_chain(name)
-        lat.append((time.perf_counter() - start) * 1e3)
-        quotes.append(parsed.quote)
-        chains.append(parsed.chain)
-    if not chains:
-        raise NoDataError(f"replay has no recorded chain of {list(underlyings)} on {day}",
-                          provider="replay")  # fmt: skip
-    return Collected(pd.concat(quotes, ignore_index=True), pd.concat(chains, ignore_index=True),
-                     _metrics("replay", session_close(day), lat, 0), notes)  # fmt: skip
+    n = max(got.requests, 1)
+    metrics = _metrics(backfill.name, session_close(day), [elapsed_ms / n] * got.requests, 0)
+    return Collected(got.quotes, got.chains, metrics, list(got.notes))
 
 
 def collect_tick(
@@ -138,17 +121,18 @@ def collect_tick(
 ) -> Collected:
     """One snapshot of every underlying, keyed on the aligned ``tick``.
 
-    ``snapshot_ts`` is set to ``tick`` (the provider's own time stays in
-    ``exchange_ts``), so retrying a tick overwrites it instead of adding a row.
-    Any provider error propagates: the caller decides whether the tick is lost.
+    Each underlying is one :meth:`~optionsintel.providers.base.MarketDataProvider.snapshot`
+    call (one request on NSE). ``snapshot_ts`` is set to ``tick`` (the provider's own
+    time stays in ``exchange_ts``), so retrying a tick overwrites it instead of adding
+    a row. Any provider error propagates: the caller decides whether the tick is lost.
     """
     quotes, chains, lat = [], [], []
     for name in underlyings:
         start = time.perf_counter()
-        q, c = provider.get_quote(name), provider.get_option_chain(name)
+        snap = provider.snapshot(name)
         lat.append((time.perf_counter() - start) * 1e3)
-        quotes.append(q.assign(snapshot_ts=tick))
-        chains.append(c.assign(snapshot_ts=tick))
+        quotes.append(snap.quote.assign(snapshot_ts=tick))
+        chains.append(snap.chain.assign(snapshot_ts=tick))
     metrics = provider.metrics_frame() if hasattr(provider, "metrics_frame") else None
     if metrics is None or metrics.empty:
         metrics = _metrics(getattr(provider, "name", "unknown"), tick, lat, 0)
@@ -228,7 +212,7 @@ def run_collection_session(
 
 
 def daily_bars(
-    source: SourceName,
+    source: ProviderName | BackfillSource,
     day: dt.date,
     underlyings: Sequence[str],
     quotes: pd.DataFrame,
@@ -237,17 +221,19 @@ def daily_bars(
 ) -> pd.DataFrame:
     """``daily_ohlc`` rows of ``day``, from the source's candles or the stored quotes.
 
-    The source's own daily candles are used where it has them, otherwise bars built
-    from the day's stored quotes (:func:`~optionsintel.pipeline.daily.daily_ohlc_from_quotes`).
+    The source's own daily candles are used where it has them (a
+    :class:`~optionsintel.providers.base.BackfillSource`; a live source has none here),
+    otherwise bars built from the day's stored quotes
+    (:func:`~optionsintel.pipeline.daily.daily_ohlc_from_quotes`).
     """
     from optionsintel.pipeline.daily import candles_to_daily_ohlc, daily_ohlc_from_quotes
 
     candles = []
-    for name in underlyings:
-        try:
-            candles.append(_provider_daily(source, name, day, seed, data_dir))
-        except (NoDataError, BackfillNotSupportedError):
-            continue
+    with contextlib.suppress(BackfillNotSupportedError):
+        backfill = _backfill(source, seed, data_dir)
+        for name in underlyings:
+            with contextlib.suppress(NoDataError):
+                candles.append(backfill.daily_candles(name, day))
     have = candles_to_daily_ohlc(pd.concat(candles, ignore_index=True)) if candles else None
     built = daily_ohlc_from_quotes(quotes) if len(quotes) else None
     if built is not None and have is not None:
@@ -256,20 +242,3 @@ def daily_bars(
     if not parts:
         return pd.DataFrame(columns=list(DAILY_OHLC_COLUMNS))
     return pd.concat(parts, ignore_index=True)
-
-
-def _provider_daily(source: str, name: str, day: dt.date, seed: int, data_dir: Any) -> pd.DataFrame:
-    if source == "synthetic":
-        from optionsintel.synthetic import index_daily_ohlc
-
-        return index_daily_ohlc(name, day, day, seed=seed)
-    if source == "replay":
-        from optionsintel.providers.replay import ReplayProvider
-
-        end = pd.Timestamp(dt.datetime.combine(day, dt.time(23, 59)), tz=EXCHANGE_TZ)
-        replay = ReplayProvider(clock=lambda: end.to_pydatetime(), data_dir=data_dir)
-        start = pd.Timestamp(day, tz=EXCHANGE_TZ).tz_convert("UTC")
-        return replay.get_candles(
-            name, "1d", start.to_pydatetime(), end.tz_convert("UTC").to_pydatetime()
-        )
-    raise BackfillNotSupportedError(f"no daily candles from live source {source!r}")

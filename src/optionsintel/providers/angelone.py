@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import pandas as pd
-from pydantic import SecretStr
 
+from optionsintel.errors import ConfigurationError
 from optionsintel.frames import CANDLE_COLUMNS, empty_frame
 from optionsintel.providers.angelone_client import (
     CANDLES,
@@ -45,6 +46,7 @@ from optionsintel.providers.base import (
     Clock,
     NoDataError,
     SchemaDriftError,
+    Snapshot,
     utc_now,
 )
 
@@ -61,18 +63,18 @@ class AngelOneProvider:
 
     Parameters
     ----------
-    settings
-        :class:`~optionsintel.settings.Settings` with the ``angelone_*`` credentials and
-        ``cache_dir`` (``get_settings()`` when None).
-    api_key, client_code, pin, totp_secret
-        Explicit credentials (secrets as :class:`pydantic.SecretStr`); override settings.
+    credentials
+        API key, client code, PIN and TOTP secret (resolved by the caller, e.g. with
+        :meth:`AngelOneCredentials.from_settings`); required unless ``client`` is given.
+    cache_dir
+        Folder of on-disk caches; the instrument master is kept in ``cache_dir/angelone``.
     client
-        A ready :class:`AngelOneClient` (then credentials are not read).
+        A ready :class:`AngelOneClient` (then ``credentials`` is not used).
     http
         :class:`httpx.Client` for the API (tests: :class:`httpx.MockTransport`).
     scrip_master
         A ready :class:`ScripMaster`, or a zero-argument callable returning one; by
-        default today's master is loaded from ``settings.cache_dir / "angelone"``.
+        default today's master is loaded from ``cache_dir / "angelone"``.
     scrip_http
         :class:`httpx.Client` used to download the master.
     include_greeks
@@ -88,12 +90,9 @@ class AngelOneProvider:
 
     def __init__(
         self,
-        settings: Any = None,
+        credentials: AngelOneCredentials | None = None,
         *,
-        api_key: SecretStr | None = None,
-        client_code: str | None = None,
-        pin: SecretStr | None = None,
-        totp_secret: SecretStr | None = None,
+        cache_dir: Path | None = None,
         client: AngelOneClient | None = None,
         http: httpx.Client | None = None,
         scrip_master: ScripMaster | Callable[[], ScripMaster] | None = None,
@@ -102,17 +101,14 @@ class AngelOneProvider:
         clock: Clock = utc_now,
         **client_options: Any,
     ) -> None:
-        if settings is None:
-            from optionsintel.settings import get_settings
-
-            settings = get_settings()
-        self._settings = settings
         if client is None:
-            creds = AngelOneCredentials.from_settings(
-                settings, api_key=api_key, client_code=client_code, pin=pin,
-                totp_secret=totp_secret,
-            )  # fmt: skip
-            client = AngelOneClient(creds, http=http, **client_options)
+            if credentials is None:
+                raise ConfigurationError(
+                    "Angel One credentials are not configured: set OPTIONSINTEL_ANGELONE_API_KEY, "
+                    "_CLIENT_CODE, _PIN and _TOTP_SECRET (or pass credentials=)"
+                )
+            client = AngelOneClient(credentials, http=http, **client_options)
+        self._cache_dir = cache_dir
         self.client = client
         self._scrip = scrip_master
         self._scrip_http = scrip_http
@@ -126,7 +122,12 @@ class AngelOneProvider:
     def scrip_master(self) -> ScripMaster:
         """The instrument master (loaded, and downloaded if stale, on first use)."""
         if self._scrip is None:
-            cache = self._settings.cache_dir / "angelone"
+            if self._cache_dir is None:
+                raise ConfigurationError(
+                    "AngelOneProvider needs cache_dir (or scrip_master) to load the "
+                    "instrument master"
+                )
+            cache = self._cache_dir / "angelone"
             self._scrip = ScripMaster.load(cache, http=self._scrip_http, clock=self._clock)
         elif not isinstance(self._scrip, ScripMaster):
             self._scrip = self._scrip()
@@ -190,18 +191,42 @@ class AngelOneProvider:
         All listed expiries means every NFO contract of the underlying (thousands of
         tokens for NIFTY: tens of quote requests at 10/s); pass ``expiry`` when possible.
         """
+        return self._chain_and_spot(underlying.upper(), expiry)[0]
+
+    def snapshot(self, underlying: str) -> Snapshot:
+        """Quote and full chain from the chain's quote requests alone.
+
+        The spot token is asked in FULL mode in the chain's first quote batch, so the
+        canonical quote is built from that row: no separate ``get_quote`` request.
+        (The chain itself still takes one batched request per :data:`MAX_QUOTE_TOKENS`
+        contracts, plus one ``optionGreek`` request per expiry when greeks are on.)
+
+        Raises
+        ------
+        NoDataError
+            If Angel One returned no quote of the spot token.
+        """
         name = underlying.upper()
+        chain, spot = self._chain_and_spot(name, None)
+        if spot.empty:
+            raise NoDataError(f"Angel One returned no quote for {name}", provider=PROVIDER)
+        return Snapshot(quote_frame(spot.iloc[0], name, self._clock()), chain)
+
+    def _chain_and_spot(
+        self, name: str, expiry: dt.date | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         contracts = self.scrip_master.options(name, expiry)
         exchange, spot_token = self.scrip_master.spot_token(name)
         quotes = self.market_quote({exchange: [spot_token], "NFO": contracts["token"].tolist()})
         spot = quotes[(quotes["token"] == spot_token) & (quotes["exchange"] == exchange)]
         options = quotes[quotes["exchange"] == "NFO"]
         greeks = self._greeks(name, contracts["expiry"].dropna().unique())
-        return assemble_chain(
+        chain = assemble_chain(
             contracts, options, greeks, underlying=name,
             underlying_price=float(spot["ltp"].iloc[0]) if not spot.empty else float("nan"),
             ingested_at=self._clock(),
         )  # fmt: skip
+        return chain, spot
 
     def _greeks(self, underlying: str, expiries: Sequence[pd.Timestamp]) -> pd.DataFrame | None:
         if not self.include_greeks:

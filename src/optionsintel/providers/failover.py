@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from optionsintel.providers.base import (
     MarketDataProvider,
     NoDataError,
     ProviderError,
+    Snapshot,
     utc_now,
 )
 from optionsintel.providers.resilience import (
@@ -33,9 +35,9 @@ from optionsintel.providers.resilience import (
     MonotonicClock,
     RetryPolicy,
     Sleep,
-    TTLCache,
     cache_key,
-    retry,
+    retrying,
+    ttl_cache,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ METRICS_COLUMNS: tuple[str, ...] = (
     "breaker_state", "last_error",
 )  # fmt: skip
 MetricsSink = Callable[[pd.DataFrame], None]
+Answer: TypeAlias = pd.DataFrame | Snapshot
 
 
 class AllProvidersFailedError(ProviderError):
@@ -111,8 +114,9 @@ class FailoverProvider:
         Providers in order of preference (must not be empty unless a synthetic fallback
         is enabled). A provider named ``"synthetic"`` here is treated as the fallback.
     allow_synthetic_fallback
-        Use ``synthetic_provider`` when every real provider failed. ``None`` reads
-        ``Settings.allow_synthetic_fallback``.
+        Use ``synthetic_provider`` when every real provider failed (resolved by the
+        caller, e.g. :meth:`ProviderConfig.from_settings
+        <optionsintel.providers.registry.ProviderConfig.from_settings>`).
     synthetic_provider
         The fallback provider, or a zero-argument factory building it on first use.
     failure_threshold, recovery_timeout, half_open_trials
@@ -123,8 +127,6 @@ class FailoverProvider:
         Seconds a successful answer is reused for the same call (0 disables the cache).
     metrics_sink
         Called with :meth:`metrics_frame` at most every ``metrics_interval`` seconds.
-    settings
-        Settings to read defaults from (``optionsintel.settings.get_settings()`` if None).
     clock, wall_clock, sleep
         Monotonic clock (breakers, cache, latency), aware UTC clock (timestamps) and
         sleep (retries); injectable for tests.
@@ -136,7 +138,7 @@ class FailoverProvider:
         self,
         providers: Sequence[MarketDataProvider],
         *,
-        allow_synthetic_fallback: bool | None = None,
+        allow_synthetic_fallback: bool = False,
         synthetic_provider: MarketDataProvider | Callable[[], MarketDataProvider] | None = None,
         failure_threshold: int = 3,
         recovery_timeout: float = 60.0,
@@ -145,19 +147,16 @@ class FailoverProvider:
         cache_ttl: float = 15.0,
         metrics_sink: MetricsSink | None = None,
         metrics_interval: float = 60.0,
-        settings: Any = None,
         clock: MonotonicClock = time.monotonic,
         wall_clock: Clock = utc_now,
         sleep: Sleep = time.sleep,
     ) -> None:
-        if allow_synthetic_fallback is None:
-            allow_synthetic_fallback = _settings(settings).allow_synthetic_fallback
         real = [p for p in providers if p.name != SYNTHETIC]
         listed_synth = [p for p in providers if p.name == SYNTHETIC]
         if listed_synth and not allow_synthetic_fallback:
             raise ConfigurationError(
                 "a synthetic provider is in the chain but synthetic fallback is disabled; "
-                "pass allow_synthetic_fallback=True (or set OPTIONSINTEL_ALLOW_SYNTHETIC_FALLBACK) "
+                "pass allow_synthetic_fallback=True (OPTIONSINTEL_ALLOW_SYNTHETIC_FALLBACK) "
                 "or remove it from the chain"
             )
         if not real and not allow_synthetic_fallback:
@@ -175,11 +174,13 @@ class FailoverProvider:
         }
         self._health = {p.name: ProviderHealth(p.name) for p in real}
         self.retry_policy = retry_policy or RetryPolicy(max_attempts=2, base_delay=0.25)
-        self.cache = TTLCache(cache_ttl, clock=clock) if cache_ttl > 0 else None
+        self._retrying = retrying(self.retry_policy, sleep)
+        self.cache = ttl_cache(cache_ttl, clock=clock) if cache_ttl > 0 else None
+        self._cache_lock = threading.Lock()
         self.metrics_sink = metrics_sink
         self.metrics_interval = metrics_interval
         self._last_emit: float | None = None
-        self._clock, self._wall_clock, self._sleep = clock, wall_clock, sleep
+        self._clock, self._wall_clock = clock, wall_clock
 
     def __repr__(self) -> str:
         names = [p.name for p in self.providers]
@@ -201,11 +202,16 @@ class FailoverProvider:
         """OHLCV bars from the first healthy provider."""
         return self._call("get_candles", symbol, interval, start, end)
 
+    def snapshot(self, underlying: str) -> Snapshot:
+        """Quote and chain of ``underlying`` from the first healthy provider (never mixed)."""
+        return self._call("snapshot", underlying)
+
     # -- core -------------------------------------------------------------------------
-    def _call(self, method: str, *args: Any) -> pd.DataFrame:
+    def _call(self, method: str, *args: Any) -> Any:
         key = cache_key(method, *args)
         if self.cache is not None:
-            hit = self.cache.get(key)
+            with self._cache_lock:
+                hit = self.cache.get(key)
             if hit is not None:
                 return hit.copy()
         errors: dict[str, str] = {}
@@ -220,16 +226,14 @@ class FailoverProvider:
 
     def _try(
         self, provider: MarketDataProvider, method: str, args: tuple[Any, ...], errors: dict
-    ) -> pd.DataFrame | None:
+    ) -> Answer | None:
         breaker = self.breakers[provider.name]
         if not breaker.allow_request():
             errors[provider.name] = f"skipped: circuit breaker {breaker.state}"
             return None
         start = self._clock()
         try:
-            frame = retry(
-                getattr(provider, method), *args, policy=self.retry_policy, sleep=self._sleep
-            )
+            frame = self._retrying(getattr(provider, method), *args)
             _check_real(frame, provider.name)
         except NoDataError as exc:
             # The provider answered correctly that it has nothing: not a health failure.
@@ -255,14 +259,14 @@ class FailoverProvider:
             raise ConfigurationError(
                 "synthetic fallback needs a provider: pass synthetic_provider= or list one"
             )
-        if isinstance(synth, type) or not isinstance(synth, MarketDataProvider):
+        if isinstance(synth, type) or not hasattr(synth, "get_quote"):
             synth = synth()
             self._synthetic = synth
-        return synth
+        return synth  # type: ignore[return-value]
 
-    def _call_synthetic(self, method: str, args: tuple[Any, ...], errors: dict) -> pd.DataFrame:
+    def _call_synthetic(self, method: str, args: tuple[Any, ...], errors: dict) -> Answer:
         frame = getattr(self._synthetic_provider(), method)(*args)
-        providers = set(frame["provider"].astype(str)) if "provider" in frame else set()
+        providers = {str(p) for f in _frames(frame) if "provider" in f for p in f["provider"]}
         if providers - {SYNTHETIC}:
             raise ProviderError(
                 f"synthetic fallback returned rows of providers {sorted(providers)}; "
@@ -275,11 +279,13 @@ class FailoverProvider:
         )  # fmt: skip
         return frame
 
-    def _finish(self, key: tuple, frame: pd.DataFrame, *, fallback: bool) -> pd.DataFrame:
+    def _finish(self, key: tuple, frame: Answer, *, fallback: bool) -> Answer:
         frame = frame.copy()
-        frame.attrs["fallback"] = fallback
+        for part in _frames(frame):
+            part.attrs["fallback"] = fallback
         if self.cache is not None:
-            self.cache.set(key, frame)
+            with self._cache_lock:
+                self.cache[key] = frame
         self._maybe_emit()
         return frame.copy()
 
@@ -347,57 +353,19 @@ class FailoverProvider:
         return {name: b.state for name, b in self.breakers.items()}
 
 
-def _check_real(frame: pd.DataFrame, provider: str) -> None:
-    """Refuse frames that are not DataFrames or that carry synthetic rows from a real provider."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ProviderError(f"{provider} returned {type(frame).__name__}, not a DataFrame")
-    if "provider" in frame and (frame["provider"].astype(str) == SYNTHETIC).any():
+def _frames(answer: Answer) -> tuple[pd.DataFrame, ...]:
+    """The frames of an answer (one frame, or a snapshot's quote and chain)."""
+    return answer.frames() if isinstance(answer, Snapshot) else (answer,)
+
+
+def _check_real(answer: Answer, provider: str) -> None:
+    """Refuse answers that are not frames or that carry synthetic rows from a real provider."""
+    if not isinstance(answer, pd.DataFrame | Snapshot):
+        raise ProviderError(f"{provider} returned {type(answer).__name__}, not a DataFrame")
+    if any("provider" in f and (f["provider"].astype(str) == SYNTHETIC).any()
+           for f in _frames(answer)):  # fmt: skip
         raise ProviderError(
             f"real provider {provider!r} returned rows labelled 'synthetic'; refusing to mix "
             "real and synthetic data",
             provider=provider,
         )
-
-
-def _settings(settings: Any) -> Any:
-    if settings is not None:
-        return settings
-    from optionsintel.settings import get_settings
-
-    return get_settings()
-
-
-def providers_status(
-    provider: FailoverProvider | None = None,
-    *,
-    settings: Any = None,
-    probe: bool = False,
-    underlying: str = "NIFTY",
-) -> pd.DataFrame:
-    """Breaker states and health of the providers, for ``optionsintel providers status``.
-
-    Parameters
-    ----------
-    provider
-        The running failover chain; None builds the configured one with
-        :func:`optionsintel.providers.factory.build_provider` (``"failover"``).
-    settings
-        Settings used when building the chain.
-    probe
-        Ask every provider for a quote of ``underlying`` first, so the figures say
-        something about a freshly built chain (this touches the network).
-    underlying
-        Symbol used by the probe.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`HEALTH_COLUMNS`, one row per provider.
-    """
-    if provider is None:
-        from optionsintel.providers.factory import build_provider
-
-        built = build_provider("failover", settings=settings)
-        assert isinstance(built, FailoverProvider)
-        provider = built
-    return provider.probe(underlying) if probe else provider.health()

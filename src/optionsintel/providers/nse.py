@@ -45,6 +45,7 @@ from optionsintel.providers.base import (
     Clock,
     NoDataError,
     ProviderError,
+    Snapshot,
     TransientProviderError,
     utc_now,
 )
@@ -338,6 +339,19 @@ class NSEProvider:
             )
         chain = parsed.chain
         return chain.loc[chain["expiry"] == pd.Timestamp(expiry)].reset_index(drop=True)
+
+    def snapshot(self, underlying: str) -> Snapshot:
+        """Quote and full chain from ONE option-chain request.
+
+        The option-chain response carries the underlying's value and the exchange
+        timestamp (``records.underlyingValue``/``timestamp``, and for indices the
+        ``records.index`` block with open/high/low/previous close), so a collection
+        tick costs one request per underlying on this rate-limited, bot-guarded API
+        instead of two (``allIndices`` is not asked). Fields the response lacks
+        (e.g. open/high/low of a stock, or of an index in pre-2020 responses) are NaN.
+        """
+        parsed = self.fetch_option_chain(underlying)
+        return Snapshot(parsed.quote, parsed.chain)
 
     def get_quote(self, underlying: str) -> pd.DataFrame:
         """One-row canonical quote: ``allIndices`` for indices, ``quote-equity`` for stocks."""

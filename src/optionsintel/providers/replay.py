@@ -32,7 +32,7 @@ from typing import Literal
 import pandas as pd
 
 from optionsintel.frames import CANDLE_COLUMNS, QUOTE_COLUMNS, empty_frame
-from optionsintel.providers.base import Clock, NoDataError, utc_now
+from optionsintel.providers.base import Clock, NoDataError, Snapshot, utc_now
 from optionsintel.providers.nse_parse import parse_option_chain
 from optionsintel.providers.replay_files import PROVIDER, data_root, list_files, read_bytes
 from optionsintel.providers.replay_history import eod_chain, infer_lot_size, parse_contract_history
@@ -188,6 +188,11 @@ class ReplayProvider:
         out = chain.loc[chain["expiry"] == pd.Timestamp(expiry)].reset_index(drop=True)
         out.attrs = dict(chain.attrs)
         return out
+
+    def snapshot(self, underlying: str) -> Snapshot:
+        """Quote and chain of the latest recorded snapshot at or before ``clock()`` (one file)."""
+        parsed = self.fetch_option_chain(underlying)
+        return Snapshot(parsed.quote, parsed.chain)
 
     def _history(self, symbol: str) -> tuple[pd.DataFrame, int]:
         key = ("hist", canonical_symbol(symbol))

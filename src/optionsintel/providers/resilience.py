@@ -1,4 +1,22 @@
-"""Resilience primitives for providers: circuit breaker, token bucket, retry, TTL cache.
+"""Resilience for providers: retry, rate limits, a TTL cache and a circuit breaker.
+
+Well-kept libraries do the generic work:
+
+* retry with backoff: `tenacity <https://tenacity.readthedocs.io>`_ (:func:`retry`),
+  with a wait strategy of our own only for what it lacks: seeded full jitter with the
+  server's ``Retry-After`` as a floor (:class:`RetryPolicy`);
+* rate limits: `pyrate-limiter <https://pyratelimiter.readthedocs.io>`_'s in-memory
+  sliding-window log (:class:`RateLimiter`), which honours several "N per period"
+  limits at once, exactly as Angel One publishes them;
+* the TTL cache: `cachetools <https://cachetools.readthedocs.io>`_ ``TTLCache``
+  (:func:`ttl_cache`).
+
+The circuit breaker stays hand-written (about 100 lines, Nygard's pattern) because the
+maintained libraries do not fit the failover chain: ``pybreaker`` and ``circuitbreaker``
+only wrap calls (the chain must ask "may I call this provider now?" to skip it and
+count the skip in its health figures, :meth:`CircuitBreaker.allow_request`), they
+time the open state on the wall clock (``datetime.now``) so tests cannot drive it,
+and they admit a single half-open trial where the chain takes ``half_open_trials``.
 
 Every primitive takes its clock (and, where it waits, its ``sleep``) as an argument so
 tests drive time by hand; the defaults are :func:`time.monotonic` and :func:`time.sleep`.
@@ -11,12 +29,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
+import cachetools
 import numpy as np
+import pyrate_limiter
+import tenacity
 
 from optionsintel.errors import ConfigurationError
 from optionsintel.providers.base import ProviderError, TransientProviderError
@@ -25,7 +45,7 @@ T = TypeVar("T")
 MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], None]
 BreakerState = Literal["closed", "open", "half_open"]
-_EPS = 1e-9
+_TICKS_PER_SECOND = 1_000_000  # the limiter's integer clock counts microseconds
 
 
 class CircuitOpenError(ProviderError):
@@ -158,112 +178,47 @@ class CircuitBreaker:
         return result
 
 
-class TokenBucket:
-    """Token-bucket rate limiter.
+class RateLimiter:
+    """Several "N calls per period" limits that must all grant a call (per second, minute...).
 
     Parameters
     ----------
-    rate
-        Tokens added per second.
-    burst
-        Bucket capacity (largest burst); the bucket starts full.
+    limits
+        ``(max_calls, period_seconds)`` pairs.
     clock, sleep
-        Monotonic clock and sleep function (injectable for tests).
+        Monotonic clock in seconds and sleep function (injectable for tests).
 
     Notes
     -----
-    Tokens accrue continuously, ``tokens = min(burst, tokens + rate * elapsed)``; a call
-    takes one token or waits ``(1 - tokens) / rate`` seconds. In any half-open window
-    of length ``P`` the bucket admits at most ``burst + floor(rate * P)`` calls, so
-    :func:`limit_bucket` picks ``rate = (N - burst + 1) / P`` to honour "N per P".
+    A sliding-window log (pyrate-limiter's ``InMemoryBucket``): a call at ``t`` is
+    admitted when, for every limit, fewer than ``N`` admitted calls lie in
+    ``(t - P, t]``; otherwise the limiter sleeps until the oldest of them leaves the
+    window. Time is handed to the library in whole microseconds; a call is admitted
+    only when its stamp is strictly more than ``P`` after the blocking one, so rounding
+    can never let ``N + 1`` calls into a real window of length ``P``.
     """
 
     def __init__(
         self,
-        rate: float,
-        burst: float = 1.0,
+        limits: list[tuple[int, float]],
         *,
         clock: MonotonicClock = time.monotonic,
         sleep: Sleep = time.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ConfigurationError(
-                f"TokenBucket needs rate > 0 and burst >= 1; got rate={rate}, burst={burst}"
-            )
-        self.rate = float(rate)
-        self.burst = float(burst)
+        if any(n < 1 or p <= 0 for n, p in limits):
+            raise ConfigurationError(f"rate limits need N >= 1 calls per P > 0 s; got {limits}")
+        self.limits = tuple(limits)
+        rates = [pyrate_limiter.Rate(n, round(p * _TICKS_PER_SECOND)) for n, p in limits]
+        try:
+            self._bucket = pyrate_limiter.InMemoryBucket(rates) if rates else None
+        except ValueError as exc:  # e.g. a per-minute limit looser than 60 x per-second
+            raise ConfigurationError(f"inconsistent rate limits {limits}: {exc}") from exc
         self._clock = clock
         self._sleep = sleep
-        self._tokens = self.burst
-        self._stamp = clock()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"TokenBucket(rate={self.rate:g}, burst={self.burst:g})"
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    def wait_time(self, tokens: float = 1.0) -> float:
-        """Seconds until ``tokens`` are available (0 when they are)."""
-        with self._lock:
-            self._refill()
-            missing = tokens - self._tokens
-            # a tolerance so float round-off never leaves a never-ending sub-ulp wait
-            return 0.0 if missing <= _EPS else missing / self.rate
-
-    def try_acquire(self, tokens: float = 1.0) -> bool:
-        """Take ``tokens`` if available now; never waits."""
-        if tokens > self.burst:
-            raise ConfigurationError(f"cannot take {tokens} tokens from a bucket of {self.burst}")
-        with self._lock:
-            self._refill()
-            if self._tokens + _EPS >= tokens:
-                self._tokens -= tokens
-                return True
-            return False
-
-    def acquire(self, tokens: float = 1.0) -> float:
-        """Take ``tokens``, sleeping as needed; return the seconds slept."""
-        slept = 0.0
-        while not self.try_acquire(tokens):
-            wait = self.wait_time(tokens)
-            self._sleep(wait)
-            slept += wait
-        return slept
-
-
-def limit_bucket(
-    max_calls: int,
-    period: float,
-    *,
-    burst: int = 1,
-    clock: MonotonicClock = time.monotonic,
-    sleep: Sleep = time.sleep,
-) -> TokenBucket:
-    """Token bucket that admits at most ``max_calls`` in any window of ``period`` seconds.
-
-    Notes
-    -----
-    With capacity ``B`` and rate ``r`` a window of length ``P`` admits at most
-    ``B + floor(r P)`` calls (``B`` stored tokens plus those refilled strictly inside
-    the window); ``r = (N - B + 1) / P`` makes that ``<= N``.
-    """
-    if not 1 <= burst <= max_calls:
-        raise ConfigurationError(f"burst must be in [1, {max_calls}]; got {burst}")
-    rate = (max_calls - burst + 1) / period
-    return TokenBucket(rate, burst, clock=clock, sleep=sleep)
-
-
-class RateLimiter:
-    """Several token buckets that must all grant a call (per second, minute, hour...)."""
-
-    def __init__(self, buckets: Sequence[TokenBucket], *, sleep: Sleep = time.sleep) -> None:
-        self.buckets = tuple(buckets)
-        self._sleep = sleep
-        self._lock = threading.Lock()
+        return f"RateLimiter(limits={list(self.limits)})"
 
     @classmethod
     def from_limits(
@@ -276,20 +231,26 @@ class RateLimiter:
         sleep: Sleep = time.sleep,
     ) -> RateLimiter:
         """Build a limiter from published "N per second/minute/hour" limits (None = no limit)."""
-        limits = [(per_second, 1.0), (per_minute, 60.0), (per_hour, 3600.0)]
-        buckets = [limit_bucket(n, p, clock=clock, sleep=sleep) for n, p in limits if n]
-        return cls(buckets, sleep=sleep)
+        limits = [(n, p) for n, p in ((per_second, 1.0), (per_minute, 60.0), (per_hour, 3600.0))
+                  if n is not None]  # fmt: skip
+        return cls(limits, clock=clock, sleep=sleep)
+
+    def _now(self) -> int:
+        return int(self._clock() * _TICKS_PER_SECOND)
 
     def acquire(self) -> float:
-        """Wait until every bucket grants one token, take them all; return seconds slept."""
+        """Wait until every limit grants one call, take it; return the seconds slept."""
+        if self._bucket is None:
+            return 0.0
         slept = 0.0
         with self._lock:
             while True:
-                wait = max((b.wait_time() for b in self.buckets), default=0.0)
-                if wait <= 0:
-                    for b in self.buckets:
-                        b.try_acquire()
+                item = pyrate_limiter.RateItem("call", self._now())
+                if self._bucket.put(item):
+                    self._bucket.leak(item.timestamp)  # forget calls older than every window
                     return slept
+                ticks = cast(int, self._bucket.waiting(item))  # in-memory bucket: never async
+                wait = max(ticks, 1) / _TICKS_PER_SECOND
                 self._sleep(wait)
                 slept += wait
 
@@ -312,7 +273,9 @@ class RetryPolicy:
     -----
     "Full jitter" (Brooker, *Exponential Backoff And Jitter*, AWS Architecture Blog,
     2015): ``delay_k ~ Uniform(0, min(cap, base * 2**k))``. A server's ``retry_after``
-    is a floor: ``delay = max(delay_k, retry_after)``.
+    is a floor: ``delay = max(delay_k, retry_after)``. tenacity's own
+    ``wait_random_exponential`` draws from the global ``random`` module (not seedable
+    per policy) and knows no ``Retry-After``; hence this wait strategy.
     """
 
     max_attempts: int = 3
@@ -336,6 +299,23 @@ class RetryPolicy:
         jittered = float(self.rng.uniform(0.0, cap)) if cap > 0 else 0.0
         return max(jittered, retry_after or 0.0)
 
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """Tenacity wait strategy: :meth:`delay` with the failed attempt's ``retry_after``."""
+        error = state.outcome.exception() if state.outcome is not None else None
+        return self.delay(state.attempt_number - 1, getattr(error, "retry_after", None))
+
+
+def retrying(policy: RetryPolicy | None = None, sleep: Sleep = time.sleep) -> tenacity.Retrying:
+    """A reusable (thread-safe) tenacity ``Retrying`` of transient errors per ``policy``."""
+    policy = policy or RetryPolicy()
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.max_attempts),
+        retry=tenacity.retry_if_exception_type(TransientProviderError),
+        wait=policy.wait,
+        sleep=sleep,
+        reraise=True,
+    )
+
 
 def retry(
     fn: Callable[..., T],
@@ -353,15 +333,7 @@ def retry(
     Exception
         Any other exception immediately (never retried).
     """
-    policy = policy or RetryPolicy()
-    for attempt in range(policy.max_attempts):
-        try:
-            return fn(*args, **kwargs)
-        except TransientProviderError as exc:
-            if attempt + 1 >= policy.max_attempts:
-                raise
-            sleep(policy.delay(attempt, exc.retry_after))
-    raise AssertionError("unreachable")  # pragma: no cover
+    return retrying(policy, sleep)(fn, *args, **kwargs)
 
 
 def cache_key(method: str, *args: Any, **kwargs: Any) -> tuple[Hashable, ...]:
@@ -369,64 +341,25 @@ def cache_key(method: str, *args: Any, **kwargs: Any) -> tuple[Hashable, ...]:
     return (method, args, tuple(sorted(kwargs.items())))
 
 
-class TTLCache:
-    """Small in-memory cache whose entries expire ``ttl`` seconds after being stored.
+def ttl_cache(
+    ttl: float = 15.0, *, maxsize: int = 256, clock: MonotonicClock = time.monotonic
+) -> cachetools.TTLCache:
+    """A ``cachetools.TTLCache`` whose entries expire ``ttl`` seconds after being stored.
 
     Parameters
     ----------
     ttl
         Lifetime of an entry in seconds (15 s by default: one intraday polling period).
     maxsize
-        Entries kept; the oldest is evicted first.
+        Entries kept; the least recently used is evicted first.
     clock
-        Monotonic clock.
+        Monotonic clock (the cache's timer).
+
+    Notes
+    -----
+    ``cachetools`` caches are not thread-safe: callers sharing one across threads hold
+    a lock around each access (as :class:`~optionsintel.providers.failover.FailoverProvider` does).
     """
-
-    def __init__(
-        self, ttl: float = 15.0, *, maxsize: int = 256, clock: MonotonicClock = time.monotonic
-    ) -> None:
-        if ttl < 0 or maxsize < 1:
-            raise ConfigurationError(
-                f"TTLCache needs ttl >= 0 and maxsize >= 1; got {ttl}, {maxsize}"
-            )
-        self.ttl = ttl
-        self.maxsize = maxsize
-        self._clock = clock
-        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        """Return the live value of ``key`` or ``default`` (expired entries are dropped)."""
-        with self._lock:
-            item = self._data.get(key)
-            if item is None:
-                return default
-            if self._clock() - item[0] >= self.ttl:
-                del self._data[key]
-                return default
-            return item[1]
-
-    def set(self, key: Hashable, value: Any) -> None:
-        """Store ``value`` under ``key`` (now)."""
-        with self._lock:
-            self._data[key] = (self._clock(), value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        """Drop every entry."""
-        with self._lock:
-            self._data.clear()
-
-    def get_or_call(self, key: Hashable, fn: Callable[[], T]) -> T:
-        """Return the cached value of ``key`` or compute it with ``fn()`` and store it."""
-        sentinel = object()
-        value = self.get(key, sentinel)
-        if value is sentinel:
-            value = fn()
-            self.set(key, value)
-        return value  # type: ignore[return-value]
+    if ttl <= 0 or maxsize < 1:
+        raise ConfigurationError(f"ttl_cache needs ttl > 0 and maxsize >= 1; got {ttl}, {maxsize}")
+    return cachetools.TTLCache(maxsize=maxsize, ttl=ttl, timer=clock)

@@ -4,11 +4,14 @@
 the bulk generators; :class:`SyntheticProvider` answers the provider interface at the
 instant given by its ``clock``: the latest 15-second tick at or before that instant on
 a trading day, or the last close before it outside the session.
+:class:`SyntheticBackfill` serves whole days (the
+:class:`~optionsintel.providers.base.BackfillSource` interface).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,7 +19,7 @@ import pandas as pd
 
 from optionsintel.calendar import previous_trading_day, session_bounds, trading_days
 from optionsintel.frames import CANDLE_COLUMNS, empty_frame
-from optionsintel.providers.base import Clock, NoDataError, utc_now
+from optionsintel.providers.base import Clock, DaySnapshots, NoDataError, Snapshot, utc_now
 from optionsintel.synthetic import calibration as cal
 from optionsintel.synthetic.day import DayChains, SyntheticDay, generate_day, generate_eod_chain
 from optionsintel.synthetic.equities import equity_daily_ohlcv, equity_universe
@@ -155,6 +158,12 @@ class SyntheticProvider:
             )
         return out
 
+    def snapshot(self, underlying: str) -> Snapshot:
+        """Quote and full chain of the same 15-second tick (one generator lookup)."""
+        chains, index = self._chains(underlying)
+        quote = quotes_frame(chains.underlying, chains.path, chains.positions[[index]])
+        return Snapshot(quote, chains.snapshot(index))
+
     def get_candles(
         self, symbol: str, interval: str, start: dt.datetime, end: dt.datetime
     ) -> pd.DataFrame:
@@ -188,3 +197,36 @@ class SyntheticProvider:
             for d in days  # one vectorised resample per day
         ]
         return pd.concat(frames, ignore_index=True) if frames else empty_frame(CANDLE_COLUMNS)
+
+
+class SyntheticBackfill:
+    """Whole synthetic trading days (a :class:`~optionsintel.providers.base.BackfillSource`).
+
+    Parameters
+    ----------
+    seed
+        Market seed; every day is a pure function of it.
+    """
+
+    name = "synthetic"
+    regular_cadence = True
+
+    def __init__(self, seed: int = 7) -> None:
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return f"SyntheticBackfill(seed={self.seed})"
+
+    def day_snapshots(
+        self, day: dt.date, underlyings: Sequence[str], interval_seconds: int
+    ) -> DaySnapshots:
+        """Every aligned snapshot of ``day``, ``interval_seconds`` apart (multiple of 15)."""
+        gen = generate_day(
+            list(underlyings), day, interval_seconds=interval_seconds, seed=self.seed
+        )
+        chains = pd.concat(list(gen.iter_frames(batch_size=100)), ignore_index=True)
+        return DaySnapshots(gen.quotes, chains, requests=len(gen.quotes))
+
+    def daily_candles(self, underlying: str, day: dt.date) -> pd.DataFrame:
+        """The ``1d`` index candle of ``day``."""
+        return index_daily_ohlc(underlying, day, day, seed=self.seed)
