@@ -132,8 +132,8 @@ def test_resolve_provider_names_the_latest(mixed: Store):
 
 def test_listings_span_providers(mixed: Store):
     assert reads.list_providers(mixed, "underlying_quotes", "NIFTY") == ["replay", "synthetic"]
-    only_replay = reads.list_providers(mixed, "underlying_quotes", "NIFTY",
-                                       start=TIMES["replay"][0], end=TIMES["replay"][0])  # fmt: skip
+    first = TIMES["replay"][0]
+    only_replay = reads.list_providers(mixed, "underlying_quotes", "NIFTY", start=first, end=first)
     assert only_replay == ["replay"]
     assert reads.list_underlyings(mixed) == ["NIFTY"]
     assert reads.list_underlyings(mixed, provider="nse") == []
@@ -144,9 +144,7 @@ def test_listings_span_providers(mixed: Store):
 def test_symbol_providers_pick_the_most_bars(mixed: Store):
     assert reads.resolve_symbol_providers(mixed, ["NIFTY", "NOPE"]) == {"NIFTY": "replay"}
     # in a window where synthetic has as many bars, the tie goes to the name first
-    assert reads.resolve_symbol_providers(mixed, ["NIFTY"], end="2025-07-02") == {
-        "NIFTY": "replay"
-    }
+    assert reads.resolve_symbol_providers(mixed, ["NIFTY"], end="2025-07-02") == {"NIFTY": "replay"}
     bars = reads.read_daily_ohlc(mixed, provider="synthetic", symbols="NIFTY")
     assert len(bars) == 3 and (bars["close"] == LTP["synthetic"]).all()
     assert reads.latest_time(mixed, "daily_ohlc", "NIFTY", provider="synthetic") == (
