@@ -18,7 +18,8 @@ import asyncio
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -213,18 +214,10 @@ class MarketMonitor(w.VBox):
             keep = self.provider
         self._set_options(self.provider_select, [(p, p) for p in choice.providers], keep)
         self.provider = self.provider_select.value
-        self._note_provider(choice.providers)
-        self._load_times()
-
-    def _note_provider(self, offered: tuple[str, ...]) -> None:
-        how = ("resolved: provider of the day's latest snapshot" if self.provider_resolved
-               else "chosen")  # fmt: skip
-        others = [p for p in offered if p != self.provider]
-        also = f"; also stored: {', '.join(others)}" if others else ""
-        self.provider_note.value = (
-            f"<small>provider: <b>{html.escape(self.provider)}</b> ({how}{html.escape(also)})"
-            "</small>"
+        self.provider_note.value = panels.provider_note(
+            self.provider, self.provider_resolved, choice.providers
         )
+        self._load_times()
 
     def _load_times(self) -> None:
         self._times = self.source.times(self.underlying, self.provider, self.day)
@@ -374,8 +367,14 @@ class MarketMonitor(w.VBox):
             if widget.value != target:
                 widget.value = target
 
-    def _sync(self) -> _Syncing:
-        return _Syncing(self)
+    @contextmanager
+    def _sync(self) -> Iterator[None]:
+        """Silence the control observers while options are set programmatically."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
 
     def _empty(self, text: str) -> None:
         self.state, self.message = "empty", text
@@ -386,19 +385,6 @@ class MarketMonitor(w.VBox):
         except Exception as exc:  # shown in the page, never as a traceback
             log.exception("market monitor update failed")
             self.state, self.message = "error", f"{type(exc).__name__}: {exc}"
-
-
-class _Syncing:
-    """Context manager silencing control observers while options are set programmatically."""
-
-    def __init__(self, monitor: MarketMonitor) -> None:
-        self.monitor = monitor
-
-    def __enter__(self) -> None:
-        self.monitor._syncing = True
-
-    def __exit__(self, *_exc: object) -> None:
-        self.monitor._syncing = False
 
 
 def build_market_monitor(
