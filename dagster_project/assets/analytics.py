@@ -6,7 +6,8 @@ from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.daily import eod_to_chain
 from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
-from optionsintel.pipeline.reads import read_day, read_history, read_sampled_snapshots
+from optionsintel.pipeline.reads import history_window, read_sampled_snapshots
+from optionsintel.store.reads import read_daily_ohlc, read_eod_chain, read_oi_summaries
 from optionsintel.tz import EXCHANGE_TZ
 
 
@@ -33,8 +34,8 @@ def support_resistance_levels(
 ) -> MaterializeResult:
     """OI-wall support/resistance per expiry and classic pivots for the next session."""
     day, s = partition_day(context), store.get()
-    eod = read_day(s, "eod_option_chain", day, market.source)
-    bars = read_day(s, "daily_ohlc", day, market.source)
+    eod = read_eod_chain(s, provider=market.source, start=day, end=day)
+    bars = read_daily_ohlc(s, provider=market.source, start=day, end=day)
     rows = levels_to_rows(eod_to_chain(eod) if len(eod) else eod, bars)
     return result_for(None, rows, s.write("support_resistance_levels", rows))
 
@@ -49,8 +50,9 @@ def ml_cluster_labels(
 ) -> MaterializeResult:
     """DBSCAN cluster and anomaly labels of each expiry's daily state (history up to the day)."""
     day, s = partition_day(context), store.get()
-    summaries = read_history(s, "daily_option_oi_summary", market.source, day)
-    bars = read_history(s, "daily_ohlc", market.source, day)
+    start, end = history_window(day)
+    summaries = read_oi_summaries(s, provider=market.source, start=start, end=end)
+    bars = read_daily_ohlc(s, provider=market.source, start=start, end=end)
     labels, model = cluster_labels(summaries, bars, market.source)
     today = (
         labels.loc[labels["ts"].dt.tz_convert(EXCHANGE_TZ).dt.date == day]

@@ -6,7 +6,8 @@ from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.daily import daily_option_oi_summary as summarise
 from optionsintel.pipeline.daily import eod_chain_from_snapshots
-from optionsintel.pipeline.reads import read_day, read_sampled_snapshots
+from optionsintel.pipeline.reads import read_sampled_snapshots, read_session_quotes
+from optionsintel.store.reads import read_eod_chain
 
 
 @asset(partitions_def=trading_day_partitions, group_name="daily", deps=["underlying_quotes"])
@@ -15,7 +16,7 @@ def daily_ohlc(
 ) -> MaterializeResult:
     """Daily OHLC bars per underlying (source candles, else built from the day's quotes)."""
     day = partition_day(context)
-    quotes = read_day(store.get(), "underlying_quotes", day, market.source)
+    quotes = read_session_quotes(store.get(), day, market.source)
     bars = market.daily_bars(day, quotes)
     return result_for(None, bars, store.get().write("daily_ohlc", bars))
 
@@ -38,6 +39,7 @@ def daily_option_oi_summary(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
     """Per expiry: OI and volume totals, PCR, max pain, ATM IV, straddle, expected move, GEX."""
-    eod = read_day(store.get(), "eod_option_chain", partition_day(context), market.source)
+    day = partition_day(context)
+    eod = read_eod_chain(store.get(), provider=market.source, start=day, end=day)
     rows = summarise(eod) if len(eod) else eod.iloc[:0]
     return result_for(None, rows, store.get().write("daily_option_oi_summary", rows))

@@ -26,7 +26,9 @@ CANDLE_COLUMNS
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from optionsintel.errors import FrameValidationError
@@ -118,3 +120,24 @@ def validate_chain(frame: pd.DataFrame) -> pd.DataFrame:
         out[c] = pd.to_datetime(out[c], utc=True)
     out["expiry"] = pd.to_datetime(out["expiry"]).dt.normalize()
     return out
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON-ready Python: lists, str-keyed dicts, scalars, None for NaN.
+
+    NumPy arrays and scalars, tuples and timestamps (ISO strings) become what
+    :func:`json.dumps` writes and PostgreSQL's ``jsonb`` accepts (it has no NaN).
+    """
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())  # np.float64 NaN must still become None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value

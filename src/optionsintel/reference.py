@@ -7,7 +7,7 @@ files), so loading is deterministic and idempotent: re-running changes no row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from optionsintel.calendar import (
     special_sessions,
 )
 from optionsintel.calendar._data import contract_file
+
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
 INDEX_NAMES = {
     "NIFTY": "NIFTY 50",
@@ -112,7 +115,7 @@ def reference_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def load_reference_data(store: Any) -> dict[str, Any]:
+def load_reference_data(store: Store) -> dict[str, Any]:
     """Upsert :func:`reference_tables` into ``store`` in one transaction.
 
     Returns the :class:`~optionsintel.store.bulk.MergeResult` of each table.

@@ -136,7 +136,7 @@ def test_market_monitor_renders(voila, browser, size):
     assert page.locator("tr.chain-row").count() == 31
     assert page.locator("tr.chain-row.atm").count() == 1
     assert page.locator(".js-plotly-plot").count() == 4
-    assert page.locator(".oi-card").count() == 6
+    assert page.locator(".oi-card").count() == 7  # the first names the provider
     assert page.locator(".oi-msg.error, .jp-RenderedText[data-mime-type*=stderr]").count() == 0
     assert "Traceback" not in page.content()
     _assert_charts_fit(page, 4)

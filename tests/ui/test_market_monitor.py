@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from optionsintel.ui import build_market_monitor
-from optionsintel.ui.data import MonitorSource, monitor_source
+from optionsintel.ui.data import monitor_source
 
 
 def _values(spec):
@@ -31,8 +32,8 @@ def test_builds_latest_snapshot(demo_store):
     assert "Max pain" in app.cards.value and "Expected move" in app.cards.value
     # synced widget state holds the data (a view opened later renders it)
     assert [f["layout"]["title"]["text"] for f in app.charts.figures] == [
-        "Open interest by strike", "OI change by strike",
-        "PCR and max pain through the day (IST)", "IV smile"]  # fmt: skip
+        f"{title} · provider: replay" for title in ("Open interest by strike",
+        "OI change by strike", "PCR and max pain through the day (IST)", "IV smile")]  # fmt: skip
     assert len(_values(app.charts.figures[0]["data"][0]["x"])) == 31
 
 
@@ -88,8 +89,7 @@ def test_errors_are_shown_not_raised(demo_store):
     def boom(*_a):
         raise RuntimeError("database went away")
 
-    source = MonitorSource(good.underlyings, good.days, good.times, boom, good.series,
-                           good.signals, good.levels)  # fmt: skip
+    source = dataclasses.replace(good, chain=boom)
     app = build_market_monitor(source=source, autostart=False)
     assert app.state == "error"
     assert "database went away" in app.status.value and "Traceback" not in app.status.value

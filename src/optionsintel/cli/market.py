@@ -88,9 +88,10 @@ def providers_status(
         _print(live_status(config=_provider_config(), probe=True), "live probe")
         return
     from optionsintel.store import get_store
+    from optionsintel.store.reads import read_source_metrics
 
     since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=hours)
-    stored = get_store().read("data_source_metrics", start=since, order_by=["provider", "ts"])
+    stored = read_source_metrics(get_store(), since=since)
     if stored.empty:
         console.print(
             f"no provider health recorded in the last {hours} h: the pipeline records it "

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.chain import pivot_levels, support_resistance
-from optionsintel.frames import require_columns
+from optionsintel.frames import require_columns, to_jsonable
 from optionsintel.pipeline.daily import trade_date_of
 from optionsintel.research import AnomalyConfig, AnomalyResult, detect_anomalies, extract_features
 from optionsintel.signals import DEFAULT_SIGNAL_CONFIG, SignalConfig, detect_signals
@@ -34,30 +34,14 @@ _PIVOTS = {"s1": ("SUPPORT", 1), "s2": ("SUPPORT", 2), "s3": ("SUPPORT", 3),
            "pivot": ("PIVOT", 1)}  # fmt: skip
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
-
-
 def signals_to_rows(signals: pd.DataFrame) -> pd.DataFrame:
     """Map a ``detect_signals`` frame onto ``signals`` rows (JSON-safe strikes/supporting)."""
     if signals is None or signals.empty:
         return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
     require_columns(signals, SIGNAL_COLUMNS, "signals")
     out = signals.loc[:, list(SIGNAL_COLUMNS)].copy()
-    out["strikes"] = [_jsonable(v) if v is not None else [] for v in out["strikes"]]
-    out["supporting"] = [_jsonable(v) if v is not None else {} for v in out["supporting"]]
+    out["strikes"] = [to_jsonable(v) if v is not None else [] for v in out["strikes"]]
+    out["supporting"] = [to_jsonable(v) if v is not None else {} for v in out["supporting"]]
     out["snapshot_ts"] = pd.to_datetime(out["snapshot_ts"], utc=True)
     # One row per key: the store's natural key has no room for duplicates.
     key = ["underlying", "provider", "snapshot_ts", "expiry", "signal_type"]
@@ -146,7 +130,7 @@ def _details(walls: pd.DataFrame, side: str) -> list[dict[str, Any]]:
     expiry = pd.to_datetime(walls["expiry"]).dt.strftime("%Y-%m-%d")
     oi, share = walls[f"{side}_oi"].to_numpy(float), walls[f"{side}_share"].to_numpy(float)
     return [
-        {"expiry": e, "oi": _jsonable(o), "share": _jsonable(s)}
+        {"expiry": e, "oi": to_jsonable(o), "share": to_jsonable(s)}
         for e, o, s in zip(expiry, oi, share, strict=True)
     ]
 
@@ -190,6 +174,6 @@ def cluster_labels(
         return pd.DataFrame(columns=[*labels.columns, "provider"]), result
     labels["ts"] = pd.to_datetime(labels["ts"]).dt.tz_localize(EXCHANGE_TZ).dt.tz_convert("UTC")
     labels["provider"] = provider
-    labels["explanation"] = [_jsonable(v) for v in labels["explanation"]]
-    labels["params"] = [_jsonable(v) for v in labels["params"]]
+    labels["explanation"] = [to_jsonable(v) for v in labels["explanation"]]
+    labels["params"] = [to_jsonable(v) for v in labels["params"]]
     return labels, result

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
 RETENTION_DAYS = 90
 
@@ -40,7 +43,7 @@ def retention_cutoff(today: dt.date, days: int = RETENTION_DAYS) -> dt.date:
 
 
 def run_maintenance(
-    store: Any, today: dt.date, retention_days: int = RETENTION_DAYS
+    store: Store, today: dt.date, retention_days: int = RETENTION_DAYS
 ) -> MaintenanceReport:
     """Retention, then VACUUM/ANALYZE, then row counts: the weekly maintenance."""
     start = time.perf_counter()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +25,9 @@ from optionsintel.pipeline.daily import (
 )
 from optionsintel.pipeline.derived import levels_to_rows, signals_for_snapshots
 from optionsintel.pipeline.sampling import sample_ticks
+
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
 REPLAY_DAYS: tuple[dt.date, ...] = (dt.date(2025, 7, 16), dt.date(2025, 7, 17))
 
@@ -40,7 +43,7 @@ class SeedReport:
         self.rows[table] = self.rows.get(table, 0) + int(n)
 
 
-def _write_day(store: Any, source: str, day: dt.date, underlyings: Sequence[str],
+def _write_day(store: Store, source: str, day: dt.date, underlyings: Sequence[str],
                interval_seconds: int, report: SeedReport) -> None:  # fmt: skip
     got = collect_day(source, day, underlyings, interval_seconds=interval_seconds)  # type: ignore[arg-type]
     eod = eod_chain_from_snapshots(got.chains)
@@ -62,7 +65,7 @@ def _write_day(store: Any, source: str, day: dt.date, underlyings: Sequence[str]
 
 
 def seed_demo_store(
-    store: Any,
+    store: Store,
     synthetic_days: Sequence[dt.date] = (),
     replay_days: Sequence[dt.date] = REPLAY_DAYS,
     underlyings: Sequence[str] = ("NIFTY",),

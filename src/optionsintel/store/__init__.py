@@ -1,7 +1,8 @@
 """The PostgreSQL store.
 
 Engine resolution (embedded pgserver or ``DATABASE_URL``), the schema, Alembic
-migrations, bulk COPY+merge writes and frame-returning reads.
+migrations, bulk COPY+merge writes, and the typed reads of :mod:`optionsintel.store.reads`
+(one function per data set; for market data the provider is a required argument).
 
 This is the only subpackage that imports SQLAlchemy or psycopg.
 """

@@ -18,7 +18,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
@@ -27,6 +26,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import FrameValidationError
+from optionsintel.frames import to_jsonable
 from optionsintel.store import _pgbinary
 from optionsintel.store.engine import raw_connection
 from optionsintel.store.partitions import ensure_partitions, ist_days
@@ -83,24 +83,8 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     if json_cols:
         out = out.copy()
         for c in json_cols:
-            out[c] = [json.dumps(_jsonable(v)) for v in out[c]]
+            out[c] = [json.dumps(to_jsonable(v)) for v in out[c]]
     return out
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
 
 
 def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeResult:

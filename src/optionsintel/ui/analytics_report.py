@@ -11,8 +11,9 @@ empty | error``), ``message``, ``progress`` (0-1). :meth:`generate` (the button)
 
 from __future__ import annotations
 
+import html
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import numpy as np
@@ -24,6 +25,9 @@ from optionsintel.research import Report, build_report
 from optionsintel.ui import panels
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource, report_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
+
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
 log = logging.getLogger(__name__)
 TIMEFRAMES = ("1D", "1W", "1M", "3M", "1Y", "ALL")
@@ -43,6 +47,8 @@ class AnalyticsReport(w.VBox):
     def __init__(self, source: ReportSource, **kwargs: Any) -> None:
         self.source = source
         self.report: Report | None = None
+        #: The provider each symbol's prices came from (one per symbol, never mixed).
+        self.price_providers: dict[str, str] = {}
         self.symbol_select = w.SelectMultiple(
             description="Symbols", rows=6, layout=w.Layout(width="auto", min_width="220px")
         )
@@ -99,6 +105,7 @@ class AnalyticsReport(w.VBox):
     def reset(self) -> None:
         """Clear the report and selections, re-read the symbols."""
         self.report, self.symbols, self.benchmark, self.timeframe = None, (), "", "1Y"
+        self.price_providers = {}
         self.cards.value, self.charts.figures, self.progress = "", [], 0.0
         self.load()
 
@@ -125,8 +132,11 @@ class AnalyticsReport(w.VBox):
         wanted = list(dict.fromkeys([*self.symbols, *([self.benchmark] if self.benchmark else [])]))
         self._step(0.02, "reading prices")
         prices = self.source.prices(wanted)
+        self.price_providers = dict(prices.attrs.get("providers", {}))
         bench = prices[self.benchmark] if self.benchmark else None
         intraday = self.source.intraday(list(self.symbols)) if self.timeframe == "1D" else None
+        if intraday is not None and "provider" in intraday.attrs:
+            self.price_providers.update(dict.fromkeys(self.symbols, intraday.attrs["provider"]))
         return build_report(prices, list(self.symbols), self.timeframe, bench,  # type: ignore[arg-type]
                             progress=self._step, intraday_prices=intraday)  # fmt: skip
 
@@ -136,10 +146,13 @@ class AnalyticsReport(w.VBox):
 
     def _show(self, report: Report) -> None:
         m = report.metrics
-        cards = [_symbol_cards(sym, m.loc[sym], str(report.risk_level.get(sym, "")))
+        cards = [_symbol_cards(sym, m.loc[sym], str(report.risk_level.get(sym, "")),
+                               self.price_providers.get(sym, "unknown"))
                  for sym in report.symbols]  # fmt: skip
         period = f"{_day(report.start)} – {_day(report.end)} ({report.timeframe})"
-        self.cards.value = f"<p><b>Period</b> {period}</p>" + "".join(cards)
+        used = ", ".join(f"{s}: {p}" for s, p in self.price_providers.items())
+        source = f" · <b>Prices</b> provider {html.escape(used)}" if used else ""
+        self.cards.value = f"<p><b>Period</b> {period}{source}</p>" + "".join(cards)
         figs = [go.Figure(report.figures[k]) for k in FIGURES if k in report.figures]
         for fig in figs:
             fig.update_layout(height=320, margin={"l": 48, "r": 16, "t": 40, "b": 36},
@@ -165,7 +178,7 @@ def _day(value: Any) -> str:
     return "–" if value is None else pd.Timestamp(value).strftime("%d %b %Y")
 
 
-def _symbol_cards(symbol: str, m: pd.Series, risk: str) -> str:
+def _symbol_cards(symbol: str, m: pd.Series, risk: str, provider: str) -> str:
     f = panels.fmt_number
 
     def pct(v: float) -> str:
@@ -181,12 +194,13 @@ def _symbol_cards(symbol: str, m: pd.Series, risk: str) -> str:
     ]
     if "beta" in m and np.isfinite(m.get("beta", np.nan)):
         items.append(("Beta / alpha", f"{f(m['beta'])} / {pct(m['alpha'])}", "vs benchmark"))
-    head = f"<h4>{symbol} <span class='badge PIVOT'>risk {risk}</span></h4>"
+    head = (f"<h4>{html.escape(symbol)} <span class='badge PIVOT'>risk {risk}</span> "
+            f"<small>provider: {html.escape(provider)}</small></h4>")  # fmt: skip
     return head + panels.cards(items)
 
 
 def build_analytics_report(
-    store: Any = None, *, source: ReportSource | None = None, **kwargs: Any
+    store: Store | None = None, *, source: ReportSource | None = None, **kwargs: Any
 ) -> AnalyticsReport:
     """Build the analytics report on ``store`` (default :func:`optionsintel.store.get_store`)."""
     if source is None:

@@ -1,8 +1,9 @@
-"""Data access for the dashboards, built only on the :class:`~optionsintel.store.Store` API.
+"""Data access for the dashboards, built only on the typed reads of :mod:`optionsintel.store.reads`.
 
 Widgets never query the database themselves: they receive the functions of this module
 (bound to a store by :func:`monitor_source` / :func:`report_source`) as callables, so
-tests can inject fakes and the SQL stays inside :mod:`optionsintel.store`.
+tests can inject fakes and the SQL stays inside :mod:`optionsintel.store`. Every market
+read names its provider: the monitor picks one provider per (underlying, day) view.
 
 Times: the store holds UTC; a trading ``day`` is an India (IST) calendar date and
 ``at`` any instant (naive values are read as IST, like :meth:`Store.chain_as_of`).
@@ -17,9 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from optionsintel._typing import Provider
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import chain_summary
 from optionsintel.errors import OptionsIntelError
+from optionsintel.store import Store, reads
 from optionsintel.tz import EXCHANGE_TZ, to_utc
 
 IST = EXCHANGE_TZ
@@ -48,39 +51,43 @@ def day_bounds(day: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 # -- option-chain side ----------------------------------------------------------------------
 
 
-def available_underlyings(store: Any) -> list[str]:
+def available_underlyings(store: Store) -> list[str]:
     """Underlyings with at least one stored quote, NIFTY-family first then alphabetical."""
-    found = [str(n) for n in store.distinct("underlying_quotes", "underlying")]
     order = {"NIFTY": 0, "BANKNIFTY": 1, "FINNIFTY": 2}
-    return sorted(found, key=lambda n: (order.get(n, 9), n))
+    return sorted(reads.list_underlyings(store), key=lambda n: (order.get(n, 9), n))
 
 
-def stored_days(store: Any, underlying: str) -> list[dt.date]:
-    """IST dates on which ``underlying`` has stored quotes, oldest first."""
-    ts = store.read("underlying_quotes", where={"underlying": underlying},
-                    columns=["snapshot_ts"])["snapshot_ts"]  # fmt: skip
-    if ts.empty:
-        return []
-    days = pd.DatetimeIndex(ts).tz_convert(IST).normalize().unique().sort_values()
-    return [d.date() for d in days]
+def stored_days(store: Store, underlying: str) -> list[dt.date]:
+    """IST dates on which ``underlying`` has stored quotes of any provider, oldest first."""
+    return reads.list_quote_days(store, underlying)
 
 
-def snapshot_times(store: Any, underlying: str, day: Any) -> pd.DatetimeIndex:
-    """Return the stored snapshot instants (UTC, sorted) of ``underlying`` on IST ``day``."""
+def day_providers(store: Store, underlying: str, day: Any) -> ProviderChoice:
+    """Providers with quotes of ``underlying`` on IST ``day``, and the one to show by default.
+
+    The default is the provider of the day's latest snapshot (resolved, and said so).
+    """
     lo, hi = day_bounds(day)
-    ts = store.read("underlying_quotes", where={"underlying": underlying}, start=lo, end=hi,
-                    columns=["snapshot_ts"])["snapshot_ts"]  # fmt: skip
-    return pd.DatetimeIndex(pd.to_datetime(ts, utc=True)).unique().sort_values()
+    found = reads.list_providers(store, "underlying_quotes", underlying, start=lo, end=hi)
+    latest = reads.resolve_provider(store, "underlying_quotes", underlying, at=hi, start=lo)
+    return ProviderChoice(tuple(found), latest or "")
+
+
+def snapshot_times(store: Store, underlying: str, provider: Provider, day: Any) -> pd.DatetimeIndex:
+    """Snapshot instants (UTC, sorted) ``provider`` stored for ``underlying`` on IST ``day``."""
+    lo, hi = day_bounds(day)
+    return reads.read_quote_times(store, provider=provider, underlying=underlying, start=lo, end=hi)
 
 
 def chain_at(
-    store: Any,
+    store: Store,
     underlying: str,
+    provider: Provider,
     at: Any,
     expiry: Any = None,
     lookback: dt.timedelta = dt.timedelta(minutes=10),
 ) -> pd.DataFrame:
-    """Read the option chain of ``underlying`` as it stood at ``at`` (all expiries by default).
+    """Read ``provider``'s option chain of ``underlying`` as it stood at ``at`` (all expiries).
 
     Notes
     -----
@@ -89,7 +96,8 @@ def chain_at(
     lookback loses nothing and keeps the scan to a few snapshots instead of the whole
     day (about 0.1 s instead of 0.8 s late in a 15-second-sampled session).
     """
-    return store.chain_as_of(underlying, to_utc(at), expiry=expiry, lookback=lookback)
+    return reads.read_chain_as_of(store, underlying, to_utc(at), provider=provider,
+                                  expiry=expiry, lookback=lookback)  # fmt: skip
 
 
 def expiries_of(chain: pd.DataFrame) -> list[dt.date]:
@@ -101,15 +109,15 @@ def expiries_of(chain: pd.DataFrame) -> list[dt.date]:
     ]
 
 
-def expiries(store: Any, underlying: str, at: Any) -> list[dt.date]:
-    """Expiries listed in the chain of ``underlying`` as it stood at ``at``."""
-    return expiries_of(chain_at(store, underlying, at))
+def expiries(store: Store, underlying: str, provider: Provider, at: Any) -> list[dt.date]:
+    """Expiries listed in ``provider``'s chain of ``underlying`` as it stood at ``at``."""
+    return expiries_of(chain_at(store, underlying, provider, at))
 
 
 def intraday_series(
-    store: Any,
+    store: Store,
     underlying: str,
-    provider: str,
+    provider: Provider,
     expiry: Any,
     times: pd.DatetimeIndex,
 ) -> pd.DataFrame:
@@ -132,85 +140,89 @@ def intraday_series(
     ticks = pd.DatetimeIndex(times)
     if ticks.empty:
         return pd.DataFrame(columns=cols)
-    rows = store.read("option_chain_snapshots", where={
-        "underlying": underlying, "provider": provider, "expiry": pd.Timestamp(expiry).date(),
-        "snapshot_ts": list(ticks)})  # fmt: skip
+    rows = reads.read_chain_snapshots(store, provider=provider, underlying=underlying,
+                                      expiry=expiry, instants=ticks)  # fmt: skip
     if rows.empty:
         return pd.DataFrame(columns=cols)
     summary = chain_summary(rows)
     return summary.sort_values("snapshot_ts").loc[:, cols].reset_index(drop=True)
 
 
-def latest_signals(store: Any, underlying: str, at: Any, limit: int = 15) -> pd.DataFrame:
-    """Read the ``limit`` latest signals of ``underlying`` at or before ``at``, newest first."""
-    return store.read("signals", where={"underlying": underlying}, end=to_utc(at),
-                      order_by=["-snapshot_ts", "-confidence"], limit=limit)  # fmt: skip
+def latest_signals(
+    store: Store, underlying: str, provider: Provider, at: Any, limit: int = 15
+) -> pd.DataFrame:
+    """Read ``provider``'s ``limit`` latest signals of ``underlying`` up to ``at``, newest first."""
+    return reads.read_signals(store, provider=provider, underlying=underlying, end=to_utc(at),
+                              limit=limit)  # fmt: skip
 
 
-def levels(store: Any, underlying: str, day: Any, lookback_days: int = 10) -> pd.DataFrame:
-    """Read the stored support/resistance levels in force on ``day``.
+def levels(
+    store: Store, underlying: str, provider: Provider, day: Any, lookback_days: int = 10
+) -> pd.DataFrame:
+    """Read ``provider``'s support/resistance levels in force on ``day``.
 
     Those are the levels of the latest trade date before ``day``: end-of-day OI walls
     and the pivots computed for the next session.
     """
-    day = pd.Timestamp(day).date()
-    rows = store.read("support_resistance_levels", where={"underlying": underlying},
-                      start=day - dt.timedelta(days=lookback_days),
-                      end=day - dt.timedelta(days=1),
-                      order_by=["-trade_date", "level_type", "rank"])  # fmt: skip
-    if rows.empty:
-        return rows
-    last = rows["trade_date"].max()
-    return rows.loc[rows["trade_date"] == last].reset_index(drop=True)
+    return reads.read_levels_in_force(store, underlying, day, provider=provider,
+                                      lookback_days=lookback_days)  # fmt: skip
 
 
 # -- price side (analytics report) ----------------------------------------------------------
 
 
-def report_symbols(store: Any) -> list[str]:
+def report_symbols(store: Store) -> list[str]:
     """Symbols with stored daily bars, alphabetical."""
-    return [str(s) for s in store.distinct("daily_ohlc", "symbol")]
+    return reads.list_symbols(store)
 
 
 def price_history(
-    store: Any, symbols: Sequence[str], start: Any = None, end: Any = None
+    store: Store, symbols: Sequence[str], start: Any = None, end: Any = None
 ) -> pd.DataFrame:
     """Wide daily close prices (index = trade date, columns = ``symbols``).
 
     Each symbol uses the one provider with the most stored bars, so real and synthetic
-    bars are never mixed in one series.
+    bars are never mixed in one series; ``frame.attrs["providers"]`` maps each symbol
+    to the provider used (the report shows it).
 
     Raises
     ------
     DashboardDataError
         If a symbol has no stored bar in the window.
     """
-    bars = store.read("daily_ohlc", where={"symbol": list(symbols)}, start=start, end=end,
-                      columns=["symbol", "provider", "trade_date", "close"])  # fmt: skip
-    counts = bars.groupby(["symbol", "provider"]).size().rename("n").reset_index()
-    best = counts.sort_values(["symbol", "n", "provider"], ascending=[True, False, True])
-    best = best.drop_duplicates("symbol")
-    chosen = bars.merge(best[["symbol", "provider"]], on=["symbol", "provider"])
-    wide = chosen.pivot_table(index="trade_date", columns="symbol", values="close")
-    missing = [s for s in symbols if s not in wide.columns]
+    chosen = reads.resolve_symbol_providers(store, symbols, start=start, end=end)
+    missing = [s for s in symbols if s not in chosen]
     if missing:
         raise DashboardDataError(f"no daily bars stored for {missing}. {EMPTY_PRICES_HINT}")
-    wide.columns.name = None
-    return wide.loc[:, list(symbols)].sort_index()
+    series = {}
+    for symbol in symbols:
+        bars = reads.read_daily_ohlc(store, provider=chosen[symbol], symbols=symbol, start=start,
+                                     end=end, columns=["trade_date", "close"])  # fmt: skip
+        series[symbol] = bars.set_index("trade_date")["close"]
+    wide = pd.DataFrame(series).sort_index()
+    wide.index.name = "trade_date"
+    wide.attrs["providers"] = {s: chosen[s] for s in symbols}
+    return wide
 
 
-def intraday_prices(store: Any, symbols: Sequence[str]) -> pd.DataFrame | None:
-    """Wide intraday last prices of the most recent stored session (None when absent)."""
-    rows = store.read("underlying_quotes", where={"underlying": list(symbols)},
-                      order_by=["-snapshot_ts"], limit=1)  # fmt: skip
-    if rows.empty:
+def intraday_prices(store: Store, symbols: Sequence[str]) -> pd.DataFrame | None:
+    """Wide intraday last prices of the most recent stored session (None when absent).
+
+    One provider for all symbols: that of the latest stored quote among them
+    (``frame.attrs["provider"]`` names it).
+    """
+    provider = reads.resolve_provider(store, "underlying_quotes", list(symbols))
+    if provider is None:
         return None
-    lo, hi = day_bounds(rows["snapshot_ts"].iloc[0].tz_convert(IST).date())
-    q = store.read("underlying_quotes", where={"underlying": list(symbols)}, start=lo, end=hi,
-                   columns=["underlying", "provider", "snapshot_ts", "ltp"])  # fmt: skip
-    q = q.loc[q["provider"] == rows["provider"].iloc[0]]
+    last = reads.latest_time(store, "underlying_quotes", list(symbols), provider=provider)
+    if last is None:
+        return None
+    lo, hi = day_bounds(last.tz_convert(IST).date())
+    q = reads.read_quotes(store, provider=provider, underlying=symbols, start=lo, end=hi,
+                          columns=["underlying", "snapshot_ts", "ltp"])  # fmt: skip
     wide = q.pivot_table(index="snapshot_ts", columns="underlying", values="ltp")
     wide.columns.name = None
+    wide.attrs["provider"] = provider
     return wide if all(s in wide.columns for s in symbols) else None
 
 
@@ -218,16 +230,30 @@ def intraday_prices(store: Any, symbols: Sequence[str]) -> pd.DataFrame | None:
 
 
 @dataclass(frozen=True)
+class ProviderChoice:
+    """Providers holding data for one (underlying, day) view and the resolved default."""
+
+    providers: tuple[Provider, ...]
+    latest: Provider
+    """Provider of the day's latest snapshot ('' when the day holds nothing)."""
+
+
+@dataclass(frozen=True)
 class MonitorSource:
-    """The data callables the market monitor needs (see :func:`monitor_source`)."""
+    """The data callables the market monitor needs (see :func:`monitor_source`).
+
+    Every call after ``providers`` takes the provider the monitor shows, so all panels of
+    one view read the same provider.
+    """
 
     underlyings: Callable[[], list[str]]
     days: Callable[[str], list[dt.date]]
-    times: Callable[[str, Any], pd.DatetimeIndex]
-    chain: Callable[[str, Any], pd.DataFrame]
-    series: Callable[[str, str, Any, pd.DatetimeIndex], pd.DataFrame]
-    signals: Callable[[str, Any], pd.DataFrame]
-    levels: Callable[[str, Any], pd.DataFrame]
+    providers: Callable[[str, Any], ProviderChoice]
+    times: Callable[[str, Provider, Any], pd.DatetimeIndex]
+    chain: Callable[[str, Provider, Any], pd.DataFrame]
+    series: Callable[[str, Provider, Any, pd.DatetimeIndex], pd.DataFrame]
+    signals: Callable[[str, Provider, Any], pd.DataFrame]
+    levels: Callable[[str, Provider, Any], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -239,20 +265,21 @@ class ReportSource:
     intraday: Callable[[Sequence[str]], pd.DataFrame | None]
 
 
-def monitor_source(store: Any) -> MonitorSource:
+def monitor_source(store: Store) -> MonitorSource:
     """Bind the monitor's data functions to ``store``."""
     return MonitorSource(
         underlyings=lambda: available_underlyings(store),
         days=lambda u: stored_days(store, u),
-        times=lambda u, d: snapshot_times(store, u, d),
-        chain=lambda u, at: chain_at(store, u, at),
+        providers=lambda u, d: day_providers(store, u, d),
+        times=lambda u, p, d: snapshot_times(store, u, p, d),
+        chain=lambda u, p, at: chain_at(store, u, p, at),
         series=lambda u, p, e, t: intraday_series(store, u, p, e, t),
-        signals=lambda u, at: latest_signals(store, u, at),
-        levels=lambda u, d: levels(store, u, d),
+        signals=lambda u, p, at: latest_signals(store, u, p, at),
+        levels=lambda u, p, d: levels(store, u, p, d),
     )
 
 
-def report_source(store: Any) -> ReportSource:
+def report_source(store: Store) -> ReportSource:
     """Bind the analytics report's data functions to ``store``."""
     return ReportSource(
         symbols=lambda: report_symbols(store),

@@ -3,7 +3,9 @@
 >>> app = build_market_monitor(get_store())   # doctest: +SKIP
 >>> app                                        # doctest: +SKIP
 
-Public interface (traitlets): ``underlying``, ``expiry``, ``day`` (ISO dates), ``at``
+Public interface (traitlets): ``underlying``, ``provider`` (the one provider every panel
+of the view reads; by default resolved to the provider of the day's latest snapshot,
+``provider_resolved`` then says so), ``expiry``, ``day`` (ISO dates), ``at``
 (the displayed instant, ISO UTC), ``live`` (follow the latest snapshot and refresh every
 ``refresh_seconds`` while the market is open), ``strikes_each_side``, and the read-only
 outcome ``state`` (``loading | ok | empty | error``), ``message`` and ``render_ms``.
@@ -13,10 +15,12 @@ The data come from an injected :class:`~optionsintel.ui.data.MonitorSource`.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
@@ -32,6 +36,9 @@ from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
 
+if TYPE_CHECKING:
+    from optionsintel.store import Store
+
 log = logging.getLogger(__name__)
 IST = EXCHANGE_TZ
 _COLUMNS = "repeat(auto-fit, minmax(min(100%, 520px), 1fr))"
@@ -43,6 +50,8 @@ class MarketMonitor(w.VBox):
     """Voila market monitor composite (see the module docstring)."""
 
     underlying = t.Unicode("")
+    provider = t.Unicode("")
+    provider_resolved = t.Bool(True)
     expiry = t.Unicode("")
     day = t.Unicode("")
     at = t.Unicode("")
@@ -64,7 +73,7 @@ class MarketMonitor(w.VBox):
         self.source, self.clock, self.every_minutes = source, clock, every_minutes
         self._syncing = False
         self._task: asyncio.Task[None] | None = None
-        self._chain: tuple[tuple[str, str], pd.DataFrame] | None = None
+        self._chain: tuple[tuple[str, str, str], pd.DataFrame] | None = None
         self._series: dict[tuple[str, ...], pd.DataFrame] = {}
         self._times = pd.DatetimeIndex([], tz="UTC")
         self._build_controls()
@@ -79,6 +88,8 @@ class MarketMonitor(w.VBox):
         self.underlying_select = w.Dropdown(description="Underlying", layout=auto)
         self.expiry_select = w.Dropdown(description="Expiry", layout=auto)
         self.day_select = w.Dropdown(description="Day", layout=auto)
+        self.provider_select = w.Dropdown(description="Provider", layout=auto)
+        self.provider_note = w.HTML()
         self.live_toggle = w.ToggleButton(value=True, description="Live", icon="circle",
                                           tooltip="Follow the latest snapshot")  # fmt: skip
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
@@ -97,14 +108,17 @@ class MarketMonitor(w.VBox):
         self.chain_table = w.HTML()
         self.levels_panel = w.HTML()
         self.signals_panel = w.HTML()
+        self.levels_title = w.HTML("<b>Support / resistance</b>")
+        self.signals_title = w.HTML("<b>Latest signals</b>")
+        self._titles = [str(f.layout.title.text) for f in self._figures()]
 
     def _layout(self) -> list[w.Widget]:
-        bar = w.HBox([self.underlying_select, self.expiry_select, self.day_select,
-                      self.live_toggle, self.refresh_button],
+        bar = w.HBox([self.underlying_select, self.day_select, self.provider_select,
+                      self.expiry_select, self.live_toggle, self.refresh_button,
+                      self.provider_note],
                      layout=w.Layout(flex_flow="row wrap", width="100%"))  # fmt: skip
-        titled = [w.VBox([w.HTML(f"<b>{name}</b>"), box]) for name, box in
-                  (("Support / resistance", self.levels_panel),
-                   ("Latest signals", self.signals_panel))]  # fmt: skip
+        titled = [w.VBox([self.levels_title, self.levels_panel]),
+                  w.VBox([self.signals_title, self.signals_panel])]  # fmt: skip
         return [w.HTML(panels.STYLE + "<h2>Market monitor</h2>"), bar, self.time_slider,
                 self.status, self.cards, self.charts, self.chain_table,
                 w.Box(titled, layout=_GRID)]  # fmt: skip
@@ -112,6 +126,7 @@ class MarketMonitor(w.VBox):
     def _wire(self) -> None:
         self.underlying_select.observe(self._on_control, "value")
         self.day_select.observe(self._on_control, "value")
+        self.provider_select.observe(self._on_control, "value")
         self.expiry_select.observe(self._on_control, "value")
         self.time_slider.observe(self._on_control, "value")
         self.live_toggle.observe(self._on_control, "value")
@@ -128,8 +143,8 @@ class MarketMonitor(w.VBox):
         """Forget caches and selections; go back to the latest snapshot, live."""
         self._chain, self._series = None, {}
         with self._sync():
-            self.underlying = self.expiry = self.day = self.at = ""
-            self.live = True
+            self.underlying = self.provider = self.expiry = self.day = self.at = ""
+            self.live = self.provider_resolved = True
         for fig in self._figures():
             figures.clear(fig)
         self.charts.show(self._figures())
@@ -185,12 +200,29 @@ class MarketMonitor(w.VBox):
         keep = "" if self.live else self.day
         self._set_options(self.day_select, opts, keep)
         self.day = self.day_select.value
+        self._load_providers()
+
+    def _load_providers(self) -> None:
+        choice = self.source.providers(self.underlying, self.day)
+        if not choice.providers:
+            self._empty(f"No snapshots of {self.underlying} on {self.day}.")
+            return
+        # a provider the user chose stays while the view offers it; otherwise resolve anew
+        if self.provider_resolved or self.provider not in choice.providers:
+            keep, self.provider_resolved = choice.latest, True
+        else:
+            keep = self.provider
+        self._set_options(self.provider_select, [(p, p) for p in choice.providers], keep)
+        self.provider = self.provider_select.value
+        self.provider_note.value = panels.provider_note(
+            self.provider, self.provider_resolved, choice.providers
+        )
         self._load_times()
 
     def _load_times(self) -> None:
-        self._times = self.source.times(self.underlying, self.day)
+        self._times = self.source.times(self.underlying, self.provider, self.day)
         if self._times.empty:
-            self._empty(f"No snapshots of {self.underlying} on {self.day}.")
+            self._empty(f"No {self.provider} snapshots of {self.underlying} on {self.day}.")
             return
         labels = self._times.tz_convert(IST).strftime("%H:%M:%S")
         values = [ts.isoformat() for ts in self._times]
@@ -203,7 +235,9 @@ class MarketMonitor(w.VBox):
         start = time.perf_counter()
         chain = self._chain_now()
         if chain.empty:
-            self._empty(f"The store has no chain of {self.underlying} at {self.at}.")
+            self._empty(
+                f"The store has no {self.provider} chain of {self.underlying} at {self.at}."
+            )
             return
         exp = [
             d.date().isoformat() for d in pd.DatetimeIndex(chain["expiry"]).unique().sort_values()
@@ -214,8 +248,9 @@ class MarketMonitor(w.VBox):
         sub = chain.loc[pd.to_datetime(chain["expiry"]) == pd.Timestamp(self.expiry)]
         summary = chain_summary(sub).iloc[0]
         self._show_chain(sub, summary)
-        self._show_series(str(sub["provider"].iloc[0]))
-        self._show_feeds(summary)
+        self._show_series()
+        self._show_feeds()
+        self._name_provider()
         self.charts.show(self._figures(), uirevision=f"{self.underlying}|{self.expiry}")
         self.state, self.message = "ok", ""
         self.render_ms = (time.perf_counter() - start) * 1e3
@@ -224,10 +259,20 @@ class MarketMonitor(w.VBox):
         return [self.oi_chart, self.oi_change_chart, self.intraday_chart, self.smile_chart]
 
     def _chain_now(self) -> pd.DataFrame:
-        key = (self.underlying, self.at)
+        key = (self.underlying, self.provider, self.at)
         if self._chain is None or self._chain[0] != key:
-            self._chain = (key, self.source.chain(self.underlying, pd.Timestamp(self.at)))
+            at = pd.Timestamp(self.at)
+            self._chain = (key, self.source.chain(self.underlying, self.provider, at))
         return self._chain[1]
+
+    def _name_provider(self) -> None:
+        """Every panel names the provider it shows (synthetic never passes for real)."""
+        tag = f" · provider: {self.provider}"
+        for fig, title in zip(self._figures(), self._titles, strict=True):
+            fig.layout.title.text = title + tag
+        name = html.escape(self.provider)
+        self.levels_title.value = f"<b>Support / resistance</b> <small>provider: {name}</small>"
+        self.signals_title.value = f"<b>Latest signals</b> <small>provider: {name}</small>"
 
     def _show_chain(self, sub: pd.DataFrame, s: pd.Series) -> None:
         spot = float(s["spot"])
@@ -240,10 +285,12 @@ class MarketMonitor(w.VBox):
         figures.update_oi_figure(self.oi_change_chart, table, {"spot": spot})
         figures.update_smile_figure(self.smile_chart, iv_smile(sub), spot)
         caption = (f"{self.underlying} {self.expiry} as of {panels.ist(pd.Timestamp(self.at))}"
-                   f" — provider {sub['provider'].iloc[0]}")  # fmt: skip
+                   f" — provider: {self.provider}")  # fmt: skip
         self.chain_table.value = chain_html(table, caption)
         f = panels.fmt_number
         self.cards.value = panels.cards([
+            ("Provider", self.provider, "resolved (latest snapshot)" if self.provider_resolved
+             else "chosen"),
             ("Spot", f(spot), panels.ist(pd.Timestamp(self.at), "%H:%M:%S IST")),
             ("PCR (OI)", f(s["pcr_oi"]), f"near-money {f(s['pcr_oi_ntm'])}"),
             ("Max pain", f(s["max_pain"], 0), f"{f(s['max_pain_distance_pct'], 2, '%')} vs spot"),
@@ -254,7 +301,8 @@ class MarketMonitor(w.VBox):
         ])  # fmt: skip
         self._walls = {"support": float(s["support"]), "resistance": float(s["resistance"])}
 
-    def _show_series(self, provider: str) -> None:
+    def _show_series(self) -> None:
+        provider = self.provider
         key = (self.underlying, provider, self.expiry, self.day)
         at = pd.Timestamp(self.at)
         wanted = sample_ticks(self._times[self._times <= at], self.every_minutes)
@@ -271,11 +319,11 @@ class MarketMonitor(w.VBox):
         shown = have.loc[pd.DatetimeIndex(have["snapshot_ts"]).isin(wanted)]
         figures.update_intraday_figure(self.intraday_chart, shown.sort_values("snapshot_ts"))
 
-    def _show_feeds(self, s: pd.Series) -> None:
-        self.levels_panel.value = panels.levels_html(self.source.levels(self.underlying, self.day),
-                                                     self._walls)  # fmt: skip
+    def _show_feeds(self) -> None:
+        stored = self.source.levels(self.underlying, self.provider, self.day)
+        self.levels_panel.value = panels.levels_html(stored, self._walls)
         self.signals_panel.value = panels.signals_html(
-            self.source.signals(self.underlying, pd.Timestamp(self.at))
+            self.source.signals(self.underlying, self.provider, pd.Timestamp(self.at))
         )
 
     # -- events and helpers ------------------------------------------------------------
@@ -291,8 +339,11 @@ class MarketMonitor(w.VBox):
         if owner is self.underlying_select:
             self.underlying, step = change["new"], self._load_days
         elif owner is self.day_select:
-            self.day, step = change["new"], self._load_times
+            self.day, step = change["new"], self._load_providers
             self.live = self.live and change["new"] == self.day_select.options[0][1]
+        elif owner is self.provider_select:
+            self.provider, self.provider_resolved = change["new"], False
+            step = self._load_providers
         elif owner is self.expiry_select:
             self.expiry, step = change["new"], self._render
         else:
@@ -316,8 +367,14 @@ class MarketMonitor(w.VBox):
             if widget.value != target:
                 widget.value = target
 
-    def _sync(self) -> _Syncing:
-        return _Syncing(self)
+    @contextmanager
+    def _sync(self) -> Iterator[None]:
+        """Silence the control observers while options are set programmatically."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
 
     def _empty(self, text: str) -> None:
         self.state, self.message = "empty", text
@@ -330,21 +387,12 @@ class MarketMonitor(w.VBox):
             self.state, self.message = "error", f"{type(exc).__name__}: {exc}"
 
 
-class _Syncing:
-    """Context manager silencing control observers while options are set programmatically."""
-
-    def __init__(self, monitor: MarketMonitor) -> None:
-        self.monitor = monitor
-
-    def __enter__(self) -> None:
-        self.monitor._syncing = True
-
-    def __exit__(self, *_exc: object) -> None:
-        self.monitor._syncing = False
-
-
 def build_market_monitor(
-    store: Any = None, *, source: MonitorSource | None = None, autostart: bool = True, **kwargs: Any
+    store: Store | None = None,
+    *,
+    source: MonitorSource | None = None,
+    autostart: bool = True,
+    **kwargs: Any,
 ) -> MarketMonitor:
     """Build the market monitor on ``store`` (default :func:`optionsintel.store.get_store`).
 
@@ -374,4 +422,4 @@ def _unavailable(exc: Exception) -> MonitorSource:
     def fail(*_args: Any) -> Any:
         raise exc
 
-    return MonitorSource(fail, fail, fail, fail, fail, fail, fail)
+    return MonitorSource(fail, fail, fail, fail, fail, fail, fail, fail)

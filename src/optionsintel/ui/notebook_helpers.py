@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,10 +21,14 @@ from optionsintel.chain import oi_change_by_strike
 from optionsintel.pipeline.seed import REPLAY_DAYS, seed_demo_store
 from optionsintel.research import compute_all_metrics, extract_features, risk_level
 from optionsintel.signals import detect_signals
+from optionsintel.store.reads import list_underlyings, read_chain_as_of
 from optionsintel.ui.chain_view import trader_chain
 
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
-def connect(seed_if_empty: bool = True) -> Any:
+
+def connect(seed_if_empty: bool = True) -> Store:
     """Return the configured store; load the recorded real NIFTY days if it holds no chain.
 
     The configured database is the embedded one unless ``DATABASE_URL`` is set.
@@ -32,7 +36,7 @@ def connect(seed_if_empty: bool = True) -> Any:
     from optionsintel.store import get_store
 
     store = get_store()
-    if seed_if_empty and store.count("option_chain_snapshots") == 0:
+    if seed_if_empty and not list_underlyings(store):
         seed_demo_store(store, replay_days=REPLAY_DAYS)
     return store
 
@@ -49,13 +53,13 @@ def oi_by_strike_figure(chain: pd.DataFrame, field: str = "oi", strikes: int = 2
 
 
 def replay_pair(
-    store: Any, underlying: str = "NIFTY", days: Sequence[dt.date] = REPLAY_DAYS
+    store: Store, underlying: str = "NIFTY", days: Sequence[dt.date] = REPLAY_DAYS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the recorded (replay) chains at the close of two days: ``(previous, current)``."""
     if len(days) != 2:
         raise ValueError("replay_pair needs exactly two days (previous, current)")
-    chains = [store.chain_as_of(underlying, session_bounds(d, tz="UTC")[1], provider="replay")
-              for d in days]  # fmt: skip
+    chains = [read_chain_as_of(store, underlying, session_bounds(d, tz="UTC")[1],
+                               provider="replay") for d in days]  # fmt: skip
     for day, chain in zip(days, chains, strict=True):
         if chain.empty:
             raise LookupError(f"no replay chain of {underlying} on {day}: run connect() first")

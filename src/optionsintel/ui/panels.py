@@ -137,3 +137,12 @@ def levels_html(stored: pd.DataFrame, live: dict[str, float]) -> str:
     if rows.empty:
         return message("info", "No support/resistance levels yet.")
     return _table(["Source", "Type", "Level", "Trade date"], rows, "levels")
+
+
+def provider_note(provider: str, resolved: bool, offered: Sequence[str]) -> str:
+    """Which provider a view shows, whether it was resolved or chosen, and the others stored."""
+    how = "resolved: provider of the day's latest snapshot" if resolved else "chosen"
+    others = [p for p in offered if p != provider]
+    also = f"; also stored: {', '.join(others)}" if others else ""
+    return (f"<small>provider: <b>{html.escape(provider)}</b> "
+            f"({how}{html.escape(also)})</small>")  # fmt: skip
