@@ -13,7 +13,7 @@ Two cases, told apart by :attr:`Strategy.is_piecewise_linear_at_expiry`:
   its Black-76 time value). The curve is scanned on a dense logarithmic grid over
   ``F exp(+-12 s)`` (``s`` the largest ``sigma sqrt(T)`` of any leg, at least 5 %),
   sign changes are bracketed and each root is found with Brent's method
-  (:func:`scipy.optimize.brentq`, ``xtol`` 1e-9 of the forward); extremes are the best
+  (:func:`scipy.optimize.brentq`, ``xtol`` 1e-12 of the spot); extremes are the best
   grid or strike point refined with a bounded scalar minimisation. The asymptotic
   right slope is ``sum(q)`` over front calls plus ``q exp((c - r) T)`` over later calls
   and ``q exp(c T)`` over futures.
@@ -127,7 +127,7 @@ def _smooth_roots(strategy: Strategy) -> list[float]:
     x = _search_grid(strategy)
     y = _pnl(strategy, x)
     roots = list(x[y == 0.0])
-    xtol = 1e-9 * strategy.market.spot
+    xtol = 1e-12 * strategy.market.spot
 
     def f(s: float) -> float:
         return float(_pnl(strategy, np.array([s]))[0])
