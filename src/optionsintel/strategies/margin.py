@@ -30,7 +30,7 @@ import numpy as np
 
 from optionsintel.errors import StrategyError
 from optionsintel.strategies.legs import Strategy
-from optionsintel.strategies.valuation import leg_values
+from optionsintel.strategies.valuation import leg_values, position_value
 
 __all__ = ["MarginEstimate", "margin_estimate"]
 
@@ -61,11 +61,11 @@ def _scenario_values(strategy: Strategy, price_range: float, vol_range: float, e
     a = strategy.arrays
     S0 = strategy.market.spot
     prices = S0 * (1.0 + price_range * _FRACTIONS)
-    up = a.quantity @ leg_values(a, prices, 0.0, vol_scale=1.0 + vol_range)
-    down = a.quantity @ leg_values(a, prices, 0.0, vol_scale=max(1.0 - vol_range, 0.0))
+    up = position_value(a, leg_values(a, prices, 0.0, vol_scale=1.0 + vol_range))
+    down = position_value(a, leg_values(a, prices, 0.0, vol_scale=max(1.0 - vol_range, 0.0)))
     far = S0 * (1.0 + extreme * price_range * np.array([1.0, -1.0]))
-    ext = a.quantity @ leg_values(a, np.maximum(far, 1e-6 * S0), 0.0)
-    now = float(a.quantity @ leg_values(a, np.array([S0]), 0.0)[:, 0])
+    ext = position_value(a, leg_values(a, np.maximum(far, 1e-6 * S0), 0.0))
+    now = float(position_value(a, leg_values(a, np.array([S0]), 0.0))[0])
     names = [f"price {f:+.0%} of range, vol {v}" for v in ("up", "down") for f in _FRACTIONS]
     names += [f"extreme {extreme:+g}x range", f"extreme {-extreme:+g}x range"]
     return now, np.concatenate([up, down, ext]), names

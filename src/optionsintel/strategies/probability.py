@@ -32,7 +32,7 @@ from scipy.special import ndtr
 from optionsintel.errors import StrategyError
 from optionsintel.strategies.breakevens import Breakevens, breakevens
 from optionsintel.strategies.legs import FloatArray, Strategy
-from optionsintel.strategies.valuation import leg_values
+from optionsintel.strategies.valuation import leg_values, position_value
 
 __all__ = [
     "ExpiryDistribution",
@@ -135,7 +135,7 @@ def _profitable(strategy: Strategy, cuts: tuple[float, ...]) -> list[tuple[float
     a = strategy.arrays
     if not cuts:
         reps = [strategy.front_forward]
-    pnl = a.quantity @ (leg_values(a, np.array(reps), strategy.days_to_front) - a.premium[:, None])
+    pnl = position_value(a, leg_values(a, np.array(reps), strategy.days_to_front))
     keep = [(edges[i], edges[i + 1]) for i in range(len(reps)) if pnl[i] > 0.0]
     return keep
 

@@ -88,8 +88,11 @@ def leg_values(
 
 
 def position_value(a: LegArrays, values: FloatArray) -> FloatArray:
-    """P&L per price of the whole position: ``sum_legs q (V - premium)``."""
-    return a.quantity @ (values - a.premium[:, None])
+    """P&L per price of the whole position: ``sum_legs q (V - premium)``.
+
+    Summed leg by leg (not a BLAS dot product) so that offsetting legs cancel exactly.
+    """
+    return np.sum(a.quantity[:, None] * (values - a.premium[:, None]), axis=0)
 
 
 def _days(strategy: Strategy, days: float | None) -> float:
