@@ -37,6 +37,7 @@ from optionsintel.strategies import (
     ratio_spread,
     short_straddle,
     short_strangle,
+    tail_slopes,
 )
 
 K = SPOT
@@ -221,3 +222,22 @@ def test_price_grid_covers_the_strikes_and_has_the_points_asked():
     s = build(iron_condor(K, STEP, NEAR, 4, 2), vol=smile)
     g = price_grid(s, points=2001)
     assert g.size == 2001 and g[0] < K - 300 and g[-1] > K + 300
+
+
+def test_a_later_future_keeps_the_expiry_payoff_piecewise_linear():
+    from optionsintel.strategies import LegSpec
+
+    s = build([*long_straddle(K, NEAR), LegSpec("FUT", "sell", FAR)], vol=smile)
+    assert s.is_piecewise_linear_at_expiry
+    b = breakevens(s)
+    assert b.method == "exact"
+    assert_allclose(payoff_at_expiry(s, np.array(b.prices)), 0.0, atol=1e-7)
+    # beyond the strikes: +1 per unit from the call, -exp(c T_left) from the later future
+    a = s.arrays
+    t_left = a.t0[2] - a.t0[0]
+    left, right = tail_slopes(s)
+    assert right == pytest.approx(Q * (1.0 - np.exp(a.carry[2] * t_left)), rel=1e-12)
+    assert left == pytest.approx(-Q * (1.0 + np.exp(a.carry[2] * t_left)), rel=1e-12)
+    r = profit_range(s)
+    assert r.loss_unbounded and not r.profit_unbounded and r.max_profit_at == 0.0
+    assert r.max_profit == pytest.approx(payoff_at_expiry(s, np.array([1e-9]))[0], abs=1e-4)

@@ -150,8 +150,14 @@ def breakevens(strategy: Strategy) -> Breakevens:
 
     Examples
     --------
-    A long straddle breaks even at the strike plus and minus the total premium (see
-    ``tests/strategies``).
+    A long straddle breaks even at the strike plus and minus the total premium:
+
+    >>> from optionsintel.strategies import Leg, MarketState, Strategy
+    >>> market = MarketState(as_of="2025-07-10 10:00", spot=100.0)
+    >>> call = Leg("CE", "buy", "2025-07-24", lots=1, lot_size=1, premium=3.0, strike=100.0, iv=0.2)
+    >>> put = Leg("PE", "buy", "2025-07-24", lots=1, lot_size=1, premium=2.5, strike=100.0, iv=0.2)
+    >>> breakevens(Strategy("TEST", (call, put), market)).prices
+    (94.5, 105.5)
     """
     if strategy.is_piecewise_linear_at_expiry:
         left, right = tail_slopes(strategy)
