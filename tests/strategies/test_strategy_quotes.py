@@ -99,7 +99,9 @@ def test_contracts_not_in_the_chain_raise(chain, kwargs, message):
         leg_quote(chain, args["underlying"], "CE", args["expiry"], AS_OF, args["strike"])
 
 
-def test_iv_source_is_checked(chain):
+def test_iv_source_and_instrument_are_checked(chain):
+    with pytest.raises(StrategyError, match="instrument"):
+        leg_quote(chain, "NIFTY", "call", WEEKLY, AS_OF, 25_200.0)
     with pytest.raises(StrategyError, match="iv_from"):
         leg_quote(chain, "NIFTY", "CE", WEEKLY, AS_OF, 25_200.0, iv_from="guess")  # type: ignore[arg-type]
 

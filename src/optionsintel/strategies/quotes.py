@@ -111,6 +111,8 @@ def leg_quote(
     """
     if iv_from not in ("chain", "solve"):
         raise StrategyError(f"iv_from must be 'chain' or 'solve', got {iv_from!r}")
+    if instrument not in ("CE", "PE", "FUT"):
+        raise StrategyError(f"instrument must be 'CE', 'PE' or 'FUT', got {instrument!r}")
     rows = _snapshot(chain, underlying, as_of, expiry)
     snap_ts = pd.Timestamp(pd.to_datetime(rows["snapshot_ts"], utc=True).iloc[0])
     day = as_date(expiry)
