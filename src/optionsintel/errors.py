@@ -63,3 +63,11 @@ class RecordNotFoundError(StoreError):
 
 class InvalidStateError(StoreError):
     """A state transition or claim named a state column or value the schema does not allow."""
+
+
+class StrategyError(OptionsIntelError, ValueError):
+    """An options strategy or one of its legs is invalid (side, lots, strike, expiry, IV...)."""
+
+
+class LegQuoteError(StrategyError):
+    """A leg's premium or implied volatility cannot be taken from the chain given."""
