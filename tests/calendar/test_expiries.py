@@ -10,6 +10,7 @@ from optionsintel.calendar import (
     is_trading_day,
     listed_expiries,
     next_expiry,
+    redated_expiries,
 )
 from optionsintel.errors import CalendarError
 
@@ -82,28 +83,93 @@ def _parse(dates):
     return [dt.datetime.strptime(d, "%d-%b-%Y").date() for d in dates]
 
 
+_CHAINS = [
+    ("NIFTY", "2019-08-23_aadityatamrakar"), ("NIFTY", "2020-04-20_aadityatamrakar"),
+    ("NIFTY", "2020-05-14_aadityatamrakar"), ("NIFTY", "2022-03-24_lakk1"),
+    ("NIFTY", "2025-07-16_ethanelliott50"), ("NIFTY", "2025-07-17_ethanelliott50"),
+    ("BANKNIFTY", "2020-04-20_aadityatamrakar"), ("BANKNIFTY", "2020-05-14_aadityatamrakar"),
+    ("BANKNIFTY", "2022-03-28_lakk1"), ("BANKNIFTY", "2022-04-27_lakk1"),
+    ("BANKNIFTY", "2023-05-03_lamba-manish"),
+]  # fmt: skip
+#: The 2020 files (aadityatamrakar/option_chain_php, wwwroot/*.json) hold a truncated
+#: payload: the author kept `records` for the five nearest expiries only (no `filtered`
+#: key, see replay_data/PROVENANCE.md), so they are compared with the first five.
+_TRUNCATED = {"2020-04-20_aadityatamrakar": 5, "2020-05-14_aadityatamrakar": 5}
+
+
+@pytest.mark.parametrize(("underlying", "tag"), _CHAINS)
+def test_listed_expiries_equal_every_recorded_chain(chain_expiries, underlying, tag):
+    """Point in time: the calendar's list of that day is NSE's own list, date for date.
+
+    Includes the contracts NSE re-dated later (NIFTY 29-Jun-2023 listed in 2019,
+    Thursday 25-Sep-2025 .. 25-Jun-2026 listed before the Tuesday switch, BANKNIFTY
+    28-Mar-2024 before the Wednesday monthlies) and NIFTY's long-dated contracts to 2030.
+    """
+    name = f"nse_option_chain_indices_{underlying}_{tag}.json.gz"
+    recorded = _parse(chain_expiries(name))
+    on = D.fromisoformat(tag[:10])
+    listed = listed_expiries(underlying, on).date.tolist()
+    if tag in _TRUNCATED:
+        assert len(recorded) == _TRUNCATED[tag] < len(listed)
+        listed = listed[: len(recorded)]
+    assert listed == recorded
+
+
+def _final(underlying, day, after):
+    """Follow the re-dating table from ``day`` (as listed on ``after``) to the final date."""
+    table = redated_expiries(underlying)
+    for row in table.sort_values("redated_on").itertuples():
+        if row.redated_on.date() > after and row.listed_as.date() == day:
+            day = row.redated_to.date()
+    return day
+
+
 @pytest.mark.parametrize(
-    ("name", "underlying", "on", "redated"),
+    ("underlying", "on", "redated"),
     [
-        # Snapshot dates later moved by NSE (holiday changes / regime changes) -> realised date.
-        ("nse_option_chain_indices_NIFTY_2019-08-23_aadityatamrakar.json.gz", "NIFTY",
-         D(2019, 8, 23), {D(2023, 6, 29): D(2023, 6, 28)}),
-        ("nse_option_chain_indices_NIFTY_2022-03-24_lakk1.json.gz", "NIFTY", D(2022, 3, 24),
-         {D(2023, 6, 29): D(2023, 6, 28), D(2024, 12, 26): D(2024, 12, 26),
-          D(2025, 6, 26): D(2025, 6, 26), D(2025, 12, 24): D(2025, 12, 30),
+        ("NIFTY", D(2019, 8, 23), {D(2023, 6, 29): D(2023, 6, 28)}),
+        ("NIFTY", D(2022, 3, 24),
+         {D(2023, 6, 29): D(2023, 6, 28), D(2025, 12, 24): D(2025, 12, 30),
           D(2026, 6, 25): D(2026, 6, 30), D(2026, 12, 31): D(2026, 12, 29)}),
-        ("nse_option_chain_indices_BANKNIFTY_2022-03-28_lakk1.json.gz", "BANKNIFTY",
-         D(2022, 3, 28), {}),
-        ("nse_option_chain_indices_BANKNIFTY_2022-04-27_lakk1.json.gz", "BANKNIFTY",
-         D(2022, 4, 27), {D(2023, 3, 30): D(2023, 3, 29)}),
-        ("nse_option_chain_indices_BANKNIFTY_2023-05-03_lamba-manish.json.gz", "BANKNIFTY",
-         D(2023, 5, 3), {D(2023, 6, 29): D(2023, 6, 28), D(2024, 3, 28): D(2024, 3, 27)}),
+        ("NIFTY", D(2025, 7, 16),
+         {D(2025, 9, 25): D(2025, 9, 30), D(2025, 12, 24): D(2025, 12, 30),
+          D(2026, 3, 26): D(2026, 3, 30), D(2026, 6, 25): D(2026, 6, 30),
+          D(2026, 12, 31): D(2026, 12, 29)}),
+        ("BANKNIFTY", D(2022, 4, 27), {D(2023, 3, 30): D(2023, 3, 29)}),
+        ("BANKNIFTY", D(2023, 5, 3),
+         {D(2023, 6, 29): D(2023, 6, 28), D(2024, 3, 28): D(2024, 3, 27)}),
     ],
 )  # fmt: skip
-def test_listed_expiries_match_recorded_chains(chain_expiries, name, underlying, on, redated):
-    recorded = [redated.get(d, d) for d in _parse(chain_expiries(name))]
-    recorded = [d for d in recorded if d <= D(2026, 12, 31)]
-    assert listed_expiries(underlying, on).date.tolist() == recorded
+def test_redated_expiries_lead_to_the_realised_dates(underlying, on, redated):
+    """Listed dates of a recorded day, followed through the re-dating table, end on the
+    final dates (expiries_between); the changes named are exactly the known ones."""
+    listed = [d for d in listed_expiries(underlying, on).date if d <= D(2026, 12, 31)]
+    finals = [_final(underlying, d, on) for d in listed]
+    assert {d: f for d, f in zip(listed, finals, strict=True) if d != f} == redated
+    realised = expiries_between(underlying, on, D(2026, 12, 31)).date
+    assert set(finals) <= set(realised)
+
+
+def test_redated_expiries_cite_their_circular():
+    table = redated_expiries("NIFTY")
+    assert list(table.columns) == ["underlying", "listed_as", "redated_to", "redated_on",
+                                   "final", "source"]  # fmt: skip
+    tuesday = table[table["redated_on"] == "2025-08-29"]
+    assert tuesday["source"].str.contains("2025-06-17").all()
+    # all were last-Thursday dates (24-Dec-2025: Thursday the 25th is Christmas), now Tuesdays
+    assert set(tuesday["listed_as"].dt.day_of_week) == {2, 3}
+    assert set(tuesday["redated_to"].dt.day_of_week) <= {0, 1}  # 24-Dec-2029: Monday
+    bakri = table[table["listed_as"] == "2023-06-29"].iloc[0]
+    assert bakri["redated_on"] == pd.Timestamp("2023-06-27") and "Bakri Id" in bakri["source"]
+
+
+def test_long_dated_expiries_beyond_the_holiday_coverage():
+    # Listed after the Tuesday circular (2025-06-17): the Jun-2030 contract is a Tuesday,
+    # the Dec-2029 one (listed before it) still the last Thursday.
+    listed = listed_expiries("NIFTY", "2025-07-16", "monthly").date
+    assert listed[-2:].tolist() == [D(2029, 12, 27), D(2030, 6, 25)]
+    after = listed_expiries("NIFTY", "2025-09-01", "monthly").date
+    assert D(2029, 12, 24) in after  # last Tuesday 25-Dec-2029 is Christmas
 
 
 def test_listed_expiries_2025_nifty_weekly_cycle(chain_expiries):
@@ -135,4 +201,5 @@ def test_expiries_are_trading_days_and_sorted(underlying, start, kind):
 def test_listed_contains_next_expiry(underlying, on):
     listed = listed_expiries(underlying, on)
     assert listed.is_monotonic_increasing and (listed.date >= on).all()
-    assert listed[0].date() == next_expiry(underlying, on)
+    # point in time: the first listed contract may be re-dated later, to next_expiry
+    assert _final(underlying, listed[0].date(), on) == next_expiry(underlying, on)

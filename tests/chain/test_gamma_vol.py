@@ -38,12 +38,12 @@ def test_flip_level_between_put_and_call_walls():
     # near 85 and positive near 115, so it flips in between.
     ce = np.where(K == 115.0, 1000.0, 0.0)
     pe = np.where(K == 85.0, 1000.0, 0.0)
-    c = make_chain(K, ce, pe, spot=100.0)
+    c = make_chain(K, ce, pe, spot=100.0, model_prices=True)  # own IV: 15 % flat
     cfg = ch.ChainConfig(positioning="dealers_long_calls_short_puts", rate=0.0)
     flip = ch.gamma_flip_level(c, config=cfg).iloc[0]
     assert 85.0 < flip["flip_level"] < 115.0
     # the total GEX re-evaluated at the flip level is ~0 (mirror walls: flip near 100)
-    moved = make_chain(K, ce, pe, spot=flip["flip_level"])
+    moved = make_chain(K, ce, pe, spot=flip["flip_level"], model_prices=True)
     assert abs(flip["flip_level"] - 100.0) < 2.0
     at_flip = ch.gamma_exposure(moved, config=cfg, by="underlying")["net_gex"].iloc[0]
     peak = ch.gamma_exposure(c, config=cfg, by="strike")["net_gex"].abs().max()
@@ -51,19 +51,22 @@ def test_flip_level_between_put_and_call_walls():
 
 
 def test_atm_iv_and_constant_maturity_variance_interpolation():
-    a = make_chain(K, np.ones(len(K)), np.ones(len(K)), iv=10.0, expiry="2025-07-24")
-    b = make_chain(K, np.ones(len(K)), np.ones(len(K)), iv=20.0, expiry="2025-08-28")
+    # Black-76 prices at 10 % and 20 %: the platform's own IV recovers them
+    ones = np.ones(len(K))
+    a = make_chain(K, ones, ones, iv=10.0, expiry="2025-07-24", model_prices=True)
+    b = make_chain(K, ones, ones, iv=20.0, expiry="2025-08-28", model_prices=True)
     both = pd.concat([a, b], ignore_index=True)
     atm = ch.atm_iv(both)
-    assert_allclose(atm["atm_iv"], [10.0, 20.0])
+    assert_allclose(atm["atm_iv"], [10.0, 20.0], rtol=1e-9)
     cm = ch.constant_maturity_iv(both, days=30.0).iloc[0]
     t1, t2 = atm["time_to_expiry"]
+    v1, v2 = (atm["atm_iv"] / 100.0) ** 2
     tau = 30 / 365
-    w = 0.01 * t1 + (0.04 * t2 - 0.01 * t1) * (tau - t1) / (t2 - t1)
+    w = v1 * t1 + (v2 * t2 - v1 * t1) * (tau - t1) / (t2 - t1)
     assert_allclose(cm["cm_iv"], np.sqrt(w / tau) * 100, rtol=1e-12)
     assert cm["method"] == "interpolated"
     term = ch.iv_term_structure(both)
-    fwd = np.sqrt((0.04 * t2 - 0.01 * t1) / (t2 - t1)) * 100
+    fwd = np.sqrt((v2 * t2 - v1 * t1) / (t2 - t1)) * 100
     assert_allclose(term["forward_iv"].iloc[1], fwd, rtol=1e-12)
 
 

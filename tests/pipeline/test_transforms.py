@@ -75,6 +75,14 @@ def test_eod_chain_and_summary(day):
     )
     assert_allclose(merged["oi"], merged["oi_c"])
     assert (merged["high"] >= merged["close"]).all() and (merged["low"] <= merged["close"]).all()
+    # iv is the platform's own; the provider's figure of the last snapshot sits beside it
+    last = snaps[snaps["snapshot_ts"] == snaps["snapshot_ts"].max()]
+    both = eod.merge(last[["expiry", "strike", "option_type", "iv"]].assign(
+        option_type=last["option_type"].astype(str)), on=["expiry", "strike", "option_type"],
+        suffixes=("", "_last"))  # fmt: skip
+    assert_allclose(both["provider_iv"], both["iv_last"].where(both["iv_last"] > 0))
+    assert set(eod["iv_price_source"]) <= {"mid", "ltp", "mid_wide", "none"}
+    assert eod["iv"].notna().mean() > 0.5
     summary = daily_option_oi_summary(eod)
     assert len(summary) == eod["expiry"].nunique()
     first = summary.sort_values("expiry").iloc[0]

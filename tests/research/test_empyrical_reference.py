@@ -69,7 +69,10 @@ def _compute(case: dict):
         return rs.tail_ratio(r)
     b = _operand(case.get("benchmark"))
     if m == "alpha_beta":
-        res = rs.alpha_beta(r, b)
+        # empyrical compounds alpha, (1 + a)^252 - 1; our default multiplies, a x 252:
+        # each case names its convention (issue 11.5)
+        how = case.get("alpha_annualisation", "arithmetic")
+        res = rs.alpha_beta(r, b, alpha_annualisation=how)
         return [res["alpha"], res["beta"]]
     if m == "capture":
         return rs.capture(r, b)
@@ -80,6 +83,7 @@ def _compute(case: dict):
     if m == "up_down_capture":
         return rs.up_down_capture(r, b)
     if m == "rolling_alpha_beta":
+        # these published rolling values (test_roll_alpha_beta) reproduce with a x 252
         out = rs.rolling_alpha_beta(r, b, window=case["window"]).dropna()
         return out[["alpha", "beta"]].to_numpy()
     if m == "rolling_sharpe":

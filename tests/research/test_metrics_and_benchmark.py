@@ -139,3 +139,48 @@ def test_returns_helpers():
     assert rs.total_return([0.1, -0.1]) == pytest.approx(-0.01)
     with pytest.raises(rs.ResearchInputError, match="strictly positive"):
         rs.simple_returns([1.0, 0.0])
+
+
+def test_alpha_annualisation_conventions(wide):
+    """Arithmetic (default, a x 252) and compounded ((1 + a)^252 - 1, empyrical)."""
+    rets, bench = wide
+    arith = rs.alpha_beta(rets, bench, confidence_level=0.9)
+    comp = rs.alpha_beta(rets, bench, confidence_level=0.9, alpha_annualisation="compounded")
+    daily = arith["alpha"] / 252
+    assert_allclose(comp["alpha"], (1 + daily) ** 252 - 1, rtol=1e-12)
+    assert_allclose(comp["alpha_ci_low"], (1 + arith["alpha_ci_low"] / 252) ** 252 - 1, rtol=1e-12)
+    assert_allclose(comp["alpha_se"], arith["alpha_se"] * (1 + daily) ** 251, rtol=1e-12)
+    assert_allclose(comp["beta"], arith["beta"])
+    roll = rs.rolling_alpha_beta(rets, bench, window=100, alpha_annualisation="compounded")
+    base = rs.rolling_alpha_beta(rets, bench, window=100)
+    assert_allclose(roll["alpha"], (1 + base["alpha"] / 252) ** 252 - 1, rtol=1e-10)
+    cfg = rs.MetricsConfig(alpha_annualisation="compounded")
+    m = rs.compute_all_metrics(rets, bench, cfg)
+    assert_allclose(m["alpha"], comp["alpha"], rtol=1e-9)
+    with pytest.raises(rs.ResearchInputError, match="alpha_annualisation"):
+        rs.alpha_beta(rets, bench, alpha_annualisation="geometric")  # type: ignore[arg-type]
+
+
+def test_alpha_annualisation_on_real_banknifty_against_nifty():
+    """NIFTY BANK against NIFTY 50, NSE daily closes 2019-2020 (arun7pulse/askIndex,
+    shipped with the replay provider): both conventions from one daily alpha."""
+    import gzip
+    import io
+    from importlib import resources
+
+    base = resources.files("optionsintel.providers").joinpath("replay_data", "market")
+
+    def closes(name: str) -> pd.Series:
+        raw = gzip.decompress(base.joinpath(name).read_bytes()).decode()
+        frame = pd.read_csv(io.StringIO(raw), parse_dates=["date"])
+        return frame.set_index("date")["close"].loc["2019":"2020"]
+
+    nifty = closes("NIFTY50_daily_2000-01-03_2021-08-26_arun7pulse.csv.gz")
+    bank = closes("NIFTYBANK_daily_2000-01-01_2021-08-26_arun7pulse.csv.gz")
+    r, b = rs.simple_returns(bank).iloc[1:], rs.simple_returns(nifty).iloc[1:]
+    arith = rs.alpha_beta(r, b)
+    comp = rs.alpha_beta(r, b, alpha_annualisation="compounded")
+    fit = sm.OLS(r, sm.add_constant(b.reindex(r.index)), missing="drop").fit()
+    assert_allclose(arith["alpha"], fit.params.iloc[0] * 252, rtol=1e-9)
+    assert_allclose(comp["alpha"], (1 + fit.params.iloc[0]) ** 252 - 1, rtol=1e-9)
+    assert 1.0 < arith["beta"] == comp["beta"] < 1.6  # banks amplify the index

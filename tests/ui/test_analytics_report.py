@@ -54,3 +54,28 @@ def test_timeframes(demo_store, tf):
     app = build_analytics_report(demo_store)
     app.timeframe = tf
     assert app.generate() is not None and app.report.timeframe == tf
+
+
+def test_uncovered_timeframe_is_refused_with_the_reason():
+    """Real NIFTY closes to 2024-12-30 plus the recorded 2025-07-16/17 chain days: 1Y
+    cannot be covered (45 % of its sessions), so the page says why instead of drawing
+    a six-month straight line; ALL is reported with the gap stated."""
+    import datetime as dt
+
+    from optionsintel.providers.replay import ReplayProvider
+    from optionsintel.tz import EXCHANGE_TZ
+
+    replay = ReplayProvider(clock=lambda: dt.datetime(2025, 7, 18, tzinfo=dt.UTC))
+    bars = replay.get_candles("NIFTY", "1d", dt.datetime(2023, 1, 1), dt.datetime(2025, 7, 18))
+    days = pd.DatetimeIndex(bars["ts"]).tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+    close = pd.Series(bars["close"].to_numpy(), index=days)
+    tail = pd.Series([25212.05, 25111.45], index=pd.to_datetime(["2025-07-16", "2025-07-17"]))
+    prices = pd.concat([close, tail]).to_frame("NIFTY")
+    source = ReportSource(lambda: ["NIFTY"], lambda s: prices[s], lambda s: None)
+    app = build_analytics_report(source=source)
+    app.timeframe = "1Y"
+    assert app.generate() is None and app.state == "empty"
+    assert "1Y cannot be reported" in app.status.value and "gap" in app.status.value
+    app.timeframe = "ALL"
+    assert app.generate() is not None and app.state == "ok"
+    assert "no return is computed across a gap" in app.message

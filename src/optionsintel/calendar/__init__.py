@@ -2,7 +2,10 @@
 
 Trading days and holidays (2019-2026), the 09:15-15:30 IST session, expiry rules as dated
 regimes, lot sizes and strike steps. All rules are data in ``calendar/data/*.yaml`` with
-the NSE circular (or the page reporting it) cited for each entry.
+the NSE circular (or the page reporting it) cited for each entry. ``listed_expiries`` is
+point in time (the contracts listed on a day, dated as NSE showed them that day, long-dated
+ones included); ``redated_expiries`` maps every later re-dating to its circular, and
+``expiries_between``/``next_expiry`` give the final, realised dates.
 
 Dates may be ``datetime.date``, ``pandas.Timestamp``, ISO strings or arrays of them;
 timezone-aware timestamps are read in India time.
@@ -12,7 +15,6 @@ from optionsintel.calendar.contracts import ContractSpec, contract_spec, lot_siz
 from optionsintel.calendar.expiries import (
     ExpiryKind,
     expiries_between,
-    listed_expiries,
     next_expiry,
 )
 from optionsintel.calendar.holidays import (
@@ -25,6 +27,7 @@ from optionsintel.calendar.holidays import (
     special_sessions,
     trading_days,
 )
+from optionsintel.calendar.listing import listed_expiries, redated_expiries
 from optionsintel.calendar.sessions import (
     is_market_open,
     session_bounds,
@@ -50,6 +53,7 @@ __all__ = [
     "next_expiry",
     "next_trading_day",
     "previous_trading_day",
+    "redated_expiries",
     "session_bounds",
     "session_minutes",
     "session_times",

@@ -32,6 +32,7 @@ class Holiday(_Model):
     date: dt.date
     name: str
     note: str | None = None
+    announced: dt.date | None = None
 
 
 class HolidayYear(_Model):
@@ -82,6 +83,8 @@ class WeeklyRegime(_Model):
     from_: dt.date
     weekday: WeekdayName | None
     listed: int = 0
+    announced: dt.date | None = None
+    redated: dt.date | None = None
     note: str | None = None
     verified: bool
     source: str
@@ -90,6 +93,8 @@ class WeeklyRegime(_Model):
 class MonthlyRegime(_Model):
     from_: dt.date
     weekday: WeekdayName
+    announced: dt.date | None = None
+    redated: dt.date | None = None
     note: str | None = None
     verified: bool
     source: str

@@ -9,8 +9,10 @@ Rules (per underlying, each regime cited in the data file):
 - an expiry falling on a trading holiday moves to the previous trading day.
 
 Underlyings other than NIFTY, BANKNIFTY, FINNIFTY and MIDCPNIFTY use the ``STOCK`` rules
-(monthly contracts only). Returned expiries are the final, realised dates: where NSE
-re-dated listed contracts (Thursday to Tuesday at EOD 2025-08-28), the new date is used.
+(monthly contracts only). :func:`expiries_between` and :func:`next_expiry` return the
+final, realised dates: where NSE re-dated listed contracts (Thursday to Tuesday at EOD
+2025-08-28), the new date is used. What was listed on a day, with the dates as known
+that day, is :func:`optionsintel.calendar.listing.listed_expiries`.
 """
 
 from __future__ import annotations
@@ -160,71 +162,6 @@ def _listed_on(key: str, rules: ExpiryRules, on: np.datetime64) -> None:
             f"{key} derivatives are not in the calendar before {rules.listed_from} "
             f"(asked for {on}); see calendar/data/expiries.yaml"
         )
-
-
-def _listed_monthlies(rules: ExpiryRules, on: np.datetime64) -> Day64:
-    """Return serial monthlies, then quarterlies and half-yearlies, within coverage."""
-    n = rules.listed
-    months = np.arange(on.astype("datetime64[M]"), on.astype("datetime64[M]") + 12 * 6)
-    nominal = _monthly_nominal(rules, months)
-    _, last = coverage_bounds()
-    month_of = nominal.astype("datetime64[M]")
-    month_no = month_of.astype("int64") % 12 + 1
-    adjusted = _adjust(np.minimum(nominal, last))
-    alive = adjusted >= on
-    serial = month_of[alive][: n.monthly]
-    if serial.size == 0:
-        return serial.astype("datetime64[D]")
-    after = month_of > serial[-1]
-    quarterly = month_of[alive & after & np.isin(month_no, (3, 6, 9, 12))][: n.quarterly]
-    tail = quarterly[-1] if quarterly.size else serial[-1]
-    half = month_of[alive & (month_of > tail) & np.isin(month_no, (6, 12))][: n.half_yearly]
-    chosen = np.isin(month_of, np.concatenate([serial, quarterly, half]))
-    return adjusted[chosen & alive & (nominal <= last)]
-
-
-def listed_expiries(
-    underlying: str, on_date: DateLike, kind: ExpiryKind = "all"
-) -> pd.DatetimeIndex:
-    """Expiries whose contracts are listed (tradable) on ``on_date``.
-
-    Approximates NSE's contract cycle from the counts in ``expiries.yaml``: the next
-    ``weekly`` weekly expiries (excluding monthly weeks), the next ``monthly`` monthly
-    expiries, then ``quarterly`` Mar/Jun/Sep/Dec and ``half_yearly`` Jun/Dec expiries. An
-    expiry on ``on_date`` itself is included (it trades until 15:30). Long-dated expiries
-    after the end of :func:`calendar_coverage` are omitted because their holiday
-    adjustment is unknown.
-
-    Returns
-    -------
-    pandas.DatetimeIndex
-        Sorted unique naive dates.
-
-    Raises
-    ------
-    CalendarError
-        If ``on_date`` is outside the coverage or before the underlying was listed.
-
-    Examples
-    --------
-    >>> listed_expiries("BANKNIFTY", "2023-05-03").strftime("%d%b").tolist()
-    ['04May', '11May', '18May', '25May', '01Jun', '28Jun', '27Jul', '28Sep', '28Dec', '27Mar']
-    """
-    _check_kind(kind)
-    key, rules = rules_for(underlying)
-    on = to_days(on_date)[0]
-    _listed_on(key, rules, on)
-    parts = []
-    if kind in ("weekly", "all"):
-        starts = [np.datetime64(r.from_) for r in rules.weekly]
-        regime = rules.weekly[int(np.searchsorted(starts, on, side="right")) - 1]
-        _, last = coverage_bounds()
-        weekly = _between(rules, on, min(on + 3 * _WEEK * (regime.listed + 2), last), "weekly")
-        parts.append(weekly[: regime.listed])
-    if kind in ("monthly", "all"):
-        parts.append(_listed_monthlies(rules, on))
-    days = np.unique(np.concatenate(parts))
-    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
 
 
 def next_expiry(underlying: str, on_date: DateLike, kind: ExpiryKind = "all") -> dt.date:

@@ -8,7 +8,8 @@ and expiries, and returns tidy frames keyed by ``underlying, snapshot_ts, expiry
 - OI: :func:`pcr`, :func:`max_pain`, :func:`oi_concentration`,
   :func:`oi_change_by_strike`, :func:`support_resistance`
 - Gamma: :func:`gamma_exposure`, :func:`gamma_flip_level`
-- Volatility: :func:`atm_iv`, :func:`iv_smile`, :func:`iv_term_structure`,
+- Volatility, all on the platform's own IV (:func:`chain_iv`): :func:`atm_iv`,
+  :func:`iv_smile`, :func:`iv_term_structure`,
   :func:`constant_maturity_iv`, :func:`iv_rank`, :func:`iv_percentile`,
   :func:`straddle_expected_move`
 - Prices: :func:`pivot_levels`
@@ -28,6 +29,7 @@ from optionsintel.chain.oi import (
 from optionsintel.chain.summary import chain_summary
 from optionsintel.chain.vol import (
     atm_iv,
+    chain_iv,
     constant_maturity_iv,
     iv_percentile,
     iv_rank,
@@ -41,6 +43,7 @@ __all__ = [
     "ChainConfig",
     "DealerPositioning",
     "atm_iv",
+    "chain_iv",
     "chain_summary",
     "constant_maturity_iv",
     "gamma_exposure",

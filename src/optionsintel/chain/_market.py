@@ -6,6 +6,8 @@ compounded rate, ``T`` years to expiry, ``sigma`` volatility as a decimal.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -50,36 +52,70 @@ def market(grid: StrikeGrid, rate: float) -> tuple[FloatArray, FloatArray]:
     return t, grid.cache[key]
 
 
+#: A two-sided quote is "sane" (its mid is used) when ``ask - bid <= 25 %`` of the mid.
+MAX_RELATIVE_SPREAD = 0.25
+#: Codes of :func:`quote_price`'s choice (``PRICE_SOURCES[code]``).
+PRICE_SOURCES = ("none", "mid", "ltp", "mid_wide")
+#: Strikes nearest the money (least ``|C - P|``) whose parity forwards are medianed.
+FORWARD_STRIKES = 5
+
+
+def quote_price(grid: StrikeGrid, side: str) -> tuple[FloatArray, np.ndarray]:
+    """Price of every contract of one side and the code of its source (cached).
+
+    The mid where the quote is two-sided and its spread sane (``ask - bid`` at most
+    :data:`MAX_RELATIVE_SPREAD` of the mid), else the last traded price, else (no trade)
+    the mid of a wide two-sided quote; NaN where none exists. Codes index
+    :data:`PRICE_SOURCES`.
+    """
+    key = f"quote_price:{side}"
+    if key not in grid.cache:
+        book = grid.ce if side == "CE" else grid.pe
+        bid, ask, ltp = book["bid"], book["ask"], book["ltp"]
+        two_sided = (bid > 0) & (ask >= bid)
+        mid = 0.5 * (bid + ask)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sane = two_sided & ((ask - bid) <= MAX_RELATIVE_SPREAD * mid)
+        traded = ltp > 0
+        code = np.select([sane, traded, two_sided], [1, 2, 3], 0).astype(np.int8)
+        price = np.select([code == 1, code == 2, code == 3], [mid, ltp, mid], np.nan)
+        grid.cache[key] = (price, code)
+    return grid.cache[key]
+
+
 def option_price(grid: StrikeGrid, side: str) -> FloatArray:
-    """Mid price where a sane two-sided quote exists, else the last traded price."""
-    book = grid.ce if side == "CE" else grid.pe
-    bid, ask, ltp = book["bid"], book["ask"], book["ltp"]
-    two_sided = (bid > 0) & (ask >= bid)
-    price = np.where(two_sided, 0.5 * (bid + ask), ltp)
-    return np.where(price > 0, price, np.nan)
+    """Price used for every contract of one side (see :func:`quote_price`)."""
+    return quote_price(grid, side)[0]
 
 
 def parity_forward(grid: StrikeGrid, t: FloatArray, rate: float) -> FloatArray:
-    """Forward of each group from put-call parity at the strike where ``|C - P|`` is least.
+    """Forward of each group from put-call parity on the strikes nearest the money.
 
     Notes
     -----
-    ``F = K + exp(rT) (C - P)`` (Hull, *Options, Futures and Other Derivatives*, put-call
-    parity for European options on a forward). The strike with the smallest ``|C - P|``
-    is the one closest to the forward, where the parity estimate is least sensitive
-    to stale quotes. Falls back to the spot when no strike has both prices or the
-    estimate is more than 10 % away from the spot (stale far-expiry quotes).
+    ``F = median(K_i + exp(rT) (C_i - P_i))`` over the :data:`FORWARD_STRIKES` strikes
+    with the least ``|C - P|`` (the convention of
+    :func:`optionsintel.pricing.implied_forward`; Hull, *Options, Futures and Other
+    Derivatives*, put-call parity). Those strikes are closest to the forward, where
+    parity is least sensitive to stale quotes, and the median keeps one bad quote from
+    moving it. Falls back to the spot when no strike has both prices or the estimate is
+    more than 10 % away from the spot (stale far-expiry quotes).
     """
     c, p = option_price(grid, "CE"), option_price(grid, "PE")
-    gap = np.abs(c - p)
-    gap = np.where(np.isfinite(gap), gap, np.inf)
-    best = _argmin_per_group(grid, gap)
+    diff = c - p
+    # exact ties of |C - P| (flat quotes) go to the strikes nearest the spot
+    near = 1e-12 * np.abs(grid.strike - grid.spot[grid.group])
+    gap = np.where(np.isfinite(diff) & (grid.strike > 0), -np.abs(diff) - near, -np.inf)
+    picks = grid.top_k(gap, FORWARD_STRIKES)
+    ok = picks >= 0
+    rows = np.maximum(picks, 0)
+    valid = ok & np.isfinite(gap[rows])
+    growth = np.exp(rate * t)[:, None]
+    est = np.where(valid, grid.strike[rows] + growth * diff[rows], np.nan)
+    with warnings.catch_warnings():  # all-NaN groups (no two-sided strike) are expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fwd = np.nanmedian(est, axis=1) if est.size else np.full(grid.n_groups, np.nan)
     spot = grid.spot
-    ok = best >= 0
-    fwd = spot.copy()
-    idx = best[ok]
-    growth = np.exp(rate * t[ok])
-    fwd[ok] = grid.strike[idx] + growth * (c[idx] - p[idx])
     bad = ~np.isfinite(fwd) | (np.abs(fwd / spot - 1.0) > 0.10)
     return np.where(bad, spot, fwd)
 
@@ -90,17 +126,51 @@ def _argmin_per_group(grid: StrikeGrid, values: FloatArray) -> IntArray:
     return np.where(np.isfinite(values[first]), first, -1)
 
 
-def strike_vol(grid: StrikeGrid, forward: FloatArray) -> FloatArray:
-    """Implied volatility (decimal) per strike row, preferring the out-of-the-money side.
+def own_iv(grid: StrikeGrid, rate: float) -> tuple[FloatArray, FloatArray]:
+    """The platform's implied volatility (decimal) of every call and put row (cached).
+
+    Black-76 on the group's parity forward (:func:`parity_forward`), the price of
+    :func:`quote_price`, ``T`` to the 15:30 IST close (:func:`years_to_expiry`) and
+    discounting at ``rate``; NaN where no volatility fits the price (see
+    :class:`optionsintel.pricing.IVReason`).
+    """
+    key = f"own_iv:{rate!r}"
+    if key not in grid.cache:
+        from optionsintel.pricing import implied_volatility
+
+        t, fwd = market(grid, rate)
+        out = []
+        for side in ("CE", "PE"):
+            price = option_price(grid, side)
+            out.append(
+                np.asarray(
+                    implied_volatility(
+                        price, fwd[grid.group], grid.strike, t[grid.group], rate, side
+                    ),
+                    dtype=np.float64,
+                )
+            )
+        grid.cache[key] = (out[0], out[1])
+    return grid.cache[key]
+
+
+def provider_iv(grid: StrikeGrid) -> tuple[FloatArray, FloatArray]:
+    """The provider's IV (decimal) of every call and put row; zero ("not computed") is NaN."""
+    nan = np.full(len(grid.strike), np.nan)
+    ce, pe = grid.ce.get("iv", nan), grid.pe.get("iv", nan)
+    return np.where(ce > 0, ce, np.nan) / 100.0, np.where(pe > 0, pe, np.nan) / 100.0
+
+
+def strike_vol(grid: StrikeGrid, rate: float) -> FloatArray:
+    """The platform's IV (decimal) per strike row, preferring the out-of-the-money side.
 
     Out-of-the-money options carry the information in a smile (their prices are all
     time value), so the call IV is used at ``K >= F`` and the put IV below, each
-    falling back to the other side when missing. Chain IVs are in percent; zero or
-    negative values mean "not computed" and are ignored.
+    falling back to the other side when missing. The IVs are :func:`own_iv`, never the
+    provider's figure.
     """
-    ce_iv, pe_iv = grid.side("iv")
-    ce_iv = np.where(ce_iv > 0, ce_iv, np.nan) / 100.0
-    pe_iv = np.where(pe_iv > 0, pe_iv, np.nan) / 100.0
+    _, forward = market(grid, rate)
+    ce_iv, pe_iv = own_iv(grid, rate)
     otm_call = grid.strike >= forward[grid.group]
     first = np.where(otm_call, ce_iv, pe_iv)
     second = np.where(otm_call, pe_iv, ce_iv)

@@ -49,8 +49,8 @@ class _GammaInputs:
 
     def __init__(self, grid: StrikeGrid, config: ChainConfig) -> None:
         t, fwd = market(grid, config.rate)
-        vol = strike_vol(grid, fwd)
-        atm = _atm_iv_arrays(grid, fwd)
+        vol = strike_vol(grid, config.rate)
+        atm = _atm_iv_arrays(grid, config.rate)
         self.sigma = np.where(np.isfinite(vol), vol, atm[grid.group])
         self.t, self.fwd = t[grid.group], fwd[grid.group]
         s_c, s_p = POSITION_SIGNS[config.positioning]

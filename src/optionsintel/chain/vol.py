@@ -1,6 +1,10 @@
 """Implied-volatility analytics: ATM IV, smile, term structure, 30-day constant maturity.
 
-Volatilities in outputs are in percent (as NSE publishes them); kernels use decimals.
+Every IV here is the platform's own (:func:`chain_iv`): Black-76 on the parity forward of
+each expiry, from the mid when the spread is sane else the LTP, ``T`` to the 15:30 IST
+close. A provider's ``iv`` column is never used by an analytic; it is reported beside
+ours as ``provider_iv``. Volatilities in outputs are in percent (as NSE publishes
+them); kernels use decimals.
 Glossary: ``F`` forward (put-call parity), ``K`` strike, ``T`` years to expiry,
 ``w = sigma^2 T`` total implied variance.
 """
@@ -11,15 +15,26 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.chain._grid import FloatArray, StrikeGrid, build_grid, group_frame
-from optionsintel.chain._market import atm_rows, market, nearest_row, option_price, strike_vol
+from optionsintel.chain._market import (
+    PRICE_SOURCES,
+    atm_rows,
+    market,
+    nearest_row,
+    option_price,
+    own_iv,
+    provider_iv,
+    quote_price,
+    strike_vol,
+)
 
 DEFAULT_RATE = 0.065
 _SQRT_PI_OVER_2 = float(np.sqrt(np.pi / 2.0))
 
 
-def _atm_iv_arrays(grid: StrikeGrid, fwd: FloatArray) -> FloatArray:
+def _atm_iv_arrays(grid: StrikeGrid, rate: float) -> FloatArray:
     """ATM IV (decimal) per group: strike vol interpolated linearly in strike at ``F``."""
-    vol = strike_vol(grid, fwd)
+    _, fwd = market(grid, rate)
+    vol = strike_vol(grid, rate)
     lo, hi, w = atm_rows(grid, fwd)
     v_lo, v_hi = vol[lo], vol[hi]
     both = (1.0 - w) * v_lo + w * v_hi
@@ -34,7 +49,7 @@ def _atm_cols(grid: StrikeGrid, rate: float) -> dict[str, FloatArray]:
         "time_to_expiry": t,
         "days_to_expiry": t * 365.0,
         "atm_strike": grid.strike[nearest_row(grid, fwd)],
-        "atm_iv": _atm_iv_arrays(grid, fwd) * 100.0,
+        "atm_iv": _atm_iv_arrays(grid, rate) * 100.0,
     }
 
 
@@ -49,8 +64,8 @@ def atm_iv(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -> pd.DataFrame:
 
     Notes
     -----
-    The forward comes from put-call parity at the strike where ``|C - P|`` is least
-    (``F = K + e^{rT}(C - P)``). The ATM IV is the out-of-the-money-side IV (calls at
+    The forward is the median parity forward ``K + e^{rT}(C - P)`` of the five strikes
+    with the least ``|C - P|``. The ATM IV is the out-of-the-money-side own IV (calls at
     ``K >= F``, puts below) interpolated linearly in strike between the two listed
     strikes bracketing ``F``; where one side is missing the other is used.
     """
@@ -66,21 +81,83 @@ def iv_smile(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -> pd.DataFrame
     pandas.DataFrame
         One row per strike: keys, ``strike, forward, time_to_expiry, moneyness = K/F,
         log_moneyness = ln(K/F)``, ``iv`` (out-of-the-money side, percent; NaN when
-        neither side has an IV), ``call_iv``, ``put_iv`` (percent, NaN if missing).
+        neither side has an IV), ``call_iv``, ``put_iv`` (our IVs, percent, NaN if none
+        fits) and ``provider_call_iv``, ``provider_put_iv`` (the provider's figures,
+        percent, NaN where it gave none; never used in a computation).
     """
     grid = build_grid(chain)
     t, fwd = market(grid, rate)
     f_row = fwd[grid.group]
-    ce, pe = grid.side("iv")
+    ce, pe = own_iv(grid, rate)
+    p_ce, p_pe = provider_iv(grid)
     return grid.frame(
         forward=f_row,
         time_to_expiry=t[grid.group],
         moneyness=grid.strike / f_row,
         log_moneyness=np.log(grid.strike / f_row),
-        iv=strike_vol(grid, fwd) * 100.0,
-        call_iv=np.where(ce > 0, ce, np.nan),
-        put_iv=np.where(pe > 0, pe, np.nan),
+        iv=strike_vol(grid, rate) * 100.0,
+        call_iv=ce * 100.0,
+        put_iv=pe * 100.0,
+        provider_call_iv=p_ce * 100.0,
+        provider_put_iv=p_pe * 100.0,
     )
+
+
+def chain_iv(chain: pd.DataFrame, *, rate: float = DEFAULT_RATE) -> pd.DataFrame:
+    """The platform's implied volatility and Black-76 greeks of every contract.
+
+    Parameters
+    ----------
+    chain
+        Canonical option-chain frame (any underlyings, snapshots, expiries).
+    rate
+        Continuous rate for discounting and the parity forward.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per listed contract: keys, ``strike, option_type``, ``price`` (the
+        price inverted), ``price_source`` (``"mid"``: sane two-sided quote; ``"ltp"``;
+        ``"mid_wide"``: no trade, wide quote; ``"none"``), ``forward``,
+        ``time_to_expiry`` (years to 15:30 IST of the expiry), ``iv`` (ours, percent),
+        ``provider_iv`` (the provider's, percent, NaN where absent or zero) and
+        ``delta, gamma`` (w.r.t. the forward), ``vega`` (per volatility point) and
+        ``theta`` (per calendar day): Black-76 at our IV (:func:`optionsintel.pricing.greeks`).
+
+    Notes
+    -----
+    Convention (docs/signals.md, "IV"): Black-76 on the forward implied by put-call
+    parity, ``F = median(K + e^{rT}(C - P))`` over the five strikes nearest the money;
+    the mid is used when ``ask - bid <= 25 %`` of it, else the LTP; time to expiry is
+    ACT/365 to the 15:30 IST close. Where no volatility reproduces the price (below
+    intrinsic, stale quotes) ``iv`` is NaN.
+    """
+    from optionsintel.pricing import greeks
+
+    grid = build_grid(chain)
+    t, fwd = market(grid, rate)
+    parts = []
+    for k, side in enumerate(("CE", "PE")):
+        listed = np.isfinite(grid.side("oi")[k]) | np.isfinite(grid.side("ltp")[k])
+        price, code = quote_price(grid, side)
+        iv = own_iv(grid, rate)[k]
+        part = grid.frame(
+            option_type=side,
+            price=price,
+            price_source=np.asarray(PRICE_SOURCES, dtype=object)[code],
+            forward=fwd[grid.group],
+            time_to_expiry=t[grid.group],
+            iv=iv * 100.0,
+            provider_iv=provider_iv(grid)[k] * 100.0,
+        )[listed]
+        g = greeks(part["forward"].to_numpy(), part["strike"].to_numpy(),
+                   part["time_to_expiry"].to_numpy(), rate,
+                   np.nan_to_num(part["iv"].to_numpy() / 100.0, nan=0.0), side)  # fmt: skip
+        for col, src in (("delta", "delta"), ("gamma", "gamma"), ("vega", "vega_pct"),
+                         ("theta", "theta_per_day")):  # fmt: skip
+            part[col] = np.where(part["iv"].notna(), np.asarray(g[src]), np.nan)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _snapshot_starts_of(frame: pd.DataFrame) -> np.ndarray:

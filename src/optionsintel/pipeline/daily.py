@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.calendar import session_bounds
-from optionsintel.chain import ChainConfig, chain_summary
+from optionsintel.chain import ChainConfig, chain_iv, chain_summary
 from optionsintel.frames import CHAIN_COLUMNS, require_columns
 from optionsintel.tz import EXCHANGE_TZ
 
@@ -21,6 +21,7 @@ _CONTRACT = ["underlying", "provider", "expiry", "strike", "option_type"]
 EOD_COLUMNS = (
     "underlying", "provider", "trade_date", "expiry", "strike", "option_type", "open", "high",
     "low", "close", "settle_price", "ltp", "volume", "oi", "oi_change", "iv", "underlying_price",
+    "provider_iv", "iv_price_source",
 )  # fmt: skip
 DAILY_OHLC_COLUMNS = (
     "symbol",
@@ -94,8 +95,10 @@ def eod_chain_from_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
     -----
     ``open/high/low/close`` summarise the option's ``ltp`` over the snapshots given
     (so their resolution is the sampling of ``snapshots``); ``ltp, volume, oi,
-    oi_change, iv, underlying_price`` are those of the last snapshot. ``settle_price``
-    is unknown from snapshots and left NaN.
+    oi_change, underlying_price`` are those of the last snapshot. ``iv`` is the
+    platform's own IV on the day's last snapshot (:func:`optionsintel.chain.chain_iv`),
+    ``provider_iv`` the provider's figure there and ``iv_price_source`` the price used.
+    ``settle_price`` is unknown from snapshots and left NaN.
     """
     require_columns(snapshots, CHAIN_COLUMNS, "option chain")
     s = snapshots.assign(
@@ -107,10 +110,23 @@ def eod_chain_from_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
     g = s.groupby([*_CONTRACT, "trade_date"], sort=True, observed=True)
     out = g.agg(open=("ltp", "first"), high=("ltp", "max"), low=("ltp", "min"),
                 close=("ltp", "last"), ltp=("ltp", "last"), volume=("volume", "last"),
-                oi=("oi", "last"), oi_change=("oi_change", "last"), iv=("iv", "last"),
+                oi=("oi", "last"), oi_change=("oi_change", "last"),
                 underlying_price=("underlying_price", "last")).reset_index()  # fmt: skip
     out["settle_price"] = np.nan
+    out = out.merge(_last_snapshot_iv(s), on=[*_CONTRACT, "trade_date"], how="left")
     return out.loc[:, list(EOD_COLUMNS)]
+
+
+def _last_snapshot_iv(s: pd.DataFrame) -> pd.DataFrame:
+    """Our IV, the provider's and the price source on each day's last snapshot."""
+    last = s.groupby(["underlying", "provider", "trade_date"], observed=True)["snapshot_ts"]
+    snap = s[s["snapshot_ts"] == last.transform("max")]
+    iv = chain_iv(snap.loc[:, list(CHAIN_COLUMNS)])
+    iv = iv.assign(underlying=iv["underlying"].astype(str), provider=iv["provider"].astype(str),
+                   trade_date=trade_date_of(iv["snapshot_ts"]),
+                   expiry=pd.to_datetime(iv["expiry"]).dt.normalize(),
+                   iv_price_source=iv["price_source"])  # fmt: skip
+    return iv.loc[:, [*_CONTRACT, "trade_date", "iv", "provider_iv", "iv_price_source"]]
 
 
 def eod_to_chain(eod: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,13 @@ from optionsintel.research.performance import (
     sortino_ratio,
     tail_ratio,
 )
-from optionsintel.research.report import Report, ReportConfig, build_report, risk_level
+from optionsintel.research.report import (
+    InsufficientCoverageError,
+    Report,
+    ReportConfig,
+    build_report,
+    risk_level,
+)
 from optionsintel.research.returns import (
     annual_return,
     annual_volatility,
@@ -53,16 +59,24 @@ from optionsintel.research.returns import (
     total_return,
 )
 from optionsintel.research.risk import cornish_fisher_z, expected_shortfall, value_at_risk
+from optionsintel.research.series import (
+    SeriesCoverage,
+    find_gaps,
+    gap_aware_returns,
+    series_coverage,
+)
 
 __all__ = [
     "FEATURE_COLUMNS",
     "METRIC_COLUMNS",
     "AnomalyConfig",
     "AnomalyResult",
+    "InsufficientCoverageError",
     "MetricsConfig",
     "Report",
     "ReportConfig",
     "ResearchInputError",
+    "SeriesCoverage",
     "alpha_beta",
     "annual_return",
     "annual_volatility",
@@ -84,6 +98,8 @@ __all__ = [
     "ema",
     "expected_shortfall",
     "extract_features",
+    "find_gaps",
+    "gap_aware_returns",
     "k_distance_knee",
     "log_returns",
     "macd",
@@ -95,6 +111,7 @@ __all__ = [
     "rolling_correlation",
     "rolling_sharpe",
     "rsi",
+    "series_coverage",
     "sharpe_ratio",
     "simple_returns",
     "sma",

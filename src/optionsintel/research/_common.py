@@ -39,6 +39,9 @@ from optionsintel.errors import OptionsIntelError
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 ReturnsLike: TypeAlias = pd.Series | pd.DataFrame | npt.NDArray[np.float64]
 VarMethod: TypeAlias = Literal["historical", "parametric", "cornish_fisher"]
+#: How a per-period alpha is annualised: ``a x N`` or ``(1 + a)^N - 1`` (empyrical).
+AlphaAnnualisation: TypeAlias = Literal["arithmetic", "compounded"]
+ALPHA_ANNUALISATIONS: tuple[str, ...] = ("arithmetic", "compounded")
 
 
 class ResearchInputError(OptionsIntelError, ValueError):
@@ -69,6 +72,10 @@ class MetricsConfig:
     trim_leading_nan
         Drop each symbol's leading NaN rows before counting periods for the
         annualised return (a symbol listed mid-sample is not penalised).
+    alpha_annualisation
+        ``"arithmetic"`` (default, ``alpha x N``) or ``"compounded"``
+        (``(1 + alpha)^N - 1``, empyrical's convention); see
+        :func:`optionsintel.research.alpha_beta`.
     """
 
     periods_per_year: float = 252.0
@@ -79,6 +86,7 @@ class MetricsConfig:
     rolling_window: int = 63
     min_periods: int = 2
     trim_leading_nan: bool = True
+    alpha_annualisation: AlphaAnnualisation = "arithmetic"
 
     def __post_init__(self) -> None:
         if self.periods_per_year <= 0:
@@ -86,6 +94,11 @@ class MetricsConfig:
         check_confidence(self.var_confidence)
         if self.rolling_window < 2:
             raise ResearchInputError("rolling_window must be >= 2 periods")
+        if self.alpha_annualisation not in ALPHA_ANNUALISATIONS:
+            raise ResearchInputError(
+                f"alpha_annualisation must be one of {ALPHA_ANNUALISATIONS}; "
+                f"got {self.alpha_annualisation!r}"
+            )
         if self.var_method not in ("historical", "parametric", "cornish_fisher"):
             raise ResearchInputError(
                 "var_method must be historical, parametric or cornish_fisher; "

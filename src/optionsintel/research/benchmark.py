@@ -16,6 +16,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from optionsintel.research._common import (
+    ALPHA_ANNUALISATIONS,
+    AlphaAnnualisation,
     FloatArray,
     ResearchInputError,
     ReturnsLike,
@@ -26,6 +28,7 @@ from optionsintel.research._common import (
 __all__ = [
     "ALPHA_BETA_FIELDS",
     "alpha_beta",
+    "annualise_alpha",
     "capture",
     "down_capture",
     "rolling_alpha_beta",
@@ -102,9 +105,29 @@ def _ols_from_sums(sums: FloatArray, level: float) -> dict[str, FloatArray]:
     return out
 
 
-def _annualise_alpha(res: dict[str, FloatArray], periods_per_year: float) -> None:
-    for key in ("alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high"):
-        res[key] = res[key] * periods_per_year
+def annualise_alpha(
+    res: dict[str, FloatArray], periods_per_year: float, method: AlphaAnnualisation
+) -> None:
+    """Annualise the per-period ``alpha`` (and its SE and interval) of ``res`` in place.
+
+    ``"arithmetic"``: ``alpha x N`` (SE and bounds scale alike). ``"compounded"``:
+    ``(1 + alpha)^N - 1`` as empyrical; the interval bounds go through the same monotone
+    map and the SE through the delta method, ``N (1 + alpha)^(N - 1) se``.
+    """
+    n = periods_per_year
+    if method == "arithmetic":
+        for key in ("alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high"):
+            res[key] = res[key] * n
+        return
+    if method != "compounded":
+        raise ResearchInputError(
+            f"alpha_annualisation must be one of {ALPHA_ANNUALISATIONS}; got {method!r}"
+        )
+    a = res["alpha"]
+    with np.errstate(invalid="ignore", over="ignore"):
+        res["alpha_se"] = res["alpha_se"] * n * np.power(1.0 + a, n - 1.0)
+        for key in ("alpha", "alpha_ci_low", "alpha_ci_high"):
+            res[key] = np.power(1.0 + res[key], n) - 1.0
 
 
 def _statsmodels_one(
@@ -136,6 +159,7 @@ def alpha_beta(
     confidence_level: float = 0.95,
     cov_type: CovType = "nonrobust",
     engine: Literal["auto", "statsmodels", "closed_form"] = "auto",
+    alpha_annualisation: AlphaAnnualisation = "arithmetic",
 ) -> pd.Series | pd.DataFrame:
     """Jensen's alpha and beta against a benchmark, with standard errors and intervals.
 
@@ -148,7 +172,7 @@ def alpha_beta(
     risk_free
         Per-period risk-free return (scalar or aligned series).
     periods_per_year
-        ``alpha`` (and its SE and interval) are annualised as ``alpha * N``.
+        ``N``, the periods per year that annualise ``alpha`` (and its SE and interval).
     confidence_level
         Level of the confidence intervals (t distribution, ``n - 2`` dof).
     cov_type
@@ -157,6 +181,11 @@ def alpha_beta(
     engine
         ``"auto"``: statsmodels for a single series or a robust ``cov_type``, the
         vectorised closed form (identical numbers, tested) for wide frames.
+    alpha_annualisation
+        ``"arithmetic"`` (**default**): ``alpha x N``, Jensen's alpha scaled linearly,
+        whose SE and interval scale alike. ``"compounded"``: ``(1 + alpha)^N - 1``, the
+        convention of empyrical's ``alpha_beta`` (since 0.3); interval bounds are
+        mapped the same way and the SE by the delta method.
 
     Returns
     -------
@@ -167,8 +196,10 @@ def alpha_beta(
     Notes
     -----
     OLS ``r - rf = alpha + beta (b - rf) + e``: ``beta = cov(x, y) / var(x)``,
-    ``alpha = mean(y) - beta mean(x)`` -- the same numbers as empyrical's
-    ``alpha_beta`` (``alpha`` annualised by multiplication). Statsmodels ``OLS``.
+    ``alpha = mean(y) - beta mean(x)`` per period (statsmodels ``OLS``). ``beta`` equals
+    empyrical's; ``alpha`` equals empyrical's only with
+    ``alpha_annualisation="compounded"`` (empyrical compounds, ``(1 + a)^N - 1``; the
+    default here multiplies, ``a N``; issue 11.5).
     """
     norm = normalise(returns)
     x = as_column_operand(benchmark, norm)
@@ -188,7 +219,7 @@ def alpha_beta(
         if cov_type != "nonrobust":
             raise ResearchInputError("the closed-form engine only supports cov_type='nonrobust'")
         res = _ols_kernel(y, x, confidence_level)
-    _annualise_alpha(res, periods_per_year)
+    annualise_alpha(res, periods_per_year, alpha_annualisation)
     table = pd.DataFrame({k: res[k] for k in ALPHA_BETA_FIELDS})
     if norm.kind == "frame":
         table.index = norm.columns
@@ -205,6 +236,7 @@ def rolling_alpha_beta(
     risk_free: float = 0.0,
     periods_per_year: float = 252.0,
     min_obs: int = 3,
+    alpha_annualisation: AlphaAnnualisation = "arithmetic",
 ) -> pd.DataFrame:
     """Compute rolling OLS alpha (annualised), beta and beta standard error.
 
@@ -216,6 +248,9 @@ def rolling_alpha_beta(
         Rows per window (a NaN inside a window is skipped, as in empyrical).
     min_obs
         Windows with fewer paired observations give NaN.
+    alpha_annualisation
+        ``"arithmetic"`` (**default**, ``alpha x N``) or ``"compounded"``
+        (``(1 + alpha)^N - 1``, empyrical); see :func:`alpha_beta`.
 
     Returns
     -------
@@ -244,7 +279,7 @@ def rolling_alpha_beta(
         se = np.sqrt(np.maximum(vyy - beta * vxy, 0.0) / (n - 2) / vxx)
     ok = (n >= min_obs) & (vxx > 1e-300)
     fields = {
-        "alpha": np.where(ok, alpha * periods_per_year, np.nan),
+        "alpha": np.where(ok, _annual(alpha, periods_per_year, alpha_annualisation), np.nan),
         "beta": np.where(ok, beta, np.nan),
         "beta_se": np.where(ok & (n > 2), se, np.nan),
     }
@@ -254,6 +289,13 @@ def rolling_alpha_beta(
         k: pd.DataFrame(v, index=frame.index, columns=frame.columns) for k, v in fields.items()
     }
     return pd.concat(parts, axis=1)
+
+
+def _annual(alpha: FloatArray, n: float, method: AlphaAnnualisation) -> FloatArray:
+    res = {"alpha": alpha, "alpha_se": np.zeros_like(alpha)}
+    res |= {"alpha_ci_low": alpha, "alpha_ci_high": alpha}
+    annualise_alpha(res, n, method)
+    return res["alpha"]
 
 
 def _window_sum(a: FloatArray, window: int) -> FloatArray:

@@ -13,6 +13,8 @@ and features whose inputs are missing are simply not produced:
 * ``total_volume`` and ``total_oi`` -> ``volume_oi = volume / OI``.
 * ``close`` -> ``return_1d = C_t / C_{t-1} - 1`` and
   ``realised_vol = std(ln C_t / C_{t-1}) * sqrt(252)`` over ``vol_window`` rows.
+  One-period changes (``return_1d``, ``oi_change_ratio``) are NaN on the first row after
+  a gap in the NSE trading calendar (:func:`optionsintel.research.series.after_gap`).
 * fundamentals ``eps_growth``, ``revenue_growth``, ``profit_margin``,
   ``debt_to_equity`` -> passed through (equities).
 
@@ -28,6 +30,7 @@ import pandas as pd
 
 from optionsintel.errors import FrameValidationError
 from optionsintel.research._common import ResearchInputError
+from optionsintel.research.series import after_gap
 
 __all__ = ["FEATURE_COLUMNS", "FUNDAMENTAL_COLUMNS", "extract_features"]
 
@@ -98,6 +101,7 @@ def extract_features(
     f = _canonical(summary)
     g = _per_entity(f)
     out = f[["entity", "ts"]].copy()
+    gap = f.groupby("entity", sort=False)["ts"].transform(lambda s: after_gap(s)).astype(bool)
     if "pcr" in f:
         out["pcr"] = f["pcr"].astype(float)
     elif {"put_oi", "call_oi"} <= set(f.columns):
@@ -105,7 +109,7 @@ def extract_features(
     if "oi_change_ratio" in f:
         out["oi_change_ratio"] = f["oi_change_ratio"].astype(float)
     elif "total_oi" in f:
-        out["oi_change_ratio"] = g["total_oi"].pct_change(fill_method=None)
+        out["oi_change_ratio"] = g["total_oi"].pct_change(fill_method=None).mask(gap)
     if "iv_rank" in f:
         out["iv_rank"] = f["iv_rank"].astype(float)
     elif "atm_iv" in f:
@@ -117,7 +121,7 @@ def extract_features(
     if {"total_volume", "total_oi"} <= set(f.columns):
         out["volume_oi"] = f["total_volume"] / f["total_oi"].where(f["total_oi"] > 0)
     if "close" in f:
-        out["return_1d"] = g["close"].pct_change(fill_method=None)
+        out["return_1d"] = g["close"].pct_change(fill_method=None).mask(gap)
         logret = np.log(out["return_1d"] + 1.0)
         vol = logret.groupby(f["entity"]).rolling(vol_window, min_periods=vol_window).std()
         out["realised_vol"] = vol.droplevel(0) * np.sqrt(periods_per_year)

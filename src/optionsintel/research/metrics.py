@@ -18,7 +18,7 @@ from optionsintel.research._common import (
     normalise,
 )
 from optionsintel.research._fused import fused_column_stats
-from optionsintel.research.benchmark import _ols_from_sums, _subset_cagr
+from optionsintel.research.benchmark import _ols_from_sums, _subset_cagr, annualise_alpha
 from optionsintel.research.drawdown import _take
 from optionsintel.research.performance import _sharpe_from_moments
 from optionsintel.research.risk import _es_kernel, _var_kernel
@@ -175,8 +175,7 @@ def _benchmark_metrics(raw: FloatArray, b: FloatArray, cfg: MetricsConfig) -> di
     """Alpha/beta (closed-form OLS, annualised alpha) and capture ratios from the raw sums."""
     N = cfg.periods_per_year
     ols = _ols_from_sums(raw[fz.PAIR_N : fz.PAIR_SYY + 1], 0.95)
-    for key in ("alpha", "alpha_se", "alpha_ci_low", "alpha_ci_high"):
-        ols[key] = ols[key] * N
+    annualise_alpha(ols, N, cfg.alpha_annualisation)
     out = {k: ols[k] for k in BENCHMARK_COLUMNS[:9]}
     with np.errstate(invalid="ignore"):
         masks = {"up": b > 0, "down": b < 0, "all": np.ones_like(b, dtype=bool)}

@@ -1,7 +1,14 @@
-"""Report builder for the dashboards: metrics, risk level and plotly figures for a timeframe.
+"""Report builder for the dashboards: metrics, risk level and coverage for a timeframe.
 
 The caller reads prices from the store and passes a wide frame (index = dates,
-columns = symbols); this module never touches the database.
+columns = symbols); this module never touches the database and draws nothing (the
+figures are built from the :class:`Report` by :func:`optionsintel.ui.figures.report_figures`).
+
+Daily series are calendar-aware (:mod:`optionsintel.research.series`): the report finds
+the gaps of each symbol against the NSE trading calendar, never computes a one-period
+return across one, states the coverage and gaps in ``notes``, and refuses
+(:class:`InsufficientCoverageError`) a ``1W``..``1Y`` timeframe whose window holds fewer
+than ``ReportConfig.min_coverage`` (90 %) of the expected sessions.
 
 Timeframes: ``1D`` (last session; needs ``intraday_prices``), ``1W``, ``1M``,
 ``3M``, ``1Y`` (calendar offsets back from the last date) and ``ALL``.
@@ -30,16 +37,32 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from optionsintel.research._common import MetricsConfig, ProgressCallback, ResearchInputError
 from optionsintel.research.correlation import correlation_matrix
-from optionsintel.research.drawdown import drawdown
 from optionsintel.research.metrics import compute_all_metrics
-from optionsintel.research.performance import rolling_sharpe
+from optionsintel.research.series import (
+    SeriesCoverage,
+    gap_aware_returns,
+    is_daily_index,
+    series_coverage,
+)
 from optionsintel.tz import EXCHANGE_TZ
 
-__all__ = ["RISK_LEVELS", "TIMEFRAMES", "Report", "ReportConfig", "build_report", "risk_level"]
+__all__ = [
+    "RISK_LEVELS",
+    "TIMEFRAMES",
+    "InsufficientCoverageError",
+    "Report",
+    "ReportConfig",
+    "build_report",
+    "risk_level",
+]
+
+
+class InsufficientCoverageError(ResearchInputError):
+    """The prices do not cover the requested timeframe well enough to report on it."""
+
 
 Timeframe = Literal["1D", "1W", "1M", "3M", "1Y", "ALL"]
 TIMEFRAMES: tuple[str, ...] = ("1D", "1W", "1M", "3M", "1Y", "ALL")
@@ -59,11 +82,17 @@ class ReportConfig:
     var_thresholds: tuple[float, float, float] = (0.015, 0.025, 0.04)
     max_plot_symbols: int = 10
     histogram_bins: int = 60
+    min_coverage: float = 0.9
 
 
 @dataclass
 class Report:
-    """Structured result of :func:`build_report`."""
+    """Structured result of :func:`build_report`.
+
+    ``returns`` (NaN across gaps) and ``benchmark_returns`` are the series the metrics
+    were computed on; ``coverage`` holds each symbol's :class:`SeriesCoverage` of the
+    window (its ``gaps`` frame lists the holes found).
+    """
 
     symbols: list[str]
     timeframe: str
@@ -73,7 +102,11 @@ class Report:
     metrics: pd.DataFrame
     risk_level: pd.Series
     correlation: pd.DataFrame
-    figures: dict[str, go.Figure]
+    returns: pd.DataFrame
+    benchmark_returns: pd.Series | None
+    var_column: str
+    config: ReportConfig
+    coverage: dict[str, SeriesCoverage] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -160,13 +193,17 @@ def build_report(
     -------
     Report
         ``metrics`` (one row per symbol, :func:`compute_all_metrics`), ``risk_level``,
-        ``correlation`` (Pearson), ``figures`` (``equity``, ``drawdown``,
-        ``rolling_sharpe``, ``correlation``, ``distribution``) and ``notes``.
+        ``correlation`` (Pearson), ``returns`` (gap-aware), ``coverage`` per symbol
+        and ``notes`` (coverage and gaps found); figures come from
+        :func:`optionsintel.ui.figures.report_figures`.
 
     Raises
     ------
     ResearchInputError
         For an unknown timeframe or symbols absent from ``prices``.
+    InsufficientCoverageError
+        When a ``1W``..``1Y`` window holds fewer than ``config.min_coverage`` of the
+        NSE trading sessions it spans (the message says what the prices cover).
     """
     cfg = config or ReportConfig()
     step = progress or (lambda _f, _m: None)
@@ -181,10 +218,11 @@ def build_report(
         intraday_prices[symbols] if (timeframe == "1D" and intraday_prices is not None) else None
     )
     window, ppy, notes = _window(prices[symbols].sort_index(), timeframe, source, cfg.metrics)
-    rets = window.pct_change(fill_method=None).iloc[1:]
+    coverage = _coverage(prices[symbols].sort_index(), window, timeframe, cfg, notes)
+    rets = gap_aware_returns(window).iloc[1:]
     bench = None
     if benchmark is not None and timeframe != "1D":
-        bench = benchmark.sort_index().pct_change(fill_method=None).reindex(rets.index)
+        bench = gap_aware_returns(benchmark.sort_index()).reindex(rets.index)
     mcfg = replace(cfg.metrics, periods_per_year=ppy)
     step(0.25, f"computing metrics for {len(symbols)} symbols")
     metrics = compute_all_metrics(rets, bench, mcfg)
@@ -195,57 +233,31 @@ def build_report(
     )
     step(0.5, "correlations")
     corr = correlation_matrix(rets) if rets.shape[1] > 1 else pd.DataFrame(1.0, symbols, symbols)
-    step(0.6, "figures")
-    figures = _figures(rets, bench, metrics, corr, cfg, mcfg, var_col)
     step(1.0, "done")
     start = window.index.min() if len(window) else None
     return Report(symbols, timeframe, start, window.index.max() if len(window) else None,
-                  ppy, metrics, levels, corr, figures, notes)  # fmt: skip
+                  ppy, metrics, levels, corr, rets, bench, var_col, cfg, coverage,
+                  notes)  # fmt: skip
 
 
-def _figures(
-    rets: pd.DataFrame,
-    bench: pd.Series | None,
-    metrics: pd.DataFrame,
-    corr: pd.DataFrame,
-    cfg: ReportConfig,
-    mcfg: MetricsConfig,
-    var_col: str,
-) -> dict[str, go.Figure]:
-    shown = list(rets.columns[: cfg.max_plot_symbols])
-    r = rets[shown]
-    wealth = (1.0 + r.fillna(0.0)).cumprod()
-    eq = go.Figure([go.Scatter(x=wealth.index, y=wealth[c], name=str(c)) for c in shown])
-    if bench is not None:
-        bw = (1.0 + bench.fillna(0.0)).cumprod()
-        eq.add_scatter(x=bw.index, y=bw, name="benchmark", line={"dash": "dash"})
-    eq.update_layout(title="Equity curve (growth of 1)", yaxis_title="wealth")
-    dd = drawdown(r)
-    ddf = go.Figure([go.Scatter(x=dd.index, y=dd[c], name=str(c), fill="tozeroy") for c in shown])
-    ddf.update_layout(title="Drawdown", yaxis_tickformat=".0%")
-    win = max(2, min(mcfg.rolling_window, len(r) // 2))
-    rs = rolling_sharpe(r, win, mcfg.risk_free_per_period, mcfg.periods_per_year)
-    rsf = go.Figure([go.Scatter(x=rs.index, y=rs[c], name=str(c)) for c in shown])
-    rsf.update_layout(title=f"Rolling Sharpe ({win} periods)")
-    labels = [str(c) for c in corr.columns]
-    heat = go.Figure(
-        go.Heatmap(z=corr.to_numpy(), x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu")
-    )
-    heat.update_layout(title="Correlation (Pearson)")
-    dist = go.Figure()
-    for c in shown:
-        dist.add_histogram(x=r[c].dropna(), name=str(c), nbinsx=cfg.histogram_bins, opacity=0.6)
-        var = metrics.loc[c, var_col]
-        if np.isfinite(var):
-            dist.add_vline(x=-var, line_dash="dash", annotation_text=f"VaR {c}")
-    conf = round(mcfg.var_confidence * 100)
-    dist.update_layout(
-        title=f"Return distribution with {conf}% VaR ({mcfg.var_method})", barmode="overlay"
-    )
-    return {
-        "equity": eq,
-        "drawdown": ddf,
-        "rolling_sharpe": rsf,
-        "correlation": heat,
-        "distribution": dist,
-    }
+def _coverage(
+    prices: pd.DataFrame, window: pd.DataFrame, timeframe: str, cfg: ReportConfig, notes: list[str]
+) -> dict[str, SeriesCoverage]:
+    """Coverage of each symbol over the timeframe; refuse a window it cannot cover."""
+    if timeframe == "1D" or not is_daily_index(prices.index) or prices.empty:
+        return {}
+    end = prices.index.max()
+    start = prices.index.min() if timeframe == "ALL" else end - _OFFSETS[timeframe]
+    out = {}
+    for sym in prices.columns:
+        cov = series_coverage(prices[sym].dropna().index, start, end)
+        out[str(sym)] = cov
+        if timeframe != "ALL" and cov.ratio < cfg.min_coverage:
+            raise InsufficientCoverageError(
+                f"{timeframe} cannot be reported honestly for {sym}: the prices hold "
+                f"{cov.describe()}, under the {cfg.min_coverage:.0%} needed; choose a "
+                "timeframe the data covers or ALL (returns across gaps are left out)"
+            )
+        if len(cov.gaps) or cov.ratio < 1.0:
+            notes.append(f"{sym}: {cov.describe()}; no return is computed across a gap.")
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from optionsintel.research._common import (
     FloatArray,
@@ -18,6 +19,7 @@ from optionsintel.research._common import (
     nan_moments,
     normalise,
 )
+from optionsintel.research.series import find_gaps
 
 __all__ = [
     "annual_return",
@@ -36,7 +38,19 @@ def _price_ratio(prices: ReturnsLike) -> tuple[Any, FloatArray]:
         raise ResearchInputError("prices must be strictly positive to form returns")
     ratio = np.full_like(p, np.nan)
     ratio[1:] = p[1:] / p[:-1]
+    if isinstance(prices, pd.Series | pd.DataFrame):
+        ratio[_after_gap(prices.index)] = np.nan
     return norm, ratio
+
+
+def _after_gap(index: pd.Index) -> np.ndarray:
+    """Rows whose date follows a gap in the trading calendar (daily indexes only)."""
+    gaps = find_gaps(index)
+    if gaps.empty:
+        return np.zeros(len(index), dtype=bool)
+    days = pd.DatetimeIndex(index)
+    days = (days.tz_localize(None) if days.tz is not None else days).normalize()
+    return np.asarray(np.isin(days, gaps["first_after"]))
 
 
 def simple_returns(prices: ReturnsLike) -> Any:
@@ -51,7 +65,9 @@ def simple_returns(prices: ReturnsLike) -> Any:
     -------
     Series, DataFrame or ndarray
         Same shape and type as ``prices``; the first row is NaN. A NaN price gives
-        NaN returns on both sides of it (no forward filling is done here).
+        NaN returns on both sides of it (no forward filling is done here). For a
+        daily Series/DataFrame the return spanning a gap in the NSE trading calendar
+        (:func:`optionsintel.research.series.find_gaps`) is NaN, never one period.
 
     Raises
     ------

@@ -18,7 +18,7 @@ import pandas as pd
 from optionsintel.chain._grid import FloatArray
 from optionsintel.chain.config import ChainConfig
 from optionsintel.chain.gamma import _gex_cols
-from optionsintel.chain.oi import _max_pain_cols, _pcr_cols, _walls_cols
+from optionsintel.chain.oi import _max_pain_cols, _walls_cols
 from optionsintel.signals._pair import Pair, top_rows
 from optionsintel.signals.config import SignalConfig, SignalType
 
@@ -219,11 +219,17 @@ def max_pain_pull(pair: Pair, config: SignalConfig) -> Found:
 
 
 def momentum_shift(pair: Pair, config: SignalConfig) -> Found:
-    """Near-the-money PCR(OI) jump, corroborated by OI walls and price moving alike."""
-    w = config.window_strikes
-    pcr_now = _pcr_cols(pair.cur, w, None)["pcr_oi"]
+    """Near-the-money PCR(OI) jump on the same strikes, corroborated by walls and price.
+
+    Both PCRs are taken over the current window's strikes (the previous OI looked up on
+    those very strikes, as the OI-flow detectors do), so a move of the spot alone, with
+    every OI unchanged, changes nothing. A rising PCR reads bullish, a falling one bearish.
+    """
+    ce, pe = side_stats(pair, "CE"), side_stats(pair, "PE")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pcr_now = np.where(ce.oi_now > 0, pe.oi_now / ce.oi_now, np.nan)
+        pcr_prev = np.where(ce.oi_prev > 0, pe.oi_prev / ce.oi_prev, np.nan)
     pg, seen = np.maximum(pair.prev_group, 0), pair.prev_group >= 0
-    pcr_prev = np.where(seen, _pcr_cols(pair.prev, w, None)["pcr_oi"][pg], np.nan)
     walls_now, walls_prev = _walls_cols(pair.cur), _walls_cols(pair.prev)
     d_sup = walls_now["support"] - np.where(seen, walls_prev["support"][pg], np.nan)
     d_res = walls_now["resistance"] - np.where(seen, walls_prev["resistance"][pg], np.nan)
@@ -233,7 +239,7 @@ def momentum_shift(pair: Pair, config: SignalConfig) -> Found:
     price_dir = np.sign(np.nan_to_num(pair.spot - pair.spot_prev))
     agree_walls = 0.5 + 0.5 * wall_dir * direction
     agree_price = 0.5 + 0.5 * price_dir * direction
-    fire = pair.active & (np.abs(d_pcr) >= config.pcr_shift)
+    fire = pair.active & (np.abs(np.nan_to_num(d_pcr)) >= config.pcr_shift)
     conf = 100.0 * (
         0.6 * score(np.abs(d_pcr), config.pcr_shift) + 0.2 * agree_walls + 0.2 * agree_price
     )

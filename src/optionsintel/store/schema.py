@@ -279,9 +279,11 @@ eod_option_chain = sa.Table(
     sa.Column("volume", F),
     sa.Column("oi", F),
     sa.Column("oi_change", F),
-    sa.Column("iv", F),
+    sa.Column("iv", F),  # the platform's own IV (migration 0003)
     sa.Column("underlying_price", F),
     *_provenance(),
+    sa.Column("provider_iv", F),  # the provider's IV figure, kept beside ours
+    sa.Column("iv_price_source", sa.String(8)),  # mid | ltp | mid_wide | none
     sa.CheckConstraint("option_type IN ('CE', 'PE')", name="option_type"),
     sa.CheckConstraint("oi IS NULL OR oi >= 0", name="oi_non_negative"),
     sa.PrimaryKeyConstraint(

@@ -21,9 +21,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import traitlets as t
 
-from optionsintel.research import Report, build_report
+from optionsintel.research import InsufficientCoverageError, Report, build_report
 from optionsintel.ui import panels
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource, report_source
+from optionsintel.ui.figures import REPORT_FIGURES, report_figures
 from optionsintel.ui.plotly_grid import PlotlyGrid
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TIMEFRAMES = ("1D", "1W", "1M", "3M", "1Y", "ALL")
-FIGURES = ("equity", "drawdown", "rolling_sharpe", "correlation", "distribution")
+FIGURES = REPORT_FIGURES
 
 
 class AnalyticsReport(w.VBox):
@@ -121,6 +122,9 @@ class AnalyticsReport(w.VBox):
             self._show(self.report)
             self.state = "ok"
             self.message = " ".join(self.report.notes)
+        except InsufficientCoverageError as exc:  # a refusal, with its reason
+            self.report, self.cards.value, self.charts.figures = None, "", []
+            self.state, self.message = "empty", str(exc)
         except Exception as exc:
             self._fail(exc)
         finally:
@@ -153,7 +157,8 @@ class AnalyticsReport(w.VBox):
         used = ", ".join(f"{s}: {p}" for s, p in self.price_providers.items())
         source = f" · <b>Prices</b> provider {html.escape(used)}" if used else ""
         self.cards.value = f"<p><b>Period</b> {period}{source}</p>" + "".join(cards)
-        figs = [go.Figure(report.figures[k]) for k in FIGURES if k in report.figures]
+        built = report_figures(report)
+        figs = [go.Figure(built[k]) for k in FIGURES if k in built]
         for fig in figs:
             fig.update_layout(height=320, margin={"l": 48, "r": 16, "t": 40, "b": 36},
                               template="plotly_white")  # fmt: skip

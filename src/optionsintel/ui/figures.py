@@ -1,4 +1,4 @@
-"""Plotly figures of the market monitor, created once and updated in place.
+"""Plotly figures of the market monitor (created once, updated in place) and the report.
 
 The figures are plain ``go.Figure`` objects (the data model); the page draws them through
 one :class:`~optionsintel.ui.plotly_grid.PlotlyGrid`, whose ``Plotly.react`` updates keep
@@ -7,10 +7,16 @@ the live refresh free of flicker and the user's zoom where it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from optionsintel.research import Report
+from optionsintel.research.drawdown import drawdown
+from optionsintel.research.performance import rolling_sharpe
 from optionsintel.tz import EXCHANGE_TZ
 
 IST = EXCHANGE_TZ
@@ -101,3 +107,67 @@ def clear(fig: go.Figure) -> None:
         for trace in fig.data:
             trace.x, trace.y = [], []
         fig.layout.shapes, fig.layout.annotations = [], []
+
+
+# -- analytics report ----------------------------------------------------------------------
+REPORT_FIGURES = ("equity", "drawdown", "rolling_sharpe", "correlation", "distribution")
+
+
+def _break_at_gaps(frame: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """Insert a NaN row inside every gap so lines are not drawn across it."""
+    cuts = [
+        g.last_before + pd.Timedelta(days=1)
+        for cov in report.coverage.values()
+        for g in cov.gaps.itertuples()
+    ]
+    if not cuts:
+        return frame
+    blank = pd.DataFrame(np.nan, index=pd.DatetimeIndex(sorted(set(cuts))), columns=frame.columns)
+    return pd.concat([frame, blank]).sort_index()
+
+
+def report_figures(report: Report) -> dict[str, go.Figure]:
+    """Equity, drawdown, rolling Sharpe, correlation and distribution figures of a report.
+
+    Lines break at the gaps the report found (no straight line across missing sessions).
+    """
+    cfg = report.config
+    mcfg = replace(cfg.metrics, periods_per_year=report.periods_per_year)
+    shown = list(report.returns.columns[: cfg.max_plot_symbols])
+    r = report.returns[shown]
+    wealth = _break_at_gaps((1.0 + r.fillna(0.0)).cumprod(), report)
+    eq = go.Figure([go.Scatter(x=wealth.index, y=wealth[c], name=str(c)) for c in shown])
+    if report.benchmark_returns is not None:
+        bw = (1.0 + report.benchmark_returns.fillna(0.0)).cumprod()
+        eq.add_scatter(x=bw.index, y=bw, name="benchmark", line={"dash": "dash"})
+    eq.update_layout(title="Equity curve (growth of 1)", yaxis_title="wealth")
+    dd = _break_at_gaps(drawdown(r), report)
+    ddf = go.Figure([go.Scatter(x=dd.index, y=dd[c], name=str(c), fill="tozeroy") for c in shown])
+    ddf.update_layout(title="Drawdown", yaxis_tickformat=".0%")
+    win = max(2, min(mcfg.rolling_window, len(r) // 2))
+    rs = rolling_sharpe(r, win, mcfg.risk_free_per_period, mcfg.periods_per_year)
+    rsf = go.Figure([go.Scatter(x=rs.index, y=rs[c], name=str(c)) for c in shown])
+    rsf.update_layout(title=f"Rolling Sharpe ({win} periods)")
+    corr = report.correlation
+    labels = [str(c) for c in corr.columns]
+    heat = go.Figure(
+        go.Heatmap(z=corr.to_numpy(), x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu")
+    )
+    heat.update_layout(title="Correlation (Pearson)")
+    return {"equity": eq, "drawdown": ddf, "rolling_sharpe": rsf, "correlation": heat,
+            "distribution": _distribution(report, r, shown)}  # fmt: skip
+
+
+def _distribution(report: Report, r: pd.DataFrame, shown: list[Any]) -> go.Figure:
+    cfg, mcfg = report.config, report.config.metrics
+    dist = go.Figure()  # VaR lines at the report's per-period VaR
+    for c in shown:
+        dist.add_histogram(x=r[c].dropna(), name=str(c), nbinsx=cfg.histogram_bins, opacity=0.6)
+        var = report.metrics.loc[c, report.var_column]
+        if np.isfinite(var):
+            dist.add_vline(x=-var, line_dash="dash", annotation_text=f"VaR {c}")
+    conf = round(mcfg.var_confidence * 100)
+    dist.update_layout(
+        title=f"Return distribution with {conf}% VaR ({mcfg.var_method})", barmode="overlay"
+    )
+    return dist

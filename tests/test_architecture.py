@@ -1,0 +1,31 @@
+"""The layer rules of HOUSE_STYLE, enforced: import-linter contracts plus what grimp cannot see."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "optionsintel"
+
+
+def test_import_contracts_are_kept() -> None:
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    done = subprocess.run(
+        [exe, "--no-cache", str(ROOT / ".importlinter")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_library_never_reaches_dagster_project_dynamically() -> None:
+    """No string import of the orchestration package and no sys.path edits in the library."""
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        if re.search(r"import_module\(\s*[\"']dagster_project", text) or "sys.path" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
