@@ -34,6 +34,10 @@ def _copies(store: Store) -> dict[str, list[pd.DataFrame]]:
     chain["underlying_price"] += 500.0
     chain["oi"] *= 2.0
     signals = reads.read_signals(store, **kw)
+    own_signals = signals.iloc[:0]
+    if signals.empty:  # the demo day fired nothing: plant one synthetic signal to tell apart
+        own_signals = _planted_signal(chain)
+        signals = own_signals.copy()
     for frame in (quotes, chain, signals):
         frame["snapshot_ts"] += pd.Timedelta(minutes=1)
         frame["provider"] = "replay"
@@ -41,14 +45,29 @@ def _copies(store: Store) -> dict[str, list[pd.DataFrame]]:
     own["trade_date"] = pd.Timestamp(BEFORE)
     other = own.assign(provider="replay", level=own["level"] + 500.0)
     out = {"underlying_quotes": [quotes], "option_chain_snapshots": [chain],
-           "signals": [signals], "support_resistance_levels": [own, other]}  # fmt: skip
-    return {k: [f.drop(columns="ingested_at") for f in v] for k, v in out.items()}
+           "signals": [own_signals, signals],
+           "support_resistance_levels": [own, other]}  # fmt: skip
+    return {k: [f.drop(columns="ingested_at", errors="ignore") for f in v if len(f)]
+            for k, v in out.items()}  # fmt: skip
+
+
+def _planted_signal(chain: pd.DataFrame) -> pd.DataFrame:
+    """One synthetic MAX_PAIN signal at the day's first snapshot (nearest expiry)."""
+    first = chain.loc[chain["snapshot_ts"] == chain["snapshot_ts"].min()]
+    return pd.DataFrame({
+        "underlying": ["NIFTY"], "snapshot_ts": [first["snapshot_ts"].iloc[0]],
+        "expiry": [first["expiry"].min()], "signal_type": ["MAX_PAIN"], "confidence": [61.0],
+        "strength": ["MODERATE"], "strikes": [[]], "supporting": [{"planted": True}],
+        "provider": ["synthetic"],
+    })  # fmt: skip
 
 
 @pytest.fixture
 def mixed_store(demo_store: Store):
     copies = _copies(demo_store)
-    assert all(len(f) for frames in copies.values() for f in frames)
+    assert all(len(f) for frames in copies.values() for f in frames), {
+        k: [len(f) for f in v] for k, v in copies.items()
+    }
     with demo_store.transaction() as tx:
         for table, frames in copies.items():
             for frame in frames:
@@ -59,6 +78,8 @@ def mixed_store(demo_store: Store):
             t = metadata.tables[name]
             conn.execute(sa.delete(t).where(t.c.provider == "replay", t.c.snapshot_ts >= START,
                                             t.c.snapshot_ts <= END))  # fmt: skip
+        t = metadata.tables["signals"]
+        conn.execute(sa.delete(t).where(t.c.supporting["planted"].as_boolean()))
         t = metadata.tables["support_resistance_levels"]
         conn.execute(sa.delete(t).where(t.c.trade_date == BEFORE))
 
