@@ -114,3 +114,16 @@ def test_clean_and_rejected_partition_the_rows(recorded, corruptions) -> None:
     assert len(rejected) == len(bad)
     oi = clean.chain["oi"].dropna()
     assert ((oi >= 0) & np.isfinite(oi) & (oi <= 1e12)).all()
+
+
+def test_an_old_last_trade_on_a_far_strike_is_kept_but_not_an_absurd_one(recorded) -> None:
+    chain = recorded.chain.copy()
+    chain.loc[0, "exchange_ts"] = NOW - pd.Timedelta(days=21)  # illiquid: traded weeks ago
+    chain.loc[1, "exchange_ts"] = pd.Timestamp("2019-01-01", tz="UTC")
+    clean, rejected = validate_snapshot(
+        Snapshot(recorded.quote, chain), underlying="NIFTY", now=NOW
+    )
+    assert clean is not None and len(clean.chain) == len(chain) - 1
+    assert rejected["reason"].tolist() == [
+        "exchange_ts is outside 2024-07-16 10:00 to 2025-07-17 10:05 UTC"
+    ]

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_ABS_VALUE",
     "MAX_AGE",
     "MAX_LEAD",
+    "MAX_ROW_AGE",
     "NON_NEGATIVE_COLUMNS",
     "SIGNED_COLUMNS",
     "expiry_horizon",
@@ -44,8 +45,11 @@ NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
 SIGNED_COLUMNS: tuple[str, ...] = ("oi_change", "delta", "gamma", "theta", "vega")
 #: No real price, quantity or OI comes near this; 1e308-style values are refused.
 MAX_ABS_VALUE = 1e12
-#: Source timestamps older than this (before ``now``) are absurd for a live snapshot.
+#: A quote (the snapshot's instant) older than this is absurd for a live snapshot.
 MAX_AGE = pd.Timedelta(days=7)
+#: A chain row's own exchange time may be its contract's last trade: an illiquid far
+#: strike can be weeks old, so rows only have to be from the last year.
+MAX_ROW_AGE = pd.Timedelta(days=366)
 #: Source timestamps ahead of ``now`` by more than this (clock skew) are absurd.
 MAX_LEAD = pd.Timedelta(minutes=5)
 #: NSE lists index options up to five years out (half-yearly long-dated contracts).
@@ -80,10 +84,11 @@ def validate_snapshot(
     underlying
         The underlying that was asked for; rows of any other are refused.
     now
-        The collection instant (aware, or naive IST); source timestamps must lie in
-        ``[now - max_age, now + max_lead]``.
+        The collection instant (aware, or naive IST); the quote's source timestamps
+        must lie in ``[now - max_age, now + max_lead]``, the chain rows' in
+        ``[now - MAX_ROW_AGE, now + max_lead]``.
     max_age, max_lead
-        The window of sane source timestamps around ``now``.
+        The window of sane quote timestamps around ``now``.
 
     Returns
     -------
@@ -101,16 +106,17 @@ def validate_snapshot(
     is a number (not text), finite and within ``MAX_ABS_VALUE``, and the prices,
     quantities and OI of :data:`NON_NEGATIVE_COLUMNS` are >= 0; ``expiry`` is a date
     not before the snapshot's day (IST) and not after :func:`expiry_horizon`; the
-    source timestamps are in the window. Then a contract key
+    source timestamps (``exchange_ts``, ``snapshot_ts``) are in the window. Then a contract key
     (underlying, expiry, strike, option_type) seen twice keeps its first good row.
     """
     at = to_utc(now)
-    window = (at - max_age, at + max_lead)
     upper = underlying.upper()
     quote, chain = snapshot.quote, snapshot.chain
+    window = (at - max_age, at + max_lead)
     quote_reasons, quote_clean = _row_reasons(quote, upper, window, day=None, key=False)
     refusal = _quote_refusal(quote, quote_reasons)
     day = _snapshot_day(quote_clean, at)
+    window = (at - max(max_age, MAX_ROW_AGE), at + max_lead)
     chain_reasons, chain_clean = _row_reasons(chain, upper, window, day=day, key=True)
     chain_reasons = _mark_duplicates(chain_clean, chain_reasons)
     if refusal is None and len(chain) and chain_reasons.notna().all():
