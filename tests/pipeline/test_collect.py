@@ -283,3 +283,50 @@ def test_bad_rows_are_quarantined_and_the_session_goes_on(clean_store, caplog):
     assert "duplicated contract (first one kept) (1)" in errors[2]
     assert "strike is not a number (1)" in errors[3]
     assert sum("quarantined 1 of" in r.getMessage() for r in caplog.records) == 3
+
+
+class Misdirected(CountingSource):
+    """Answers tick 2 with another underlying's legs and tick 3 with a 2099 timestamp."""
+
+    def snapshot(self, underlying):
+        snap = super().snapshot(underlying)
+        if self.fetches == 2:
+            return Snapshot(snap.quote.assign(underlying="BANKNIFTY"), snap.chain)
+        if self.fetches == 3:
+            future = pd.Timestamp("2099-01-01", tz="UTC")
+            return Snapshot(snap.quote.assign(exchange_ts=future), snap.chain)
+        return snap
+
+
+def test_an_untrustworthy_snapshot_is_refused_and_the_session_goes_on(caplog):
+    clock = FakeClock("2025-07-16 15:29:00+05:30")
+    with caplog.at_level("WARNING", logger="optionsintel.pipeline.collect"):
+        report, writes = _session(Misdirected(clock), clock, clock.now, interval_seconds=15)
+    assert len(report.collected) == 3 and not report.failed and len(report.refused) == 2
+    refusals = [next(iter(r.values())) for r in report.refused.values()]
+    assert "underlying BANKNIFTY is not the requested NIFTY" in refusals[0]
+    assert "exchange_ts is outside" in refusals[1]
+    chains = [w for w in writes if "option_chain_snapshots" in w]
+    assert len(chains) == 3 and len(writes) == 5  # the refused ticks wrote their metrics only
+    assert all(set(w["option_chain_snapshots"]["underlying"]) == {"NIFTY"} for w in chains)
+    assert sum("snapshot refused" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_failed_write_loses_only_its_tick():
+    from optionsintel.errors import StoreWriteError
+
+    clock = FakeClock("2025-07-16 15:29:00+05:30")
+    stored = []
+
+    def write(frames):
+        if len(stored) == 1 and "option_chain_snapshots" in frames:
+            stored.append(None)
+            raise StoreWriteError("writing 2 rows to option_chain_snapshots failed")
+        stored.append(frames)
+
+    report = run_collection_session(
+        CountingSource(clock), write, underlyings=["NIFTY"], interval_seconds=15, clock=clock,
+        sleep=clock.sleep,
+    )  # fmt: skip
+    assert len(report.failed) == 1 and len(report.collected) == 4
+    assert "StoreWriteError" in next(iter(report.failed.values()))
