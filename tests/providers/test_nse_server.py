@@ -24,9 +24,17 @@ RECORDED = {
 }
 
 
+#: Two chains recorded the same day, for a collection tick (validated against its instant).
+SAME_DAY = {
+    "NIFTY": "nse_option_chain_indices_NIFTY_2020-04-20_aadityatamrakar.json",
+    "BANKNIFTY": "nse_option_chain_indices_BANKNIFTY_2020-04-20_aadityatamrakar.json",
+}
+
+
 class _NSEHandler(BaseHTTPRequestHandler):
     """Serves recorded chains; the API demands the cookie set by the home page."""
 
+    recorded = RECORDED
     cookie = "nsit=local-session"
     accept_cookies = True
     paths: list[str]  # every request path, in order (set per server)
@@ -49,7 +57,7 @@ class _NSEHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         symbol = parse_qs(url.query).get("symbol", [""])[0]
-        body = gzip.compress(read_bytes(data_root(), "nse", RECORDED[symbol]))
+        body = gzip.compress(read_bytes(data_root(), "nse", self.recorded[symbol]))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Encoding", "gzip")
@@ -92,9 +100,10 @@ def test_end_to_end_server_refusing_the_session(local_nse) -> None:
 
 def test_a_collection_tick_is_one_request_per_underlying(local_nse) -> None:
     base, handler = local_nse
+    handler.recorded = SAME_DAY  # the tick's boundary check wants the chains' own day
     provider = build_provider("nse", base_url=base, timeout=5)
     underlyings = ["NIFTY", "BANKNIFTY"]
-    ticks = pd.date_range("2025-07-16 10:00", periods=3, freq="15s", tz="UTC")
+    ticks = pd.date_range("2020-04-20 10:00:15", periods=3, freq="15s", tz="UTC")
     got = collect_tick(provider, underlyings, ticks[0])
     warm_up = [p for p in handler.paths if not p.startswith("/api/")]
     assert warm_up == ["/", "/option-chain"]  # the session's cookies, once
@@ -104,7 +113,8 @@ def test_a_collection_tick_is_one_request_per_underlying(local_nse) -> None:
         assert handler.paths[before:] == ["/api/option-chain-indices"] * len(underlyings)
     assert "/api/allIndices" not in handler.paths
     quotes = got.quotes.set_index("underlying")
-    assert quotes.loc["NIFTY", "ltp"] == 25111.45 and quotes.loc["BANKNIFTY", "ltp"] == 43312.7
+    assert quotes.loc["NIFTY", "ltp"] == 9261.85 and quotes.loc["BANKNIFTY", "ltp"] == 20522.65
+    assert got.rejected.empty and not got.refused  # real answers pass the boundary whole
     assert (got.chains["snapshot_ts"] == ticks[-1]).all()
     assert set(got.chains["provider"]) == {"nse"}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from optionsintel.frames import CHAIN_COLUMNS, QUOTE_COLUMNS, empty_frame
 from optionsintel.pipeline.daily import DAILY_OHLC_COLUMNS, session_close
 from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
 from optionsintel.pipeline.ticks import remaining_ticks
-from optionsintel.providers.base import BackfillSource, MarketDataProvider, NoDataError
+from optionsintel.providers.base import BackfillSource, MarketDataProvider, NoDataError, Snapshot
+from optionsintel.providers.quarantine import summarise_rejections, validate_snapshot
 from optionsintel.providers.registry import (
     BACKFILL_SOURCES,
     BackfillNotSupportedError,
@@ -45,7 +47,9 @@ __all__ = [
     "daily_bars",
     "intraday_tables",
     "run_collection_session",
+    "source_timestamp",
 ]
+logger = logging.getLogger(__name__)
 INDICES: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY")
 METRIC_COLUMNS = ("provider", "ts", "requests", "successes", "failures", "avg_latency_ms",
                   "p95_latency_ms", "breaker_state", "last_error")  # fmt: skip
@@ -53,12 +57,21 @@ METRIC_COLUMNS = ("provider", "ts", "requests", "successes", "failures", "avg_la
 
 @dataclass
 class Collected:
-    """Quotes, chain snapshots and fetch statistics of one collection (a day or a tick)."""
+    """Quotes, chain snapshots and fetch statistics of one collection (a day or a tick).
+
+    A tick (:func:`collect_tick`) also reports what it did not keep: ``rejected``
+    (quarantined rows with ``reason``), ``refused`` and ``stale`` (underlying -> reason),
+    and ``source_ts``, the source timestamp of every kept underlying's answer.
+    """
 
     quotes: pd.DataFrame
     chains: pd.DataFrame
     metrics: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["reason"]))
+    refused: dict[str, str] = field(default_factory=dict)
+    stale: dict[str, str] = field(default_factory=dict)
+    source_ts: dict[str, pd.Timestamp] = field(default_factory=dict)
 
 
 def _metrics(provider: str, ts: pd.Timestamp, latencies_ms: Sequence[float], failures: int,
@@ -117,27 +130,123 @@ def collect_day(
 
 
 def collect_tick(
-    provider: MarketDataProvider, underlyings: Sequence[str], tick: pd.Timestamp
+    provider: MarketDataProvider,
+    underlyings: Sequence[str],
+    tick: pd.Timestamp,
+    *,
+    last_seen: Mapping[str, pd.Timestamp] | None = None,
+    now: pd.Timestamp | None = None,
 ) -> Collected:
-    """One snapshot of every underlying, keyed on the aligned ``tick``.
+    """One validated snapshot of every underlying, keyed on the aligned ``tick``.
 
     Each underlying is one :meth:`~optionsintel.providers.base.MarketDataProvider.snapshot`
-    call (one request on NSE). ``snapshot_ts`` is set to ``tick`` (the provider's own
-    time stays in ``exchange_ts``), so retrying a tick overwrites it instead of adding
-    a row. Any provider error propagates: the caller decides whether the tick is lost.
+    call (one request on NSE), checked at the provider boundary by
+    :func:`~optionsintel.providers.quarantine.validate_snapshot` (window around ``now``,
+    default ``tick``): bad rows are dropped and a snapshot that cannot be trusted is
+    refused, each with its reason in ``rejected``, ``notes`` and the metrics' ``last_error``.
+    An answer whose source timestamp (``exchange_ts``) did not advance past
+    ``last_seen[underlying]`` (a cached or repeated answer) is refused as ``stale``: it is
+    never stored as a new snapshot. ``snapshot_ts`` of what is kept is set to ``tick``
+    (the provider's own time stays in ``exchange_ts``), so retrying a tick overwrites it
+    instead of adding a row. Provider errors propagate: the caller decides whether the
+    tick is lost.
     """
-    quotes, chains, lat = [], [], []
+    got = Collected(empty_frame(QUOTE_COLUMNS), empty_frame(CHAIN_COLUMNS), pd.DataFrame())
+    quotes: list[pd.DataFrame] = []
+    chains: list[pd.DataFrame] = []
+    lat: list[float] = []
+    seen = last_seen or {}
+    reasons: dict[str, str] = {}  # answering provider -> why something was not stored
     for name in underlyings:
         start = time.perf_counter()
         snap = provider.snapshot(name)
         lat.append((time.perf_counter() - start) * 1e3)
-        quotes.append(snap.quote.assign(snapshot_ts=tick))
-        chains.append(snap.chain.assign(snapshot_ts=tick))
+        clean, rejected = validate_snapshot(snap, underlying=name, now=now or tick)
+        note = _refusal_note(name, clean, rejected, snap, seen.get(name))
+        if note is not None:
+            got.notes.append(note)
+            source = _answering_provider(snap, provider)
+            reasons[source] = "; ".join(filter(None, (reasons.get(source), note)))
+        if len(rejected):
+            got.rejected = pd.concat([got.rejected, rejected.assign(requested=name)])
+        if clean is None:
+            got.refused[name] = note or "refused"
+            continue
+        stamp = source_timestamp(clean)
+        if stamp is not None and name in seen and stamp <= seen[name]:
+            got.stale[name] = note or "stale"
+            continue
+        if stamp is not None:
+            got.source_ts[name] = stamp
+        quotes.append(clean.quote.assign(snapshot_ts=tick))
+        chains.append(clean.chain.assign(snapshot_ts=tick))
+    if quotes:
+        got.quotes = pd.concat(quotes, ignore_index=True)
+        got.chains = pd.concat(chains, ignore_index=True)
+    got.metrics = _tick_metrics(provider, tick, lat, reasons)
+    return got
+
+
+def source_timestamp(snapshot: Snapshot) -> pd.Timestamp | None:
+    """The source's own instant of a snapshot: the latest ``exchange_ts``, else its ``snapshot_ts``.
+
+    This, not the aligned tick, identifies an answer: two answers with the same source
+    timestamp are the same data. None when the source stamps neither.
+    """
+    for col in ("exchange_ts", "snapshot_ts"):
+        stamps = [f[col] for f in snapshot.frames() if col in f and f[col].notna().any()]
+        if stamps:
+            return max(pd.Timestamp(s.max()) for s in stamps)
+    return None
+
+
+def _refusal_note(
+    name: str,
+    clean: Snapshot | None,
+    rejected: pd.DataFrame,
+    snap: Snapshot,
+    last: pd.Timestamp | None,
+) -> str | None:
+    """One line for the run's log and the metrics: why (part of) ``name`` was not stored."""
+    if clean is None:
+        return f"{name}: {rejected['reason'].iloc[0]}; nothing of it stored"
+    stamp = source_timestamp(clean)
+    if stamp is not None and last is not None and stamp <= last:
+        return (f"{name}: stale answer (source timestamp {stamp} did not advance past "
+                f"{last}: cached or repeated); not stored as a new snapshot")  # fmt: skip
+    if len(rejected):
+        total = len(snap.chain)
+        return f"{name}: quarantined {len(rejected)} of {total} chain rows: " + (
+            summarise_rejections(rejected)
+        )
+    return None
+
+
+def _answering_provider(snap: Snapshot, provider: MarketDataProvider) -> str:
+    """The provider named on the answer's rows (a failover chain answers as one of its own)."""
+    quote = snap.quote
+    if "provider" in quote and len(quote) and pd.notna(quote["provider"].iloc[0]):
+        return str(quote["provider"].iloc[0])
+    return str(getattr(provider, "name", "unknown"))
+
+
+def _tick_metrics(
+    provider: MarketDataProvider, tick: pd.Timestamp, lat: Sequence[float],
+    reasons: Mapping[str, str],
+) -> pd.DataFrame:  # fmt: skip
+    """``data_source_metrics`` rows of one tick, with quarantine/stale reasons in ``last_error``."""
     metrics = provider.metrics_frame() if hasattr(provider, "metrics_frame") else None
     if metrics is None or metrics.empty:
         metrics = _metrics(getattr(provider, "name", "unknown"), tick, lat, 0)
-    return Collected(pd.concat(quotes, ignore_index=True), pd.concat(chains, ignore_index=True),
-                     metrics.assign(ts=tick))  # fmt: skip
+    metrics = metrics.assign(ts=tick).reset_index(drop=True)
+    for source, reason in reasons.items():
+        rows = metrics.index[metrics["provider"] == source]
+        if not len(rows):
+            metrics = pd.concat([metrics, _metrics(source, tick, [], 0)], ignore_index=True)
+            rows = metrics.index[-1:]
+        metrics["last_error"] = metrics["last_error"].astype(object)
+        metrics.loc[rows, "last_error"] = reason
+    return metrics
 
 
 def intraday_tables(
@@ -161,11 +270,19 @@ def intraday_tables(
 
 @dataclass
 class SessionReport:
-    """Outcome of :func:`run_collection_session`."""
+    """Outcome of :func:`run_collection_session`.
+
+    ``stale``, ``refused`` and ``quarantined`` map a tick to what was not stored of it
+    (underlying -> reason, or the quarantine notes), also logged and written to
+    ``data_source_metrics``.
+    """
 
     collected: list[pd.Timestamp] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[pd.Timestamp] = field(default_factory=list)
+    stale: dict[str, dict[str, str]] = field(default_factory=dict)
+    refused: dict[str, dict[str, str]] = field(default_factory=dict)
+    quarantined: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_collection_session(
@@ -181,14 +298,21 @@ def run_collection_session(
 ) -> SessionReport:
     """Collect every remaining aligned tick of today's session, then return.
 
-    Each tick is collected and written on its own (``write`` receives
-    :func:`intraday_tables` and must be idempotent and transactional). A tick whose
-    collection fails is recorded in ``failed`` and the loop goes on; a tick that is
-    more than one interval late when its turn comes is ``skipped`` (catch-up rule:
-    never burst through a backlog). After ``max_consecutive_failures`` failed ticks
-    in a row the last error is raised so the run fails visibly.
+    Each tick is collected (:func:`collect_tick`: validated, stale answers refused) and
+    written on its own (``write`` receives :func:`intraday_tables` and must be
+    idempotent and transactional; a tick with nothing new writes only its
+    ``data_source_metrics`` row). A provider with a ``fit_to_cadence`` hook (the
+    failover chain's answer cache) is first sized to the interval. A tick whose
+    collection or write fails is recorded in ``failed`` and the loop goes on; a tick
+    that is more than one interval late when its turn comes is ``skipped`` (catch-up
+    rule: never burst through a backlog). After ``max_consecutive_failures`` failed
+    ticks in a row the last error is raised so the run fails visibly.
     """
+    fit = getattr(provider, "fit_to_cadence", None)
+    if callable(fit):
+        fit(interval_seconds)
     report, streak = SessionReport(), 0
+    last_seen: dict[str, pd.Timestamp] = {}  # source timestamp of each underlying's last write
     grace = pd.Timedelta(seconds=interval_seconds)
     for tick in remaining_ticks(clock(), interval_seconds):
         wait = (tick - clock()).total_seconds()
@@ -198,17 +322,51 @@ def run_collection_session(
             report.skipped.append(tick)
             continue
         try:
-            got = collect_tick(provider, underlyings, tick)
-        except Exception as exc:  # provider failures of any kind lose only this tick
+            got = collect_tick(provider, underlyings, tick, last_seen=last_seen, now=clock())
+            write(_tables_of(got, previous))
+        except Exception as exc:  # provider or store failures lose only this tick
             report.failed[str(tick)] = f"{type(exc).__name__}: {exc}"
+            logger.warning("tick %s failed: %s: %s", tick, type(exc).__name__, exc)
             streak += 1
             if streak >= max_consecutive_failures:
                 raise
             continue
-        write(intraday_tables(got, previous))
-        previous, streak = got.chains, 0
-        report.collected.append(tick)
+        streak = 0
+        _report_tick(report, tick, got)
+        last_seen.update(got.source_ts)
+        if len(got.chains):
+            previous = _latest_chains(previous, got.chains)
+            report.collected.append(tick)
     return report
+
+
+def _tables_of(got: Collected, previous: pd.DataFrame | None) -> Mapping[str, pd.DataFrame]:
+    """What a tick writes: every intraday table, or only its metrics when nothing is new."""
+    if len(got.quotes) or len(got.chains):
+        return intraday_tables(got, previous)
+    return {"data_source_metrics": got.metrics}
+
+
+def _report_tick(report: SessionReport, tick: pd.Timestamp, got: Collected) -> None:
+    """Record (and log) what the tick did not store."""
+    key = str(tick)
+    if got.stale:
+        report.stale[key] = dict(got.stale)
+    if got.refused:
+        report.refused[key] = dict(got.refused)
+    notes = [n for n in got.notes if "quarantined" in n]
+    if notes:
+        report.quarantined[key] = notes
+    for note in got.notes:
+        logger.warning("tick %s: %s", tick, note)
+
+
+def _latest_chains(previous: pd.DataFrame | None, chains: pd.DataFrame) -> pd.DataFrame:
+    """The last stored chain of every underlying (one refused this tick keeps its older one)."""
+    if previous is None or not len(previous):
+        return chains
+    older = previous.loc[~previous["underlying"].isin(chains["underlying"].unique())]
+    return pd.concat([older, chains], ignore_index=True) if len(older) else chains
 
 
 def daily_bars(

@@ -36,6 +36,12 @@ from optionsintel.providers.base import (
     SchemaDriftError,
     TransientProviderError,
 )
+from optionsintel.providers.http_bounds import (
+    DEFAULT_MAX_BYTES,
+    HttpBounds,
+    bounded_request,
+    retry_after_seconds,
+)
 from optionsintel.providers.resilience import MonotonicClock, RateLimiter, Sleep
 
 logger = logging.getLogger(__name__)
@@ -157,11 +163,8 @@ def _non_json_error(status_code: int, text: str, retry_after: float | None) -> A
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after") or headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    """``Retry-After`` in seconds: delta-seconds or an HTTP-date (against the wall clock)."""
+    return retry_after_seconds(headers.get("retry-after") or headers.get("Retry-After"))
 
 
 def _as_secret(value: Any) -> SecretStr:
@@ -240,7 +243,12 @@ class AngelOneClient:
     base_url
         REST root (``https://apiconnect.angelone.in``).
     timeout
-        HTTP timeout in seconds (the SDK's 7 s).
+        HTTP timeout in seconds (the SDK's 7 s) per socket operation.
+    deadline
+        Seconds a whole call may take (connect, redirects, headers and body); defaults
+        to ``timeout``.
+    max_response_bytes
+        Largest body accepted, as sent and once decompressed.
     time_source
         Unix time in seconds, used for the TOTP.
     clock, sleep
@@ -265,6 +273,8 @@ class AngelOneClient:
         http: httpx.Client | None = None,
         base_url: str = ROOT_URL,
         timeout: float = 7.0,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_BYTES,
         time_source: Callable[[], float] = time.time,
         clock: MonotonicClock = time.monotonic,
         sleep: Sleep = time.sleep,
@@ -276,6 +286,7 @@ class AngelOneClient:
         self.credentials = credentials
         self.base_url = base_url.rstrip("/")
         self._http = http or httpx.Client(timeout=timeout)
+        self.bounds = HttpBounds(deadline=deadline or timeout, max_bytes=max_response_bytes)
         self._time = time_source
         limits = RATE_LIMITS if rate_limits is None else rate_limits
         self._limiters = {
@@ -378,11 +389,10 @@ class AngelOneClient:
         if limiter is not None:
             limiter.acquire()
         try:
-            response = self._http.post(
-                self.base_url + path,
-                content=json.dumps(body),
-                headers=self.headers(authorised=authorised),
-            )
+            response = bounded_request(
+                self._http, "POST", self.base_url + path, bounds=self.bounds, provider=PROVIDER,
+                content=json.dumps(body), headers=self.headers(authorised=authorised),
+            )  # fmt: skip
             return parse_envelope(response.status_code, response.text, response.headers)
         except httpx.TimeoutException:
             raise AngelOneTransientError("TIMEOUT", f"SmartAPI {path} timed out") from None

@@ -77,6 +77,22 @@ class NoDataError(ProviderError):
     """The provider has no data for the request (unknown symbol, date not recorded...)."""
 
 
+class DeadlineExceededError(TransientProviderError):
+    """An HTTP call (connect, every redirect hop and the whole body) outlasted its deadline."""
+
+
+class ResponseTooLargeError(ProviderError):
+    """A response body (as sent or once decompressed) passed the size cap; reading stopped."""
+
+
+class RedirectRefusedError(ProviderError):
+    """The server redirected to another origin (scheme, host or port); not followed."""
+
+
+class RedirectLoopError(ProviderError):
+    """The server's redirects loop or chain beyond the limit."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The quote and the full option chain of one underlying at one instant.

@@ -52,6 +52,8 @@ METRICS_COLUMNS: tuple[str, ...] = (
     "provider", "ts", "requests", "successes", "failures", "avg_latency_ms", "p95_latency_ms",
     "breaker_state", "last_error",
 )  # fmt: skip
+#: Seconds an answer is cached: well below the 15-s tick, so tick k's answer is gone at k+1.
+DEFAULT_CACHE_TTL = 5.0
 MetricsSink = Callable[[pd.DataFrame], None]
 Answer: TypeAlias = pd.DataFrame | Snapshot
 
@@ -124,7 +126,9 @@ class FailoverProvider:
     retry_policy
         Retries of transient errors per provider (default: 2 attempts).
     cache_ttl
-        Seconds a successful answer is reused for the same call (0 disables the cache).
+        Seconds a successful answer is reused for the same call (0 disables the cache);
+        a third of the 15-s tick by default. A collection loop sizes it to its interval
+        with :meth:`fit_to_cadence`, so a cached answer never reaches the next tick.
     metrics_sink
         Called with :meth:`metrics_frame` at most every ``metrics_interval`` seconds.
     clock, wall_clock, sleep
@@ -144,7 +148,7 @@ class FailoverProvider:
         recovery_timeout: float = 60.0,
         half_open_trials: int = 1,
         retry_policy: RetryPolicy | None = None,
-        cache_ttl: float = 15.0,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
         metrics_sink: MetricsSink | None = None,
         metrics_interval: float = 60.0,
         clock: MonotonicClock = time.monotonic,
@@ -186,6 +190,20 @@ class FailoverProvider:
         names = [p.name for p in self.providers]
         fallback = self.allow_synthetic_fallback
         return f"FailoverProvider(providers={names}, synthetic_fallback={fallback})"
+
+    def fit_to_cadence(self, interval_seconds: float) -> None:
+        """Keep cached answers strictly shorter-lived than a polling ``interval_seconds``.
+
+        With a TTL equal to the interval, the answer cached at the end of tick k's fetch
+        is still fresh at tick k+1 and would be stored again as a new snapshot; the TTL
+        is therefore cut to a third of the interval when it is not already below it.
+        """
+        if self.cache is None or self.cache.ttl < interval_seconds:
+            return
+        ttl = interval_seconds / 3.0
+        with self._cache_lock:
+            self.cache = ttl_cache(ttl, clock=self._clock) if ttl > 0 else None
+        logger.info("failover cache TTL cut to %.3g s for a %g s cadence", ttl, interval_seconds)
 
     # -- MarketDataProvider protocol ------------------------------------------------
     def get_quote(self, underlying: str) -> pd.DataFrame:

@@ -13,7 +13,8 @@ What NSE answers                           What the client does
 401 / 403 (expired or refused cookies)     clear cookies, re-warm once, retry once; then
                                            :class:`AuthenticationError`
 ``{}`` (NSE's answer without a session)    same re-warm once; then :class:`NoDataError`
-429                                        if ``Retry-After`` <= ``max_wait_429`` wait
+429                                        if ``Retry-After`` (seconds or an HTTP-date)
+                                           <= ``max_wait_429`` wait
                                            that long and retry once, else (and on a
                                            second 429) :class:`TransientProviderError`
                                            with ``retry_after`` set (default
@@ -23,7 +24,15 @@ What NSE answers                           What the client does
 200 with an HTML page (Akamai block)       :class:`BlockedError`
 body that is not JSON                      :class:`MalformedResponseError`
 JSON missing keys                          :class:`SchemaDriftError` listing them
+a call outlasting ``deadline`` (default    :class:`DeadlineExceededError` (transient)
+``timeout``: connect, redirects and body)
+a body over ``max_response_bytes`` (as     :class:`ResponseTooLargeError`
+sent or once decompressed)
+a redirect to another origin / a loop      :class:`RedirectRefusedError` /
+                                           :class:`RedirectLoopError`
 =========================================  ============================================
+
+Every request goes through :func:`~optionsintel.providers.http_bounds.bounded_request`.
 
 A chain is parsed completely before anything is returned: never a half-parsed chain.
 """
@@ -48,6 +57,13 @@ from optionsintel.providers.base import (
     Snapshot,
     TransientProviderError,
     utc_now,
+)
+from optionsintel.providers.http_bounds import (
+    DEFAULT_MAX_BYTES,
+    Fetched,
+    HttpBounds,
+    bounded_request,
+    retry_after_seconds,
 )
 from optionsintel.providers.nse_parse import (
     INDEX_NAMES,
@@ -94,15 +110,6 @@ def is_index(underlying: str) -> bool:
     return underlying.upper() in INDEX_NAMES
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds form), or None."""
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 class _SessionRejectedError(Exception):
     """Internal signal: the session needs a re-warm (401/403 or an empty ``{}``)."""
 
@@ -122,7 +129,12 @@ class NSEClient:
         An ``httpx.Client`` to use (e.g. one built on ``httpx.MockTransport``); by
         default one is created with browser-like headers and ``timeout``.
     timeout
-        Seconds per request when the client is created here.
+        Seconds per socket operation when the client is created here.
+    deadline
+        Seconds a whole call may take (connect, redirects, headers and body);
+        defaults to ``timeout``.
+    max_response_bytes
+        Largest body accepted, as sent and once decompressed.
     clock
         Returns the current aware datetime; used for the session age.
     session_ttl
@@ -139,13 +151,17 @@ class NSEClient:
         *,
         client: httpx.Client | None = None,
         timeout: float = 10.0,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_BYTES,
         clock: Clock = utc_now,
         session_ttl: float = 240.0,
         max_wait_429: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = client or httpx.Client(timeout=timeout, follow_redirects=True)
+        # Redirects are followed by bounded_request (same origin only), never by httpx.
+        self._http = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self.bounds = HttpBounds(deadline=deadline or timeout, max_bytes=max_response_bytes)
         self._http.headers.update(BROWSER_HEADERS)
         self._http.headers["Referer"] = f"{self.base_url}/option-chain"
         self._clock = clock
@@ -158,11 +174,13 @@ class NSEClient:
         """Close the underlying HTTP client."""
         self._http.close()
 
-    def _send(self, path: str, params: Mapping[str, str] | None = None) -> httpx.Response:
-        """GET one URL, mapping transport failures to :class:`TransientProviderError`."""
+    def _send(self, path: str, params: Mapping[str, str] | None = None) -> Fetched:
+        """GET one URL under :attr:`bounds`, mapping transport failures to transient errors."""
         url = f"{self.base_url}{path}"
         try:
-            return self._http.get(url, params=params)
+            return bounded_request(
+                self._http, "GET", url, params=params, bounds=self.bounds, provider=PROVIDER
+            )
         except httpx.TimeoutException as exc:
             raise TransientProviderError(
                 f"NSE timed out on {path}: {exc}; retry later", provider=PROVIDER
@@ -199,11 +217,14 @@ class NSEClient:
             return True
         return (self._clock() - self._warmed_at).total_seconds() > self._ttl
 
-    def _raise_transient(self, response: httpx.Response, path: str) -> None:
+    def _retry_after(self, response: Fetched) -> float | None:
+        return retry_after_seconds(response.headers.get("Retry-After"), self._clock())
+
+    def _raise_transient(self, response: Fetched, path: str) -> None:
         """Raise :class:`TransientProviderError` for 429 and 5xx answers."""
         status = response.status_code
         if status == 429:
-            wait = _retry_after(response)
+            wait = self._retry_after(response)
             raise TransientProviderError(
                 f"NSE rate-limited {path} (HTTP 429, Retry-After={wait}); slow down",
                 provider=PROVIDER,
@@ -214,7 +235,7 @@ class NSEClient:
                 f"NSE server error on {path} (HTTP {status}); retry later", provider=PROVIDER
             )
 
-    def _decode(self, response: httpx.Response, path: str) -> Any:
+    def _decode(self, response: Fetched, path: str) -> Any:
         """Decode a 2xx body as JSON, recognising HTML block pages."""
         if response.status_code >= 400:
             raise ProviderError(
@@ -241,7 +262,7 @@ class NSEClient:
         """One request with the 429 wait-once rule; raises _SessionRejectedError on 401/403/{}."""
         response = self._send(path, params)
         if response.status_code == 429:
-            wait = _retry_after(response)
+            wait = self._retry_after(response)
             if wait is not None and wait <= self._max_wait_429:
                 self._sleep(wait)
                 response = self._send(path, params)
