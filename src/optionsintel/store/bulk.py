@@ -176,7 +176,9 @@ def _merge(
     Two statements in the caller's transaction: an ``INSERT ... ON CONFLICT DO NOTHING``
     that adds new keys, then, only when some keys already existed, an ``UPDATE ... FROM``
     the staging table for rows whose values differ. A fresh snapshot (the common case)
-    thus costs one insert and no join; a re-run rewrites nothing.
+    thus costs one insert and no join; a re-run rewrites nothing. Rows are inserted in
+    key order, so two writers of the same new keys wait for each other instead of
+    deadlocking (each would otherwise lock its keys in its own frame's order).
     """
     key = natural_key(table)
     compared = [c for c in cols if c not in key and c not in _NO_COMPARE]
@@ -184,7 +186,7 @@ def _merge(
     collist = sql.SQL(", ").join(map(ident, cols))
     cur.execute(
         sql.SQL(
-            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} "
+            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} ORDER BY {key} "
             "ON CONFLICT ({key}) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
         ).format(t=t, s=s, cols=collist, key=sql.SQL(", ").join(map(ident, key)))
     )
