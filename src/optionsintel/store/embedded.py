@@ -235,7 +235,15 @@ def stop_embedded(pgdata: Path) -> bool:
     if not _is_our_postmaster(pid, pgdata):
         _clear_stale_pid(pgdata)
         return False
-    _pg_ctl(pgdata, ["-w", "stop"])
+    try:
+        # the shutdown checkpoint of years of partitions can outlast pg_ctl's 60 s default
+        _pg_ctl(pgdata, ["-w", "-t", "300", "stop", "-m", "fast"])
+    except Exception as exc:  # pg_ctl fails as a bare CalledProcessError
+        if _is_our_postmaster(pid, pgdata):
+            raise EmbeddedDatabaseError(
+                f"could not stop the embedded PostgreSQL in {pgdata}: "
+                f"{_log_cause(pgdata) or exc}. Server log: {pgdata / 'log'}"
+            ) from exc
     return True
 
 
