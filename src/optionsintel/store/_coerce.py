@@ -44,7 +44,7 @@ def conform(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         values = frame[name]
         try:
-            converted[name] = _column(table.c[name].type, values)
+            new = _column(table.c[name].type, values)
         except _BadValuesError as bad:
             rows = list(values.index[bad.mask])
             example = values[bad.mask].iloc[0]
@@ -52,7 +52,9 @@ def conform(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
                 f"cannot write to {table.name}: column {name!r} {bad.why} in "
                 f"{len(rows)} row(s) {rows[:5]}, e.g. {example!r}; nothing was stored"
             ) from None
-    return pd.DataFrame(converted, index=frame.index)
+        if new is not values:
+            converted[name] = new
+    return frame.assign(**converted) if converted else frame
 
 
 class _BadValuesError(Exception):
@@ -74,7 +76,8 @@ def _column(t: sa.types.TypeEngine, values: pd.Series) -> pd.Series:
         lo, hi = next(b for k, b in _INT_BOUNDS.items() if isinstance(t, k))
         return _integers(values, lo, hi)
     if isinstance(t, sa.Float):
-        return _numbers(values).astype("float64")
+        num = _numbers(values)
+        return num if num.dtype == np.float64 else num.astype("float64")
     return values
 
 
