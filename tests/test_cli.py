@@ -115,3 +115,59 @@ def test_providers_status_summarises_stored_metrics(cli_env, clean_store) -> Non
     result = runner.invoke(app, ["providers", "status"])
     assert result.exit_code == 0, result.output
     assert "open" in result.output and "nse" in result.output
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code not in (0, None), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["fetch", "chain", "NIFTY", "--at", "garbage"], "--at"),
+        (["fetch", "chain", "NIFTY", "--at", "2025-02-30 10:00"], "--at"),
+        (["fetch", "chain", "NIFTY", "--at", "2099-01-01"], "--at"),
+        (["fetch", "chain", "NIFTY", "--expiry", "2031-01-01"], "not listed"),
+        (["fetch", "chain", "NIFTY", "--expiry", "soon"], "--expiry"),
+        (["fetch", "chain", "NIFTY", "--rows", "0"], "--rows"),
+        (["fetch", "chain", "NIFTY", "--rows", "-3"], "--rows"),
+        (["fetch", "chain", "[/bold]"], "not an NSE symbol"),
+        (["fetch", "chain", "[bold red]x"], "not an NSE symbol"),
+        (["fetch", "chain", "NIFTY", "-p", "nse", "--at", "2025-07-16 15:30"], "--at"),
+        (["fetch", "chain", "NIFTY", "-p", "angelone", "--at", "2025-07-16"], "--at"),
+        (["providers", "status", "--hours", "99999999999"], "--hours"),
+        (["providers", "status", "--hours", "0"], "--hours"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(cli_env, args, says) -> None:
+    line = _one_line_error(runner.invoke(app, args))
+    assert "error:" in line and says in line
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "says"),
+    [
+        ("OPTIONSINTEL_INTRADAY_INTERVAL_SECONDS", "1.5", "INTRADAY_INTERVAL_SECONDS"),
+        ("DATABASE_URL", "sqlite:///{tmp}/oi.db", "PostgreSQL only"),
+        ("DATABASE_URL", "::not a url::", "DATABASE_URL"),
+        ("DATABASE_URL", "postgresql://u:hunter2@127.0.0.1:99999999/x", "port"),
+        ("OPTIONSINTEL_ANGELONE_TOTP_SECRET", "hunter2!!", "base32"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(monkeypatch, tmp_path, var, value, says) -> None:
+    monkeypatch.setenv(var, value.format(tmp=tmp_path))
+    get_settings.cache_clear()
+    try:
+        line = _one_line_error(runner.invoke(app, ["db", "status"]))
+    finally:
+        get_settings.cache_clear()
+    assert "ConfigurationError" in line and says in line
+    assert "hunter2" not in line
+    assert list(tmp_path.iterdir()) == []  # a sqlite:// URL creates nothing

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from optionsintel.settings import Settings
 
-SECRET = "s3cr3t-VALUE-that-must-not-leak"
+SECRET = "S3CR3TVALUETHATMUSTNOTLEAK"  # base32: also a well-formed TOTP secret
 
 
 def test_defaults_use_embedded_database(monkeypatch, tmp_path) -> None:
@@ -41,3 +43,37 @@ def test_env_file_is_read(monkeypatch, tmp_path) -> None:
     env = tmp_path / ".env"
     env.write_text("OPTIONSINTEL_SYNTHETIC_SEED=42\n")
     assert Settings(_env_file=env).synthetic_seed == 42
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "says"),
+    [
+        ("DATABASE_URL", "sqlite:///oi.db", "PostgreSQL only"),
+        ("DATABASE_URL", "mysql://u:p@h/db", "PostgreSQL only"),
+        ("DATABASE_URL", "not a url at all", "is not a URL"),
+        ("DATABASE_URL", f"postgresql://u:{SECRET}@h:99999999/x", "port"),
+        ("OPTIONSINTEL_INTRADAY_INTERVAL_SECONDS", "fifteen", "valid integer"),
+        ("OPTIONSINTEL_ANGELONE_TOTP_SECRET", "not-base32-" + SECRET, "base32"),
+    ],
+)
+def test_malformed_settings_are_one_line_without_values(monkeypatch, var, value, says) -> None:
+    from optionsintel.errors import ConfigurationError
+    from optionsintel.settings import get_settings
+
+    monkeypatch.setenv(var, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError) as info:
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+    msg = str(info.value)
+    assert var in msg and says in msg and "\n" not in msg
+    assert SECRET not in msg and value not in msg
+
+
+def test_postgres_urls_and_base32_secrets_are_accepted(monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/x?sslmode=require")
+    monkeypatch.setenv("OPTIONSINTEL_ANGELONE_TOTP_SECRET", "JBSW Y3DP EHPK 3PXP")
+    s = Settings(_env_file=None)
+    assert not s.embedded and s.angelone_totp_secret is not None

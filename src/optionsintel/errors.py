@@ -15,6 +15,10 @@ class ConfigurationError(OptionsIntelError):
     """A setting is missing or malformed."""
 
 
+class InvalidArgumentError(OptionsIntelError):
+    """A value typed by the user (a command-line argument or option) is malformed."""
+
+
 class StoreError(OptionsIntelError):
     """Base class of database errors."""
 

@@ -7,13 +7,18 @@ its conventional name. Secrets are :class:`pydantic.SecretStr`: their ``repr`` a
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from optionsintel.errors import ConfigurationError
+
 _DEFAULT_HOME = Path.home() / ".optionsintel"
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
 class Settings(BaseSettings):
@@ -59,6 +64,47 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: object) -> object:
         return Path(str(value)).expanduser() if value is not None else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse anything but a parsable PostgreSQL URL (never echoing it: it holds secrets)."""
+        if value is None or not value.get_secret_value():
+            return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value.get_secret_value())
+            port = url.port  # an unparsable port raises ValueError here
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "is not a URL; expected postgresql://user:password@host:port/database"
+            ) from None
+        if url.drivername not in _POSTGRES_SCHEMES:
+            raise ValueError(
+                f"uses {url.get_backend_name()!r}: the store runs on PostgreSQL only; give a "
+                "postgresql:// URL, or unset DATABASE_URL for the embedded database"
+            )
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"has port {port}, outside 1..65535")
+        return value
+
+    @field_validator("angelone_totp_secret")
+    @classmethod
+    def _base32_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A TOTP secret is base32 (RFC 4648); refuse others before a login is attempted."""
+        if value is None:
+            return value
+        secret = value.get_secret_value().replace(" ", "").upper()
+        try:
+            base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "is not a base32 TOTP secret (letters A-Z and digits 2-7, as shown by the "
+                "broker when enabling TOTP)"
+            ) from None
+        return value
+
     @property
     def embedded(self) -> bool:
         """True when no ``DATABASE_URL`` is set and the embedded server is used."""
@@ -82,5 +128,26 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings, read once (``get_settings.cache_clear()`` re-reads)."""
-    return Settings()
+    """Return the process-wide settings, read once (``get_settings.cache_clear()`` re-reads).
+
+    Raises
+    ------
+    ConfigurationError
+        Naming each malformed variable and what it should hold, in one line; the values
+        are never repeated (they may be secrets).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming each bad environment variable and why, without its value."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False):
+        name = (str(err["loc"][0]) if err["loc"] else "?").upper()
+        env = name if name.startswith(("OPTIONSINTEL_", "DATABASE_URL")) else f"OPTIONSINTEL_{name}"
+        why = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{env}: {why}")
+    return "; ".join(parts)

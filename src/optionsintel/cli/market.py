@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from optionsintel._typing import ProviderName
 from optionsintel.cli._common import console, friendly_errors
-from optionsintel.tz import EXCHANGE_TZ
+from optionsintel.errors import InvalidArgumentError
+from optionsintel.tz import EXCHANGE_TZ, to_utc
+from optionsintel.validation import instant_horizon
 
 if TYPE_CHECKING:
     from optionsintel.providers.registry import ProviderConfig
@@ -29,12 +33,76 @@ def _provider_config() -> ProviderConfig:
     return ProviderConfig.from_settings(get_settings())
 
 
+MAX_HOURS = 24 * 366 * 5
+_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9&_.-]{0,39}")
+
+
 def _clock(at: str | None):  # type: ignore[no-untyped-def]
     if at is None:
         return lambda: dt.datetime.now(dt.UTC)
-    ts = pd.Timestamp(at)
-    ts = (ts.tz_localize(EXCHANGE_TZ) if ts.tzinfo is None else ts).tz_convert("UTC")
+    ts = parse_at(at)
     return lambda: ts.to_pydatetime()
+
+
+def parse_at(at: str) -> pd.Timestamp:
+    """The instant of ``--at`` (naive = IST) or a one-line :class:`InvalidArgumentError`."""
+    try:
+        ts = to_utc(at)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    lo, hi = instant_horizon()
+    if pd.isna(ts) or not lo <= ts <= hi:
+        raise InvalidArgumentError(
+            f"--at {at!r} is not a date and time between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}; "
+            "give e.g. '2025-07-16 15:30' (IST) or '2025-07-16T10:00:00+00:00'"
+        )
+    return ts
+
+
+def parse_symbol(symbol: str) -> str:
+    """The upper-cased NSE symbol, or a one-line :class:`InvalidArgumentError`."""
+    upper = symbol.strip().upper()
+    if not _SYMBOL.fullmatch(upper):
+        raise InvalidArgumentError(
+            f"{symbol!r} is not an NSE symbol: use letters, digits and & - _ . "
+            "(at most 40), e.g. NIFTY, BANKNIFTY, M&M"
+        )
+    return upper
+
+
+def _check_fetch_args(provider: str, at: str | None, rows: int, expiry: str | None) -> None:
+    from optionsintel.providers.registry import provider_spec
+
+    if at is not None and not provider_spec(provider).simulated_clock:
+        raise InvalidArgumentError(
+            f"--at sets the clock of the replay and synthetic providers only; {provider} "
+            "answers with the market as it is now. Drop --at, or use --provider replay"
+        )
+    if rows < 1:
+        raise InvalidArgumentError(f"--rows must be at least 1 (got {rows})")
+    if expiry is not None:
+        _parse_expiry(expiry)
+
+
+def _parse_expiry(expiry: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(expiry).normalize()
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidArgumentError(
+            f"--expiry {expiry!r} is not a date; give it as YYYY-MM-DD"
+        ) from None
+
+
+def _check_expiry(chain: pd.DataFrame, expiry: str | None) -> None:
+    if expiry is None:
+        return
+    listed = sorted(pd.to_datetime(chain["expiry"]).dt.normalize().unique())
+    if _parse_expiry(expiry) not in listed:
+        shown = ", ".join(f"{pd.Timestamp(d):%Y-%m-%d}" for d in listed[:8])
+        raise InvalidArgumentError(
+            f"--expiry {expiry} is not listed in this chain; listed expiries: {shown}"
+            + (" ..." if len(listed) > 8 else "")
+        )
 
 
 @fetch_app.command("chain")
@@ -53,12 +121,15 @@ def fetch_chain(
     from optionsintel.providers.display import format_chain_table
     from optionsintel.providers.registry import build_provider, provider_spec
 
+    _check_fetch_args(provider, at, rows, expiry)
+    underlying = parse_symbol(underlying)
     kwargs = {"clock": _clock(at)} if provider_spec(provider).simulated_clock else {}
     source = build_provider(provider, _provider_config(), **kwargs)
-    chain = source.get_option_chain(underlying.upper())
+    chain = source.get_option_chain(underlying)
     if chain.empty:
-        console.print(f"{provider} returned no chain for {underlying}")
+        console.print(f"{provider} returned no chain for {escape(underlying)}")
         raise typer.Exit(code=1)
+    _check_expiry(chain, expiry)
     snap = pd.Timestamp(chain["snapshot_ts"].max()).tz_convert(EXCHANGE_TZ)
     names = ", ".join(sorted(set(chain["provider"].astype(str))))
     typer.echo(
@@ -82,6 +153,8 @@ def providers_status(
     hours: int = typer.Option(24, help="Window of stored health figures to summarise."),
 ) -> None:
     """Breaker states and health: stored figures from the pipeline, or a live probe."""
+    if not 1 <= hours <= MAX_HOURS:
+        raise InvalidArgumentError(f"--hours must be between 1 and {MAX_HOURS} (got {hours})")
     if probe:
         from optionsintel.providers.status import providers_status as live_status
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from optionsintel.store._coerce import conform
+
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in µs since 1970-01-01
@@ -68,7 +70,12 @@ def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes
     TooManyLayoutsError
         When rows fall into more than ``max_layouts`` layouts or a column type has no
         binary encoder (JSONB); use text COPY instead.
+    FrameValidationError
+        When a value would not be stored exactly (an integer overflowing its column, a
+        fraction or text in an integer column, text in a boolean one...): NumPy's casts
+        below would wrap or truncate it silently.
     """
+    frame = conform(table, frame)  # idempotent: bulk.prepare_frame already conformed it
     cols = [table.c[c] for c in frame.columns]
     encoded = [_encode_column(c, frame[c.name]) for c in cols]
     sig = pd.DataFrame(

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -25,11 +27,19 @@ from optionsintel.settings import Settings, get_settings
 from optionsintel.store import migrate, records
 from optionsintel.store.bulk import MergeResult, copy_merge
 from optionsintel.store.engine import describe_url, get_engine, raw_connection, resolve_database_url
-from optionsintel.store.partitions import drop_partitions_before, list_partitions
+from optionsintel.store.partitions import (
+    PARTITION_BATCH,
+    drop_partitions_before,
+    list_partitions,
+)
 from optionsintel.store.schema import PARTITIONED_TABLES, metadata
 from optionsintel.tz import to_utc
 
 Filter = Any  # a scalar (equality), a list/tuple/set (IN) or None (IS NULL)
+
+WRITE_RETRIES = 3
+"""Times :meth:`Store.write` retries a transaction the server aborted as a deadlock victim."""
+_RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 _TIME_COLUMNS = ("snapshot_ts", "trade_date", "ts", "as_of", "created_at")
 
@@ -77,9 +87,21 @@ class Store:
             yield Writer(conn)
 
     def write(self, table: str, frame: pd.DataFrame) -> MergeResult:
-        """Idempotently upsert ``frame`` into ``table`` (COPY + merge, one transaction)."""
-        with self.transaction() as writer:
-            return writer.write(table, frame)
+        """Idempotently upsert ``frame`` into ``table`` (COPY + merge, one transaction).
+
+        A transaction chosen as a deadlock victim (or failing serialisation) by the server
+        is retried up to :data:`WRITE_RETRIES` times: it left nothing behind and the write
+        is idempotent.
+        """
+        for attempt in range(WRITE_RETRIES + 1):
+            try:
+                with self.transaction() as writer:
+                    return writer.write(table, frame)
+            except StoreWriteError as exc:
+                if attempt == WRITE_RETRIES or not isinstance(exc.__cause__, _RETRYABLE):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def append(
         self, table: str, frame: pd.DataFrame, *, on_duplicate: Literal["raise", "skip"] = "raise"
@@ -265,8 +287,13 @@ class Store:
             return list(conn.execute(stmt.order_by(t.c[column])).scalars())
 
     def count(self, table: str, where: Mapping[str, Filter] | None = None) -> int:
-        """Number of rows of ``table`` matching ``where``."""
+        """Number of rows of ``table`` matching ``where``.
+
+        Intraday tables are counted partition by partition (see :meth:`_count_partitioned`).
+        """
         t = _table(table)
+        if table in PARTITIONED_TABLES:
+            return self._count_partitioned(t, where)
         stmt = sa.select(sa.func.count()).select_from(t)
         for name, value in (where or {}).items():
             stmt = stmt.where(_condition(t, name, value))
@@ -275,14 +302,41 @@ class Store:
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every platform table (partitions are counted in their parent)."""
+        plain = {n: t for n, t in sorted(metadata.tables.items()) if n not in PARTITIONED_TABLES}
         stmt = sa.union_all(
             *(
                 sa.select(sa.literal(name).label("tbl"), sa.func.count().label("n")).select_from(t)
-                for name, t in sorted(metadata.tables.items())
+                for name, t in plain.items()
             )
         )
         with self.engine.connect() as conn:
-            return {row.tbl: int(row.n) for row in conn.execute(stmt)}
+            counts = {row.tbl: int(row.n) for row in conn.execute(stmt)}
+        counts |= {n: self._count_partitioned(_table(n), None) for n in PARTITIONED_TABLES}
+        return dict(sorted(counts.items()))
+
+    def _count_partitioned(self, t: sa.Table, where: Mapping[str, Filter] | None) -> int:
+        """Sum of per-partition counts, :data:`PARTITION_BATCH` partitions per transaction.
+
+        Why: a query on the parent that cannot prune locks every partition and each of its
+        indexes until the transaction ends; after a few years of daily partitions that
+        exceeds the server's lock table ("out of shared memory", max_locks_per_transaction).
+        """
+        total = 0
+        with self.engine.connect() as conn:
+            names = list_partitions(conn, t.name)
+            conn.rollback()
+            for k in range(0, len(names), PARTITION_BATCH):
+                counts = []
+                for name in names[k : k + PARTITION_BATCH]:
+                    part = _same_columns(t, name)
+                    stmt = sa.select(sa.func.count().label("n")).select_from(part)
+                    for col, value in (where or {}).items():
+                        stmt = stmt.where(_condition(part, col, value))
+                    counts.append(stmt)
+                batch = sa.union_all(*counts).subquery()
+                total += int(conn.execute(sa.select(sa.func.sum(batch.c.n))).scalar_one() or 0)
+                conn.rollback()  # end the transaction: releases this batch's locks
+        return total
 
     # -- housekeeping -------------------------------------------------------------------
     def partition_inventory(self) -> dict[str, list[str]]:
@@ -290,13 +344,34 @@ class Store:
         with self.engine.connect() as conn:
             return {table: list_partitions(conn, table) for table in PARTITIONED_TABLES}
 
-    def drop_partitions_before(self, cutoff: dt.date) -> dict[str, list[str]]:
-        """Drop every intraday table's daily partitions older than ``cutoff``, atomically."""
-        with self.engine.begin() as conn:
-            return {t: drop_partitions_before(conn, t, cutoff) for t in PARTITIONED_TABLES}
+    def drop_partitions_before(
+        self, cutoff: dt.date, batch: int = PARTITION_BATCH
+    ) -> dict[str, list[str]]:
+        """Drop every intraday table's daily partitions older than ``cutoff``.
+
+        Each batch of at most ``batch`` partitions is dropped in its own transaction, so
+        years of backlog never exceed the server's lock table; an interruption leaves
+        whole partitions dropped or kept, and the next run drops the rest (retention is
+        idempotent).
+        """
+        dropped: dict[str, list[str]] = {t: [] for t in PARTITIONED_TABLES}
+        for table in PARTITIONED_TABLES:
+            while True:
+                with self.engine.begin() as conn:
+                    done = drop_partitions_before(conn, table, cutoff, limit=batch)
+                dropped[table] += done
+                if len(done) < batch:
+                    break
+        return dropped
 
     def vacuum_analyze(self, tables: Sequence[str] | None = None) -> list[str]:
         """``VACUUM (ANALYZE)`` platform tables (outside a transaction, as PostgreSQL requires).
+
+        Intraday tables are vacuumed partition by partition, :data:`PARTITION_BATCH` names
+        per statement (each relation in its own transaction). Their parents get no
+        whole-table statistics: ANALYZE of a partitioned parent samples every partition
+        in one transaction (the lock-table failure above), autovacuum never gathers them
+        either, and every read of those tables prunes to a day's partitions.
 
         Raises
         ------
@@ -308,9 +383,16 @@ class Store:
         if unknown:
             raise StoreError(f"not platform tables: {unknown}")
         with self.engine.connect() as conn:
+            parts = {n: list_partitions(conn, n) for n in names if n in PARTITIONED_TABLES}
+            conn.rollback()
             raw = raw_connection(conn.execution_options(isolation_level="AUTOCOMMIT"))
             for name in names:
-                raw.execute(psql.SQL("VACUUM (ANALYZE) {}").format(psql.Identifier(name)))
+                targets = parts.get(name, [name])
+                for k in range(0, len(targets), PARTITION_BATCH):
+                    idents = psql.SQL(", ").join(
+                        map(psql.Identifier, targets[k : k + PARTITION_BATCH])
+                    )
+                    raw.execute(psql.SQL("VACUUM (ANALYZE) {}").format(idents))
         return names
 
 
@@ -411,6 +493,11 @@ class Writer:
                 changes=changes,
             )
             return _frame(result, t)
+
+
+def _same_columns(t: sa.Table, name: str) -> sa.Table:
+    """A stand-alone table object named ``name`` with ``t``'s columns (one partition)."""
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in t.columns))
 
 
 def _table(name: str) -> sa.Table:

@@ -28,11 +28,21 @@ from sqlalchemy.dialects.postgresql import JSONB
 from optionsintel.errors import FrameValidationError
 from optionsintel.frames import to_jsonable
 from optionsintel.store import _pgbinary
+from optionsintel.store._coerce import conform
 from optionsintel.store.engine import raw_connection
 from optionsintel.store.partitions import ensure_partitions, ist_days
 from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
 
 _NO_COMPARE = frozenset({"ingested_at", "created_at", "updated_at"})
+
+#: Raw market observations: a later partial answer (a field the source left out this
+#: time) never replaces a stored value with NULL. Derived tables (OI deltas, daily
+#: summaries, signals) and state tables (alerts, operations: ``last_error`` is cleared
+#: on success) are recomputed whole, so NULL there is a legitimate new value.
+KEEP_STORED_VALUES = frozenset(
+    {"underlying_quotes", "option_chain_snapshots", "intraday_open_interest", "daily_ohlc",
+     "eod_option_chain", "equity_fundamentals"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,8 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     FrameValidationError
-        When key columns are missing or null, or keys are duplicated.
+        When key columns are missing or null, keys are duplicated, or a value cannot be
+        stored exactly as given (see :mod:`optionsintel.store._coerce`).
     """
     key = natural_key(table)
     missing = [c for c in key if c not in frame.columns]
@@ -66,7 +77,7 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
             f"(natural key is {list(key)})"
         )
     cols = [c.name for c in table.columns if c.name in frame.columns]
-    out = frame.loc[:, cols]
+    out = conform(table, frame.loc[:, cols])  # before the key checks: naive == aware IST
     null_keys = out[list(key)].isna().any(axis=1)
     if null_keys.any():
         raise FrameValidationError(
@@ -149,7 +160,9 @@ def _merge(
     Two statements in the caller's transaction: an ``INSERT ... ON CONFLICT DO NOTHING``
     that adds new keys, then, only when some keys already existed, an ``UPDATE ... FROM``
     the staging table for rows whose values differ. A fresh snapshot (the common case)
-    thus costs one insert and no join; a re-run rewrites nothing.
+    thus costs one insert and no join; a re-run rewrites nothing. Rows are inserted in
+    key order, so two writers of the same new keys wait for each other instead of
+    deadlocking (each would otherwise lock its keys in its own frame's order).
     """
     key = natural_key(table)
     compared = [c for c in cols if c not in key and c not in _NO_COMPARE]
@@ -157,7 +170,7 @@ def _merge(
     collist = sql.SQL(", ").join(map(ident, cols))
     cur.execute(
         sql.SQL(
-            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} "
+            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} ORDER BY {key} "
             "ON CONFLICT ({key}) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
         ).format(t=t, s=s, cols=collist, key=sql.SQL(", ").join(map(ident, key)))
     )
@@ -165,6 +178,13 @@ def _merge(
     if inserted == rows or not compared:
         return inserted, 0
     updatable = [c for c in cols if c not in key]
+    keep = table.name in KEEP_STORED_VALUES
+
+    def value(c: str) -> sql.Composable:
+        if keep:  # NULL in a partial answer keeps the stored value
+            return sql.SQL("COALESCE(n.{c}, d.{c})").format(c=ident(c))
+        return sql.SQL("n.{c}").format(c=ident(c))
+
     cur.execute(sql.SQL("ANALYZE {}").format(s))  # a good join plan needs the row count
     cur.execute(
         sql.SQL(
@@ -173,10 +193,12 @@ def _merge(
         ).format(
             t=t,
             s=s,
-            sets=sql.SQL(", ").join(sql.SQL("{c} = n.{c}").format(c=ident(c)) for c in updatable),
+            sets=sql.SQL(", ").join(
+                sql.SQL("{c} = {v}").format(c=ident(c), v=value(c)) for c in updatable
+            ),
             match=sql.SQL(" AND ").join(sql.SQL("d.{c} = n.{c}").format(c=ident(c)) for c in key),
             old=sql.SQL(", ").join(sql.SQL("d.{c}").format(c=ident(c)) for c in compared),
-            new=sql.SQL(", ").join(sql.SQL("n.{c}").format(c=ident(c)) for c in compared),
+            new=sql.SQL(", ").join(value(c) for c in compared),
         )
     )
     return inserted, cur.rowcount

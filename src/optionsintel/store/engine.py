@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from optionsintel.errors import DatabaseUnreachableError
 from optionsintel.settings import Settings, get_settings
+from optionsintel.store import embedded
 from optionsintel.store.embedded import embedded_url
 
 _lock = threading.Lock()
@@ -68,9 +69,27 @@ def get_engine(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            if embedded.is_embedded_url(url):
+                _restart_when_refused(engine, url)
             _check_reachable(engine, url)
             _engines[url] = engine
         return engine
+
+
+def _restart_when_refused(engine: Engine, url: str) -> None:
+    """Let a long-lived process survive a killed embedded server: start it and reconnect.
+
+    The pool's pre-ping finds the dead connections; the new connection is then refused,
+    and this hook starts the server again (once per attempt) before trying once more.
+    """
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except psycopg.OperationalError:
+            embedded.restart(url)
+            return dialect.connect(*cargs, **cparams)
 
 
 def _check_reachable(engine: Engine, url: str) -> None:

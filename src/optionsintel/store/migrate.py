@@ -12,7 +12,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+_LOCK = text("SELECT pg_advisory_lock(hashtext('optionsintel:migrate'))")
+_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('optionsintel:migrate'))")
 
 
 def alembic_config() -> Config:
@@ -47,7 +51,21 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _run(engine: Engine, fn, revision: str) -> None:  # type: ignore[no-untyped-def]
+    """Run an Alembic command under a session advisory lock.
+
+    Why: two processes started together on a fresh database (``up`` and a Dagster
+    worker, two CLI commands) otherwise both create the schema and one dies on a
+    ``UniqueViolation`` (``alembic_version``, a table). The second waits, then finds the
+    schema at the requested revision and does nothing.
+    """
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        fn(cfg, revision)
+    with engine.connect() as conn:
+        conn.execute(_LOCK)
+        conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                fn(cfg, revision)
+        finally:
+            conn.execute(_UNLOCK)
+            conn.commit()

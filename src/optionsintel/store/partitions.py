@@ -14,6 +14,14 @@ from optionsintel.store.schema import PARTITIONED_TABLES
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
+PARTITION_BATCH = 100
+"""Partitions touched per transaction by counts, VACUUM and retention.
+
+Each partition costs about three lock-table slots (table, primary key, BRIN index); the
+shared lock table holds ``max_locks_per_transaction * max_connections`` slots (6,400 with
+PostgreSQL's defaults), so 100 partitions (~300 slots) leave room for everything else.
+"""
+
 
 def partition_name(table: str, day: dt.date) -> str:
     """Name of ``table``'s partition holding IST calendar day ``day``."""
@@ -80,13 +88,18 @@ def partition_day(name: str) -> dt.date:
     return dt.datetime.strptime(name.rsplit("_p", 1)[1], "%Y%m%d").date()
 
 
-def drop_partitions_before(conn: Connection, table: str, cutoff: dt.date) -> list[str]:
-    """Drop every partition of ``table`` for days strictly before ``cutoff``; return their names."""
-    dropped = []
+def drop_partitions_before(
+    conn: Connection, table: str, cutoff: dt.date, limit: int | None = None
+) -> list[str]:
+    """Drop partitions of ``table`` for days strictly before ``cutoff``, oldest first.
+
+    At most ``limit`` partitions are dropped (all when None); the caller commits, so a
+    bounded ``limit`` bounds the locks held by the transaction. Returns the names dropped.
+    """
+    old = [n for n in list_partitions(conn, table) if partition_day(n) < cutoff]
+    old = old if limit is None else old[:limit]
     raw = raw_connection(conn)
     with raw.cursor() as cur:
-        for name in list_partitions(conn, table):
-            if partition_day(name) < cutoff:
-                cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
-                dropped.append(name)
-    return dropped
+        for name in old:
+            cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
+    return old

@@ -89,6 +89,17 @@ def ist(ts: pd.Timestamp | None, fmt: str = "%d %b %Y %H:%M:%S IST") -> str:
     return pd.Timestamp(ts).tz_convert(IST).strftime(fmt)
 
 
+def _esc(values: pd.Series) -> pd.Series:
+    """HTML-escaped text of each value (quotes too: some land in attributes)."""
+    return values.astype(str).map(lambda v: html.escape(v, quote=True))
+
+
+def _badges(kinds: pd.Series) -> pd.Series:
+    """Badge spans; the kind is both a CSS class and the label, escaped for both."""
+    kind = _esc(kinds)
+    return '<span class="badge ' + kind + '">' + kind.str.replace("_", " ") + "</span>"
+
+
 def _table(head: Sequence[str], rows: pd.DataFrame, cls: str) -> str:
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>"
@@ -106,11 +117,10 @@ def signals_html(signals: pd.DataFrame) -> str:
     rows = pd.DataFrame({
         "time": pd.to_datetime(s["snapshot_ts"], utc=True).dt.tz_convert(IST)
                 .dt.strftime("%d %b %H:%M"),
-        "type": s["signal_type"].astype(str).map(html.escape),
+        "type": _esc(s["signal_type"]),
         "expiry": pd.to_datetime(s["expiry"]).dt.strftime("%d %b"),
         "conf": s["confidence"].map(lambda v: f"{v:.0f}"),
-        "strength": '<span class="badge ' + s["strength"].astype(str) + '">'
-                    + s["strength"].astype(str).str.replace("_", " ") + "</span>",
+        "strength": _badges(s["strength"]),
     })  # fmt: skip
     return _table(["Time", "Signal", "Expiry", "Confidence", "Strength"], rows, "signals")
 
@@ -118,18 +128,17 @@ def signals_html(signals: pd.DataFrame) -> str:
 def levels_html(stored: pd.DataFrame, live: dict[str, float]) -> str:
     """Support/resistance: the live OI walls of the shown chain, then stored levels."""
     live_rows = pd.DataFrame({
-        "source": "OI wall (now)", "type": [f'<span class="badge {k.upper()}">{k.upper()}</span>'
-                                            for k in live],
+        "source": "OI wall (now)", "type": _badges(pd.Series([k.upper() for k in live],
+                                                             dtype=object)),
         "level": [fmt_number(v, 0) for v in live.values()], "date": "",
     })  # fmt: skip
     if stored.empty:
         stored_rows = live_rows.iloc[0:0]
     else:
         stored_rows = pd.DataFrame({
-            "source": stored["method"].astype(str).str.replace("_", " ")
-                      + " #" + stored["rank"].astype(str),
-            "type": '<span class="badge ' + stored["level_type"].astype(str) + '">'
-                    + stored["level_type"].astype(str) + "</span>",
+            "source": _esc(stored["method"]).str.replace("_", " ")
+                      + " #" + _esc(stored["rank"]),
+            "type": _badges(stored["level_type"]),
             "level": stored["level"].map(lambda v: fmt_number(v, 1)),
             "date": pd.to_datetime(stored["trade_date"]).dt.strftime("%d %b %Y"),
         })  # fmt: skip
