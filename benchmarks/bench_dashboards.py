@@ -1,7 +1,8 @@
 """Dashboards: time to first full render of the market monitor, and a live refresh.
 
-Runs against a throw-away embedded PostgreSQL seeded with one synthetic NIFTY day
-(5-minute snapshots, 11 expiries, ~2,100 contracts per snapshot) and the two recorded
+Runs against a throw-away embedded PostgreSQL seeded through the Dagster asset graph
+(``dagster_project.materialise``, as ``optionsintel demo`` does) with one synthetic NIFTY
+day (5-minute snapshots, 11 expiries, ~2,100 contracts per snapshot) and the two recorded
 real NIFTY days. Server-side times only (Python, queries and widget state), medians.
 
     .venv/bin/python benchmarks/bench_dashboards.py
@@ -16,7 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from optionsintel.pipeline.seed import seed_demo_store
+from dagster_project.materialise import materialise_plan
+from dagster_project.resources import StoreResource
+
+from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS, DemoPlan
 from optionsintel.store import Store, migrate
 from optionsintel.store.embedded import embedded_url, stop_embedded
 from optionsintel.store.engine import dispose_engines, get_engine
@@ -38,7 +42,11 @@ def main() -> None:
         url = embedded_url(root / "pgdata", database="bench_ui")
         migrate.upgrade(get_engine(url))
         store = Store(get_engine(url))
-        seed_demo_store(store, synthetic_days=[dt.date(2025, 7, 15)])
+        plan = DemoPlan({"synthetic": [dt.date(2025, 7, 15)], "replay": list(REPLAY_PAIR_DAYS)},
+                        interval_seconds=300, underlyings=("NIFTY",))  # fmt: skip
+        runs = materialise_plan(plan, store=StoreResource(database_url=url))
+        if not all(r.success for r in runs):
+            raise SystemExit(f"seeding failed: {[r for r in runs if not r.success]}")
         start = time.perf_counter()
         app = build_market_monitor(store, autostart=False)
         cold = (time.perf_counter() - start) * 1e3
