@@ -7,7 +7,9 @@ Either way the schema is created by the real Alembic migrations.
 
 Two databases: the scratch one every store test writes to (``store``, ``clean_store``),
 and the demo one (``demo_store``), filled once per session through the real Dagster asset
-graph exactly as ``optionsintel demo`` fills it, and only read afterwards.
+graph exactly as ``optionsintel demo`` fills it, and only read afterwards. Filling it takes
+10-30 s, so every test that needs it is marked ``slow`` (out of the fast lane,
+``pytest -m "not e2e and not slow"``; the full run keeps them).
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ def _new_database() -> Iterator[Callable[[str], str]]:
             return url
 
         yield migrated
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs the demo database (materialised on first use)."""
+    for item in items:
+        if "demo_database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
