@@ -1,8 +1,11 @@
 """Dashboards: time to first full render of the market monitor, and a live refresh.
 
-Runs against a throw-away embedded PostgreSQL seeded with one synthetic NIFTY day
-(5-minute snapshots, 11 expiries, ~2,100 contracts per snapshot) and the two recorded
-real NIFTY days. Server-side times only (Python, queries and widget state), medians.
+Runs against a throw-away embedded PostgreSQL seeded through the Dagster asset graph by
+the command ``optionsintel demo`` runs (``python -m dagster_project.materialise``, in a
+child process, so the measuring process never imports Dagster, like a Voila kernel) with
+one synthetic NIFTY day (5-minute snapshots, 11 expiries, ~2,100 contracts per snapshot)
+and the two recorded real NIFTY days. Server-side times only (Python, queries and widget
+state), medians.
 
     .venv/bin/python benchmarks/bench_dashboards.py
 """
@@ -10,13 +13,16 @@ real NIFTY days. Server-side times only (Python, queries and widget state), medi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from optionsintel.pipeline.seed import seed_demo_store
+from optionsintel.cli.up import materialise_command
+from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS, DemoPlan
 from optionsintel.store import Store, migrate
 from optionsintel.store.embedded import embedded_url, stop_embedded
 from optionsintel.store.engine import dispose_engines, get_engine
@@ -32,13 +38,24 @@ def _ms(fn, repeat: int = 7) -> float:
     return statistics.median(times)
 
 
+def _seed(url: str, root: Path) -> None:
+    """Materialise the demo days into ``url`` as ``optionsintel demo`` does (runs recorded)."""
+    home = root / "dagster"
+    home.mkdir()
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
+    plan = DemoPlan({"synthetic": [dt.date(2025, 7, 15)], "replay": list(REPLAY_PAIR_DAYS)},
+                    interval_seconds=300, underlyings=("NIFTY",))  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": url, "DAGSTER_HOME": str(home)}
+    subprocess.run(materialise_command(plan), env=env, check=True)
+
+
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="oi_bench_ui_"))
     try:
         url = embedded_url(root / "pgdata", database="bench_ui")
         migrate.upgrade(get_engine(url))
         store = Store(get_engine(url))
-        seed_demo_store(store, synthetic_days=[dt.date(2025, 7, 15)])
+        _seed(url, root)
         start = time.perf_counter()
         app = build_market_monitor(store, autostart=False)
         cold = (time.perf_counter() - start) * 1e3

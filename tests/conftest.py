@@ -2,8 +2,14 @@
 
 By default the suite starts its own embedded server (``pgserver``) in a temporary
 directory. With ``DATABASE_URL`` set (e.g. ``postgresql://postgres@127.0.0.1:5432/test``)
-it creates a fresh database on that server for the session and drops it afterwards.
+it creates fresh databases on that server for the session and drops them afterwards.
 Either way the schema is created by the real Alembic migrations.
+
+Two databases: the scratch one every store test writes to (``store``, ``clean_store``),
+and the demo one (``demo_store``), filled once per session through the real Dagster asset
+graph exactly as ``optionsintel demo`` fills it, and only read afterwards. Filling it takes
+10-30 s, so every test that needs it is marked ``slow`` (out of the fast lane,
+``pytest -m "not e2e and not slow"``; the full run keeps them).
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,10 +36,10 @@ DATA_DIR = TESTS_DIR / "data"
 
 
 @contextmanager
-def _embedded_database() -> Iterator[str]:
+def _embedded_server() -> Iterator[Callable[[str], str]]:
     root = Path(tempfile.mkdtemp(prefix="oi_pg_"))
     try:
-        yield embedded_url(root / "pgdata", database="optionsintel_test")
+        yield lambda name: embedded_url(root / "pgdata", database=name)
     finally:
         dispose_engines()
         stop_embedded(root / "pgdata")
@@ -41,13 +47,39 @@ def _embedded_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """URL of a migrated, empty test database (embedded or on ``DATABASE_URL``'s server)."""
+def _new_database() -> Iterator[Callable[[str], str]]:
+    """Make a migrated, empty database (embedded or on ``DATABASE_URL``'s server) by name."""
     base = os.environ.get("DATABASE_URL")
-    gen = scratch_database(base, "oi_test") if base else _embedded_database()
-    with gen as url:
-        migrate.upgrade(get_engine(url))
-        yield url
+    with ExitStack() as stack:
+        if base:
+
+            def make(name: str) -> str:
+                return stack.enter_context(scratch_database(base, f"oi_{name}"))
+        else:
+            server = stack.enter_context(_embedded_server())
+
+            def make(name: str) -> str:
+                return server(f"optionsintel_{name}")
+
+        def migrated(name: str) -> str:
+            url = make(name)
+            migrate.upgrade(get_engine(url))
+            return url
+
+        yield migrated
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs the demo database (materialised on first use)."""
+    for item in items:
+        if "demo_database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def database_url(_new_database) -> str:
+    """URL of the migrated, empty test database the store tests share."""
+    return _new_database("test")
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +88,9 @@ def store(database_url: str) -> Store:
     return Store(get_engine(database_url))
 
 
-#: Bumped whenever a test empties the tables, so seeded fixtures know to seed again.
-_generation = {"emptied": 0, "demo_seeded": -1}
-
-
 @pytest.fixture
 def clean_store(store: Store) -> Store:
     """The session store with every table emptied first."""
-    _generation["emptied"] += 1
     from optionsintel.store.schema import metadata
 
     names = ", ".join(f'"{t}"' for t in metadata.tables)
@@ -82,17 +109,39 @@ def nifty_0717():
     return load_nse("NIFTY_2025-07-17_ethanelliott50")
 
 
-@pytest.fixture
-def demo_store(store: Store) -> Store:
-    """The session store holding the demo days: one synthetic NIFTY day (2025-07-15) and the
-    two recorded real NIFTY days (2025-07-16/17), with everything the pipeline derives.
+#: The demo days: one synthetic NIFTY day and the two recorded real NIFTY days after it.
+DEMO_SYNTHETIC_DAY = dt.date(2025, 7, 15)
 
-    Seeded once, and again after any test emptied the tables (``clean_store``); seeding is
-    an idempotent upsert, so data other tests added alongside does no harm.
+
+@pytest.fixture(scope="session")
+def demo_database_url(_new_database) -> str:
+    """URL of the demo database: seeded once through the asset graph, then only read.
+
+    What ``optionsintel demo`` does, at test size: reference data, a year of daily history
+    (real replay index bars, synthetic index bars, ten synthetic equities), then
+    ``market_data_job`` for one synthetic NIFTY day (2025-07-15, 5-minute snapshots) and
+    the two recorded real NIFTY days (2025-07-16/17): every asset and asset check,
+    including the ML cluster labels.
     """
-    from optionsintel.pipeline.seed import REPLAY_DAYS, seed_demo_store
+    from dagster_project.materialise import materialise_plan
+    from dagster_project.resources import StoreResource
 
-    if _generation["demo_seeded"] != _generation["emptied"]:
-        seed_demo_store(store, synthetic_days=[dt.date(2025, 7, 15)], replay_days=REPLAY_DAYS)
-        _generation["demo_seeded"] = _generation["emptied"]
-    return store
+    from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS, DemoPlan, load_daily_history
+    from optionsintel.reference import load_reference_data
+
+    url = _new_database("demo")
+    store = Store(get_engine(url))
+    load_reference_data(store)
+    load_daily_history(store, DEMO_SYNTHETIC_DAY, years=1, equities=10)
+    plan = DemoPlan({"synthetic": [DEMO_SYNTHETIC_DAY], "replay": list(REPLAY_PAIR_DAYS)},
+                    interval_seconds=300, underlyings=("NIFTY",))  # fmt: skip
+    runs = materialise_plan(plan, store=StoreResource(database_url=url))
+    failed = [(r.source, r.day, r.failed_steps) for r in runs if not r.success]
+    assert not failed, f"demo partitions failed: {failed}"
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_database_url: str) -> Store:
+    """The demo store (see :func:`demo_database_url`); tests only read it."""
+    return Store(get_engine(demo_database_url))

@@ -44,6 +44,7 @@ def _snapshot(store):
     return out
 
 
+@pytest.mark.slow
 def test_full_graph_materialises_and_rematerialising_changes_nothing(
     store_resource, clean_store, small_market
 ):
@@ -68,6 +69,7 @@ def test_full_graph_materialises_and_rematerialising_changes_nothing(
     assert len(recorded) == 2  # both runs are in the instance (the UI's run list)
 
 
+@pytest.mark.slow
 def test_replay_day_materialises_real_recorded_data(store_resource, clean_store):
     runs = materialise_partitions({"replay": [dt.date(2020, 4, 20)]}, store=store_resource)
     assert runs[0].success, runs[0].failed_steps
@@ -109,6 +111,7 @@ def test_provider_failure_mid_run_fails_clearly_and_commits_nothing(
     assert all(n == 0 for t, n in clean_store.table_counts().items() if t in GRAPH_TABLES)
 
 
+@pytest.mark.slow
 def test_write_failure_on_a_late_table_rolls_back_every_table(
     store_resource, clean_store, monkeypatch
 ):
@@ -130,6 +133,7 @@ def test_write_failure_on_a_late_table_rolls_back_every_table(
     )
 
 
+@pytest.mark.slow
 def test_failing_blocking_check_stops_signals_and_labels(
     store_resource, clean_store, small_market, monkeypatch
 ):

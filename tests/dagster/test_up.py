@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -5,8 +6,40 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dagster_project.materialise import main, parse_partitions
+
+from optionsintel.cli.up import materialise_command
+from optionsintel.pipeline.demo import DemoPlan
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_the_cli_never_imports_dagster_or_the_code_location():
+    code = ("import sys, optionsintel.cli.main, optionsintel.ui.notebook_helpers; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_project'}))"
+            )  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_up_hands_its_plan_to_the_code_location_entry_point():
+    plan = DemoPlan({"synthetic": [dt.date(2025, 7, 15)], "replay": [dt.date(2025, 7, 16)]},
+                    interval_seconds=900, underlyings=("NIFTY", "BANKNIFTY"))  # fmt: skip
+    cmd = materialise_command(plan)
+    assert cmd[:3] == [sys.executable, "-m", "dagster_project.materialise"]
+    assert parse_partitions(a for a in cmd if ":" in a and "/" not in a) == plan.days
+    assert cmd[cmd.index("--interval") + 1] == "900"
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == "--underlying"] == ["NIFTY", "BANKNIFTY"]
+
+
+@pytest.mark.parametrize("spec", ["synthetic", "synthetic:", ":2025-07-15", "replay:2025-13-01"])
+def test_bad_partition_specs_are_refused_before_any_run(spec, capsys):
+    with pytest.raises(ValueError, match="SOURCE:YYYY-MM-DD"):
+        parse_partitions([spec])
+    assert main(["--interval", "900", "replay:2025-07-16", spec]) == 2
+    out = capsys.readouterr()
+    assert "SOURCE:YYYY-MM-DD" in out.err and "[ 1/" not in out.out
 
 
 @pytest.mark.slow

@@ -42,11 +42,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def voila(demo_store, database_url):
+def voila(demo_database_url):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": demo_database_url}
     log = (ARTIFACTS / "voila.log").open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
     proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env, stdout=log,
                             stderr=subprocess.STDOUT)  # fmt: skip

@@ -1,4 +1,8 @@
-"""Every notebook runs top to bottom (nbclient) against the test database."""
+"""Every notebook runs top to bottom (nbclient) against the demo database.
+
+The notebooks never seed: their data is what the ``demo_store`` fixture materialised
+through the asset graph, as ``optionsintel demo`` does for a user.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ def test_notebooks_found():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, demo_store, database_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", database_url)  # the kernel inherits it
+def test_notebook_runs(path, demo_database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", demo_database_url)  # the kernel inherits it
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={
         "metadata": {"path": str(tmp_path)}})  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +88,7 @@ def _otm_time_value(price: float, F: float, K: float, T: float, r: float, flag: 
     return price - math.exp(-r * T) * max(sign * (F - K), 0.0)
 
 
+@pytest.mark.slow
 @given(forwards, log_moneyness, times, rates, vols, flags)
 def test_iv_round_trip_black76(F, k, T, r, sigma, flag) -> None:
     K = F * math.exp(k)
@@ -97,6 +99,7 @@ def test_iv_round_trip_black76(F, k, T, r, sigma, flag) -> None:
     assert abs(black76_price(F, K, T, r, result.iv, flag) - price) <= _round_trip_tolerance(price)
 
 
+@pytest.mark.slow
 @given(forwards, log_moneyness, times, rates, vols, dividends, flags)
 def test_iv_round_trip_black_scholes(S, k, T, r, sigma, q, flag) -> None:
     K = S * math.exp(k)
@@ -122,6 +125,7 @@ def test_iv_never_wrong(F, k, T, r, sigma, flag) -> None:
         assert math.isnan(result.iv)
 
 
+@pytest.mark.slow
 @given(forwards, log_moneyness, times, rates, flags, st.floats(1e-6, 0.99))
 def test_reason_below_intrinsic_and_above_max(F, k, T, r, flag, fraction) -> None:
     K = F * math.exp(k)

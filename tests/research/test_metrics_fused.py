@@ -158,6 +158,7 @@ small_frames = arrays(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(small_frames, st.floats(0.8, 0.99))
 def test_fused_matches_single_metric_functions_on_small_frames(values, confidence):

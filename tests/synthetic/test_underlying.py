@@ -25,6 +25,7 @@ def test_same_seed_identical_different_seed_differs():
     assert not np.allclose(a["close"], c["close"])
 
 
+@pytest.mark.slow
 def test_identical_across_processes():
     code = (
         "from optionsintel.synthetic import generate_eod_chain, index_daily_ohlc;"

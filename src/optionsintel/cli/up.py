@@ -1,18 +1,19 @@
 """``optionsintel up``: database, reference data, demo history through Dagster, then the UI.
 
-The command never imports Dagster itself: it loads ``dagster_project`` (the code
-location next to ``src/``) at run time, so the library stays free of orchestration.
+The library never imports Dagster nor ``dagster_project``: the demo partitions are
+materialised by the code location's own entry point, ``python -m
+dagster_project.materialise``, run as a subprocess (the package is installed next to
+``optionsintel``), and the servers are subprocesses too.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -21,7 +22,12 @@ from optionsintel.cli._common import console, err_console, friendly_errors
 from optionsintel.cli._servers import run_servers
 from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
-from optionsintel.pipeline.demo import DEMO_INTERVAL_SECONDS, daily_history_frames, demo_plan
+from optionsintel.pipeline.demo import (
+    DEMO_INTERVAL_SECONDS,
+    DemoPlan,
+    demo_plan,
+    load_daily_history,
+)
 from optionsintel.reference import load_reference_data
 from optionsintel.settings import get_settings
 from optionsintel.store import get_store
@@ -39,16 +45,15 @@ def repo_root() -> Path:
 
 
 def prepare_dagster_home(root: Path) -> Path:
-    """Create ``DAGSTER_HOME`` under the data home with the repo's ``dagster.yaml``; export it."""
+    """Create ``DAGSTER_HOME`` under the data home with the repo's ``dagster.yaml``; export it.
+
+    The subprocesses (materialisation, ``dagster dev``) inherit it, so the demo runs and
+    the UI share one PostgreSQL-backed instance.
+    """
     home = get_settings().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(root / "dagster.yaml", home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(root), os.environ.get("PYTHONPATH")])
-    )
     return home
 
 
@@ -62,21 +67,19 @@ def _summary(counts: dict[str, int], elapsed: float) -> Table:
     return table
 
 
-def _materialise(plan: Any) -> list[Any]:
-    mat = importlib.import_module("dagster_project.materialise")
-    total, done = plan.n_partitions, [0]
+def materialise_command(plan: DemoPlan) -> list[str]:
+    """The command line that runs ``plan`` through the asset graph (``dagster_project``)."""
+    partitions = [f"{source}:{day.isoformat()}" for source, days in plan.days.items()
+                  for day in days]  # fmt: skip
+    indices = [arg for name in plan.underlyings for arg in ("--underlying", name)]
+    return [sys.executable, "-m", "dagster_project.materialise",
+            "--interval", str(plan.interval_seconds), *indices, *partitions]  # fmt: skip
 
-    def show(run: Any) -> None:
-        done[0] += 1
-        mark = "[green]ok[/]" if run.success else f"[red]FAILED[/] {', '.join(run.failed_steps)}"
-        console.print(
-            f"  [{done[0]:>2}/{total}] {run.source:<9} {run.day}  {run.seconds:5.1f}s  {mark}"
-        )
 
-    return mat.materialise_partitions(
-        plan.days, interval_seconds=plan.interval_seconds, instance=mat.platform_instance(),
-        on_done=show,
-    )  # fmt: skip
+def _materialise(root: Path, plan: DemoPlan) -> int:
+    """Run the plan in a child process that prints one line per partition; its exit code."""
+    sys.stdout.flush()
+    return subprocess.run(materialise_command(plan), cwd=root, check=False).returncode
 
 
 def serve(root: Path, host: str, port: int, dashboards_port: int) -> int:
@@ -116,9 +119,7 @@ def up(
     store.upgrade()
     refs = load_reference_data(store)
     console.print("[bold]Reference data[/] " + ", ".join(f"{k} {v.rows}" for k, v in refs.items()))
-    history = daily_history_frames(demo_plan(synthetic_days=1).last_day())
-    with store.transaction() as tx:
-        written = {name: tx.write(name, frame).rows for name, frame in history.items()}
+    written = load_daily_history(store, demo_plan(synthetic_days=1).last_day())
     console.print("[bold]Daily history[/] (real replay + synthetic) "
                   + ", ".join(f"{k} {v:,}" for k, v in written.items()))  # fmt: skip
     prepare_dagster_home(root)
@@ -128,13 +129,11 @@ def up(
     synthetic = [str(d) for d in plan.days.get("synthetic", [])]
     console.print(f"[bold]Materialising[/] {plan.n_partitions} partitions through the asset graph "
                   f"(synthetic every {interval}s: {synthetic})")  # fmt: skip
-    runs = _materialise(plan)
+    code = _materialise(root, plan)
     console.print(_summary(store.table_counts(), time.perf_counter() - start))
-    failed = [r for r in runs if not r.success]
-    if failed:
-        err_console.print(
-            f"[red]{len(failed)} partition runs failed[/]: see the runs in the Dagster UI"
-        )
+    if code:
+        err_console.print(f"[red]materialising the demo history failed[/] (exit {code}): "
+                          "see the runs in the Dagster UI")  # fmt: skip
     if no_serve:
-        raise typer.Exit(code=1 if failed else 0)
+        raise typer.Exit(code=1 if code else 0)
     raise typer.Exit(code=serve(root, host, port, dashboards_port))

@@ -1,7 +1,10 @@
 """What the demo history is: recent synthetic trading days plus the recorded real days.
 
-Pure planning only; ``dagster_project/materialise.py`` runs the plan through the
-Dagster asset graph and ``optionsintel up`` drives both.
+Planning and the daily history only. The intraday and derived tables of the demo days are
+never built here: ``dagster_project/materialise.py`` runs a :class:`DemoPlan` through the
+Dagster asset graph (``optionsintel up`` / ``optionsintel demo`` start it as a
+subprocess; the tests and benchmarks call it directly), so the demo store holds exactly
+what the assets write.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,15 +20,22 @@ from optionsintel.calendar import calendar_coverage, session_bounds, trading_day
 from optionsintel.pipeline.collect import INDICES
 from optionsintel.tz import EXCHANGE_TZ
 
+if TYPE_CHECKING:
+    from optionsintel.store import Store
+
 DEMO_INTERVAL_SECONDS = 300
+
+#: Two consecutive recorded real NIFTY days (previous, current): the notebooks' replay pair.
+REPLAY_PAIR_DAYS: tuple[dt.date, dt.date] = (dt.date(2025, 7, 16), dt.date(2025, 7, 17))
 
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """Partitions to materialise per source, and the synthetic snapshot interval."""
+    """Partitions to materialise per source, the synthetic snapshot interval, the indices."""
 
     days: dict[str, list[dt.date]]
     interval_seconds: int
+    underlyings: tuple[str, ...] = INDICES
 
     @property
     def n_partitions(self) -> int:
@@ -121,3 +132,25 @@ def daily_history_frames(
                                     "debt_to_equity", "market_cap"]].assign(
         symbol=lambda f: f["symbol"].astype(str), as_of=end, provider="synthetic")  # fmt: skip
     return {"daily_ohlc": bars, "instruments": instruments, "equity_fundamentals": fundamentals}
+
+
+def load_daily_history(store: Store, end: dt.date, **kwargs: Any) -> dict[str, int]:
+    """Write :func:`daily_history_frames` into ``store`` in one transaction.
+
+    Parameters
+    ----------
+    store
+        The target store (idempotent upserts: loading twice changes nothing).
+    end
+        Last day of the synthetic bars.
+    **kwargs
+        Passed to :func:`daily_history_frames` (``years``, ``equities``, ``seed``...).
+
+    Returns
+    -------
+    dict of str to int
+        Rows written per table.
+    """
+    frames = daily_history_frames(end, **kwargs)
+    with store.transaction() as tx:
+        return {name: tx.write(name, frame).rows for name, frame in frames.items()}

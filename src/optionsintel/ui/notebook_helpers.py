@@ -1,6 +1,7 @@
 """Helpers of the research notebooks (kept here so the notebooks stay a few lines a cell).
 
-- :func:`connect` — the store, with the recorded real days loaded when it is empty.
+- :func:`connect` — the configured store; says what to run when it holds no data (it never
+  writes: demo data comes from ``optionsintel demo`` / ``optionsintel up``).
 - :func:`oi_by_strike_figure` — OI (or OI change) by strike of one chain.
 - :func:`replay_pair` / :func:`replay_signal_study` — OI signals on recorded NSE days.
 - :func:`equity_prices` / :func:`universe_risk` — risk across the synthetic equities.
@@ -18,7 +19,8 @@ import plotly.graph_objects as go
 
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import oi_change_by_strike
-from optionsintel.pipeline.seed import REPLAY_DAYS, seed_demo_store
+from optionsintel.errors import OptionsIntelError
+from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS
 from optionsintel.research import compute_all_metrics, extract_features, risk_level
 from optionsintel.signals import detect_signals
 from optionsintel.store.reads import list_underlyings, read_chain_as_of
@@ -27,17 +29,34 @@ from optionsintel.ui.chain_view import trader_chain
 if TYPE_CHECKING:
     from optionsintel.store import Store
 
+NO_DATA_HINT = (
+    "holds no option-chain snapshots: load the demo history first with `optionsintel demo` "
+    "(materialises recent synthetic days and the recorded real NSE days through the Dagster "
+    "asset graph, then exits) or `optionsintel up` (the same, then serves the Dagster UI and "
+    "the dashboards), then run this cell again"
+)
 
-def connect(seed_if_empty: bool = True) -> Store:
-    """Return the configured store; load the recorded real NIFTY days if it holds no chain.
 
-    The configured database is the embedded one unless ``DATABASE_URL`` is set.
+class EmptyStoreError(OptionsIntelError):
+    """The store a notebook connected to holds no market data yet."""
+
+
+def connect() -> Store:
+    """Return the configured store (embedded unless ``DATABASE_URL`` is set).
+
+    Never writes: a notebook that fills the store as a side effect would hide which
+    pipeline produced its data.
+
+    Raises
+    ------
+    EmptyStoreError
+        When the store holds no option-chain snapshot; the message says what to run.
     """
     from optionsintel.store import get_store
 
     store = get_store()
-    if seed_if_empty and not list_underlyings(store):
-        seed_demo_store(store, replay_days=REPLAY_DAYS)
+    if not list_underlyings(store):
+        raise EmptyStoreError(f"the store {store} {NO_DATA_HINT}")
     return store
 
 
@@ -53,7 +72,7 @@ def oi_by_strike_figure(chain: pd.DataFrame, field: str = "oi", strikes: int = 2
 
 
 def replay_pair(
-    store: Store, underlying: str = "NIFTY", days: Sequence[dt.date] = REPLAY_DAYS
+    store: Store, underlying: str = "NIFTY", days: Sequence[dt.date] = REPLAY_PAIR_DAYS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the recorded (replay) chains at the close of two days: ``(previous, current)``."""
     if len(days) != 2:
@@ -62,7 +81,8 @@ def replay_pair(
                                provider="replay") for d in days]  # fmt: skip
     for day, chain in zip(days, chains, strict=True):
         if chain.empty:
-            raise LookupError(f"no replay chain of {underlying} on {day}: run connect() first")
+            raise LookupError(f"no replay chain of {underlying} on {day}: run `optionsintel "
+                              "demo` (it materialises every recorded real day)")  # fmt: skip
     return chains[0], chains[1]
 
 
