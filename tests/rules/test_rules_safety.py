@@ -82,7 +82,7 @@ HOSTILE_JSON = [
 ]
 
 
-def _outcome(func, arg) -> Rule | RuleValidationError:  # noqa: ANN001
+def _outcome(func, arg) -> Rule | RuleValidationError:
     start = time.perf_counter()
     try:
         out: Rule | RuleValidationError = func(arg)
