@@ -220,3 +220,67 @@ _json_values = st.recursive(
 def test_random_json_is_a_rule_or_a_clear_error(data: object) -> None:
     _outcome(validate_rule, {"condition": data})
     _outcome(parse_rule_json, json.dumps({"condition": data}))
+
+
+def test_nothing_reaches_eval_exec_query_or_numexpr(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import sys
+    import types
+
+    import pandas as pd
+    from panels import make_panel
+
+    from optionsintel.rules.evaluate import evaluate
+
+    text = (
+        "RSI(14) < 45 AND close CROSSES ABOVE SMA(20) WITHIN 3 BARS OR MACD > MACD_SIGNAL "
+        "AND BB_PCTB(20, 2) < 0.5 AND VWAP < close AND NOT close FALLING FOR 2 BARS "
+        "AND PCT_CHANGE(close, 5) BETWEEN -5 AND 5 AND RVOL(10) > 0.5 AND HIGH_52W(50) > 0 "
+        "AND SIGNAL(ANY) AND ANOMALY AND PCR_OI IN (1, 2)"
+    )
+    panel = make_panel()
+    zeros = pd.DataFrame(0.0, index=panel["close"].index, columns=panel["close"].columns)
+    panel.update(
+        {
+            f"signals.{t}": zeros
+            for t in (
+                "CALL_BUILDUP",
+                "PUT_BUILDUP",
+                "CALL_UNWINDING",
+                "PUT_UNWINDING",
+                "GAMMA_SQUEEZE",
+                "MAX_PAIN",
+                "UNUSUAL_ACTIVITY",
+                "MOMENTUM_SHIFT",
+            )
+        }
+    )
+    panel.update({"anomaly": zeros, "chain_summary.pcr_oi.e0": zeros + 1})
+    evaluate(parse_rule(text), panel)  # compile the numba kernels before the trap is set
+
+    calls: list[str] = []
+
+    def trap(name: str):
+        def _raise(*args: object, **kwargs: object) -> None:
+            calls.append(name)
+            raise AssertionError(f"{name} was called")
+
+        return _raise
+
+    monkeypatch.setattr(builtins, "eval", trap("eval"))
+    monkeypatch.setattr(builtins, "exec", trap("exec"))
+    monkeypatch.setattr(pd, "eval", trap("pandas.eval"))
+    monkeypatch.setattr(pd.DataFrame, "query", trap("DataFrame.query"))
+    monkeypatch.setattr(pd.DataFrame, "eval", trap("DataFrame.eval"))
+    fake = types.ModuleType("numexpr")
+    fake.evaluate = trap("numexpr.evaluate")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "numexpr", fake)
+
+    for hostile in HOSTILE[:12]:
+        _outcome(parse_rule, hostile)
+    rule = parse_rule(text)
+    assert validate_rule(json.loads(rule.model_dump_json())) == rule
+    result = evaluate(rule, panel)
+    result.explanations()
+    result.why_not(result.columns[0])
+    assert calls == []

@@ -313,6 +313,16 @@ def _child(child: Any, parent: Any) -> str:
     return f"({text})" if child.kind in ("and", "or") else text
 
 
+def print_condition(node: Any) -> str:
+    """Return the text of one condition node (as it appears inside :func:`print_rule`)."""
+    return _condition(node)
+
+
+def print_operand(node: Any) -> str:
+    """Return the text of one operand node, e.g. ``RSI(14)[1]``."""
+    return _operand(node)
+
+
 def print_rule(rule: Rule) -> str:
     """Return the canonical text of ``rule`` (``parse_rule(print_rule(r)) == r``)."""
     return _condition(rule.condition)
