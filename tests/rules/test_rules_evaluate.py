@@ -123,7 +123,8 @@ def test_cache_keys_on_universe_and_as_of() -> None:
     assert (earlier.cache_hits, earlier.cache_misses) == (0, 2)
     other = {k: v.iloc[:, :3] for k, v in p.items()}
     assert evaluate(rule, other, cache=cache).cache_misses == 2
-    assert len(cache) == 6
+    assert len(cache) == 3 * (2 + 3)  # 3 (universe, as-of) keys x (2 kernels + 3 operands)
+    assert (cache.derived_hits, cache.derived_misses) == (3, 9)
 
 
 def test_no_look_ahead_future_bars_never_change_the_past() -> None:

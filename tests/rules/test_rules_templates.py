@@ -12,8 +12,14 @@ from optionsintel.rules.evaluate import evaluate
 from optionsintel.rules.plan import compile_rule
 from optionsintel.rules.templates import TEMPLATES
 
-NEEDED = {"momentum", "mean_reversion", "breakout", "volatility_crush",
-          "volatility_expansion", "oi_buildup"}  # fmt: skip
+NEEDED = {
+    "momentum",
+    "mean_reversion",
+    "breakout",
+    "volatility_crush",
+    "volatility_expansion",
+    "oi_buildup",
+}
 
 
 def test_the_promised_templates_are_shipped() -> None:

@@ -42,18 +42,36 @@ _UNCACHED = ("field", "dataset")  # plain reads: nothing to save by caching
 def _shift(x: Array, k: int) -> Array:
     if k == 0:
         return x
-    out = np.full_like(x, np.nan)
+    out = np.empty_like(x)
+    out[:k] = np.nan
     if k < len(x):
         out[k:] = x[:-k]
     return out
 
 
-def _window_count(x: Array, n: int) -> Array:
-    """Number of True in the last ``n`` bars (this one included), per column."""
-    cs = np.cumsum(x, axis=0, dtype=np.int64)
-    out = cs.copy()
-    out[n:] -= cs[:-n]
+def _window_any(x: Array, n: int) -> Array:
+    """True where any of the last ``n`` bars (this one included) is True, per column."""
+    if n <= 16:  # a few shifted ORs beat a cumulative sum
+        out = x.copy()
+        for k in range(1, min(n, len(x))):
+            out[k:] |= x[:-k]
+        return out
+    cs = np.cumsum(x, axis=0, dtype=np.int32)
+    cs[n:] -= cs[:-n].copy()
+    return cs > 0
+
+
+def _window_all(x: Array, n: int) -> Array:
+    """True where all of the last ``n`` bars (this one included) are True, per column."""
+    out = ~_window_any(~x, n)
+    out[: n - 1] = False
     return out
+
+
+def _c_order(out: Any) -> Any:
+    if isinstance(out, dict):
+        return {k: np.ascontiguousarray(v) for k, v in out.items()}
+    return np.ascontiguousarray(out)
 
 
 def _kernel_values(plan: Plan, panel: Panel, cache: IndicatorCache) -> dict[Any, Any]:
@@ -65,66 +83,84 @@ def _kernel_values(plan: Plan, panel: Panel, cache: IndicatorCache) -> dict[Any,
         ckey = (kkey, panel.fingerprint, panel.as_of)
         value = cache.get(ckey)
         if value is None:
-            value = KERNELS[spec.kernel](spec, params, panel)
+            value = _c_order(KERNELS[spec.kernel](spec, params, panel))
             cache.put(ckey, value)
         out[kkey] = value
     return out
 
 
-def _operand_values(plan: Plan, kernels: dict[Any, Any]) -> dict[Any, Any]:
-    values: dict[Any, Any] = {}
+def _operand_value(node: Any, op: Any, values: dict[Any, Any], kernels: dict[Any, Any]) -> Any:
+    if node.kind == "pct_change":
+        x = values[op.inner][0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 100.0 * (x / _shift(x, node.bars) - 1.0)
+    out = kernels[op.kernel_key]
+    arr = out[CATALOGUE[node.name].output] if isinstance(out, dict) else out
+    return _shift(arr, node.offset)
+
+
+def _operand_values(
+    plan: Plan, kernels: dict[Any, Any], panel: Panel, cache: IndicatorCache
+) -> dict[Any, tuple[Any, Any]]:
+    """Operand key -> (values, known mask); shifted and derived operands are cached too."""
+    values: dict[Any, tuple[Any, Any]] = {}
     for key, op in plan.operands.items():  # inner operands were planned first
-        node = op.node
-        if node.kind == "number":
-            values[key] = np.float64(node.value)
-        elif node.kind == "pct_change":
-            x = values[op.inner]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values[key] = 100.0 * (x / _shift(x, node.bars) - 1.0)
-        else:
-            out = kernels[op.kernel_key]
-            spec = CATALOGUE[node.name]
-            frame = out[spec.output] if isinstance(out, dict) else out
-            values[key] = _shift(frame.to_numpy(np.float64), node.offset)
+        if op.node.kind == "number":
+            values[key] = (np.float64(op.node.value), True)
+            continue
+        ckey = ("operand", key, panel.fingerprint, panel.as_of)
+        entry = cache.get(ckey, derived=True)
+        if entry is None:
+            x = _operand_value(op.node, op, values, kernels)
+            entry = (x, ~np.isnan(x))
+            cache.put(ckey, entry)
+        values[key] = entry
     return values
 
 
-def _known(*xs: Any) -> Array:
+def _known(*ks: Any) -> Any:
     ok: Any = True
-    for x in xs:
-        ok = ok & ~np.isnan(x)
-    return np.asarray(ok)
+    for k in ks:
+        ok = k if ok is True else (ok if k is True else ok & k)
+    return ok
 
 
-def _leaf(node: Any, v: list[Any], panel: Panel, shape: tuple[int, int]) -> tuple[Array, Array]:
+def _cross(node: Any, a: Array, b: Array, shape: tuple[int, int]) -> Array:
+    a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+    a1, b1 = _shift(np.ascontiguousarray(a), 1), _shift(np.ascontiguousarray(b), 1)
+    hit = (a > b) & (a1 <= b1) if node.direction == "above" else (a < b) & (a1 >= b1)
+    return hit if node.within == 1 else _window_any(hit, node.within)
+
+
+def _leaf(
+    node: Any, ops: list[tuple[Any, Any]], panel: Panel, shape: tuple[int, int]
+) -> tuple[Array, Any]:
     k = node.kind
+    v = [x for x, _ in ops]
+    known = _known(*(m for _, m in ops))
     if k == "compare":
-        known = _known(v[0], v[1])
-        return _OPS[node.op](v[0], v[1]) & known, known
+        held = _OPS[node.op](v[0], v[1])
+        return (held if known is True else held & known), known
     if k == "between":
-        known = _known(*v)
-        return (v[1] <= v[0]) & (v[0] <= v[2]) & known, known
+        held = (v[1] <= v[0]) & (v[0] <= v[2])
+        return (held if known is True else held & known), known
     if k == "in":
-        return np.isin(v[0], node.values), _known(v[0])
+        return np.isin(v[0], node.values), known
     if k == "cross":
-        a, b = (np.broadcast_to(x, shape) for x in v)
-        up = (a > b) & (_shift(a, 1) <= _shift(b, 1)) if node.direction == "above" else None
-        if up is None:
-            up = (a < b) & (_shift(a, 1) >= _shift(b, 1))
-        return _window_count(up, node.within) > 0, _known(a, b)
+        return _cross(node, v[0], v[1], shape), known
     if k == "trend":
-        x = np.broadcast_to(v[0], shape)
+        x = np.ascontiguousarray(np.broadcast_to(v[0], shape))
         step = x > _shift(x, 1) if node.direction == "rising" else x < _shift(x, 1)
-        return _window_count(step, node.bars) == node.bars, _known(x, _shift(x, node.bars))
+        return _window_all(step, node.bars), known & ~np.isnan(_shift(x, node.bars))
     if k == "time_window":
         return _time_window(node, panel, shape)
     if k == "signal":
         types = SIGNAL_TYPES if node.type == "ANY" else (node.type,)
-        conf = np.fmax.reduce([panel.frame(f"signals.{t}").to_numpy() for t in types])
+        conf = np.fmax.reduce([panel.array(f"signals.{t}") for t in types])
         # an absent signal is NaN: not present, and that is known
-        return conf >= node.min_confidence, np.ones(shape, bool)
-    flag = panel.frame("anomaly").to_numpy()
-    return flag > 0.5, _known(flag)
+        return conf >= node.min_confidence, True
+    flag = panel.array("anomaly")
+    return flag > 0.5, ~np.isnan(flag)
 
 
 def _time_window(node: Any, panel: Panel, shape: tuple[int, int]) -> tuple[Array, Array]:
@@ -139,16 +175,21 @@ def _time_window(node: Any, panel: Panel, shape: tuple[int, int]) -> tuple[Array
 
 
 def _group(node: Any, parts: list[tuple[Array, Array]]) -> tuple[Array, Array]:
-    held = [h for h, _ in parts]
-    known = [k for _, k in parts]
     if node.kind == "not":
-        return known[0] & ~held[0], known[0]
+        held, known = parts[0]
+        return known & ~held, known
+    held, known = parts[0][0].copy(), parts[0][1].copy()
     if node.kind == "and":
-        value = np.logical_and.reduce(held)
-        decided = np.logical_and.reduce(known) | np.logical_or.reduce([k & ~h for h, k in parts])
-        return value, decided
-    value = np.logical_or.reduce(held)
-    return value, np.logical_and.reduce(known) | value
+        refuted = parts[0][1] & ~parts[0][0]  # one known-false member decides an AND
+        for h, k in parts[1:]:
+            held &= h
+            known &= k
+            refuted |= k & ~h
+        return held, known | refuted
+    for h, k in parts[1:]:
+        held |= h
+        known &= k
+    return held, known | held
 
 
 def _check_datasets(plan: Plan, panel: Panel) -> None:
@@ -197,7 +238,7 @@ def evaluate(
     cache = cache if cache is not None else IndicatorCache()
     _check_datasets(plan, panel)
     hits, misses = cache.hits, cache.misses
-    values = _operand_values(plan, _kernel_values(plan, panel, cache))
+    values = _operand_values(plan, _kernel_values(plan, panel, cache), panel, cache)
     shape = (len(panel.index), len(panel.columns))
     states: dict[str, tuple[Array, Array]] = {}
     for cond in plan.conditions:
@@ -211,7 +252,7 @@ def evaluate(
         panel.index,
         panel.columns,
         states,
-        values,
+        {k: v for k, (v, _) in values.items()},
         cache_hits=cache.hits - hits,
         cache_misses=cache.misses - misses,
     )

@@ -44,7 +44,8 @@ class Panel:
             raise FrameValidationError("the panel has no bars at or before as_of")
         self.index, self.columns = close.index, close.columns
         self._raw = dict(frames)
-        self._aligned: dict[str, pd.DataFrame] = {"close": close}
+        self._aligned: dict[str, pd.DataFrame] = {"close": close.astype(np.float64)}
+        self._arrays: dict[str, np.ndarray] = {}
         self.as_of = self.index[-1]
         self.fingerprint = _fingerprint(close)
 
@@ -83,6 +84,16 @@ class Panel:
         self._aligned[name] = out
         return out
 
+    def array(self, name: str, needed_by: str = "") -> np.ndarray:
+        """Return dataset ``name`` as a float array (bars x symbols); see :meth:`frame`."""
+        if name not in self._arrays:
+            # C order: pandas often hands back column-major blocks, and mixing layouts
+            # makes every element-wise comparison strided (several times slower)
+            self._arrays[name] = np.ascontiguousarray(
+                self.frame(name, needed_by).to_numpy(np.float64)
+            )
+        return self._arrays[name]
+
 
 def _fingerprint(close: pd.DataFrame) -> str:
     """Universe and bar range, plus the first and last rows as a content check."""
@@ -98,22 +109,32 @@ class IndicatorCache:
     """LRU cache of computed indicators keyed by (kernel, params, universe, as-of).
 
     Entries assume that history up to ``as_of`` does not change (point-in-time data);
-    call :meth:`clear` when corrected data lands. ``hits`` and ``misses`` count lookups.
+    call :meth:`clear` when corrected data lands. ``hits`` and ``misses`` count the
+    indicator-kernel lookups; ``derived_hits``/``derived_misses`` count the derived
+    operand entries (an indicator shifted by an offset, a percent change, with its
+    missing-value mask) that make a warm evaluation pure comparison.
     """
 
-    max_entries: int = 512
+    max_entries: int = 1024
     hits: int = 0
     misses: int = 0
+    derived_hits: int = 0
+    derived_misses: int = 0
     _store: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
-    def get(self, key: Hashable) -> Any:
+    def get(self, key: Hashable, derived: bool = False) -> Any:
         """Return the cached value or None (counting a hit or a miss)."""
-        if key in self._store:
-            self.hits += 1
-            self._store.move_to_end(key)
-            return self._store[key]
-        self.misses += 1
-        return None
+        found = key in self._store
+        if derived:
+            self.derived_hits += found
+            self.derived_misses += not found
+        else:
+            self.hits += found
+            self.misses += not found
+        if not found:
+            return None
+        self._store.move_to_end(key)
+        return self._store[key]
 
     def put(self, key: Hashable, value: Any) -> None:
         """Store ``value``, evicting the least recently used entries beyond the bound."""
@@ -125,7 +146,7 @@ class IndicatorCache:
     def clear(self) -> None:
         """Drop every entry and reset the counters."""
         self._store.clear()
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.derived_hits = self.derived_misses = 0
 
     def __len__(self) -> int:
         return len(self._store)
