@@ -192,3 +192,11 @@ def test_signal_names_match_the_signals_package() -> None:
 def test_json_schema_lists_operands_for_a_ui() -> None:
     schema = json.dumps(Rule.model_json_schema())
     assert '"rsi"' in schema and "additionalProperties" in schema
+
+
+def test_docs_list_every_operand() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "patterns.md").read_text()
+    for row in catalogue_rows():
+        assert f"| `{row['token']}` | {row['name']} |" in doc, row["token"]
