@@ -108,3 +108,11 @@ def test_limits_on_text() -> None:
     deep = "NOT " * (MAX_DEPTH + 1) + "ANOMALY"
     with pytest.raises(RuleValidationError, match="nested deeper"):
         parse_rule(deep)
+
+
+def test_validation_errors_in_text_point_at_the_line_and_column() -> None:
+    with pytest.raises(RuleValidationError) as info:
+        parse_rule("RSI(14) < 30 AND\n  SMA(0) > close")
+    (path, message), *_ = info.value.errors
+    assert path == "condition.conditions[1].left"
+    assert message.endswith("(line 2, column 3)") and "[1, 1000]" in message

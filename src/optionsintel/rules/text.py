@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lark import Lark, Token
+from lark import Lark, Token, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -74,6 +74,10 @@ SIGNED_NUMBER: /[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/
 """
 
 _PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=True)
+# Positions cost a third of the parse time, so they are only gathered to report an error.
+_PARSER_WITH_POSITIONS = Lark(
+    GRAMMAR, parser="lalr", maybe_placeholders=True, propagate_positions=True
+)
 _HUMAN = {"LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "COMMA": ","}
 _MAX_INT_DIGITS = 6
 
@@ -91,59 +95,80 @@ def _num(tok: Token) -> int | float:
     return float(text)
 
 
+@v_args(meta=True)
 class _ToData(Transformer_NonRecursive):  # type: ignore[type-arg]
-    """Parse tree -> plain dicts of the JSON form (validated afterwards)."""
+    """Parse tree -> plain dicts of the JSON form (validated afterwards).
 
-    def or_expr(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "or", "conditions": c}
+    ``positions`` maps ``id`` of each built node to its (line, column) in the text, so a
+    validation error on a node can point at the text that wrote it.
+    """
 
-    def and_expr(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "and", "conditions": c}
+    def __init__(self) -> None:
+        super().__init__()
+        self.positions: dict[int, tuple[int, int]] = {}
 
-    def not_(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "not", "condition": c[0]}
+    def _at(self, meta: Any, node: dict[str, Any]) -> dict[str, Any]:
+        if not meta.empty:
+            self.positions[id(node)] = (meta.line, meta.column)
+        return node
 
-    def comparison(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "compare", "left": c[0], "op": str(c[1]), "right": c[2]}
+    def or_expr(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "or", "conditions": c})
 
-    def between(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "between", "operand": c[0], "low": c[1], "high": c[2]}
+    def and_expr(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "and", "conditions": c})
 
-    def in_list(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "in", "operand": c[0], "values": [n["value"] for n in c[1:]]}
+    def not_(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "not", "condition": c[0]})
 
-    def cross(self, c: list[Any]) -> dict[str, Any]:
+    def comparison(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "compare", "left": c[0], "op": str(c[1]), "right": c[2]})
+
+    def between(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "between", "operand": c[0], "low": c[1], "high": c[2]})
+
+    def in_list(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(
+            meta, {"kind": "in", "operand": c[0], "values": [n["value"] for n in c[1:]]}
+        )
+
+    def cross(self, meta: Any, c: list[Any]) -> dict[str, Any]:
         within = _int(c[3]) if len(c) > 3 else 1
-        return {
-            "kind": "cross",
-            "left": c[0],
-            "direction": c[1].lower(),
-            "right": c[2],
-            "within": within,
-        }
+        return self._at(
+            meta,
+            {
+                "kind": "cross",
+                "left": c[0],
+                "direction": c[1].lower(),
+                "right": c[2],
+                "within": within,
+            },
+        )
 
-    def trend(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "trend", "operand": c[0], "direction": c[1].lower(), "bars": _int(c[2])}
+    def trend(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(
+            meta, {"kind": "trend", "operand": c[0], "direction": c[1].lower(), "bars": _int(c[2])}
+        )
 
-    def time_window(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "time_window", "start": str(c[0]), "end": str(c[1])}
+    def time_window(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "time_window", "start": str(c[0]), "end": str(c[1])})
 
-    def signal(self, c: list[Any]) -> dict[str, Any]:
+    def signal(self, meta: Any, c: list[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "signal", "type": str(c[0]).upper() if c else "ANY"}
         if len(c) > 1:
             out["min_confidence"] = c[1]["value"]
-        return out
+        return self._at(meta, out)
 
-    def anomaly(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "anomaly"}
+    def anomaly(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "anomaly"})
 
-    def number(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "number", "value": _num(c[0])}
+    def number(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "number", "value": _num(c[0])})
 
-    def args(self, c: list[Any]) -> list[Any]:
+    def args(self, meta: Any, c: list[Any]) -> list[Any]:
         return [n["value"] for n in c if n is not None]
 
-    def series(self, c: list[Any]) -> dict[str, Any]:
+    def series(self, meta: Any, c: list[Any]) -> dict[str, Any]:
         name, args, offset = c
         spec = BY_TOKEN.get(str(name).upper())
         if spec is None:
@@ -162,15 +187,13 @@ class _ToData(Transformer_NonRecursive):  # type: ignore[type-arg]
                 [],
             )
         params = {p.name: a for p, a in zip(spec.params, args, strict=False)}
-        return {
-            "kind": "series",
-            "name": spec.name,
-            "params": params,
-            "offset": _int(offset) if offset is not None else 0,
-        }
+        offset = _int(offset) if offset is not None else 0
+        return self._at(
+            meta, {"kind": "series", "name": spec.name, "params": params, "offset": offset}
+        )
 
-    def pct_change(self, c: list[Any]) -> dict[str, Any]:
-        return {"kind": "pct_change", "operand": c[0], "bars": _int(c[1])}
+    def pct_change(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return self._at(meta, {"kind": "pct_change", "operand": c[0], "bars": _int(c[1])})
 
 
 def _expected(names: set[str] | frozenset[str]) -> list[str]:
@@ -224,12 +247,37 @@ def parse_rule(text: str) -> Rule:
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
     try:
-        data = _ToData().transform(tree)
+        return validate_rule({"schema_version": 1, "condition": _build(tree)[0]})
+    except RuleSyntaxError:
+        raise
+    except RuleValidationError as exc:
+        data, positions = _build(_PARSER_WITH_POSITIONS.parse(text))
+        root = {"schema_version": 1, "condition": data}
+        located = [(path, _locate(root, path, msg, positions)) for path, msg in exc.errors]
+        raise RuleValidationError(located) from None
+
+
+def _build(tree: Any) -> tuple[Any, dict[int, tuple[int, int]]]:
+    builder = _ToData()
+    try:
+        return builder.transform(tree), builder.positions
     except VisitError as exc:  # lark wraps what the transformer raises
         if isinstance(exc.orig_exc, RuleValidationError):
             raise exc.orig_exc from None
         raise
-    return validate_rule({"schema_version": 1, "condition": data})
+
+
+def _locate(root: Any, path: str, message: str, positions: dict[int, tuple[int, int]]) -> str:
+    """Append the text position of the deepest node on ``path`` to ``message``."""
+    node, where = root, None
+    for piece in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        key: Any = int(piece[1:-1]) if piece.startswith("[") else piece
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        where = positions.get(id(node), where)
+    return f"{message} (line {where[0]}, column {where[1]})" if where else message
 
 
 def _end_of(text: str) -> tuple[int, int]:
