@@ -246,6 +246,9 @@ def evaluate(
             states[cond.path] = _group(cond.node, [states[c] for c in cond.children])
         else:
             held, known = _leaf(cond.node, [values[k] for k in cond.operands], panel, shape)
+            # a condition that held is decided, even if a value it read today is missing
+            # (a crossing WITHIN n bars that happened before the gap)
+            known = held | known
             states[cond.path] = (np.broadcast_to(held, shape), np.broadcast_to(known, shape))
     return RuleResult(
         plan,
