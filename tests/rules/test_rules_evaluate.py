@@ -202,3 +202,26 @@ def test_explanations_and_why_not() -> None:
     assert res.why_not(hits[0]) == []
     with pytest.raises(RuleDataError, match="universe"):
         res.explain("NOPE")
+
+
+def test_matches_are_flagged_when_they_are_anomalies_among_peers() -> None:
+    p = make_panel(symbols=4)
+    flags = pd.DataFrame(0.0, index=p["close"].index, columns=p["close"].columns)
+    flags.iloc[-1, 1] = 1.0
+    flags.iloc[-1, 2] = np.nan
+    plain = evaluate(parse_rule("close > 0"), p).explanations()
+    assert plain["anomaly"].isna().all()
+    p["anomaly"] = flags
+    table = evaluate(parse_rule("close > 0"), p).explanations()
+    by_symbol = dict(zip(table["symbol"], table["anomaly"], strict=True))
+    cols = p["close"].columns
+    assert by_symbol == {cols[0]: False, cols[1]: True, cols[2]: None, cols[3]: False}
+
+
+def test_panel_refuses_duplicate_bars_or_symbols() -> None:
+    from optionsintel.errors import FrameValidationError
+
+    p = make_panel(symbols=2)
+    dup = p["close"].rename(columns={p["close"].columns[1]: p["close"].columns[0]})
+    with pytest.raises(FrameValidationError, match="unique"):
+        Panel({"close": dup})

@@ -258,4 +258,5 @@ def evaluate(
         {k: v for k, (v, _) in values.items()},
         cache_hits=cache.hits - hits,
         cache_misses=cache.misses - misses,
+        anomaly=panel.array("anomaly") if panel.has("anomaly") else None,
     )

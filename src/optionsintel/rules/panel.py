@@ -38,6 +38,8 @@ class Panel:
         close = frames["close"]
         if not isinstance(close, pd.DataFrame) or not close.index.is_monotonic_increasing:
             raise FrameValidationError("panel frames must be wide DataFrames with ascending bars")
+        if not (close.index.is_unique and close.columns.is_unique):
+            raise FrameValidationError("panel bars and symbols must be unique (drop duplicates)")
         if as_of is not None:
             close = close.loc[:as_of]
         if close.empty:

@@ -39,6 +39,8 @@ class RuleResult:
     values: dict[Any, Any] = field(repr=False)
     cache_hits: int = 0
     cache_misses: int = 0
+    anomaly: np.ndarray | None = field(default=None, repr=False)
+    """The panel's DBSCAN anomaly flags (bars x symbols, 1/0/NaN) when it held them."""
 
     @property
     def matches(self) -> pd.DataFrame:
@@ -107,9 +109,12 @@ class RuleResult:
     def explanations(self, at: Any = None) -> pd.DataFrame:
         """One row per (matching symbol, condition) at bar ``at`` (last bar when None).
 
-        Columns: ``symbol, bar, path, condition, held, values``.
+        Columns: ``symbol, bar, path, condition, held, values`` and ``anomaly``: True
+        where the match is a DBSCAN anomaly among its peers (the panel's ``anomaly``
+        labels), None when the panel carried no labels.
         """
-        bar = self.index[self._row(at)]
+        i = self._row(at)
+        bar = self.index[i]
         rows = [
             {
                 "symbol": s,
@@ -118,12 +123,19 @@ class RuleResult:
                 "condition": t.text,
                 "held": t.held,
                 "values": t.values,
+                "anomaly": self._anomalous(i, s),
             }
             for s in self.matching_symbols(at)
             for t in self.explain(s, at)
         ]
-        cols = ["symbol", "bar", "path", "condition", "held", "values"]
+        cols = ["symbol", "bar", "path", "condition", "held", "values", "anomaly"]
         return pd.DataFrame(rows, columns=cols)
+
+    def _anomalous(self, i: int, symbol: Any) -> bool | None:
+        if self.anomaly is None:
+            return None
+        flag = self.anomaly[i, self._col(symbol)]
+        return None if np.isnan(flag) else bool(flag > 0.5)
 
 
 def _order(path: str) -> tuple[Any, ...]:
