@@ -225,3 +225,33 @@ def test_panel_refuses_duplicate_bars_or_symbols() -> None:
     dup = p["close"].rename(columns={p["close"].columns[1]: p["close"].columns[0]})
     with pytest.raises(FrameValidationError, match="unique"):
         Panel({"close": dup})
+
+
+def _full_panel() -> dict[str, pd.DataFrame]:
+    from optionsintel.rules import CATALOGUE, SIGNAL_TYPES
+
+    p = make_panel(bars=300, symbols=4, seed=2)
+    rng = np.random.default_rng(4)
+    like = p["close"]
+    names = {d.format(expiry=e) for s in CATALOGUE.values() for d in s.datasets for e in range(3)}
+    names |= {f"signals.{t}" for t in SIGNAL_TYPES} | {"anomaly"}
+    for name in sorted(names - set(p)):
+        p[name] = pd.DataFrame(rng.uniform(1, 50, like.shape), like.index, like.columns)
+    return p
+
+
+def test_every_catalogue_operand_evaluates_with_its_data() -> None:
+    from optionsintel.rules import CATALOGUE
+
+    p = _full_panel()
+    for spec in CATALOGUE.values():
+        res = evaluate(parse_rule(f"{spec.token} > -1e9 OR {spec.token}[1] < 1e9"), p)
+        last = res.matches.iloc[-1]
+        assert last.all(), f"{spec.token} gave no value on the last bar"
+    atm = p["chain_summary.atm_iv.e1"]
+    rank = evaluate(parse_rule("IV_RANK(50, 1) >= 0"), p)
+    ref = (atm - atm.rolling(50, min_periods=20).min()) / (
+        atm.rolling(50, min_periods=20).max() - atm.rolling(50, min_periods=20).min()
+    )
+    (key,) = [k for k in rank.values if k[0] == "series"]
+    assert_allclose(rank.values[key], 100 * ref.to_numpy())
