@@ -11,17 +11,30 @@ Run: .venv/bin/python benchmarks/bench_rules.py
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "rules"))
-
-from panels import make_panel
+import pandas as pd
 
 from optionsintel.rules import IndicatorCache, Panel, compile_rule, evaluate, parse_rule
+
+
+def make_panel(bars: int, symbols: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Seeded daily OHLCV random walks (the same recipe as tests/rules/panels.py)."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2024-01-01", periods=bars, freq="B")
+    cols = pd.Index([f"SYM{i:04d}" for i in range(symbols)])
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (bars, symbols)), axis=0))
+    spread = np.abs(rng.normal(0, 0.01, (bars, symbols)))
+    arrays = {
+        "open": close * (1 + rng.normal(0, 0.005, (bars, symbols))),
+        "high": close * (1 + spread),
+        "low": close * (1 - spread),
+        "close": close,
+        "volume": rng.integers(10_000, 50_000, (bars, symbols)).astype(float),
+    }
+    return {k: pd.DataFrame(v, index=idx, columns=cols) for k, v in arrays.items()}
+
 
 RULE = (
     "RSI(14) < 70 AND RSI(14)[1] > 20 AND close > SMA(50) "
@@ -56,7 +69,7 @@ def main() -> None:
 
     frames = make_panel(bars=252, symbols=1000, seed=1)
     plan = compile_rule(parse_rule(RULE))
-    evaluate(plan, make_panel(bars=300, symbols=5))  # compile the numba kernels once
+    evaluate(plan, make_panel(bars=300, symbols=5, seed=7))  # compile the numba kernels once
 
     def cold() -> None:
         evaluate(plan, frames, cache=IndicatorCache())

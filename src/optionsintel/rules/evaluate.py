@@ -125,11 +125,30 @@ def _known(*ks: Any) -> Any:
     return ok
 
 
-def _cross(node: Any, a: Array, b: Array, shape: tuple[int, int]) -> Array:
-    a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
-    a1, b1 = _shift(np.ascontiguousarray(a), 1), _shift(np.ascontiguousarray(b), 1)
-    hit = (a > b) & (a1 <= b1) if node.direction == "above" else (a < b) & (a1 >= b1)
+def _now_and_before(x: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
+    """Views of bars 1..T-1 and 0..T-2 (a constant stays a constant): no shifted copies."""
+    if np.ndim(x) == 0:
+        return x, x
+    return x[1:], x[:-1]
+
+
+def _cross(node: Any, a: Any, b: Any, shape: tuple[int, int]) -> Array:
+    (a1, a0), (b1, b0) = _now_and_before(a, shape), _now_and_before(b, shape)
+    hit = np.zeros(shape, bool)
+    if node.direction == "above":
+        hit[1:] = (a1 > b1) & (a0 <= b0)
+    else:
+        hit[1:] = (a1 < b1) & (a0 >= b0)
     return hit if node.within == 1 else _window_any(hit, node.within)
+
+
+def _trend(node: Any, x: Any, known: Any, shape: tuple[int, int]) -> tuple[Array, Any]:
+    x = np.broadcast_to(x, shape)
+    step = np.zeros(shape, bool)
+    step[1:] = x[1:] > x[:-1] if node.direction == "rising" else x[1:] < x[:-1]
+    return _window_all(step, node.bars), known & ~np.isnan(
+        _shift(np.ascontiguousarray(x), node.bars)
+    )
 
 
 def _leaf(
@@ -149,9 +168,7 @@ def _leaf(
     if k == "cross":
         return _cross(node, v[0], v[1], shape), known
     if k == "trend":
-        x = np.ascontiguousarray(np.broadcast_to(v[0], shape))
-        step = x > _shift(x, 1) if node.direction == "rising" else x < _shift(x, 1)
-        return _window_all(step, node.bars), known & ~np.isnan(_shift(x, node.bars))
+        return _trend(node, v[0], known, shape)
     if k == "time_window":
         return _time_window(node, panel, shape)
     if k == "signal":
@@ -248,7 +265,7 @@ def evaluate(
             held, known = _leaf(cond.node, [values[k] for k in cond.operands], panel, shape)
             # a condition that held is decided, even if a value it read today is missing
             # (a crossing WITHIN n bars that happened before the gap)
-            known = held | known
+            known = known if known is True else held | known
             states[cond.path] = (np.broadcast_to(held, shape), np.broadcast_to(known, shape))
     return RuleResult(
         plan,
