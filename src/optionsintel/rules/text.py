@@ -21,7 +21,7 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
-from lark.visitors import Transformer_NonRecursive
+from lark.visitors import Transformer, Transformer_NonRecursive
 
 from optionsintel.errors import RuleSyntaxError, RuleValidationError
 from optionsintel.rules.catalogue import BY_TOKEN, CATALOGUE
@@ -73,11 +73,6 @@ SIGNED_NUMBER: /[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/
 %ignore /[ \t\r\n]+/
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=True)
-# Positions cost a third of the parse time, so they are only gathered to report an error.
-_PARSER_WITH_POSITIONS = Lark(
-    GRAMMAR, parser="lalr", maybe_placeholders=True, propagate_positions=True
-)
 _HUMAN = {"LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "COMMA": ","}
 _MAX_INT_DIGITS = 6
 
@@ -95,80 +90,63 @@ def _num(tok: Token) -> int | float:
     return float(text)
 
 
-@v_args(meta=True)
-class _ToData(Transformer_NonRecursive):  # type: ignore[type-arg]
-    """Parse tree -> plain dicts of the JSON form (validated afterwards).
+class _ToData(Transformer):  # type: ignore[type-arg]
+    """Grammar rules -> plain dicts of the JSON form (validated afterwards).
 
-    ``positions`` maps ``id`` of each built node to its (line, column) in the text, so a
-    validation error on a node can point at the text that wrote it.
+    Stateless, so one instance runs inside the LALR parser (no tree is built, and no
+    recursion: any nesting the parser accepts is transformed without a deep stack).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.positions: dict[int, tuple[int, int]] = {}
+    def or_expr(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "or", "conditions": c}
 
-    def _at(self, meta: Any, node: dict[str, Any]) -> dict[str, Any]:
-        if not meta.empty:
-            self.positions[id(node)] = (meta.line, meta.column)
-        return node
+    def and_expr(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "and", "conditions": c}
 
-    def or_expr(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "or", "conditions": c})
+    def not_(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "not", "condition": c[0]}
 
-    def and_expr(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "and", "conditions": c})
+    def comparison(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "compare", "left": c[0], "op": str(c[1]), "right": c[2]}
 
-    def not_(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "not", "condition": c[0]})
+    def between(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "between", "operand": c[0], "low": c[1], "high": c[2]}
 
-    def comparison(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "compare", "left": c[0], "op": str(c[1]), "right": c[2]})
+    def in_list(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "in", "operand": c[0], "values": [n["value"] for n in c[1:]]}
 
-    def between(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "between", "operand": c[0], "low": c[1], "high": c[2]})
-
-    def in_list(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(
-            meta, {"kind": "in", "operand": c[0], "values": [n["value"] for n in c[1:]]}
-        )
-
-    def cross(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+    def cross(self, c: list[Any]) -> dict[str, Any]:
         within = _int(c[3]) if len(c) > 3 else 1
-        return self._at(
-            meta,
-            {
-                "kind": "cross",
-                "left": c[0],
-                "direction": c[1].lower(),
-                "right": c[2],
-                "within": within,
-            },
-        )
+        return {
+            "kind": "cross",
+            "left": c[0],
+            "direction": c[1].lower(),
+            "right": c[2],
+            "within": within,
+        }
 
-    def trend(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(
-            meta, {"kind": "trend", "operand": c[0], "direction": c[1].lower(), "bars": _int(c[2])}
-        )
+    def trend(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "trend", "operand": c[0], "direction": c[1].lower(), "bars": _int(c[2])}
 
-    def time_window(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "time_window", "start": str(c[0]), "end": str(c[1])})
+    def time_window(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "time_window", "start": str(c[0]), "end": str(c[1])}
 
-    def signal(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+    def signal(self, c: list[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "signal", "type": str(c[0]).upper() if c else "ANY"}
         if len(c) > 1:
             out["min_confidence"] = c[1]["value"]
-        return self._at(meta, out)
+        return out
 
-    def anomaly(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "anomaly"})
+    def anomaly(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "anomaly"}
 
-    def number(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "number", "value": _num(c[0])})
+    def number(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "number", "value": _num(c[0])}
 
-    def args(self, meta: Any, c: list[Any]) -> list[Any]:
+    def args(self, c: list[Any]) -> list[Any]:
         return [n["value"] for n in c if n is not None]
 
-    def series(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+    def series(self, c: list[Any]) -> dict[str, Any]:
         name, args, offset = c
         spec = BY_TOKEN.get(str(name).upper())
         if spec is None:
@@ -188,12 +166,43 @@ class _ToData(Transformer_NonRecursive):  # type: ignore[type-arg]
             )
         params = {p.name: a for p, a in zip(spec.params, args, strict=False)}
         offset = _int(offset) if offset is not None else 0
-        return self._at(
-            meta, {"kind": "series", "name": spec.name, "params": params, "offset": offset}
-        )
+        return {"kind": "series", "name": spec.name, "params": params, "offset": offset}
 
-    def pct_change(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return self._at(meta, {"kind": "pct_change", "operand": c[0], "bars": _int(c[1])})
+    def pct_change(self, c: list[Any]) -> dict[str, Any]:
+        return {"kind": "pct_change", "operand": c[0], "bars": _int(c[1])}
+
+
+def _positioned() -> type:
+    """A tree transformer doing what :class:`_ToData` does and recording positions.
+
+    ``positions`` maps ``id`` of each built node to its (line, column), so a
+    validation error can point at the text that wrote the node; used only after an
+    error (positions cost a third of the parse time).
+    """
+
+    def wrap(build: Any) -> Any:
+        def method(self: Any, meta: Any, c: list[Any]) -> Any:
+            out = build(self, c)
+            if isinstance(out, dict) and not meta.empty:
+                self.positions[id(out)] = (meta.line, meta.column)
+            return out
+
+        return method
+
+    def init(self: Any) -> None:
+        Transformer_NonRecursive.__init__(self)
+        self.positions = {}
+
+    rules = {n: wrap(f) for n, f in vars(_ToData).items() if not n.startswith("_")}
+    cls = type("_PositionedToData", (Transformer_NonRecursive,), {"__init__": init, **rules})
+    return v_args(meta=True)(cls)  # type: ignore[return-value]
+
+
+_PositionedToData = _positioned()
+_PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=True, transformer=_ToData())
+_PARSER_WITH_POSITIONS = Lark(
+    GRAMMAR, parser="lalr", maybe_placeholders=True, propagate_positions=True
+)
 
 
 def _expected(names: set[str] | frozenset[str]) -> list[str]:
@@ -243,13 +252,11 @@ def parse_rule(text: str) -> Rule:
         raise RuleValidationError([("", "rule text must be a string")])
     _precheck(text)
     try:
-        tree = _PARSER.parse(text)
+        data = _PARSER.parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
     try:
-        return validate_rule({"schema_version": 1, "condition": _build(tree)[0]})
-    except RuleSyntaxError:
-        raise
+        return validate_rule({"schema_version": 1, "condition": data})
     except RuleValidationError as exc:
         data, positions = _build(_PARSER_WITH_POSITIONS.parse(text))
         root = {"schema_version": 1, "condition": data}
@@ -258,7 +265,7 @@ def parse_rule(text: str) -> Rule:
 
 
 def _build(tree: Any) -> tuple[Any, dict[int, tuple[int, int]]]:
-    builder = _ToData()
+    builder = _PositionedToData()
     try:
         return builder.transform(tree), builder.positions
     except VisitError as exc:  # lark wraps what the transformer raises
