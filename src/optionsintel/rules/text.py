@@ -10,6 +10,7 @@ data: the transformer builds plain dicts that :func:`validate_rule` checks.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -200,9 +201,12 @@ def _positioned() -> type:
 
 _PositionedToData = _positioned()
 _PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=True, transformer=_ToData())
-_PARSER_WITH_POSITIONS = Lark(
-    GRAMMAR, parser="lalr", maybe_placeholders=True, propagate_positions=True
-)
+
+
+@functools.cache
+def _parser_with_positions() -> Lark:
+    """Built on the first error only (building a parser costs tens of milliseconds)."""
+    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=True, propagate_positions=True)
 
 
 def _expected(names: set[str] | frozenset[str]) -> list[str]:
@@ -258,7 +262,7 @@ def parse_rule(text: str) -> Rule:
     try:
         return validate_rule({"schema_version": 1, "condition": data})
     except RuleValidationError as exc:
-        data, positions = _build(_PARSER_WITH_POSITIONS.parse(text))
+        data, positions = _build(_parser_with_positions().parse(text))
         root = {"schema_version": 1, "condition": data}
         located = [(path, _locate(root, path, msg, positions)) for path, msg in exc.errors]
         raise RuleValidationError(located) from None
