@@ -75,3 +75,33 @@ class StrategyError(OptionsIntelError, ValueError):
 
 class LegQuoteError(StrategyError):
     """A leg's premium or implied volatility cannot be taken from the chain given."""
+
+
+class RuleError(OptionsIntelError):
+    """Base class of errors of the custom-pattern rule language (:mod:`optionsintel.rules`)."""
+
+
+class RuleValidationError(RuleError, ValueError):
+    """A rule (JSON tree or text) is not valid; ``errors`` lists every ``(path, message)``.
+
+    ``path`` names the offending node, e.g. ``condition.conditions[2].left.params.window``.
+    """
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = list(errors)
+        shown = "; ".join(f"{path or '<rule>'}: {msg}" for path, msg in self.errors[:5])
+        more = f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+        super().__init__(f"invalid rule: {shown}{more}")
+
+
+class RuleSyntaxError(RuleValidationError):
+    """Rule text does not parse; carries the ``line``, ``column`` and ``expected`` tokens."""
+
+    def __init__(self, message: str, line: int, column: int, expected: list[str]) -> None:
+        self.line, self.column, self.expected = line, column, sorted(expected)
+        hint = f"; expected one of: {', '.join(self.expected)}" if self.expected else ""
+        super().__init__([(f"line {line}, column {column}", message + hint)])
+
+
+class RuleDataError(RuleError):
+    """A rule needs a dataset that the panel handed to the evaluator does not contain."""

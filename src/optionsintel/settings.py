@@ -11,6 +11,7 @@ import base64
 import binascii
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,19 +71,20 @@ class Settings(BaseSettings):
         """Refuse anything but a parsable PostgreSQL URL (never echoing it: it holds secrets)."""
         if value is None or not value.get_secret_value():
             return value
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
+        # Parsed with the standard library: settings are core and never import SQLAlchemy.
         try:
-            url = make_url(value.get_secret_value())
+            url = urlsplit(value.get_secret_value())
             port = url.port  # an unparsable port raises ValueError here
-        except (ArgumentError, ValueError):
+        except ValueError:
             raise ValueError(
                 "is not a URL; expected postgresql://user:password@host:port/database"
             ) from None
-        if url.drivername not in _POSTGRES_SCHEMES:
+        if not url.scheme or "://" not in value.get_secret_value():
+            raise ValueError("is not a URL; expected postgresql://user:password@host:port/database")
+        if url.scheme.lower() not in _POSTGRES_SCHEMES:
+            backend = url.scheme.split("+", 1)[0]
             raise ValueError(
-                f"uses {url.get_backend_name()!r}: the store runs on PostgreSQL only; give a "
+                f"uses {backend!r}: the store runs on PostgreSQL only; give a "
                 "postgresql:// URL, or unset DATABASE_URL for the embedded database"
             )
         if port is not None and not 0 < port < 65536:

@@ -1,0 +1,107 @@
+"""Hypothesis strategies for random valid rule trees (as JSON-form dicts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from optionsintel.rules.catalogue import CATALOGUE, SIGNAL_TYPES
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+small_ints = st.integers(1, 300)
+
+
+@st.composite
+def series(draw: Any) -> dict[str, Any]:
+    spec = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
+    params: dict[str, Any] = {}
+    for p in spec.params:
+        if draw(st.booleans()):
+            if p.kind == "int":
+                params[p.name] = draw(st.integers(int(p.low), int(min(p.high, 400))))
+            else:
+                params[p.name] = draw(st.floats(p.low, p.high, allow_nan=False))
+    if spec.name.startswith("macd"):
+        fast = params.get("fast", 12)
+        params["slow"] = max(params.get("slow", 26), fast + 1)
+    return {
+        "kind": "series",
+        "name": spec.name,
+        "params": params,
+        "offset": draw(st.integers(0, 5)),
+    }
+
+
+numbers = finite.map(lambda v: {"kind": "number", "value": v})
+pct_changes = st.builds(
+    lambda s, b: {"kind": "pct_change", "operand": s, "bars": b}, series(), small_ints
+)
+operands = st.one_of(numbers, series(), pct_changes)
+clocks = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
+
+
+def _leaf() -> st.SearchStrategy[dict[str, Any]]:
+    ops = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
+    return st.one_of(
+        st.builds(
+            lambda a, o, b: {"kind": "compare", "left": a, "op": o, "right": b},
+            operands,
+            ops,
+            operands,
+        ),
+        st.builds(
+            lambda a, lo, hi: {"kind": "between", "operand": a, "low": lo, "high": hi},
+            operands,
+            operands,
+            operands,
+        ),
+        st.builds(
+            lambda a, v: {"kind": "in", "operand": a, "values": v},
+            operands,
+            st.lists(finite, min_size=1, max_size=4),
+        ),
+        st.builds(
+            lambda a, d, b, w: {
+                "kind": "cross",
+                "left": a,
+                "direction": d,
+                "right": b,
+                "within": w,
+            },
+            operands,
+            st.sampled_from(["above", "below"]),
+            operands,
+            small_ints,
+        ),
+        st.builds(
+            lambda a, d, n: {"kind": "trend", "operand": a, "direction": d, "bars": n},
+            operands,
+            st.sampled_from(["rising", "falling"]),
+            small_ints,
+        ),
+        st.builds(
+            lambda a, b: {"kind": "time_window", "start": min(a, b), "end": max(a, b)},
+            clocks,
+            clocks,
+        ),
+        st.builds(
+            lambda t, c: {"kind": "signal", "type": t, "min_confidence": c},
+            st.sampled_from(["ANY", *SIGNAL_TYPES]),
+            st.floats(0, 1),
+        ),
+        st.just({"kind": "anomaly"}),
+    )
+
+
+def _extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    groups = st.lists(children, min_size=2, max_size=4)
+    return st.one_of(
+        groups.map(lambda c: {"kind": "and", "conditions": c}),
+        groups.map(lambda c: {"kind": "or", "conditions": c}),
+        children.map(lambda c: {"kind": "not", "condition": c}),
+    )
+
+
+conditions = st.recursive(_leaf(), _extend, max_leaves=12)
+rules = conditions.map(lambda c: {"schema_version": 1, "condition": c})
