@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from optionsintel.cli.up import materialise_command
-from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS, DemoPlan
+from optionsintel.services.demo import REPLAY_PAIR_DAYS, DemoPlan
 from optionsintel.store import Store, migrate
 from optionsintel.store.embedded import embedded_url, stop_embedded
 from optionsintel.store.engine import dispose_engines, get_engine

@@ -1,4 +1,4 @@
-"""Asset checks: thin wrappers over :mod:`optionsintel.pipeline.quality`.
+"""Asset checks: thin wrappers over :mod:`optionsintel.transforms.quality`.
 
 Blocking checks (``blocking=True``) stop the downstream analytics (EOD chain, summary,
 signals, levels, labels) of a partition in the same run; the check's description and
@@ -20,8 +20,8 @@ from dagster import (
 )
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.calendar import listed_expiries
-from optionsintel.pipeline import quality
-from optionsintel.pipeline.reads import read_sampled_snapshots, stored_ticks
+from optionsintel.services.pipeline_reads import read_sampled_snapshots, stored_ticks
+from optionsintel.transforms import quality
 
 MAX_MISSING_FRACTION = 0.02
 

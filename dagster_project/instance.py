@@ -13,7 +13,7 @@ from typing import Any
 
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
-from optionsintel.pipeline.instance import dagster_storage_url
+from optionsintel.services.instance import dagster_storage_url
 
 
 def _url(config_value: Mapping[str, Any]) -> str:

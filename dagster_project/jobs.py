@@ -17,7 +17,7 @@ from dagster import (
 )
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
-from optionsintel.pipeline.maintenance import RETENTION_DAYS, run_maintenance
+from optionsintel.services.maintenance import RETENTION_DAYS, run_maintenance
 from optionsintel.tz import EXCHANGE_TZ
 
 EOD_ASSETS = AssetSelection.assets(
@@ -72,7 +72,7 @@ class MaintenanceConfig(Config):
 def weekly_maintenance(
     context: OpExecutionContext, config: MaintenanceConfig, store: StoreResource
 ):
-    """Run :func:`optionsintel.pipeline.maintenance.run_maintenance`."""
+    """Run :func:`optionsintel.services.maintenance.run_maintenance`."""
     today = pd.Timestamp.now(tz=EXCHANGE_TZ).date()
     report = run_maintenance(store.get(), today, config.retention_days)
     dropped = sum(len(v) for v in report.dropped.values())

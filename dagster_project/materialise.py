@@ -21,7 +21,7 @@ from typing import Any
 from dagster import DagsterInstance
 from dagster_project import build_definitions
 from dagster_project.resources import MarketDataResource, StoreResource, market_data_resource
-from optionsintel.pipeline.demo import DEMO_INTERVAL_SECONDS, DemoPlan
+from optionsintel.services.demo import DEMO_INTERVAL_SECONDS, DemoPlan
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def materialise_plan(
     store: StoreResource | None = None,
     on_done: Callable[[PartitionRun], None] | None = None,
 ) -> list[PartitionRun]:
-    """Materialise a :class:`~optionsintel.pipeline.demo.DemoPlan` (days, interval, indices)."""
+    """Materialise a :class:`~optionsintel.services.demo.DemoPlan` (days, interval, indices)."""
     return materialise_partitions(
         plan.days, interval_seconds=plan.interval_seconds, underlyings=plan.underlyings,
         instance=instance, store=store, on_done=on_done,

@@ -22,8 +22,8 @@ import pandas as pd
 from pydantic import Field
 
 from dagster import ConfigurableResource, EnvVar
+from optionsintel import collect
 from optionsintel._typing import ProviderName
-from optionsintel.pipeline import collect
 from optionsintel.providers.base import BackfillSource, MarketDataProvider
 from optionsintel.providers.registry import (
     BackfillNotSupportedError,

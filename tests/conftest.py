@@ -126,8 +126,8 @@ def demo_database_url(_new_database) -> str:
     from dagster_project.materialise import materialise_plan
     from dagster_project.resources import StoreResource
 
-    from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS, DemoPlan, load_daily_history
     from optionsintel.reference import load_reference_data
+    from optionsintel.services.demo import REPLAY_PAIR_DAYS, DemoPlan, load_daily_history
 
     url = _new_database("demo")
     store = Store(get_engine(url))

@@ -4,10 +4,10 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_project.assets._common import partition_day, result_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
-from optionsintel.pipeline.daily import eod_to_chain
-from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
-from optionsintel.pipeline.reads import history_window, read_sampled_snapshots
+from optionsintel.services.pipeline_reads import history_window, read_sampled_snapshots
 from optionsintel.store.reads import read_daily_ohlc, read_eod_chain, read_oi_summaries
+from optionsintel.transforms.daily import eod_to_chain
+from optionsintel.transforms.derived import cluster_labels, levels_to_rows, signals_for_snapshots
 from optionsintel.tz import EXCHANGE_TZ
 
 

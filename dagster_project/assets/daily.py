@@ -4,10 +4,10 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_project.assets._common import partition_day, result_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
-from optionsintel.pipeline.daily import daily_option_oi_summary as summarise
-from optionsintel.pipeline.daily import eod_chain_from_snapshots
-from optionsintel.pipeline.reads import read_sampled_snapshots, read_session_quotes
+from optionsintel.services.pipeline_reads import read_sampled_snapshots, read_session_quotes
 from optionsintel.store.reads import read_eod_chain
+from optionsintel.transforms.daily import daily_option_oi_summary as summarise
+from optionsintel.transforms.daily import eod_chain_from_snapshots
 
 
 @asset(partitions_def=trading_day_partitions, group_name="daily", deps=["underlying_quotes"])

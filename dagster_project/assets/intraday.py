@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, AssetSpec, multi_asset
 from dagster_project.assets._common import partition_day, results_for
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
-from optionsintel.pipeline.collect import intraday_tables
+from optionsintel.collect.session import intraday_tables
 
 INTRADAY_SPECS = [
     AssetSpec("underlying_quotes", group_name="raw_market_data",

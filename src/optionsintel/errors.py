@@ -105,3 +105,67 @@ class RuleSyntaxError(RuleValidationError):
 
 class RuleDataError(RuleError):
     """A rule needs a dataset that the panel handed to the evaluator does not contain."""
+
+
+# -- market-data providers (raised by optionsintel.providers; core so that the synthetic
+# market generator and the providers share them without importing each other) --
+
+
+class ProviderError(OptionsIntelError):
+    """Base class of provider failures."""
+
+    provider: str = "unknown"
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        if provider is not None:
+            self.provider = provider
+
+
+class TransientProviderError(ProviderError):
+    """A failure worth retrying: timeout, 5xx, 429, connection reset."""
+
+    def __init__(
+        self, message: str, *, provider: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after = retry_after
+
+
+class AuthenticationError(ProviderError):
+    """Credentials or session were rejected and could not be renewed."""
+
+
+class SchemaDriftError(ProviderError):
+    """The response no longer has the shape the parser knows; lists what is missing."""
+
+    def __init__(
+        self, missing: list[str], *, provider: str | None = None, context: str = ""
+    ) -> None:
+        where = f" in {context}" if context else ""
+        super().__init__(f"response is missing keys{where}: {missing}", provider=provider)
+        self.missing = missing
+
+
+class BlockedError(ProviderError):
+    """The provider answered with an HTML block/challenge page instead of data."""
+
+
+class NoDataError(ProviderError):
+    """The provider has no data for the request (unknown symbol, date not recorded...)."""
+
+
+class DeadlineExceededError(TransientProviderError):
+    """An HTTP call (connect, every redirect hop and the whole body) outlasted its deadline."""
+
+
+class ResponseTooLargeError(ProviderError):
+    """A response body (as sent or once decompressed) passed the size cap; reading stopped."""
+
+
+class RedirectRefusedError(ProviderError):
+    """The server redirected to another origin (scheme, host or port); not followed."""
+
+
+class RedirectLoopError(ProviderError):
+    """The server's redirects loop or chain beyond the limit."""

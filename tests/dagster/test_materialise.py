@@ -5,8 +5,9 @@ import pytest
 from dagster_project.materialise import materialise_partitions
 
 from dagster import DagsterInstance
-from optionsintel.pipeline import collect, quality
+from optionsintel import collect
 from optionsintel.providers.base import TransientProviderError
+from optionsintel.transforms import quality
 
 DAY = dt.date(2025, 7, 16)
 GRAPH_TABLES = (

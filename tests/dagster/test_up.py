@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dagster_project.materialise import main, parse_partitions
 
 from optionsintel.cli.up import materialise_command
-from optionsintel.pipeline.demo import DemoPlan
+from optionsintel.services.demo import DemoPlan
 
 ROOT = Path(__file__).resolve().parents[2]
 

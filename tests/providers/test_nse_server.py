@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
+from optionsintel.collect.session import collect_tick
 from optionsintel.frames import validate_chain
-from optionsintel.pipeline.collect import collect_tick
 from optionsintel.providers.base import AuthenticationError
 from optionsintel.providers.nse import NSEProvider
 from optionsintel.providers.registry import build_provider

@@ -7,7 +7,8 @@ import pytest
 
 from optionsintel.frames import CANDLE_COLUMNS, CHAIN_COLUMNS, QUOTE_COLUMNS
 from optionsintel.providers.base import MarketDataProvider, NoDataError
-from optionsintel.synthetic import SyntheticMarket, SyntheticProvider, index_daily_ohlc
+from optionsintel.providers.synthetic import SyntheticProvider
+from optionsintel.synthetic import SyntheticMarket, index_daily_ohlc
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 

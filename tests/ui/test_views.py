@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optionsintel.pipeline.sampling import sample_ticks
+from optionsintel.transforms.sampling import sample_ticks
 from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.panels import message
 

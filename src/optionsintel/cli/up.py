@@ -22,13 +22,13 @@ from optionsintel.cli._common import console, err_console, friendly_errors
 from optionsintel.cli._servers import run_servers
 from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
-from optionsintel.pipeline.demo import (
+from optionsintel.reference import load_reference_data
+from optionsintel.services.demo import (
     DEMO_INTERVAL_SECONDS,
     DemoPlan,
     demo_plan,
     load_daily_history,
 )
-from optionsintel.reference import load_reference_data
 from optionsintel.settings import get_settings
 from optionsintel.store import get_store
 

@@ -140,7 +140,7 @@ def _replay(config: ProviderConfig, kw: dict[str, Any]) -> MarketDataProvider:
 
 
 def _synthetic(config: ProviderConfig, kw: dict[str, Any]) -> MarketDataProvider:
-    from optionsintel.synthetic.provider import SyntheticProvider
+    from optionsintel.providers.synthetic import SyntheticProvider
 
     kw.setdefault("seed", config.synthetic_seed)
     return SyntheticProvider(**kw)
@@ -164,7 +164,7 @@ def _replay_backfill(config: ProviderConfig) -> BackfillSource:
 
 
 def _synthetic_backfill(config: ProviderConfig) -> BackfillSource:
-    from optionsintel.synthetic.provider import SyntheticBackfill
+    from optionsintel.providers.synthetic import SyntheticBackfill
 
     return SyntheticBackfill(config.synthetic_seed)
 

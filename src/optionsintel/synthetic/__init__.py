@@ -11,14 +11,13 @@ OHLCV from a factor model.
 from optionsintel.synthetic.calibration import chain_shape_stats
 from optionsintel.synthetic.day import DayChains, SyntheticDay, generate_day, generate_eod_chain
 from optionsintel.synthetic.equities import equity_daily_ohlcv, equity_universe
-from optionsintel.synthetic.provider import SyntheticMarket, SyntheticProvider
+from optionsintel.synthetic.market import SyntheticMarket
 from optionsintel.synthetic.quotes import index_daily_ohlc
 
 __all__ = [
     "DayChains",
     "SyntheticDay",
     "SyntheticMarket",
-    "SyntheticProvider",
     "chain_shape_stats",
     "equity_daily_ohlcv",
     "equity_universe",

@@ -149,10 +149,10 @@ def underlying_params(underlying: str) -> UnderlyingParams:
 
     Raises
     ------
-    optionsintel.providers.base.NoDataError
+    optionsintel.errors.NoDataError
         If the synthetic market does not simulate ``underlying``.
     """
-    from optionsintel.providers.base import NoDataError
+    from optionsintel.errors import NoDataError
 
     try:
         return UNDERLYINGS[str(underlying).upper()]

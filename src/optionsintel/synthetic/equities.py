@@ -32,9 +32,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from optionsintel.calendar import trading_days
-from optionsintel.errors import CalendarError
+from optionsintel.errors import CalendarError, NoDataError
 from optionsintel.frames import CANDLE_COLUMNS
-from optionsintel.providers.base import NoDataError
 from optionsintel.synthetic.underlying import PROVIDER, _seed_sequence
 from optionsintel.tz import EXCHANGE_TZ
 

@@ -127,7 +127,7 @@ def intraday_series(
     ----------
     times
         Stored snapshot instants to read (e.g.
-        :func:`~optionsintel.pipeline.sampling.sample_ticks` of :func:`snapshot_times` up
+        :func:`~optionsintel.transforms.sampling.sample_ticks` of :func:`snapshot_times` up
         to the displayed instant).
 
     Returns

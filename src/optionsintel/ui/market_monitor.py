@@ -29,7 +29,7 @@ import traitlets as t
 
 from optionsintel.calendar import is_market_open
 from optionsintel.chain import chain_summary, iv_smile
-from optionsintel.pipeline.sampling import sample_ticks
+from optionsintel.transforms.sampling import sample_ticks
 from optionsintel.tz import EXCHANGE_TZ
 from optionsintel.ui import figures, panels
 from optionsintel.ui.chain_view import chain_html, trader_chain

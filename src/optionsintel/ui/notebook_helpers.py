@@ -20,8 +20,8 @@ import plotly.graph_objects as go
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import oi_change_by_strike
 from optionsintel.errors import OptionsIntelError
-from optionsintel.pipeline.demo import REPLAY_PAIR_DAYS
 from optionsintel.research import compute_all_metrics, extract_features, risk_level
+from optionsintel.services.demo import REPLAY_PAIR_DAYS
 from optionsintel.signals import detect_signals
 from optionsintel.store.reads import list_underlyings, read_chain_as_of
 from optionsintel.ui.chain_view import trader_chain

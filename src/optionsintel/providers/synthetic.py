@@ -1,9 +1,9 @@
-"""The synthetic market as a :class:`~optionsintel.providers.base.MarketDataProvider`.
+"""The synthetic market (:mod:`optionsintel.synthetic`) behind the provider interface.
 
-:class:`SyntheticMarket` is the configuration (seed, underlyings, snapshot interval) with
-the bulk generators; :class:`SyntheticProvider` answers the provider interface at the
-instant given by its ``clock``: the latest 15-second tick at or before that instant on
-a trading day, or the last close before it outside the session.
+:class:`~optionsintel.synthetic.SyntheticMarket` is the configuration (seed, underlyings,
+snapshot interval) with the bulk generators; :class:`SyntheticProvider` answers the
+provider interface at the instant given by its ``clock``: the latest 15-second tick at or
+before that instant on a trading day, or the last close before it outside the session.
 :class:`SyntheticBackfill` serves whole days (the
 :class:`~optionsintel.providers.base.BackfillSource` interface).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
@@ -21,8 +20,8 @@ from optionsintel.calendar import previous_trading_day, session_bounds, trading_
 from optionsintel.frames import CANDLE_COLUMNS, empty_frame
 from optionsintel.providers.base import Clock, DaySnapshots, NoDataError, Snapshot, utc_now
 from optionsintel.synthetic import calibration as cal
-from optionsintel.synthetic.day import DayChains, SyntheticDay, generate_day, generate_eod_chain
-from optionsintel.synthetic.equities import equity_daily_ohlcv, equity_universe
+from optionsintel.synthetic.day import DayChains, generate_day
+from optionsintel.synthetic.market import SyntheticMarket
 from optionsintel.synthetic.quotes import (
     index_daily_ohlc,
     interval_seconds_of,
@@ -30,54 +29,6 @@ from optionsintel.synthetic.quotes import (
     quotes_frame,
 )
 from optionsintel.tz import EXCHANGE_TZ
-
-
-@dataclass(frozen=True)
-class SyntheticMarket:
-    """Configuration of the synthetic market and its bulk generators.
-
-    Attributes
-    ----------
-    seed
-        Market seed; every output is a pure function of it and the request.
-    underlyings
-        Index underlyings simulated (subset of ``NIFTY``, ``BANKNIFTY``, ``FINNIFTY``).
-    interval_seconds
-        Snapshot spacing of :meth:`day` (multiple of 15).
-    universe_size
-        Number of synthetic equities.
-    """
-
-    seed: int = 0
-    underlyings: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY")
-    interval_seconds: int = 15
-    universe_size: int = 2000
-
-    def __post_init__(self) -> None:
-        for u in self.underlyings:
-            cal.underlying_params(u)  # raises NoDataError for unknown names
-
-    def day(self, date: dt.date | str) -> SyntheticDay:
-        """All underlyings' quotes and chain snapshots on ``date`` (see :func:`generate_day`)."""
-        return generate_day(self.underlyings, date, self.interval_seconds, self.seed)
-
-    def eod_chain(self, underlying: str, date: dt.date | str) -> pd.DataFrame:
-        """End-of-day chain (see :func:`generate_eod_chain`)."""
-        return generate_eod_chain(underlying, date, self.seed)
-
-    def index_daily(
-        self, underlying: str, start: dt.date | str, end: dt.date | str
-    ) -> pd.DataFrame:
-        """Daily index candles (see :func:`index_daily_ohlc`)."""
-        return index_daily_ohlc(underlying, start, end, self.seed)
-
-    def equities(self) -> pd.DataFrame:
-        """Return the equity universe (see :func:`equity_universe`)."""
-        return equity_universe(self.universe_size, self.seed)
-
-    def equity_daily(self, symbols, start: dt.date | str, end: dt.date | str) -> pd.DataFrame:
-        """Daily equity candles (see :func:`equity_daily_ohlcv`)."""
-        return equity_daily_ohlcv(symbols, start, end, self.seed, self.universe_size)
 
 
 @lru_cache(maxsize=16)

@@ -16,9 +16,9 @@ import pandas as pd
 
 from optionsintel.chain import pivot_levels, support_resistance
 from optionsintel.frames import require_columns, to_jsonable
-from optionsintel.pipeline.daily import trade_date_of
 from optionsintel.research import AnomalyConfig, AnomalyResult, detect_anomalies, extract_features
 from optionsintel.signals import DEFAULT_SIGNAL_CONFIG, SignalConfig, detect_signals
+from optionsintel.transforms.daily import trade_date_of
 from optionsintel.tz import EXCHANGE_TZ
 
 SIGNAL_COLUMNS = (
@@ -88,7 +88,8 @@ def levels_to_rows(eod_chain: pd.DataFrame, daily_bars: pd.DataFrame) -> pd.Data
     Parameters
     ----------
     eod_chain
-        Canonical chain of the day's close (see :func:`~optionsintel.pipeline.daily.eod_to_chain`).
+        Canonical chain of the day's close (see
+        :func:`~optionsintel.transforms.daily.eod_to_chain`).
     daily_bars
         ``daily_ohlc`` rows of the same day; their pivots are the levels for the
         next session (method ``pivot_classic``).

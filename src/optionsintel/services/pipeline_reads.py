@@ -13,8 +13,8 @@ import pandas as pd
 
 from optionsintel._typing import Provider
 from optionsintel.calendar import session_bounds
-from optionsintel.pipeline.sampling import sample_ticks
 from optionsintel.store import reads
+from optionsintel.transforms.sampling import sample_ticks
 
 if TYPE_CHECKING:
     from optionsintel.store import Store
@@ -38,7 +38,7 @@ def stored_ticks(store: Store, day: dt.date, provider: Provider) -> pd.DatetimeI
 def read_sampled_snapshots(
     store: Store, day: dt.date, provider: Provider, every_minutes: int = 15
 ) -> pd.DataFrame:
-    """Chain snapshots of ``day`` at :func:`~optionsintel.pipeline.sampling.sample_ticks`."""
+    """Chain snapshots of ``day`` at :func:`~optionsintel.transforms.sampling.sample_ticks`."""
     ticks = sample_ticks(stored_ticks(store, day, provider), every_minutes)
     return reads.read_chain_snapshots(store, provider=provider, instants=ticks)
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from optionsintel.pipeline import quality
 from optionsintel.synthetic import generate_day
+from optionsintel.transforms import quality
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_row_counts_flag_a_thin_snapshot():
 
 
 def test_gaps_and_freshness():
-    from optionsintel.pipeline.ticks import session_ticks
+    from optionsintel.transforms.ticks import session_ticks
 
     ticks = session_ticks("2025-07-16", 15)
     assert quality.check_no_gaps(ticks, "2025-07-16", 15).passed
@@ -78,7 +78,7 @@ def test_gaps_and_freshness():
 
 
 def test_gap_metadata_grades_the_loss():
-    from optionsintel.pipeline.ticks import session_ticks
+    from optionsintel.transforms.ticks import session_ticks
 
     ticks = session_ticks("2025-07-16", 15)
     few = quality.check_no_gaps(ticks.delete(range(10)), "2025-07-16", 15)

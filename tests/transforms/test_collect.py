@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from optionsintel.pipeline.collect import (
+from optionsintel.collect.session import (
     BackfillNotSupportedError,
     collect_day,
     intraday_tables,
@@ -216,7 +216,7 @@ def test_answer_whose_exchange_ts_did_not_advance_is_refused_as_stale(caplog):
     # A source refreshing every 30 s, polled every 15 s: every second answer repeats the last.
     clock = FakeClock("2025-07-16 15:27:45+05:30")
     source = CountingSource(clock, refresh_seconds=30)
-    with caplog.at_level("WARNING", logger="optionsintel.pipeline.collect"):
+    with caplog.at_level("WARNING", logger="optionsintel.collect.session"):
         report, writes = _session(source, clock, clock.now, interval_seconds=15)
     chains = [w["option_chain_snapshots"] for w in writes if "option_chain_snapshots" in w]
     stamps = [c["exchange_ts"].iloc[0] for c in chains]
@@ -237,7 +237,7 @@ class Hostile:
     """The synthetic market with one hostile value per tick, as a live source might send."""
 
     def __init__(self, clock):
-        from optionsintel.synthetic.provider import SyntheticProvider
+        from optionsintel.providers.synthetic import SyntheticProvider
 
         self.inner = SyntheticProvider(seed=7, clock=lambda: clock.now.to_pydatetime())
         self.name, self.calls = self.inner.name, 0
@@ -265,7 +265,7 @@ def test_bad_rows_are_quarantined_and_the_session_goes_on(clean_store, caplog):
             for name, frame in frames.items():
                 writer.write(name, frame)
 
-    with caplog.at_level("WARNING", logger="optionsintel.pipeline.collect"):
+    with caplog.at_level("WARNING", logger="optionsintel.collect.session"):
         report = run_collection_session(
             source, write, underlyings=["FINNIFTY"], interval_seconds=15, clock=clock,
             sleep=clock.sleep,
@@ -300,7 +300,7 @@ class Misdirected(CountingSource):
 
 def test_an_untrustworthy_snapshot_is_refused_and_the_session_goes_on(caplog):
     clock = FakeClock("2025-07-16 15:29:00+05:30")
-    with caplog.at_level("WARNING", logger="optionsintel.pipeline.collect"):
+    with caplog.at_level("WARNING", logger="optionsintel.collect.session"):
         report, writes = _session(Misdirected(clock), clock, clock.now, interval_seconds=15)
     assert len(report.collected) == 3 and not report.failed and len(report.refused) == 2
     refusals = [next(iter(r.values())) for r in report.refused.values()]

@@ -3,15 +3,15 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from optionsintel.pipeline.daily import (
+from optionsintel.synthetic import generate_day
+from optionsintel.transforms.daily import (
     daily_ohlc_from_quotes,
     daily_option_oi_summary,
     eod_chain_from_snapshots,
     eod_to_chain,
 )
-from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
-from optionsintel.pipeline.sampling import sample_ticks
-from optionsintel.synthetic import generate_day
+from optionsintel.transforms.intraday import intraday_oi_from_chain, oi_delta_log
+from optionsintel.transforms.sampling import sample_ticks
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,6 @@ import pandas as pd
 
 from optionsintel._typing import ProviderName
 from optionsintel.frames import CHAIN_COLUMNS, QUOTE_COLUMNS, empty_frame
-from optionsintel.pipeline.daily import DAILY_OHLC_COLUMNS, session_close
-from optionsintel.pipeline.intraday import intraday_oi_from_chain, oi_delta_log
-from optionsintel.pipeline.ticks import remaining_ticks
 from optionsintel.providers.base import BackfillSource, MarketDataProvider, NoDataError, Snapshot
 from optionsintel.providers.quarantine import summarise_rejections, validate_snapshot
 from optionsintel.providers.registry import (
@@ -36,6 +33,9 @@ from optionsintel.providers.registry import (
     ProviderConfig,
     build_backfill,
 )
+from optionsintel.transforms.daily import DAILY_OHLC_COLUMNS, session_close
+from optionsintel.transforms.intraday import intraday_oi_from_chain, oi_delta_log
+from optionsintel.transforms.ticks import remaining_ticks
 
 __all__ = [
     "BACKFILL_SOURCES",
@@ -382,9 +382,9 @@ def daily_bars(
     The source's own daily candles are used where it has them (a
     :class:`~optionsintel.providers.base.BackfillSource`; a live source has none here),
     otherwise bars built from the day's stored quotes
-    (:func:`~optionsintel.pipeline.daily.daily_ohlc_from_quotes`).
+    (:func:`~optionsintel.transforms.daily.daily_ohlc_from_quotes`).
     """
-    from optionsintel.pipeline.daily import candles_to_daily_ohlc, daily_ohlc_from_quotes
+    from optionsintel.transforms.daily import candles_to_daily_ohlc, daily_ohlc_from_quotes
 
     candles = []
     with contextlib.suppress(BackfillNotSupportedError):

@@ -3,10 +3,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from optionsintel.pipeline.daily import daily_ohlc_from_quotes
-from optionsintel.pipeline.demo import demo_plan, recent_trading_days
-from optionsintel.pipeline.derived import cluster_labels, levels_to_rows, signals_for_snapshots
+from optionsintel.services.demo import demo_plan, recent_trading_days
 from optionsintel.synthetic import generate_day
+from optionsintel.transforms.daily import daily_ohlc_from_quotes
+from optionsintel.transforms.derived import cluster_labels, levels_to_rows, signals_for_snapshots
 
 
 def test_signals_rows_fit_the_table():

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.calendar import is_market_open
-from optionsintel.pipeline.ticks import missing_ticks
+from optionsintel.transforms.ticks import missing_ticks
 
 _EXAMPLES = 5
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from optionsintel.calendar import calendar_coverage, session_bounds, trading_days
-from optionsintel.pipeline.collect import INDICES
+from optionsintel.collect.session import INDICES
 from optionsintel.tz import EXCHANGE_TZ
 
 if TYPE_CHECKING:
@@ -109,9 +109,9 @@ def daily_history_frames(
     ``equity_fundamentals`` (the synthetic equity universe). Real and synthetic bars
     share the table but never a key: ``provider`` is part of it.
     """
-    from optionsintel.pipeline.daily import candles_to_daily_ohlc
     from optionsintel.providers.replay import ReplayProvider
     from optionsintel.synthetic import equity_daily_ohlcv, equity_universe, index_daily_ohlc
+    from optionsintel.transforms.daily import candles_to_daily_ohlc
 
     start = end - dt.timedelta(days=365 * years)
     replay = ReplayProvider(clock=lambda: dt.datetime.now(dt.UTC))

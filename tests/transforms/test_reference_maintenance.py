@@ -2,10 +2,10 @@ import datetime as dt
 
 import pandas as pd
 
-from optionsintel.pipeline.collect import collect_day, intraday_tables
-from optionsintel.pipeline.instance import dagster_storage_url
-from optionsintel.pipeline.maintenance import retention_cutoff, run_maintenance
+from optionsintel.collect.session import collect_day, intraday_tables
 from optionsintel.reference import load_reference_data
+from optionsintel.services.instance import dagster_storage_url
+from optionsintel.services.maintenance import retention_cutoff, run_maintenance
 
 
 def test_reference_data_loads_idempotently(clean_store):

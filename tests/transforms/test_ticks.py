@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optionsintel.pipeline.ticks import (
+from optionsintel.transforms.ticks import (
     CollectionScheduleError,
     align_tick,
     missing_ticks,

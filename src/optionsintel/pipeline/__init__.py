@@ -1,1 +1,0 @@
-"""Pipeline steps the Dagster assets call: pure transforms and collection I/O."""
