@@ -1,6 +1,6 @@
 """The optionsintel Dagster code location: ``defs`` for ``dagster dev -w workspace.yaml``.
 
-Orchestration only: every asset is a short adapter over ``optionsintel.pipeline``.
+Orchestration only: every asset is a short adapter over ``optionsintel.transforms``/``collect``/``services``.
 """
 
 from __future__ import annotations
