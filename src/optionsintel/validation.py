@@ -171,15 +171,16 @@ def validate_market_frame(
     previously stored value instead of overwriting it with NULL.
     """
     out = frame.reset_index(drop=True).copy()
-    reasons = pd.Series("", index=out.index, dtype=object)
+    reasons = np.full(len(out), "", dtype=object)
     absent = [c for c in _COLUMNS[kind] if c not in out.columns and c != "ingested_at"]
     missing = [c for c in absent if not partial or c in _REQUIRED[kind]]
     out = out.assign(**{c: np.nan for c in absent if c not in missing})
 
     def refuse(mask: pd.Series | np.ndarray, why: str | pd.Series) -> None:
         hit = np.asarray(mask, dtype=bool)
-        add = why[hit] if isinstance(why, pd.Series) else why
-        reasons[hit] = reasons[hit] + add + "; "
+        if hit.any():  # most rules hit no row: skip the work
+            add = why.to_numpy(dtype=object)[hit] if isinstance(why, pd.Series) else why
+            reasons[hit] = reasons[hit] + add + "; "
 
     if missing:
         refuse(np.ones(len(out), bool), f"missing columns {missing}")
@@ -191,8 +192,8 @@ def validate_market_frame(
         _check_instants(out, window, refuse)
         if kind == "chain":
             _check_repeats(out, reasons)
-    bad = (reasons != "").to_numpy()
-    rejected = frame.reset_index(drop=True).loc[bad].assign(reason=reasons[bad].str[:-2])
+    bad = reasons != ""
+    rejected = frame.reset_index(drop=True).loc[bad].assign(reason=[r[:-2] for r in reasons[bad]])
     clean = out.loc[~bad, [c for c in out.columns if c in frame.columns]]
     return ValidatedFrame(clean.reset_index(drop=True), rejected.reset_index(drop=True))
 
@@ -211,7 +212,10 @@ def _check_labels(out: pd.DataFrame, kind: FrameKind, symbol: str | None, refuse
 def _check_numbers(out: pd.DataFrame, kind: FrameKind, refuse: Refuse) -> None:
     for c in NUMERIC_COLUMNS[kind]:
         raw = out[c]
-        num = pd.to_numeric(raw.astype(object), errors="coerce").astype("float64")
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            num = raw.astype("float64")
+        else:  # text, objects, booleans: parse one by one, refusing what is not a number
+            num = pd.to_numeric(raw.astype(object), errors="coerce").astype("float64")
         refuse(raw.notna() & num.isna(), f"{c} is not a number")
         if c == "strike":
             refuse(raw.isna(), "strike is missing")
@@ -279,15 +283,16 @@ def _one_instant(value: object) -> pd.Timestamp:
         return pd.NaT
 
 
-def _check_repeats(out: pd.DataFrame, reasons: pd.Series) -> None:
+def _check_repeats(out: pd.DataFrame, reasons: np.ndarray) -> None:
     """Mark repeated contracts among the rows that passed every other rule."""
     key: Sequence[str] = list(_DUPLICATE_KEY)
-    good = out.loc[(reasons == "").to_numpy()]
+    good = out.loc[reasons == ""]
     if good.empty:
         return
-    distinct = good.drop_duplicates()
+    values = [c for c in good.columns if c != "ingested_at"]  # our own stamp, not the data
+    distinct = good.drop_duplicates(values)
     differing = distinct.loc[distinct.duplicated(key, keep=False), key]
     conflict = pd.MultiIndex.from_frame(good[key]).isin(pd.MultiIndex.from_frame(differing))
-    copy = good.duplicated(keep="first").to_numpy() & ~conflict
-    reasons[good.index[conflict]] = REPEATED + "; "
+    copy = good.duplicated(values, keep="first").to_numpy() & ~conflict
+    reasons[good.index[conflict]] = REPEATED + "; "  # index is 0..n-1: positions
     reasons[good.index[copy]] = DUPLICATED + "; "
