@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from optionsintel.frames import validate_chain
 from optionsintel.providers.base import Snapshot
 from optionsintel.providers.nse_parse import parse_option_chain
 from optionsintel.providers.quarantine import expiry_horizon, validate_snapshot
+from optionsintel.validation import day_horizon
 
 NOW = pd.Timestamp("2025-07-17 10:00:20", tz="UTC")  # 20 s after the recording
 
@@ -127,3 +130,25 @@ def test_an_old_last_trade_on_a_far_strike_is_kept_but_not_an_absurd_one(recorde
     assert rejected["reason"].tolist() == [
         "exchange_ts is outside 2024-07-16 10:00 to 2025-07-17 10:05 UTC"
     ]
+
+
+def test_the_expiry_horizon_is_the_stores_ten_years(recorded) -> None:
+    day = NOW.date()
+    assert expiry_horizon(day) == day_horizon(day)[1] == dt.date(2035, 7, 17)
+    chain = recorded.chain.copy()
+    chain.loc[0, "expiry"] = pd.Timestamp("2035-07-17")  # a ten-year contract is kept
+    chain.loc[1, "expiry"] = pd.Timestamp("2035-07-18")
+    clean, rejected = validate_snapshot(
+        Snapshot(recorded.quote, chain), underlying="NIFTY", now=NOW
+    )
+    assert clean is not None and len(clean.chain) == len(chain) - 1
+    assert rejected["reason"].tolist() == ["expiry is beyond the horizon 2035-07-17"]
+
+
+def test_a_contract_repeated_with_other_values_loses_every_copy(recorded) -> None:
+    chain = pd.concat([recorded.chain, recorded.chain.iloc[[5]].assign(oi=1.0)], ignore_index=True)
+    clean, rejected = validate_snapshot(
+        Snapshot(recorded.quote, chain), underlying="NIFTY", now=NOW
+    )
+    assert clean is not None and len(clean.chain) == len(recorded.chain) - 1
+    assert rejected["reason"].tolist() == ["contract repeated within a snapshot"] * 2

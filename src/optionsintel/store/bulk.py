@@ -98,6 +98,14 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def prepare_with_partitions(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`prepare_frame`, then create the partitions the rows fall in (if partitioned)."""
+    prepared = prepare_frame(table, frame)
+    if not prepared.empty and table.name in PARTITIONED_TABLES:
+        ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
+    return prepared
+
+
 def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeResult:
     """Write ``frame`` into ``table`` idempotently through COPY + a merge.
 
@@ -111,30 +119,13 @@ def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeR
     frame
         Rows to write; extra columns are ignored, absent non-key columns keep defaults.
     """
-    prepared = prepare_frame(table, frame)
+    prepared = prepare_with_partitions(conn, table, frame)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
-    if table.name in PARTITIONED_TABLES:
-        ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
-    cols = list(prepared.columns)
-    raw = raw_connection(conn)
     tmp = f"_stage_{table.name}"
-    with raw.cursor() as cur:
-        cur.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {t} INCLUDING DEFAULTS) ON COMMIT DROP"
-            ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
-        )
-        cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
-        fmt, payload = _payload(table, prepared)
-        copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH ({fmt})").format(
-            tmp=sql.Identifier(tmp),
-            cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
-            fmt=sql.SQL(fmt),
-        )
-        with cur.copy(copy_sql) as copy:
-            copy.write(payload)
-        inserted, updated = _merge(cur, table, cols, tmp, len(prepared))
+    with raw_connection(conn).cursor() as cur:
+        stage_frame(cur, table, prepared, tmp)
+        inserted, updated = _merge(cur, table, list(prepared.columns), tmp, len(prepared))
     return MergeResult(table.name, len(prepared), inserted, updated)
 
 

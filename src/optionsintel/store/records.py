@@ -45,10 +45,9 @@ from optionsintel.errors import (
     StoreError,
     StoreWriteError,
 )
-from optionsintel.store.bulk import MergeResult, prepare_frame, stage_frame
+from optionsintel.store.bulk import MergeResult, prepare_with_partitions, stage_frame
 from optionsintel.store.engine import raw_connection
-from optionsintel.store.partitions import ensure_partitions, ist_days
-from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
+from optionsintel.store.schema import natural_key
 from optionsintel.tz import to_utc
 
 #: A natural key: column -> value, or the bare value of a single-column key.
@@ -158,11 +157,9 @@ def append_frame(
     FrameValidationError
         When key columns are missing or null, or the frame repeats a key.
     """
-    prepared = prepare_frame(table, frame)
+    prepared = prepare_with_partitions(conn, table, frame)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
-    if table.name in PARTITIONED_TABLES:
-        ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
     tmp = f"_append_{table.name}"
     with raw_connection(conn).cursor() as cur:
         stage_frame(cur, table, prepared, tmp)  # before the savepoint: it outlives a rollback

@@ -146,17 +146,14 @@ class AnalyticsReport(w.VBox):
 
     def _step(self, fraction: float, text: str) -> None:
         self.progress = float(fraction)
-        self.progress_label.value = f"<small>{text} ({fraction:.0%})</small>"
+        self.progress_label.value = f"<small>{html.escape(text)} ({fraction:.0%})</small>"
 
     def _show(self, report: Report) -> None:
         m = report.metrics
         cards = [_symbol_cards(sym, m.loc[sym], str(report.risk_level.get(sym, "")),
                                self.price_providers.get(sym, "unknown"))
                  for sym in report.symbols]  # fmt: skip
-        period = f"{_day(report.start)} – {_day(report.end)} ({report.timeframe})"
-        used = ", ".join(f"{s}: {p}" for s, p in self.price_providers.items())
-        source = f" · <b>Prices</b> provider {html.escape(used)}" if used else ""
-        self.cards.value = f"<p><b>Period</b> {period}{source}</p>" + "".join(cards)
+        self.cards.value = _period_html(report, self.price_providers) + "".join(cards)
         built = report_figures(report)
         figs = [go.Figure(built[k]) for k in FIGURES if k in built]
         for fig in figs:
@@ -183,6 +180,14 @@ def _day(value: Any) -> str:
     return "–" if value is None else pd.Timestamp(value).strftime("%d %b %Y")
 
 
+def _period_html(report: Report, providers: dict[str, str]) -> str:
+    """The report's period, timeframe and price providers (every value escaped)."""
+    period = f"{_day(report.start)} – {_day(report.end)} ({report.timeframe})"
+    used = ", ".join(f"{s}: {p}" for s, p in providers.items())
+    source = f" · <b>Prices</b> provider {html.escape(used)}" if used else ""
+    return f"<p><b>Period</b> {html.escape(period)}{source}</p>"
+
+
 def _symbol_cards(symbol: str, m: pd.Series, risk: str, provider: str) -> str:
     f = panels.fmt_number
 
@@ -199,7 +204,7 @@ def _symbol_cards(symbol: str, m: pd.Series, risk: str, provider: str) -> str:
     ]
     if "beta" in m and np.isfinite(m.get("beta", np.nan)):
         items.append(("Beta / alpha", f"{f(m['beta'])} / {pct(m['alpha'])}", "vs benchmark"))
-    head = (f"<h4>{html.escape(symbol)} <span class='badge PIVOT'>risk {risk}</span> "
+    head = (f"<h4>{html.escape(symbol)} <span class='badge PIVOT'>risk {html.escape(risk)}</span> "
             f"<small>provider: {html.escape(provider)}</small></h4>")  # fmt: skip
     return head + panels.cards(items)
 

@@ -267,12 +267,10 @@ class MarketMonitor(w.VBox):
 
     def _name_provider(self) -> None:
         """Every panel names the provider it shows (synthetic never passes for real)."""
-        tag = f" · provider: {self.provider}"
+        name = html.escape(self.provider)  # plotly titles read HTML tags and entities too
         for fig, title in zip(self._figures(), self._titles, strict=True):
-            fig.layout.title.text = title + tag
-        name = html.escape(self.provider)
-        self.levels_title.value = f"<b>Support / resistance</b> <small>provider: {name}</small>"
-        self.signals_title.value = f"<b>Latest signals</b> <small>provider: {name}</small>"
+            fig.layout.title.text = f"{title} · provider: {name}"
+        self.levels_title.value, self.signals_title.value = feed_titles(self.provider)
 
     def _show_chain(self, sub: pd.DataFrame, s: pd.Series) -> None:
         spot = float(s["spot"])
@@ -284,9 +282,9 @@ class MarketMonitor(w.VBox):
         figures.update_oi_figure(self.oi_chart, table, marks)
         figures.update_oi_figure(self.oi_change_chart, table, {"spot": spot})
         figures.update_smile_figure(self.smile_chart, iv_smile(sub), spot)
-        caption = (f"{self.underlying} {self.expiry} as of {panels.ist(pd.Timestamp(self.at))}"
-                   f" — provider: {self.provider}")  # fmt: skip
-        self.chain_table.value = chain_html(table, caption)
+        self.chain_table.value = chain_table_html(
+            table, self.underlying, self.expiry, pd.Timestamp(self.at), self.provider
+        )
         f = panels.fmt_number
         self.cards.value = panels.cards([
             ("Provider", self.provider, "resolved (latest snapshot)" if self.provider_resolved
@@ -414,6 +412,21 @@ def build_market_monitor(
     if autostart:
         app.start()
     return app
+
+
+def feed_titles(provider: str) -> tuple[str, str]:
+    """HTML titles of the levels and signals panels, naming the (escaped) provider."""
+    name = html.escape(provider)
+    return (f"<b>Support / resistance</b> <small>provider: {name}</small>",
+            f"<b>Latest signals</b> <small>provider: {name}</small>")  # fmt: skip
+
+
+def chain_table_html(
+    table: pd.DataFrame, underlying: str, expiry: object, at: pd.Timestamp, provider: str
+) -> str:
+    """The chain table with its caption; :func:`chain_html` escapes the caption's text."""
+    caption = f"{underlying} {expiry} as of {panels.ist(at)} — provider: {provider}"
+    return chain_html(table, caption)
 
 
 def _unavailable(exc: Exception) -> MonitorSource:
