@@ -1,6 +1,7 @@
 """The optionsintel Dagster code location: ``defs`` for ``dagster dev -w workspace.yaml``.
 
-Orchestration only: every asset is a short adapter over ``optionsintel.transforms``/``collect``/``services``.
+Orchestration only: every asset is a short adapter over ``optionsintel.transforms``,
+``optionsintel.collect`` or ``optionsintel.services``.
 """
 
 from __future__ import annotations
