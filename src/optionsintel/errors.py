@@ -63,3 +63,11 @@ class RecordNotFoundError(StoreError):
 
 class InvalidStateError(StoreError):
     """A state transition or claim named a state column or value the schema does not allow."""
+
+
+class BacktestError(OptionsIntelError):
+    """A backtest's inputs are inconsistent (misaligned frames, unknown option, empty data)."""
+
+
+class CostTableError(BacktestError):
+    """A cost table is malformed, or a fill is dated where the table has no rate."""
