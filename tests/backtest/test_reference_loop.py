@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from optionsintel.backtest._vbt import rust_available
 from optionsintel.backtest.costs import Brokerage, CostModel, cost_breakdown
 from optionsintel.backtest.run import run_backtest
 from optionsintel.backtest.spec import ExitRules, Sizing
@@ -79,15 +80,19 @@ def reference_loop(bars, entries, exits, model, long=True):
     return equity.sum(axis=1), pd.DataFrame(fills, columns=cols)
 
 
+ENGINES = ["numba", "rust"] if rust_available() else ["numba"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("long", [True, False])
-def test_vectorbt_equals_the_numpy_loop(long):
+def test_vectorbt_equals_the_numpy_loop(long, engine):
     bars = random_bars(220, 8, seed=42, start="2024-06-03")  # spans the October 2024 changes
     entries, exits = random_signals(bars, seed=43, p=0.07)
     model = CostModel("equity_intraday" if long else "futures", Brokerage("flat", 20.0))
     res = run_backtest(
         bars, entries, exits, direction="long" if long else "short",
         exit_rules=ExitRules(stop_loss=SL, target=TP), sizing=Sizing(amount=AMOUNT),
-        costs=model, init_cash=INIT, portfolio="per_symbol",
+        costs=model, init_cash=INIT, portfolio="per_symbol", engine=engine,
     )  # fmt: skip
     ref_equity, ref_fills = reference_loop(bars, entries, exits, model, long)
     got = res.fills.sort_values(["symbol", "timestamp"]).reset_index(drop=True)

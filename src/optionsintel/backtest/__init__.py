@@ -27,6 +27,7 @@ _EXPORTS = {
     "BacktestInputs": "results",
     "BacktestResult": "results",
     "run_backtest": "run",
+    "warm_up": "run",
     "ParameterSweep": "sweep",
     "sweep": "sweep",
     "walk_forward": "walkforward",

@@ -16,7 +16,7 @@ from optionsintel.backtest.results import (
     portfolio_metrics,
     trade_statistics,
 )
-from optionsintel.backtest.simulate import Simulation, simulate
+from optionsintel.backtest.simulate import Engine, Simulation, simulate
 from optionsintel.backtest.spec import (
     Bars,
     Direction,
@@ -27,7 +27,7 @@ from optionsintel.backtest.spec import (
 )
 from optionsintel.research import MetricsConfig
 
-__all__ = ["run_backtest", "trades_frame"]
+__all__ = ["run_backtest", "trades_frame", "warm_up"]
 
 
 def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
@@ -85,6 +85,7 @@ def run_backtest(
     metrics_config: MetricsConfig | None = None,
     signal_source: str = "code",
     provider: str | None = None,
+    engine: Engine = "auto",
 ) -> BacktestResult:
     """Backtest boolean entry/exit frames and report metrics, trades and costs.
 
@@ -92,7 +93,7 @@ def run_backtest(
     ``benchmark`` (per-bar simple returns, e.g. NIFTY's, for the comparison table),
     ``metrics_config`` (annualisation and risk-free rate; 252 and 0 by default),
     ``signal_source`` (a description: pattern version, signal name, "code") and
-    ``provider`` (the data's provider, recorded in the inputs).
+    ``provider`` (the data's provider, recorded in the inputs) and vectorbt's ``engine``.
 
     Returns
     -------
@@ -105,7 +106,7 @@ def run_backtest(
     sim = simulate(
         bars, entries, exits, direction=direction, exit_rules=rules, sizing=size_spec,
         costs=costs, init_cash=init_cash, portfolio=portfolio, execution=execution,
-        periods_per_year=cfg.periods_per_year,
+        periods_per_year=cfg.periods_per_year, engine=engine,
     )  # fmt: skip
     close = bars.close
     shared = portfolio == "shared"
@@ -165,3 +166,26 @@ def _settings(
         "portfolio": portfolio,
         "execution": execution,
     }
+
+
+def warm_up(engine: Engine = "auto") -> float:
+    """Import vectorbt and run a tiny backtest so the kernels are loaded; seconds taken.
+
+    With the persistent numba cache (:mod:`optionsintel.backtest._vbt`) this loads the
+    compiled kernels instead of compiling them. An app calls it in a background thread
+    when its kernel starts, so the user's first backtest does not wait for it.
+    """
+    import time
+
+    from optionsintel.backtest.costs import Brokerage
+
+    t0 = time.perf_counter()
+    idx = pd.bdate_range("2025-01-01", periods=40)
+    grid = np.linspace(100.0, 120.0, 40)[:, None] + np.array([[0.0, 5.0]])
+    close = pd.DataFrame(grid + np.sin(np.arange(40))[:, None], index=idx, columns=["A", "B"])
+    bars = Bars(close=close, open=close.shift(1).fillna(close), high=close + 1, low=close - 1)
+    entries = pd.DataFrame(np.arange(40)[:, None] % 7 == 0, index=idx, columns=["A", "B"])
+    exits = entries.shift(3, fill_value=False)
+    run_backtest(bars, entries, exits, exit_rules=ExitRules(stop_loss=0.05), engine=engine,
+                 costs=CostModel(brokerage=Brokerage("percent_capped")))  # fmt: skip
+    return time.perf_counter() - t0

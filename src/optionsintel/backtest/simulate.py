@@ -26,6 +26,7 @@ the exact costs (capped-percent brokerage is resolved the same way from order va
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 import numba
 import numpy as np
@@ -44,7 +45,9 @@ from optionsintel.backtest.spec import (
 )
 from optionsintel.errors import BacktestError
 
-__all__ = ["Simulation", "simulate"]
+__all__ = ["Engine", "Simulation", "simulate"]
+
+Engine: TypeAlias = Literal["auto", "numba", "rust"]
 
 _MAX_PASSES = 4
 
@@ -142,6 +145,7 @@ def simulate(
     portfolio: PortfolioMode = "shared",
     execution: Execution = "next_open",
     periods_per_year: float = 252.0,
+    engine: Engine = "auto",
 ) -> Simulation:
     """Run the signals through vectorbt with dated Indian costs.
 
@@ -162,6 +166,9 @@ def simulate(
         (``"per_symbol"``).
     execution
         ``"next_open"`` (default) or ``"close"`` (same-bar close, look-ahead prone).
+    engine
+        vectorbt's engine: ``"auto"`` (Rust where ``vectorbt-rust`` is installed and the
+        call is supported, else numba), ``"numba"`` or ``"rust"``.
 
     Returns
     -------
@@ -207,6 +214,7 @@ def simulate(
             cash_sharing=portfolio == "shared",
             group_by=True if portfolio == "shared" else None,
             freq=_freq(close.index),
+            engine=engine,
             **kwargs,
         )
         rec = pf.order_records
