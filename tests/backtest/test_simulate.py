@@ -117,12 +117,31 @@ def test_wrong_side_prediction_is_corrected_exactly():
     bars, sig = six_bars()
     costs = CostModel("equity_intraday", Brokerage("flat", 20.0))
     # an entry signal on bar 1 predicts a buy on bar 2, where the stop sells instead
-    sim = simulate(bars, sig([1, 1, 0, 0, 0, 0]), None, exit_rules=ExitRules(stop_loss=0.03),
-                   sizing=Sizing(amount=10_000), costs=costs)  # fmt: skip
-    assert sim.passes == 2
-    assert list(sim.fills["side"]) == ["buy", "sell"]
-    expected = cost_breakdown(sim.fills, costs).per_fill["total"].to_numpy()
-    assert_allclose(sim.fills["fees"], expected, rtol=1e-12)
+    kw = {"exit_rules": ExitRules(stop_loss=0.03), "sizing": Sizing(amount=10_000), "costs": costs}
+    refeed = simulate(bars, sig([1, 1, 0, 0, 0, 0]), None, **kw)
+    rerun = simulate(bars, sig([1, 1, 0, 0, 0, 0]), None, rerun_only=True, **kw)
+    assert (refeed.passes, refeed.refeed) == (1, True)
+    assert (rerun.passes, rerun.refeed) == (2, False)
+    for sim in (refeed, rerun):
+        assert list(sim.fills["side"]) == ["buy", "sell"]
+        expected = cost_breakdown(sim.fills, costs).per_fill["total"].to_numpy()
+        assert_allclose(sim.fills["fees"], expected, rtol=1e-12)
+    assert_allclose(refeed.portfolio.value(), rerun.portfolio.value(), rtol=1e-14)
+    assert_allclose(refeed.portfolio.cash(), rerun.portfolio.cash(), rtol=1e-14)
+
+
+def test_refeed_equals_rerun_on_a_universe(market):
+    entries, exits = random_signals(market, seed=9, p=0.15)  # many entry signals in trades
+    kw = {"exit_rules": ExitRules(stop_loss=0.02), "sizing": Sizing(amount=40_000),
+          "costs": CostModel("equity_delivery"), "portfolio": "per_symbol"}  # fmt: skip
+    refeed = run_backtest(market, entries, exits, **kw)
+    rerun = simulate(market, entries, exits, rerun_only=True, **kw)
+    assert rerun.passes >= 2
+    assert simulate(market, entries, exits, **kw).refeed
+    assert_allclose(refeed.equity, rerun.portfolio.value().sum(axis=1), rtol=1e-13)
+    assert_allclose(refeed.fills["fees"], rerun.fills["fees"], rtol=1e-13)
+    trades = rerun.portfolio.exit_trades.values
+    assert_allclose(refeed.trades["pnl"], trades["pnl"], rtol=1e-12)
 
 
 @pytest.mark.parametrize("brokerage", [Brokerage("flat"), Brokerage("percent_capped", 20, 3e-4)])
@@ -194,3 +213,32 @@ def test_shared_cash_universe_runs_and_reports(market):
     assert res.drawdown.max() <= 0
     assert_allclose((1 + res.returns).prod() * 1e6, res.metrics["final_equity"], rtol=1e-10)
     assert random_bars is not None
+
+
+def test_symbol_listed_mid_sample_never_fills_on_missing_prices():
+    idx = pd.bdate_range("2025-01-06", periods=8)
+    close = pd.DataFrame(
+        {"A": [np.nan, np.nan, 100, 101, 102, 103, 104, 105], "B": np.arange(50.0, 58.0)},
+        index=idx,
+    )
+    entries = pd.DataFrame(False, index=idx, columns=["A", "B"])
+    entries.iloc[0] = True  # A's next bar has no price: no order
+    entries.iloc[3, 0] = True
+    res = run_backtest(Bars(close, close.shift(1).fillna(close)), entries, None,
+                       costs=CostModel(), sizing=Sizing(amount=1000))  # fmt: skip
+    assert list(zip(res.fills["symbol"], res.fills["timestamp"].dt.day, strict=True)) == [
+        ("B", 7),
+        ("A", 10),
+    ]
+    assert res.inputs.coverage == {"A": 0.75, "B": 1.0}
+
+
+def test_one_symbol_as_series():
+    idx = pd.bdate_range("2025-01-06", periods=4)
+    bars = Bars.from_close(pd.Series([100.0, 101, 102, 103], index=idx, name="NIFTY"))
+    entries = pd.Series([True, False, False, False], index=idx)
+    exits = pd.Series([False, False, True, False], index=idx)
+    res = run_backtest(bars, entries, exits, execution="close", sizing=Sizing(amount=10_000))
+    assert list(res.fills["price"]) == [100.0, 102.0]
+    assert_allclose(res.metrics["final_equity"], 1e6 + 200.0)
+    assert res.inputs.universe == ("NIFTY",)

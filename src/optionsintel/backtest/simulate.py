@@ -18,22 +18,25 @@ rate depends on the fill's date *and side* (STT on sells, stamp duty on buys). v
 takes one proportional and one fixed fee per (bar, symbol), so the side of every order is
 *predicted* from the signals (a bar executing an entry and no exit buys for a long
 strategy, anything else sells) and the fees of each cell are the dated rates of that side.
-After the run each order's real side is checked; the rare wrong guess (a stop firing on an
-entry bar) is corrected and the simulation re-run, so cash, sizes and P&L always include
-the exact costs (capped-percent brokerage is resolved the same way from order values).
+After the run each order's real side is checked. A wrong guess (a stop firing on a bar
+that also carries an entry signal) is corrected: with fixed-amount sizing, when cash never
+bound, by replacing each order's fee with its exact cost in the order records (vectorbt
+derives cash, value and trades from them; no order depends on cash, so the re-run would
+place the same orders); otherwise by re-running with the corrected sides. Either way cash,
+sizes and P&L include the exact costs (capped-percent brokerage is resolved the same way).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numba
 import numpy as np
 import pandas as pd
 
 from optionsintel.backtest._vbt import vbt
-from optionsintel.backtest.costs import CostModel, order_fee_rates, trade_dates
+from optionsintel.backtest.costs import CostModel, cost_breakdown, order_fee_rates, trade_dates
 from optionsintel.backtest.spec import (
     Bars,
     Direction,
@@ -71,11 +74,16 @@ def _timed_signal_nb(c, entries, exits, is_short, max_bars, entry_bar):  # type:
 
 @dataclass(frozen=True, eq=False)
 class Simulation:
-    """The vectorbt portfolio of a run and its orders as fills (for the cost breakdown)."""
+    """The vectorbt portfolio of a run and its orders as fills (for the cost breakdown).
 
-    portfolio: object
+    ``passes`` counts simulations run; ``refeed`` says the last one's predicted fees were
+    replaced by each order's exact fee without re-running (see :func:`_refee`).
+    """
+
+    portfolio: Any
     fills: pd.DataFrame
     passes: int
+    refeed: bool = False
 
 
 def _shift(a: np.ndarray, fill: object) -> np.ndarray:
@@ -146,6 +154,7 @@ def simulate(
     execution: Execution = "next_open",
     periods_per_year: float = 252.0,
     engine: Engine = "auto",
+    rerun_only: bool = False,
 ) -> Simulation:
     """Run the signals through vectorbt with dated Indian costs.
 
@@ -169,6 +178,9 @@ def simulate(
     engine
         vectorbt's engine: ``"auto"`` (Rust where ``vectorbt-rust`` is installed and the
         call is supported, else numba), ``"numba"`` or ``"rust"``.
+    rerun_only
+        Correct wrong side guesses by re-running only (never by re-feeing the orders);
+        for verification.
 
     Returns
     -------
@@ -199,8 +211,8 @@ def simulate(
     if costs is not None and costs.brokerage.kind == "percent_capped" and size_type == "value":
         cap_pct[:] = costs.brokerage.rate * size_spec.amount < costs.brokerage.per_order
     dates = trade_dates(close.index)
-    kwargs = _vbt_kwargs(bars, ent, ext, direction, rules, close)
     for n_pass in range(1, _MAX_PASSES + 1):
+        kwargs = _vbt_kwargs(bars, ent, ext, direction, rules, close)  # fresh timer state
         fees, fixed = _fee_arrays(costs, dates, buy, cap_pct)
         pf = vbt.Portfolio.from_signals(
             close,
@@ -220,7 +232,32 @@ def simulate(
         rec = pf.order_records
         if costs is None or _check_orders(rec, buy, cap_pct, costs):
             return Simulation(pf, _fills(rec, close.index, close.columns), n_pass)
+        if size_type == "value" and not rerun_only:
+            patched = _refee(pf, rec, costs, close, size_spec)
+            if patched is not None:
+                fills = _fills(patched.order_records, close.index, close.columns)
+                return Simulation(patched, fills, n_pass, refeed=True)
     raise BacktestError("order sides did not settle; report this backtest as a bug")
+
+
+def _refee(pf: Any, rec: np.ndarray, costs: CostModel, close: pd.DataFrame, sizing: Sizing) -> Any:
+    """The portfolio with each order's exact fee, when no order depended on cash.
+
+    With fixed-amount sizing an order's size does not depend on cash unless cash ran
+    short; if free cash (after the corrected fees) always covered a whole entry, every
+    order is the one a re-run would place, and vectorbt's cash, value and trades follow
+    from the order records. Otherwise ``None`` (the caller re-runs the simulation).
+    """
+    fills = _fills(rec, close.index, close.columns)
+    exact = cost_breakdown(fills, costs).per_fill["total"].to_numpy()
+    fixed = rec.copy()
+    fixed["fees"] = exact
+    patched = pf.replace(order_records=fixed)
+    worst = sizing.amount * 1.01 + costs.brokerage.per_order * 1.2  # entry + any fee on it
+    free = np.asarray(patched.cash(free=True), dtype=float)
+    if np.nanmin(free) < worst:
+        return None
+    return patched
 
 
 def _vbt_kwargs(
