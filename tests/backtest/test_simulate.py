@@ -210,6 +210,9 @@ def test_shared_cash_universe_runs_and_reports(market):
     assert res.inputs.universe == tuple(market.close.columns)
     assert set(res.benchmark.columns) == {"strategy", "benchmark"}
     assert 0 < res.metrics["exposure"] <= 1
+    sim = simulate(market, entries, exits, sizing=Sizing(amount=100_000), costs=CostModel())
+    held = (sim.portfolio.assets() != 0).any(axis=1).mean()
+    assert_allclose(res.metrics["exposure"], held, rtol=1e-15)
     assert res.drawdown.max() <= 0
     assert_allclose((1 + res.returns).prod() * 1e6, res.metrics["final_equity"], rtol=1e-10)
     assert random_bars is not None

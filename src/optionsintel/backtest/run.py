@@ -27,12 +27,12 @@ from optionsintel.backtest.spec import (
 )
 from optionsintel.research import MetricsConfig
 
-__all__ = ["run_backtest", "trades_frame", "warm_up"]
+__all__ = ["exposure", "run_backtest", "trades_frame", "warm_up"]
 
 
 def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
     """Vectorbt's exit trades as a readable frame (P&L and return after costs)."""
-    rec = sim.portfolio.exit_trades.values  # type: ignore[attr-defined]
+    rec = sim.portfolio.exit_trades.values
     closed = rec["status"] == 1
     exit_ts = pd.Series(index[rec["exit_idx"]]).where(closed)
     return pd.DataFrame(
@@ -53,16 +53,27 @@ def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.Data
 
 
 def _equity(sim: Simulation, init_cash: float, n_symbols: int, shared: bool) -> pd.Series:
-    value = sim.portfolio.value()  # type: ignore[attr-defined]
+    value = sim.portfolio.value()
     if isinstance(value, pd.DataFrame):
         value = value.sum(axis=1)
     return value.rename("equity")
 
 
-def _exposure(sim: Simulation) -> float:
-    assets = sim.portfolio.assets()  # type: ignore[attr-defined]
-    held = np.asarray(assets) != 0
-    return float(held.reshape(len(held), -1).any(axis=1).mean())
+def exposure(trade_records: np.ndarray, n_bars: int) -> float:
+    """Share of bars that end with any position open.
+
+    A trade holds from the end of its entry bar until its exit order (bars ``entry_idx``
+    to ``exit_idx - 1``; an open trade to the last bar). Counted from the trade records
+    with a difference array instead of materialising the bars x symbols asset frame.
+    """
+    if n_bars == 0:
+        return float("nan")
+    closed = trade_records["status"] == 1
+    end = np.where(closed, trade_records["exit_idx"], n_bars)
+    diff = np.zeros(n_bars + 1)
+    np.add.at(diff, trade_records["entry_idx"], 1.0)
+    np.add.at(diff, end, -1.0)
+    return float((np.cumsum(diff[:-1]) > 0).mean())
 
 
 def _coverage(close: pd.DataFrame) -> dict[str, float]:
@@ -119,7 +130,7 @@ def run_backtest(
     breakdown = None if costs is None else cost_breakdown(sim.fills, costs)
     extra = trade_statistics(trades.loc[trades["closed"], "pnl"].to_numpy())
     extra |= {
-        "exposure": _exposure(sim),
+        "exposure": exposure(sim.portfolio.exit_trades.values, len(close)),
         "costs_paid": float(sim.fills["fees"].sum()),
         "final_equity": float(equity.iloc[-1]),
     }
