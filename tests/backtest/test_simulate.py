@@ -245,3 +245,9 @@ def test_one_symbol_as_series():
     assert list(res.fills["price"]) == [100.0, 102.0]
     assert_allclose(res.metrics["final_equity"], 1e6 + 200.0)
     assert res.inputs.universe == ("NIFTY",)
+
+
+def test_warm_up_runs_a_tiny_backtest():
+    from optionsintel.backtest import warm_up
+
+    assert warm_up() > 0

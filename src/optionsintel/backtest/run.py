@@ -195,7 +195,7 @@ def warm_up(engine: Engine = "auto") -> float:
     grid = np.linspace(100.0, 120.0, 40)[:, None] + np.array([[0.0, 5.0]])
     close = pd.DataFrame(grid + np.sin(np.arange(40))[:, None], index=idx, columns=["A", "B"])
     bars = Bars(close=close, open=close.shift(1).fillna(close), high=close + 1, low=close - 1)
-    entries = pd.DataFrame(np.arange(40)[:, None] % 7 == 0, index=idx, columns=["A", "B"])
+    entries = pd.DataFrame(np.arange(80).reshape(40, 2) % 7 == 0, index=idx, columns=["A", "B"])
     exits = entries.shift(3, fill_value=False)
     run_backtest(bars, entries, exits, exit_rules=ExitRules(stop_loss=0.05), engine=engine,
                  costs=CostModel(brokerage=Brokerage("percent_capped")))  # fmt: skip
