@@ -194,6 +194,8 @@ def test_bad_inputs_raise_clear_errors(market):
         simulate(market, entries.astype(int), None)
     with pytest.raises(BacktestError, match="without prices"):
         simulate(market, entries.rename(columns={"S00": "ZZZ"}), None)
+    with pytest.raises(BacktestError, match="bars without prices"):
+        simulate(market, entries.set_axis(entries.index + pd.Timedelta(hours=1)), None)
     with pytest.raises(BacktestError, match="execution"):
         simulate(market, entries, None, execution="same_bar")
     with pytest.raises(BacktestError, match="not both"):

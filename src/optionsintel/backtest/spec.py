@@ -123,6 +123,8 @@ def align_signals(
     if not set(signals.columns) <= set(close.columns):
         extra = sorted(map(str, set(signals.columns) - set(close.columns)))[:5]
         raise BacktestError(f"{name}: symbols without prices: {extra}")
+    if not signals.index.isin(close.index).all():
+        raise BacktestError(f"{name}: bars without prices (the index must be a subset of close's)")
     if not all(pd.api.types.is_bool_dtype(d) for d in signals.dtypes):
         raise BacktestError(f"{name} must be a boolean frame (bars x symbols)")
     aligned = signals.reindex(index=close.index, columns=close.columns, fill_value=False)
