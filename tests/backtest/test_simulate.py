@@ -253,3 +253,14 @@ def test_warm_up_runs_a_tiny_backtest():
     from optionsintel.backtest import warm_up
 
     assert warm_up() > 0
+
+
+def test_cash_bound_shared_portfolio_settles_with_exact_fees():
+    bars = random_bars(400, 12, seed=17, start="2023-06-01")
+    entries, exits = random_signals(bars, seed=18, p=0.15)
+    costs = CostModel("equity_delivery")
+    sim = simulate(bars, entries, exits, exit_rules=ExitRules(stop_loss=0.02),
+                   sizing=Sizing(amount=40_000), costs=costs, init_cash=150_000)  # fmt: skip
+    assert sim.passes >= 2 and not sim.refeed  # cash binds: corrected by re-running
+    expected = cost_breakdown(sim.fills, costs).per_fill["total"].to_numpy()
+    assert_allclose(sim.fills["fees"], expected, rtol=1e-12)

@@ -52,7 +52,7 @@ __all__ = ["Engine", "Simulation", "simulate"]
 
 Engine: TypeAlias = Literal["auto", "numba", "rust"]
 
-_MAX_PASSES = 4
+_MAX_PASSES = 12
 
 
 @numba.njit(cache=True)
@@ -237,7 +237,11 @@ def simulate(
             if patched is not None:
                 fills = _fills(patched.order_records, close.index, close.columns)
                 return Simulation(patched, fills, n_pass, refeed=True)
-    raise BacktestError("order sides did not settle; report this backtest as a bug")
+    raise BacktestError(
+        f"order sides did not settle after {_MAX_PASSES} simulations (a shared portfolio "
+        "short of cash, whose orders change with the costs); use portfolio='per_symbol' "
+        "or more init_cash"
+    )
 
 
 def _refee(pf: Any, rec: np.ndarray, costs: CostModel, close: pd.DataFrame, sizing: Sizing) -> Any:
