@@ -264,3 +264,15 @@ def test_cash_bound_shared_portfolio_settles_with_exact_fees():
     assert sim.passes >= 2 and not sim.refeed  # cash binds: corrected by re-running
     expected = cost_breakdown(sim.fills, costs).per_fill["total"].to_numpy()
     assert_allclose(sim.fills["fees"], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("portfolio", ["shared", "per_symbol"])
+def test_lowest_cash_from_orders_equals_vectorbt(market, portfolio):
+    from optionsintel.backtest.simulate import _lowest_cash
+
+    entries, exits = random_signals(market, seed=12)
+    sim = simulate(market, entries, exits, sizing=Sizing(amount=90_000), costs=CostModel(),
+                   portfolio=portfolio, init_cash=400_000)  # fmt: skip
+    init = 400_000 if portfolio == "shared" else np.full(market.close.shape[1], 400_000.0)
+    lowest = _lowest_cash(sim.portfolio.order_records, init)
+    assert_allclose(lowest, min(np.min(np.asarray(sim.portfolio.cash())), 400_000), atol=1e-6)

@@ -113,18 +113,18 @@ def _fee_arrays(
 
 def _check_orders(
     rec: np.ndarray, buy: np.ndarray, cap_pct: np.ndarray, costs: CostModel | None
-) -> bool:
-    """Correct predicted sides/brokerage branches in place; True if all were right."""
+) -> np.ndarray:
+    """Correct predicted sides/brokerage branches in place; mask of mispriced orders."""
     idx, col = rec["idx"], rec["col"]
     real_buy = rec["side"] == 0
-    ok = bool((buy[idx, col] == real_buy).all())
+    wrong = buy[idx, col] != real_buy
     buy[idx, col] = real_buy
     if costs is not None and costs.brokerage.kind == "percent_capped":
         b = costs.brokerage
         real_pct = b.rate * rec["size"] * rec["price"] < b.per_order
-        ok = ok and bool((cap_pct[idx, col] == real_pct).all())
+        wrong |= cap_pct[idx, col] != real_pct
         cap_pct[idx, col] = real_pct
-    return ok
+    return wrong
 
 
 def _fills(rec: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
@@ -230,10 +230,14 @@ def simulate(
             **kwargs,
         )
         rec = pf.order_records
-        if costs is None or _check_orders(rec, buy, cap_pct, costs):
+        wrong = (
+            np.zeros(len(rec), bool) if costs is None else _check_orders(rec, buy, cap_pct, costs)
+        )
+        if not wrong.any():
             return Simulation(pf, _fills(rec, close.index, close.columns), n_pass)
-        if size_type == "value" and not rerun_only:
-            patched = _refee(pf, rec, costs, close, size_spec)
+        if size_type == "value" and not rerun_only and costs is not None:
+            cash = init_cash if portfolio == "shared" else np.full(close.shape[1], init_cash)
+            patched = _refee(pf, rec, wrong, costs, close, size_spec, cash, entry_buys)
             if patched is not None:
                 fills = _fills(patched.order_records, close.index, close.columns)
                 return Simulation(patched, fills, n_pass, refeed=True)
@@ -244,24 +248,47 @@ def simulate(
     )
 
 
-def _refee(pf: Any, rec: np.ndarray, costs: CostModel, close: pd.DataFrame, sizing: Sizing) -> Any:
-    """The portfolio with each order's exact fee, when no order depended on cash.
+def _refee(
+    pf: Any,
+    rec: np.ndarray,
+    wrong: np.ndarray,
+    costs: CostModel,
+    close: pd.DataFrame,
+    sizing: Sizing,
+    init_cash: float | np.ndarray,
+    long: bool,
+) -> Any:
+    """The portfolio with the mispriced orders' exact fees, when no order depended on cash.
 
     With fixed-amount sizing an order's size does not depend on cash unless cash ran
-    short; if free cash (after the corrected fees) always covered a whole entry, every
-    order is the one a re-run would place, and vectorbt's cash, value and trades follow
-    from the order records. Otherwise ``None`` (the caller re-runs the simulation).
+    short; if cash (after the corrected fees) always covered a whole entry, every order is
+    the one a re-run would place, and vectorbt's cash, value and trades follow from the
+    order records. Otherwise ``None`` (the caller re-runs the simulation).
     """
-    fills = _fills(rec, close.index, close.columns)
-    exact = cost_breakdown(fills, costs).per_fill["total"].to_numpy()
     fixed = rec.copy()
-    fixed["fees"] = exact
-    patched = pf.replace(order_records=fixed)
+    exact = cost_breakdown(_fills(rec[wrong], close.index, close.columns), costs)
+    fixed["fees"][wrong] = exact.per_fill["total"].to_numpy()
     worst = sizing.amount * 1.01 + costs.brokerage.per_order * 1.2  # entry + any fee on it
-    free = np.asarray(patched.cash(free=True), dtype=float)
-    if np.nanmin(free) < worst:
-        return None
-    return patched
+    if long:
+        low = _lowest_cash(fixed, init_cash)
+    else:  # short sales add cash but owe the position: use vectorbt's free cash
+        low = np.nanmin(np.asarray(pf.replace(order_records=fixed).cash(free=True), float))
+    return pf.replace(order_records=fixed) if low >= worst else None
+
+
+def _lowest_cash(rec: np.ndarray, init_cash: float | np.ndarray) -> float:
+    """Lowest cash balance of a long-only run (cash changes only at orders)."""
+    if len(rec) == 0:
+        return float(np.min(init_cash))
+    flow = np.where(rec["side"] == 0, -1.0, 1.0) * rec["size"] * rec["price"] - rec["fees"]
+    if np.ndim(init_cash) == 0:  # shared cash: one balance in time order
+        order = np.lexsort((rec["col"], rec["idx"]))
+        return float(init_cash + np.cumsum(flow[order]).min())
+    order = np.lexsort((rec["idx"], rec["col"]))  # per symbol: each column's own balance
+    col, running = rec["col"][order], np.cumsum(flow[order])
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    offset = np.repeat(running[starts] - flow[order][starts], np.diff(np.r_[starts, len(col)]))
+    return float((np.asarray(init_cash)[col] + running - offset).min())
 
 
 def _vbt_kwargs(
