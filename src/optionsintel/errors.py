@@ -169,3 +169,11 @@ class RedirectRefusedError(ProviderError):
 
 class RedirectLoopError(ProviderError):
     """The server's redirects loop or chain beyond the limit."""
+
+
+class BacktestError(OptionsIntelError):
+    """A backtest's inputs are inconsistent (misaligned frames, unknown option, empty data)."""
+
+
+class CostTableError(BacktestError):
+    """A cost table is malformed, or a fill is dated where the table has no rate."""

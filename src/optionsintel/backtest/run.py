@@ -1,0 +1,202 @@
+"""``run_backtest``: signals in, a :class:`BacktestResult` out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optionsintel.backtest.costs import CostModel, cost_breakdown
+from optionsintel.backtest.results import (
+    BacktestInputs,
+    BacktestResult,
+    equity_curves,
+    portfolio_metrics,
+    trade_statistics,
+)
+from optionsintel.backtest.simulate import Engine, Simulation, simulate
+from optionsintel.backtest.spec import (
+    Bars,
+    Direction,
+    Execution,
+    ExitRules,
+    PortfolioMode,
+    Sizing,
+)
+from optionsintel.research import MetricsConfig
+
+__all__ = ["exposure", "run_backtest", "trades_frame", "warm_up"]
+
+
+def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    """Vectorbt's exit trades as a readable frame (P&L and return after costs)."""
+    rec = sim.portfolio.exit_trades.values
+    closed = rec["status"] == 1
+    exit_ts = pd.Series(index[rec["exit_idx"]]).where(closed)
+    return pd.DataFrame(
+        {
+            "symbol": columns[rec["col"]],
+            "direction": np.where(rec["direction"] == 0, "long", "short"),
+            "entry_time": index[rec["entry_idx"]],
+            "exit_time": exit_ts.to_numpy(),
+            "quantity": rec["size"],
+            "entry_price": rec["entry_price"],
+            "exit_price": rec["exit_price"],
+            "costs": rec["entry_fees"] + rec["exit_fees"],
+            "pnl": rec["pnl"],
+            "return": rec["return"],
+            "closed": closed,
+        }
+    )
+
+
+def _equity(sim: Simulation, init_cash: float, n_symbols: int, shared: bool) -> pd.Series:
+    value = sim.portfolio.value()
+    if isinstance(value, pd.DataFrame):
+        value = value.sum(axis=1)
+    return value.rename("equity")
+
+
+def exposure(trade_records: np.ndarray, n_bars: int) -> float:
+    """Share of bars that end with any position open.
+
+    A trade holds from the end of its entry bar until its exit order (bars ``entry_idx``
+    to ``exit_idx - 1``; an open trade to the last bar). Counted from the trade records
+    with a difference array instead of materialising the bars x symbols asset frame.
+    """
+    if n_bars == 0:
+        return float("nan")
+    closed = trade_records["status"] == 1
+    end = np.where(closed, trade_records["exit_idx"], n_bars)
+    diff = np.zeros(n_bars + 1)
+    np.add.at(diff, trade_records["entry_idx"], 1.0)
+    np.add.at(diff, end, -1.0)
+    return float((np.cumsum(diff[:-1]) > 0).mean())
+
+
+def _coverage(close: pd.DataFrame) -> dict[str, float]:
+    return {str(k): float(v) for k, v in close.notna().mean().items()}
+
+
+def run_backtest(
+    bars: Bars,
+    entries: pd.DataFrame | pd.Series,
+    exits: pd.DataFrame | pd.Series | None = None,
+    *,
+    direction: Direction = "long",
+    exit_rules: ExitRules | None = None,
+    sizing: Sizing | None = None,
+    costs: CostModel | None = None,
+    init_cash: float = 1_000_000.0,
+    portfolio: PortfolioMode = "shared",
+    execution: Execution = "next_open",
+    benchmark: pd.Series | None = None,
+    metrics_config: MetricsConfig | None = None,
+    signal_source: str = "code",
+    provider: str | None = None,
+    engine: Engine = "auto",
+) -> BacktestResult:
+    """Backtest boolean entry/exit frames and report metrics, trades and costs.
+
+    Parameters are those of :func:`optionsintel.backtest.simulate.simulate`, plus
+    ``benchmark`` (per-bar simple returns, e.g. NIFTY's, for the comparison table),
+    ``metrics_config`` (annualisation and risk-free rate; 252 and 0 by default),
+    ``signal_source`` (a description: pattern version, signal name, "code") and
+    ``provider`` (the data's provider, recorded in the inputs) and vectorbt's ``engine``.
+
+    Returns
+    -------
+    BacktestResult
+        Metrics (see :mod:`optionsintel.backtest.results` for every definition),
+        trades, fills, cost breakdown, equity, returns, drawdown and benchmark table.
+    """
+    cfg = metrics_config or MetricsConfig()
+    rules, size_spec = exit_rules or ExitRules(), sizing or Sizing()
+    sim = simulate(
+        bars, entries, exits, direction=direction, exit_rules=rules, sizing=size_spec,
+        costs=costs, init_cash=init_cash, portfolio=portfolio, execution=execution,
+        periods_per_year=cfg.periods_per_year, engine=engine,
+    )  # fmt: skip
+    close = bars.close
+    shared = portfolio == "shared"
+    start_cash = init_cash if shared else init_cash * close.shape[1]
+    equity = _equity(sim, init_cash, close.shape[1], shared)
+    returns, underwater = equity_curves(equity, start_cash)
+    bench = None if benchmark is None else benchmark.reindex(close.index)
+    metrics, comparison = portfolio_metrics(returns, cfg, bench)
+    trades = trades_frame(sim, close.index, close.columns)
+    breakdown = None if costs is None else cost_breakdown(sim.fills, costs)
+    extra = trade_statistics(trades.loc[trades["closed"], "pnl"].to_numpy())
+    extra |= {
+        "exposure": exposure(sim.portfolio.exit_trades.values, len(close)),
+        "costs_paid": float(sim.fills["fees"].sum()),
+        "final_equity": float(equity.iloc[-1]),
+    }
+    inputs = BacktestInputs(
+        signal_source=signal_source,
+        universe=tuple(map(str, close.columns)),
+        start=pd.Timestamp(close.index[0]).to_pydatetime(),
+        end=pd.Timestamp(close.index[-1]).to_pydatetime(),
+        cost_table_version=None if costs is None else costs.table.version,
+        provider=provider,
+        coverage=_coverage(close),
+        settings=_settings(direction, rules, size_spec, costs, init_cash, portfolio, execution),
+    )
+    return BacktestResult(
+        inputs=inputs,
+        metrics=pd.concat([metrics, pd.Series(extra)]),
+        trades=trades,
+        fills=sim.fills,
+        costs=breakdown,
+        equity=equity,
+        returns=returns,
+        drawdown=underwater,
+        benchmark=comparison,
+    )
+
+
+def _settings(
+    direction: str,
+    rules: ExitRules,
+    sizing: Sizing,
+    costs: CostModel | None,
+    init_cash: float,
+    portfolio: str,
+    execution: str,
+) -> dict[str, Any]:
+    return {
+        "direction": direction,
+        "exit_rules": asdict(rules),
+        "sizing": asdict(sizing),
+        "segment": None if costs is None else costs.segment,
+        "brokerage": None if costs is None else asdict(costs.brokerage),
+        "overrides": {} if costs is None else dict(costs.overrides),
+        "init_cash": init_cash,
+        "portfolio": portfolio,
+        "execution": execution,
+    }
+
+
+def warm_up(engine: Engine = "auto") -> float:
+    """Import vectorbt and run a tiny backtest so the kernels are loaded; seconds taken.
+
+    With the persistent numba cache (:mod:`optionsintel.backtest._vbt`) this loads the
+    compiled kernels instead of compiling them. An app calls it in a background thread
+    when its kernel starts, so the user's first backtest does not wait for it.
+    """
+    import time
+
+    from optionsintel.backtest.costs import Brokerage
+
+    t0 = time.perf_counter()
+    idx = pd.bdate_range("2025-01-01", periods=40)
+    grid = np.linspace(100.0, 120.0, 40)[:, None] + np.array([[0.0, 5.0]])
+    close = pd.DataFrame(grid + np.sin(np.arange(40))[:, None], index=idx, columns=["A", "B"])
+    bars = Bars(close=close, open=close.shift(1).fillna(close), high=close + 1, low=close - 1)
+    entries = pd.DataFrame(np.arange(80).reshape(40, 2) % 7 == 0, index=idx, columns=["A", "B"])
+    exits = entries.shift(3, fill_value=False)
+    run_backtest(bars, entries, exits, exit_rules=ExitRules(stop_loss=0.05), engine=engine,
+                 costs=CostModel(brokerage=Brokerage("percent_capped")))  # fmt: skip
+    return time.perf_counter() - t0
