@@ -57,14 +57,19 @@ def authenticate(store: Store, credential: str, *, secret: str, source: str | No
     account = read_account(store, username)
     if account is None or account["status"] != "ACTIVE":
         raise AuthenticationError("the account of this login token is disabled or gone")
-    return Identity(username=username, role=Role(account["role"]), tier=Tier(account["tier"]),
-                    via="token", source=source)  # fmt: skip
+    return Identity(
+        username=username,
+        role=Role(account["role"]),
+        tier=Tier(account["tier"]),
+        via="token",
+        source=source,
+    )
 
 
 def _key_identity(store: Store, key: str, source: str | None) -> Identity:
     prefix = key_prefix(key)
     row = read_key_identity(store, prefix) if prefix else None
-    if row is None or not key_matches(key, row["key_hash"]):
+    if prefix is None or row is None or not key_matches(key, row["key_hash"]):
         raise AuthenticationError("unknown API key")
     if row["key_status"] != "ACTIVE":
         raise AuthenticationError(f"API key {prefix} has been revoked")
@@ -76,8 +81,15 @@ def _key_identity(store: Store, key: str, source: str | None) -> Identity:
     if last is None or row["db_now"] - last >= LAST_USED_RESOLUTION:
         store.transition("api_keys", prefix, "ACTIVE", "ACTIVE", last_used_at=Now())
     scopes = parse_scopes(row["scopes"] or [])
-    return Identity(username=row["username"], role=Role(row["role"]), tier=Tier(row["tier"]),
-                    via="key", scopes=scopes or None, key_prefix=prefix, source=source)  # fmt: skip
+    return Identity(
+        username=row["username"],
+        role=Role(row["role"]),
+        tier=Tier(row["tier"]),
+        via="key",
+        scopes=scopes or None,
+        key_prefix=prefix,
+        source=source,
+    )
 
 
 def login(store: Store, username: str, password: str, *, secret: str, source: str | None) -> str:
@@ -106,8 +118,15 @@ def login(store: Store, username: str, password: str, *, secret: str, source: st
         _failed(store, account, source)
         raise AuthenticationError(_BAD_LOGIN)
     with store.transaction() as writer:
-        writer.transition("users", username, "ACTIVE", "ACTIVE", failed_logins=0,
-                          locked_until=None, last_login_at=Now())  # fmt: skip
+        writer.transition(
+            "users",
+            username,
+            "ACTIVE",
+            "ACTIVE",
+            failed_logins=0,
+            locked_until=None,
+            last_login_at=Now(),
+        )
         record(writer, username, "login", username, source=source)
     return issue_token(username, secret)
 
@@ -119,10 +138,17 @@ def _failed(store: Store, account: dict[str, Any], source: str | None) -> None:
     if lock:
         changes["locked_until"] = Now(lock)
     with store.transaction() as writer:
-        writer.transition("users", account["username"], ["ACTIVE", "DISABLED"],
-                          account["status"], **changes)  # fmt: skip
-        record(writer, account["username"], "login.failed", account["username"], source=source,
-               details={"failures": failures, "locked_seconds": lock.total_seconds()})  # fmt: skip
+        writer.transition(
+            "users", account["username"], ["ACTIVE", "DISABLED"], account["status"], **changes
+        )
+        record(
+            writer,
+            account["username"],
+            "login.failed",
+            account["username"],
+            source=source,
+            details={"failures": failures, "locked_seconds": lock.total_seconds()},
+        )
 
 
 def _audit_only(

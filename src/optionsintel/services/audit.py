@@ -37,9 +37,17 @@ def record(
     """
     event_id = uuid.uuid4().hex
     frame = pd.DataFrame(
-        [{"event_id": event_id, "actor": actor, "action": action, "target": target,
-          "details": details or {}, "source": source}]
-    )  # fmt: skip
+        [
+            {
+                "event_id": event_id,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "details": details or {},
+                "source": source,
+            }
+        ]
+    )
     writer.append("audit_log", frame)
     return event_id
 
@@ -57,5 +65,6 @@ def list_audit(
 ) -> list[dict[str, Any]]:
     """A page of the audit log, newest first (needs ``audit:read``)."""
     authorise(identity, Permission.AUDIT_READ)
-    return read_audit_log(store, limit=limit, offset=offset, actor=actor, action=action,
-                          start=start, end=end)  # fmt: skip
+    return read_audit_log(
+        store, limit=limit, offset=offset, actor=actor, action=action, start=start, end=end
+    )

@@ -82,13 +82,24 @@ def create_key(
         raise InputError("a key lifetime lies between one minute and ten years")
     new = generate_api_key()
     expires = None if expires_in is None else pd.Timestamp.now(tz="UTC") + expires_in
-    row = {"key_prefix": new.prefix, "key_hash": new.key_hash, "username": owner,
-           "name": name.strip(), "scopes": sorted(p.value for p in wanted),
-           "expires_at": expires}  # fmt: skip
+    row = {
+        "key_prefix": new.prefix,
+        "key_hash": new.key_hash,
+        "username": owner,
+        "name": name.strip(),
+        "scopes": sorted(p.value for p in wanted),
+        "expires_at": expires,
+    }
     with store.transaction() as writer:
         writer.append("api_keys", pd.DataFrame([row]))
-        record(writer, actor.actor, "key.create", new.prefix, source=actor.source,
-               details={"owner": owner, "name": row["name"], "scopes": row["scopes"]})  # fmt: skip
+        record(
+            writer,
+            actor.actor,
+            "key.create",
+            new.prefix,
+            source=actor.source,
+            details={"owner": owner, "name": row["name"], "scopes": row["scopes"]},
+        )
     listing = read_keys(store, username=owner, limit=1_000_000)
     out = next(k for k in listing if k["key_prefix"] == new.prefix)
     return {**out, "key": new.key}
@@ -132,7 +143,14 @@ def revoke_key(store: Store, actor: Identity, prefix: str) -> dict[str, Any]:
     _may_act_for(actor, owner)
     with store.transaction() as writer:
         moved = writer.transition("api_keys", prefix, "ACTIVE", "REVOKED", revoked_at=Now())
-        record(writer, actor.actor, "key.revoke", prefix, source=actor.source,
-               details={"owner": owner, "changed": moved})  # fmt: skip
-    return next(k for k in read_keys(store, username=owner, limit=1_000_000)
-                if k["key_prefix"] == prefix)  # fmt: skip
+        record(
+            writer,
+            actor.actor,
+            "key.revoke",
+            prefix,
+            source=actor.source,
+            details={"owner": owner, "changed": moved},
+        )
+    return next(
+        k for k in read_keys(store, username=owner, limit=1_000_000) if k["key_prefix"] == prefix
+    )

@@ -15,6 +15,7 @@ from optionsintel.errors import RecordNotFoundError
 from optionsintel.research.metrics import compute_all_metrics
 from optionsintel.services.serialise import iso, records
 from optionsintel.store.reads import (
+    MarketDataset,
     latest_time,
     list_providers,
     read_chain_as_of,
@@ -29,13 +30,26 @@ from optionsintel.store.reads import (
 if TYPE_CHECKING:
     from optionsintel.store import Store
 
-COVERAGE_DATASETS = ("underlying_quotes", "option_chain_snapshots", "daily_ohlc",
-                     "daily_option_oi_summary", "signals", "support_resistance_levels")  # fmt: skip
+COVERAGE_DATASETS: tuple[MarketDataset, ...] = (
+    "underlying_quotes",
+    "option_chain_snapshots",
+    "daily_ohlc",
+    "daily_option_oi_summary",
+    "signals",
+    "support_resistance_levels",
+)
 
 
-def _provider(
+def provider_for(
     store: Store, dataset: Any, subject: str, provider: str | None, at: Any = None
 ) -> str:
+    """``provider`` if given, else the provider of ``dataset``'s newest row for ``subject``.
+
+    Raises
+    ------
+    RecordNotFoundError
+        When nothing of ``dataset`` is stored for ``subject``.
+    """
     if provider is not None:
         return provider
     found = resolve_provider(store, dataset, subject, at=at)
@@ -48,16 +62,24 @@ def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
     """``rows[offset:offset+limit]`` with the page's position and the next offset."""
     items = rows[offset : offset + limit]
     nxt = offset + limit if offset + limit < len(rows) else None
-    return {"items": items, "limit": limit, "offset": offset, "next_offset": nxt,
-            "total": len(rows)}  # fmt: skip
+    return {
+        "items": items,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": nxt,
+        "total": len(rows),
+    }
 
 
 def instruments(store: Store, *, segment: str | None, limit: int, offset: int) -> dict[str, Any]:
     """The instrument master (reference data), by symbol."""
     where = {} if segment is None else {"segment": segment}
-    frame = store.read("instruments", where=where, order_by=["symbol"],
-                       columns=["symbol", "segment", "exchange", "name", "sector", "is_active",
-                                "provider"])  # fmt: skip
+    frame = store.read(
+        "instruments",
+        where=where,
+        order_by=["symbol"],
+        columns=["symbol", "segment", "exchange", "name", "sector", "is_active", "provider"],
+    )
     return page(records(frame), limit, offset)
 
 
@@ -66,7 +88,7 @@ def chain(
 ) -> tuple[str, pd.DataFrame]:
     """The provider used and the chain of ``underlying`` as of ``at`` (now when None)."""
     when = pd.Timestamp.now(tz="UTC") if at is None else at
-    used = _provider(store, "option_chain_snapshots", underlying, provider, at=when)
+    used = provider_for(store, "option_chain_snapshots", underlying, provider, at=when)
     frame = read_chain_as_of(store, underlying, when, provider=used, expiry=expiry)
     if frame.empty:
         raise RecordNotFoundError(
@@ -78,8 +100,12 @@ def chain(
 def chain_view(store: Store, underlying: str, **kw: Any) -> dict[str, Any]:
     """The chain read model: provider, newest snapshot instant, rows."""
     used, frame = chain(store, underlying, **kw)
-    return {"underlying": underlying, "provider": used,
-            "snapshot_ts": iso(frame["snapshot_ts"].max()), "rows": records(frame)}  # fmt: skip
+    return {
+        "underlying": underlying,
+        "provider": used,
+        "snapshot_ts": iso(frame["snapshot_ts"].max()),
+        "rows": records(frame),
+    }
 
 
 def summary_view(store: Store, underlying: str, **kw: Any) -> dict[str, Any]:
@@ -87,22 +113,35 @@ def summary_view(store: Store, underlying: str, **kw: Any) -> dict[str, Any]:
     used, frame = chain(store, underlying, **kw)
     latest = frame["snapshot_ts"].max()
     summary = chain_summary(frame.loc[frame["snapshot_ts"] == latest])
-    return {"underlying": underlying, "provider": used, "snapshot_ts": iso(latest),
-            "rows": records(summary)}  # fmt: skip
+    return {
+        "underlying": underlying,
+        "provider": used,
+        "snapshot_ts": iso(latest),
+        "rows": records(summary),
+    }
 
 
-def signals(store: Store, underlying: str, *, provider: str | None, start: Any, end: Any,
-            limit: int, offset: int) -> dict[str, Any]:  # fmt: skip
+def signals(
+    store: Store,
+    underlying: str,
+    *,
+    provider: str | None,
+    start: Any,
+    end: Any,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
     """Signals of ``underlying``, newest first."""
-    used = _provider(store, "signals", underlying, provider, at=end)
-    frame = read_signals(store, provider=used, underlying=underlying, start=start, end=end,
-                         limit=offset + limit + 1)  # fmt: skip
+    used = provider_for(store, "signals", underlying, provider, at=end)
+    frame = read_signals(
+        store, provider=used, underlying=underlying, start=start, end=end, limit=offset + limit + 1
+    )
     return {"provider": used, **page(records(frame), limit, offset)}
 
 
 def levels(store: Store, underlying: str, *, provider: str | None, day: Any) -> dict[str, Any]:
     """Support/resistance levels in force on ``day`` (the newest stored ones when None)."""
-    used = _provider(store, "support_resistance_levels", underlying, provider)
+    used = provider_for(store, "support_resistance_levels", underlying, provider)
     if day is not None:
         frame = read_levels_in_force(store, underlying, day, provider=used)
     else:
@@ -112,10 +151,18 @@ def levels(store: Store, underlying: str, *, provider: str | None, day: Any) -> 
     return {"underlying": underlying, "provider": used, "rows": records(frame)}
 
 
-def daily_bars(store: Store, symbol: str, *, provider: str | None, start: Any, end: Any,
-               limit: int, offset: int) -> dict[str, Any]:  # fmt: skip
+def daily_bars(
+    store: Store,
+    symbol: str,
+    *,
+    provider: str | None,
+    start: Any,
+    end: Any,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
     """Daily OHLC bars of ``symbol``, oldest first."""
-    used = _provider(store, "daily_ohlc", symbol, provider)
+    used = provider_for(store, "daily_ohlc", symbol, provider)
     frame = read_daily_ohlc(store, provider=used, symbols=symbol, start=start, end=end)
     return {"symbol": symbol, "provider": used, **page(records(frame), limit, offset)}
 
@@ -128,8 +175,9 @@ def research_metrics(store: Store, symbols: list[str], *, start: Any, end: Any) 
     providers = resolve_symbol_providers(store, symbols, start=start, end=end)
     closes = {}
     for sym, prov in providers.items():
-        bars = read_daily_ohlc(store, provider=prov, symbols=sym, start=start, end=end,
-                               columns=["trade_date", "close"])  # fmt: skip
+        bars = read_daily_ohlc(
+            store, provider=prov, symbols=sym, start=start, end=end, columns=["trade_date", "close"]
+        )
         closes[sym] = bars.set_index("trade_date")["close"]
     if not closes:
         raise RecordNotFoundError(f"no daily bars for {symbols} in the window")
@@ -145,9 +193,14 @@ def coverage(store: Store, subject: str | None = None) -> dict[str, Any]:
     """For each main data set and provider, the newest stored instant or date."""
     rows = []
     for ds in COVERAGE_DATASETS:
-        for prov in list_providers(store, ds, subject):  # type: ignore[arg-type]
-            rows.append({"dataset": ds, "provider": prov,
-                         "latest": iso(latest_time(store, ds, subject, provider=prov))})  # type: ignore[arg-type]  # fmt: skip
+        for prov in list_providers(store, ds, subject):
+            rows.append(
+                {
+                    "dataset": ds,
+                    "provider": prov,
+                    "latest": iso(latest_time(store, ds, subject, provider=prov)),
+                }
+            )
     return {"subject": subject, "rows": rows}
 
 

@@ -59,9 +59,13 @@ def count_call(store: Store, identity: Identity, *, now: pd.Timestamp | None = N
         raise QuotaExceededError(
             f"the {identity.tier.value} tier allows {allowed} API calls a day; "
             f"they reset at {reset.isoformat()}",
-            limit="api_calls_per_day", tier=identity.tier.value, allowed=allowed,
-            used=used - 1, resets_at=reset, retryable=True,
-        )  # fmt: skip
+            limit="api_calls_per_day",
+            tier=identity.tier.value,
+            allowed=allowed,
+            used=used - 1,
+            resets_at=reset,
+            retryable=True,
+        )
     return used
 
 
@@ -87,8 +91,12 @@ def check_allowance(tier: Tier, limit: str, current: int, adding: int = 1) -> No
         raise QuotaExceededError(
             f"the {tier.value} tier allows {allowed} {limit.replace('_', ' ')}; "
             f"{current} are in use",
-            limit=limit, tier=tier.value, allowed=allowed, used=current, retryable=False,
-        )  # fmt: skip
+            limit=limit,
+            tier=tier.value,
+            allowed=allowed,
+            used=current,
+            retryable=False,
+        )
 
 
 @dataclass
@@ -132,8 +140,10 @@ class RateLimiter:
             wait = (1.0 - b.tokens) / rate
         raise RateLimitedError(
             f"more than {rate:g} requests a second (burst {burst}); retry in {math.ceil(wait)} s",
-            retry_after=wait, rate=rate, burst=burst,
-        )  # fmt: skip
+            retry_after=wait,
+            rate=rate,
+            burst=burst,
+        )
 
     def limit(self, identity: Identity) -> None:
         """Apply ``identity``'s tier rate to its key (or its user, for a login token)."""

@@ -70,9 +70,14 @@ def create_user(
     }
     with store.transaction() as writer:
         writer.append("users", pd.DataFrame([row]))
-        record(writer, actor.actor, "user.create", username, source=actor.source,
-               details={"role": row["role"], "tier": row["tier"],
-                        "password": password is not None})  # fmt: skip
+        record(
+            writer,
+            actor.actor,
+            "user.create",
+            username,
+            source=actor.source,
+            details={"role": row["role"], "tier": row["tier"], "password": password is not None},
+        )
     return get_user(store, username)
 
 
@@ -114,10 +119,17 @@ def set_role(store: Store, actor: Identity, username: str, role: Role | str) -> 
     if new is not Role.SUPER_ADMIN:
         _keep_a_super_admin(store, username)
     with store.transaction() as writer:
-        writer.transition("users", username, [r.value for r in Role], new.value,
-                          state_column="role")  # fmt: skip
-        record(writer, actor.actor, "user.set_role", username, source=actor.source,
-               details={"from": before["role"], "to": new.value})  # fmt: skip
+        writer.transition(
+            "users", username, [r.value for r in Role], new.value, state_column="role"
+        )
+        record(
+            writer,
+            actor.actor,
+            "user.set_role",
+            username,
+            source=actor.source,
+            details={"from": before["role"], "to": new.value},
+        )
     return get_user(store, username)
 
 
@@ -127,10 +139,17 @@ def set_tier(store: Store, actor: Identity, username: str, tier: Tier | str) -> 
     new = parse_tier(tier)
     before = get_user(store, username)
     with store.transaction() as writer:
-        writer.transition("users", username, [t.value for t in Tier], new.value,
-                          state_column="tier")  # fmt: skip
-        record(writer, actor.actor, "user.set_tier", username, source=actor.source,
-               details={"from": before["tier"], "to": new.value})  # fmt: skip
+        writer.transition(
+            "users", username, [t.value for t in Tier], new.value, state_column="tier"
+        )
+        record(
+            writer,
+            actor.actor,
+            "user.set_tier",
+            username,
+            source=actor.source,
+            details={"from": before["tier"], "to": new.value},
+        )
     return get_user(store, username)
 
 
@@ -149,8 +168,14 @@ def disable_user(store: Store, actor: Identity, username: str) -> dict[str, Any]
     _keep_a_super_admin(store, username)
     with store.transaction() as writer:
         moved = writer.transition("users", username, "ACTIVE", "DISABLED")
-        record(writer, actor.actor, "user.disable", username, source=actor.source,
-               details={"changed": moved})  # fmt: skip
+        record(
+            writer,
+            actor.actor,
+            "user.disable",
+            username,
+            source=actor.source,
+            details={"changed": moved},
+        )
     return get_user(store, username)
 
 
@@ -168,6 +193,12 @@ def _keep_a_super_admin(store: Store, username: str) -> None:
 def ensure_local_user(store: Store, actor: Identity) -> dict[str, Any]:
     """The local installation's account (SUPER_ADMIN, no password), created if absent."""
     if read_account(store, LOCAL_USER) is None:
-        return create_user(store, actor, LOCAL_USER, role=Role.SUPER_ADMIN,
-                           tier=Tier.INSTITUTIONAL, display_name="local user")  # fmt: skip
+        return create_user(
+            store,
+            actor,
+            LOCAL_USER,
+            role=Role.SUPER_ADMIN,
+            tier=Tier.INSTITUTIONAL,
+            display_name="local user",
+        )
     return get_user(store, LOCAL_USER)

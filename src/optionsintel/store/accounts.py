@@ -22,11 +22,30 @@ if TYPE_CHECKING:
     from optionsintel.store.api import Store
 
 #: Account columns a caller may see (never the password hash).
-USER_COLUMNS = ("username", "email", "display_name", "role", "tier", "status", "created_at",
-                "last_login_at", "failed_logins", "locked_until")  # fmt: skip
+USER_COLUMNS = (
+    "username",
+    "email",
+    "display_name",
+    "role",
+    "tier",
+    "status",
+    "created_at",
+    "last_login_at",
+    "failed_logins",
+    "locked_until",
+)
 #: Key columns a caller may see (never the hash).
-KEY_COLUMNS = ("key_prefix", "username", "name", "scopes", "status", "created_at",
-               "expires_at", "revoked_at", "last_used_at")  # fmt: skip
+KEY_COLUMNS = (
+    "key_prefix",
+    "username",
+    "name",
+    "scopes",
+    "status",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+)
 
 
 def read_account(store: Store, username: str) -> dict[str, Any] | None:

@@ -109,6 +109,14 @@ def downgrade() -> None:
     op.execute("UPDATE users SET is_active = (status = 'ACTIVE')")
     for name in ("role", "tier", "status", "failed_logins_non_negative"):
         op.drop_constraint(op.f(f"ck_users_{name}"), "users", type_="check")
-    for col in ("password_hash", "role", "tier", "status", "failed_logins", "locked_until",
-                "last_login_at", "updated_at"):  # fmt: skip
+    for col in (
+        "password_hash",
+        "role",
+        "tier",
+        "status",
+        "failed_logins",
+        "locked_until",
+        "last_login_at",
+        "updated_at",
+    ):
         op.drop_column("users", col)
