@@ -39,7 +39,8 @@ def lock_duration(failures: int) -> dt.timedelta:
     """How long an account is locked after ``failures`` consecutive failures (0 if not)."""
     if failures < FREE_FAILURES:
         return dt.timedelta(0)
-    return min(_MAX_LOCK, _BASE_LOCK * 2 ** (failures - FREE_FAILURES))
+    doublings = min(failures - FREE_FAILURES, 16)  # past 15 min anyway; keeps 2**n small
+    return min(_MAX_LOCK, _BASE_LOCK * 2**doublings)
 
 
 def authenticate(store: Store, credential: str, *, secret: str, source: str | None) -> Identity:
