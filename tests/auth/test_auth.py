@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 
 import jwt
 import pytest
@@ -117,6 +118,6 @@ def test_tiers_grow_from_free_to_institutional() -> None:
     order = [Tier.FREE, Tier.PRO, Tier.VIP, Tier.INSTITUTIONAL]
     fields = ("api_calls_per_day", "alerts", "patterns", "watchlist_size", "backtests_per_day",
               "requests_per_second", "burst")  # fmt: skip
-    for lo, hi in zip(order, order[1:], strict=False):
+    for lo, hi in itertools.pairwise(order):
         for f in fields:
             assert cap(getattr(TIER_QUOTAS[lo], f)) <= cap(getattr(TIER_QUOTAS[hi], f)), (lo, f)
