@@ -63,6 +63,41 @@ def _prepare(url: str) -> tuple[str, str]:
     return key, expiry
 
 
+def breakdown(url: str, key: str, expiry: str, repeats: int = 50) -> list[str]:
+    """In-process median ms of each step of an authenticated chain as-of request."""
+    from optionsintel.services import market
+    from optionsintel.services.access import authenticate
+    from optionsintel.services.quotas import count_call
+    from optionsintel.services.serialise import records
+
+    store = Store(get_engine(url))
+    who = authenticate(store, key, secret="b" * 43, source=None)
+    chain = store.chain_as_of("NIFTY", "2025-07-17 15:00", provider="replay", expiry=expiry)
+    steps = {
+        "authenticate (key + account, 1 query)": lambda: authenticate(
+            store, key, secret="b" * 43, source=None
+        ),
+        "count the call (1 upsert, async commit)": lambda: count_call(store, who),
+        f"store.chain_as_of, one expiry ({len(chain)} rows)": lambda: store.chain_as_of(
+            "NIFTY", "2025-07-17 15:00", provider="replay", expiry=expiry
+        ),
+        "records() of that chain (JSON-ready rows)": lambda: records(chain),
+        "services.market.chain_view (read + records)": lambda: market.chain_view(
+            store, "NIFTY", at="2025-07-17 15:00", provider="replay", expiry=expiry
+        ),
+    }
+    out = []
+    for name, fn in steps.items():
+        fn()
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        out.append(f"  {name:<50} median {np.median(times) * 1000:6.2f} ms")
+    return out
+
+
 def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "OPTIONSINTEL_API_SECRET": "b" * 43}
     cmd = [sys.executable, "-m", "uvicorn", "optionsintel.api:create_app", "--factory",
@@ -166,6 +201,7 @@ def main() -> None:
     )
     with scratch_database(resolve_database_url(get_settings()), "oi_bench_api") as url:
         key, expiry = _prepare(url)
+        print("\n".join(breakdown(url, key, expiry)))
         port = _free_port()
         proc = _serve(url, port)
         base = f"http://127.0.0.1:{port}"

@@ -58,8 +58,14 @@ def provider_for(
     return found
 
 
-def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
-    """``rows[offset:offset+limit]`` with the page's position and the next offset."""
+def page(
+    rows: list[dict[str, Any]], limit: int, offset: int, *, complete: bool = True
+) -> dict[str, Any]:
+    """``rows[offset:offset+limit]`` with the page's position and the next offset.
+
+    ``complete=False`` when ``rows`` was read with a cap (``offset + limit + 1``): the
+    total is then unknown and reported as null.
+    """
     items = rows[offset : offset + limit]
     nxt = offset + limit if offset + limit < len(rows) else None
     return {
@@ -67,7 +73,7 @@ def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
         "limit": limit,
         "offset": offset,
         "next_offset": nxt,
-        "total": len(rows),
+        "total": len(rows) if complete else None,
     }
 
 
@@ -136,7 +142,7 @@ def signals(
     frame = read_signals(
         store, provider=used, underlying=underlying, start=start, end=end, limit=offset + limit + 1
     )
-    return {"provider": used, **page(records(frame), limit, offset)}
+    return {"provider": used, **page(records(frame), limit, offset, complete=False)}
 
 
 def levels(store: Store, underlying: str, *, provider: str | None, day: Any) -> dict[str, Any]:
