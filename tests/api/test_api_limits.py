@@ -47,3 +47,25 @@ def test_me_reports_usage(client, accounts) -> None:
         client.get("/api/v2/version", headers=auth(key))
     me = client.get("/api/v2/me", headers=auth(key)).json()
     assert me["api_calls_today"] == 4 and me["quota"]["api_calls_per_day"] == 200_000
+
+
+def test_counted_limit_answers_403_saying_which_limit(accounts) -> None:
+    """A create beyond a tier's holding (future pattern/alert routers) maps to 403."""
+    from fastapi.testclient import TestClient
+
+    from accounts_helpers import SECRET
+    from optionsintel.api import create_app
+    from optionsintel.services.quotas import check_allowance
+
+    app = create_app(accounts, secret=SECRET)
+
+    @app.post("/api/v2/_alerts_probe")
+    def probe() -> None:
+        check_allowance(Tier.FREE, "alerts", current=5)
+
+    r = TestClient(app).post("/api/v2/_alerts_probe")
+    body = r.json()
+    assert r.status_code == 403 and body["code"] == "quota_exceeded"
+    assert body["details"] == {"limit": "alerts", "tier": "FREE", "allowed": 5, "used": 5,
+                               "resets_at": None}  # fmt: skip
+    assert "retry-after" not in r.headers
