@@ -31,22 +31,31 @@ def iso(value: Any) -> str | None:
 def iso_column(col: pd.Series) -> np.ndarray:
     """ISO strings of a tz-aware column on the exchange's clock, vectorised (None for NaT).
 
-    The wall time is formatted by NumPy in one pass; the offset is appended per distinct
-    offset (IST has one, +05:30), so no Python call per element.
+    The zone offset is looked up once per distinct instant (a chain has one or two), the
+    wall times are formatted by NumPy in one pass, so there is no Python call per element.
     """
-    utc = col.dt.tz_convert("UTC").dt.tz_localize(None)
-    wall = col.dt.tz_convert(EXCHANGE_TZ).dt.tz_localize(None)
-    micro = wall.to_numpy(dtype="datetime64[us]")
+    utc = pd.DatetimeIndex(col).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
+    out = np.full(len(utc), None, dtype=object)
+    known = ~np.isnat(utc)
+    if not known.any():
+        return out
+    uniq, inverse = np.unique(utc[known], return_inverse=True)
+    naive = pd.DatetimeIndex(uniq)
+    local = naive.tz_localize("UTC").tz_convert(EXCHANGE_TZ).tz_localize(None)
+    offset_us = (local - naive).to_numpy("timedelta64[us]")[inverse]
+    wall = utc[known] + offset_us
     # isoformat() leaves out the fraction of whole seconds; so do we, element by element.
-    text = np.datetime_as_string(micro, unit="us")
-    whole = micro.astype("int64") % 1_000_000 == 0
-    text[whole] = np.datetime_as_string(micro[whole], unit="s")
-    offsets = (wall - utc).dt.total_seconds().to_numpy()
-    out = np.empty(len(col), dtype=object)
-    for off in np.unique(offsets[~np.isnan(offsets)]):
-        sign, mins = ("+" if off >= 0 else "-"), int(abs(off)) // 60
-        where = offsets == off
-        out[where] = np.char.add(text[where], f"{sign}{mins // 60:02d}:{mins % 60:02d}")
+    text = np.datetime_as_string(wall, unit="us")
+    whole = wall.astype("int64") % 1_000_000 == 0
+    text[whole] = np.datetime_as_string(wall[whole], unit="s")
+    minutes = offset_us.astype("int64") // 60_000_000
+    suffix = np.array(
+        [
+            f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+            for m in np.unique(minutes)
+        ]
+    )
+    out[known] = np.char.add(text, suffix[np.searchsorted(np.unique(minutes), minutes)])
     return out
 
 
@@ -64,7 +73,9 @@ def _column(col: pd.Series) -> np.ndarray | list[Any]:
         return out
     if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return col.tolist()
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in col]
+    values = col.to_numpy(dtype=object).copy()  # strings (Arrow-backed too), JSON objects
+    values[pd.isna(col).to_numpy()] = None
+    return values
 
 
 def _plain(values: np.ndarray | list[Any]) -> list[Any]:
