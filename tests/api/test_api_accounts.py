@@ -82,3 +82,13 @@ def test_audit_log_over_http_names_actor_action_target_source(client, accounts) 
     [rec] = page["items"]
     assert (rec["actor"], rec["target"], rec["source"]) == ("root", "dave", "testclient")
     assert rec["ts"].endswith("+05:30")
+
+
+def test_taken_email_is_a_conflict_not_a_crash(client, accounts) -> None:
+    root = user_with_key(accounts, "root", "SUPER_ADMIN")
+    first = {"username": "e1", "email": "same@example.com"}
+    assert client.post("/api/v2/users", json=first, headers=auth(root)).status_code == 201
+    again = {"username": "e2", "email": "same@example.com"}
+    r = client.post("/api/v2/users", json=again, headers=auth(root))
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    assert client.get("/api/v2/users/e2", headers=auth(root)).status_code == 404

@@ -28,6 +28,7 @@ from optionsintel.errors import (
     RateLimitedError,
     RecordNotFoundError,
     SchemaOutdatedError,
+    StoreWriteError,
     StrategyError,
 )
 from optionsintel.services.serialise import iso
@@ -113,6 +114,8 @@ def _library(request: Request, exc: Exception) -> JSONResponse:
         return error_response(404, "not_found", str(exc))
     if isinstance(exc, DuplicateRecordError):
         return error_response(409, "conflict", str(exc).split(";")[0], {"table": exc.table})
+    if isinstance(exc, StoreWriteError):  # a constraint refused the write (e.g. a taken email)
+        return error_response(409, "conflict", str(exc))
     if isinstance(exc, InputError | FrameValidationError | StrategyError):
         return error_response(422, "invalid_input", str(exc))
     if isinstance(exc, DatabaseUnreachableError | SchemaOutdatedError):
