@@ -5,6 +5,7 @@ from __future__ import annotations
 from accounts_helpers import auth, user_with_key
 from optionsintel.services import users
 from optionsintel.services.identity import cli_identity
+from optionsintel.services.quotas import RateLimiter
 
 PASSWORD = "a long enough password"
 
@@ -92,3 +93,11 @@ def test_taken_email_is_a_conflict_not_a_crash(client, accounts) -> None:
     r = client.post("/api/v2/users", json=again, headers=auth(root))
     assert r.status_code == 409 and r.json()["code"] == "conflict"
     assert client.get("/api/v2/users/e2", headers=auth(root)).status_code == 404
+
+
+def test_login_attempts_are_limited_per_client_address(client, accounts) -> None:
+    """Spraying many usernames from one address hits a token bucket, whatever the names."""
+    client.app.state.ctx.limiter = RateLimiter(clock=lambda: 0.0)  # frozen: no refill
+    codes = [client.post("/api/v2/auth/login", json={"username": f"who{i}", "password": "x"})
+             .status_code for i in range(11)]  # fmt: skip
+    assert codes == [401] * 10 + [429]

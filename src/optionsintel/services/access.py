@@ -1,6 +1,8 @@
 """Authentication: API keys for programs, passwords and login tokens for people.
 
-Login throttling: after :data:`FREE_FAILURES` consecutive wrong passwords an account is
+Login throttling, two ways: per client address, a token bucket (:data:`LOGIN_BURST`
+attempts, then :data:`LOGIN_RATE` a second) slows password spraying across many
+usernames; per account, after :data:`FREE_FAILURES` consecutive wrong passwords an account is
 locked for 30 s, doubling with every further failure up to 15 minutes; while locked,
 attempts are refused without checking the password. Every login, failed login and
 refused (throttled) login is audited; an unknown username costs one Argon2 check like
@@ -32,6 +34,9 @@ _BASE_LOCK: Final = dt.timedelta(seconds=30)
 _MAX_LOCK: Final = dt.timedelta(minutes=15)
 #: last_used_at is written at most this often per key (not on every request).
 LAST_USED_RESOLUTION: Final = dt.timedelta(seconds=60)
+#: Login attempts per client address (any usernames): a burst, then one every 6 s.
+LOGIN_BURST: Final = 10
+LOGIN_RATE: Final = 10 / 60
 _BAD_LOGIN: Final = "wrong username or password, or the account is disabled"
 
 

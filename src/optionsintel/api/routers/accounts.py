@@ -43,12 +43,13 @@ Me = Annotated[Identity, Depends(current_identity)]
 def login(request: Request, body: LoginRequest) -> dict[str, Any]:
     """Exchange a person's username and password for a short-lived token.
 
-    Repeated failures lock the account for a growing time (429 with ``Retry-After``).
+    Repeated failures lock the account for a growing time, and each client address has a
+    budget of attempts (both answer 429 with ``Retry-After``).
     """
     ctx = context(request)
-    token = access.login(
-        ctx.store, body.username, body.password, secret=ctx.secret, source=source_of(request)
-    )
+    source = source_of(request)
+    ctx.limiter.take(f"login:{source}", rate=access.LOGIN_RATE, burst=access.LOGIN_BURST)
+    token = access.login(ctx.store, body.username, body.password, secret=ctx.secret, source=source)
     return {"token": token, "token_type": "bearer", "expires_at": iso(access.token_expiry())}
 
 
