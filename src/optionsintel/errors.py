@@ -177,3 +177,63 @@ class BacktestError(OptionsIntelError):
 
 class CostTableError(BacktestError):
     """A cost table is malformed, or a fill is dated where the table has no rate."""
+
+
+class InputError(OptionsIntelError, ValueError):
+    """A request's value is malformed or out of range (a username, a role name, a scope...)."""
+
+
+class CredentialsError(OptionsIntelError):
+    """API credentials are missing, malformed, unknown, expired, revoked or wrong.
+
+    The message never repeats the credential; it says which kind was expected.
+    """
+
+
+class LoginThrottledError(CredentialsError):
+    """Too many failed logins for an account: wait ``retry_after`` seconds before trying again."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermissionDeniedError(OptionsIntelError):
+    """The identity is authenticated but its role or key scopes lack the permission."""
+
+    def __init__(self, message: str, *, permission: str) -> None:
+        super().__init__(message)
+        self.permission = permission
+
+
+class QuotaExceededError(OptionsIntelError):
+    """A subscription-tier limit is used up.
+
+    ``limit`` names it (e.g. ``api_calls_per_day``), ``allowed`` and ``used`` are the
+    figures, ``resets_at`` the instant it resets (None for a count that only falls when
+    the user deletes something) and ``retryable`` whether waiting helps (HTTP 429) or
+    not (HTTP 403).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        tier: str,
+        allowed: int,
+        used: int,
+        resets_at: object = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.limit, self.tier, self.allowed, self.used = limit, tier, allowed, used
+        self.resets_at, self.retryable = resets_at, retryable
+
+
+class RateLimitedError(OptionsIntelError):
+    """A key sent requests faster than its token bucket allows; retry after ``retry_after`` s."""
+
+    def __init__(self, message: str, *, retry_after: float, rate: float, burst: int) -> None:
+        super().__init__(message)
+        self.retry_after, self.rate, self.burst = retry_after, rate, burst

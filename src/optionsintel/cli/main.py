@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import dashboards, db, market, up
+from optionsintel.cli import admin, dashboards, db, market, up
+from optionsintel.cli import api as api_cli
 
 app = typer.Typer(
     name="optionsintel",
@@ -18,6 +19,9 @@ app.add_typer(market.fetch_app, name="fetch")
 app.add_typer(market.providers_app, name="providers")
 app.command(name="up")(up.up)
 app.command(name="dashboards")(dashboards.dashboards)
+app.add_typer(admin.users_app, name="users")
+app.add_typer(admin.keys_app, name="keys")
+app.command(name="api")(api_cli.api)
 
 
 @app.command()

@@ -446,8 +446,20 @@ users = sa.Table(
     sa.Column("username", sa.String(64), primary_key=True),
     sa.Column("email", sa.String(254), unique=True),
     sa.Column("display_name", sa.Text),
-    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    # 0004_api_auth: credentials, role, tier and login throttling (see that migration).
+    sa.Column("password_hash", sa.Text),
+    sa.Column("role", sa.String(16), nullable=False, server_default="USER"),
+    sa.Column("tier", sa.String(16), nullable=False, server_default="FREE"),
+    sa.Column("status", sa.String(10), nullable=False, server_default="ACTIVE"),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", TS),
+    sa.Column("last_login_at", TS),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("role IN ('USER', 'ADMIN', 'SUPER_ADMIN')", name="role"),
+    sa.CheckConstraint("tier IN ('FREE', 'PRO', 'VIP', 'INSTITUTIONAL')", name="tier"),
+    sa.CheckConstraint("status IN ('ACTIVE', 'DISABLED')", name="status"),
+    sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
 )
 
 roles = sa.Table(
@@ -490,6 +502,10 @@ api_keys = sa.Table(
     sa.Column("expires_at", TS),
     sa.Column("revoked_at", TS),
     sa.Column("last_used_at", TS),
+    # 0004_api_auth: revocation is a compare-and-set ACTIVE -> REVOKED.
+    sa.Column("status", sa.String(8), nullable=False, server_default="ACTIVE"),
+    sa.CheckConstraint("status IN ('ACTIVE', 'REVOKED')", name="status"),
+    sa.Index("ix_api_keys_username", "username"),
 )
 
 audit_log = sa.Table(
@@ -501,7 +517,25 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("target", sa.Text),
     sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("source", sa.String(64)),  # 0004_api_auth: where from (client address, "cli")
     sa.Index("ix_audit_log_ts", "ts"),
+)
+
+#: Append-only at the database level (0004_api_auth): a trigger refuses UPDATE and DELETE.
+AUDIT_LOG_GUARD = "audit_log_append_only"
+
+api_usage = sa.Table(
+    "api_usage",
+    metadata,
+    sa.Column(
+        "username",
+        sa.String(64),
+        sa.ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("day", sa.Date, nullable=False),  # the exchange (IST) calendar day
+    sa.Column("calls", sa.BigInteger, nullable=False, server_default="0"),
+    sa.PrimaryKeyConstraint("username", "day"),
 )
 
 data_source_metrics = sa.Table(

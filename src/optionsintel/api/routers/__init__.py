@@ -1,0 +1,1 @@
+"""One router per capability; later issues add theirs (patterns, scans, backtests, ...)."""

@@ -1,0 +1,61 @@
+"""Market reads over HTTP: the provider is named, instants carry offsets, SSE pushes chains."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from accounts_helpers import auth, user_with_key
+from optionsintel.store.reads import read_chain_as_of
+
+AT = "2025-07-17T11:00:00+05:30"
+
+
+def test_chain_as_of_matches_the_read_layer(client, accounts, demo_store) -> None:
+    key = user_with_key(accounts, "quant")
+    r = client.get("/api/v2/chains/NIFTY", params={"at": AT, "provider": "replay"},
+                   headers=auth(key))  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    expected = read_chain_as_of(demo_store, "NIFTY", AT, provider="replay")
+    assert body["provider"] == "replay" and len(body["rows"]) == len(expected)
+    assert pd.Timestamp(body["snapshot_ts"]) == expected["snapshot_ts"].max()
+    assert body["snapshot_ts"].endswith("+05:30") and pd.Timestamp(body["snapshot_ts"]) <= \
+        pd.Timestamp(AT)  # fmt: skip
+    assert {row["provider"] for row in body["rows"]} == {"replay"}
+    got = [row["oi"] for row in body["rows"]]
+    assert got == [None if pd.isna(v) else v for v in expected["oi"]]
+
+
+def test_naive_instant_is_ist_and_summary_has_figures(client, accounts, demo_store) -> None:
+    key = user_with_key(accounts, "quant")
+    a = client.get("/api/v2/chains/NIFTY/summary", params={"at": "2025-07-17T11:00:00",
+                   "provider": "replay"}, headers=auth(key)).json()  # fmt: skip
+    b = client.get("/api/v2/chains/NIFTY/summary", params={"at": AT, "provider": "replay"},
+                   headers=auth(key)).json()  # fmt: skip
+    assert a == b and a["rows"] and {"pcr_oi", "max_pain", "atm_iv"} <= set(a["rows"][0])
+
+
+def test_provider_is_never_mixed(client, accounts, demo_store) -> None:
+    key = user_with_key(accounts, "quant")
+    syn = client.get("/api/v2/bars/daily/NIFTY", params={"provider": "synthetic"},
+                     headers=auth(key)).json()  # fmt: skip
+    assert syn["provider"] == "synthetic" and {r["provider"] for r in syn["items"]} == {"synthetic"}
+    none = client.get("/api/v2/chains/NIFTY", params={"at": AT, "provider": "nobody"},
+                      headers=auth(key))  # fmt: skip
+    assert none.status_code == 404
+
+
+def test_sse_stream_sends_the_latest_chain(client, accounts, demo_store) -> None:
+    key = user_with_key(accounts, "quant")
+    with client.stream("GET", "/api/v2/stream/chains/NIFTY",
+                       params={"provider": "replay", "max_events": 1, "interval": 0.2},
+                       headers=auth(key)) as r:  # fmt: skip
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        text = "".join(r.iter_text())
+    event = next(line for line in text.splitlines() if line.startswith("data: "))
+    data = json.loads(event[len("data: ") :])
+    assert "event: chain" in text and data["provider"] == "replay"
+    assert data["snapshot_ts"] == "2025-07-17T15:30:00+05:30" and data["rows"]
