@@ -22,7 +22,8 @@ def test_generate_shows_cards_and_figures(demo_store):
     assert seen[-1] == 1.0 and len(seen) >= 4  # progress was reported while computing
     assert len(app.charts.figures) == 5
     assert "Sharpe" in app.cards.value and "VaR / ES" in app.cards.value
-    prices = price_history(demo_store, ["NIFTY"])
+    prices = price_history(demo_store, ["NIFTY"], timeframe="3M")
+    assert app.price_providers == prices.attrs["providers"]  # the series that covers 3M
     window = prices.loc[prices.index >= prices.index.max() - pd.DateOffset(months=3)]
     expected = compute_all_metrics(window.pct_change(fill_method=None).iloc[1:])
     np.testing.assert_allclose(app.report.metrics.loc["NIFTY", "sharpe_ratio"],
@@ -41,7 +42,7 @@ def test_empty_store(clean_store):
 
 
 def test_error_is_shown(demo_store):
-    def boom(_s):
+    def boom(_s, timeframe=None):
         raise ValueError("bad prices")
 
     app = build_analytics_report(source=ReportSource(lambda: ["A"], boom, lambda s: None))
@@ -71,7 +72,7 @@ def test_uncovered_timeframe_is_refused_with_the_reason():
     close = pd.Series(bars["close"].to_numpy(), index=days)
     tail = pd.Series([25212.05, 25111.45], index=pd.to_datetime(["2025-07-16", "2025-07-17"]))
     prices = pd.concat([close, tail]).to_frame("NIFTY")
-    source = ReportSource(lambda: ["NIFTY"], lambda s: prices[s], lambda s: None)
+    source = ReportSource(lambda: ["NIFTY"], lambda s, timeframe=None: prices[s], lambda s: None)
     app = build_analytics_report(source=source)
     app.timeframe = "1Y"
     assert app.generate() is None and app.state == "empty"

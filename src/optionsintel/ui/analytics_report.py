@@ -135,7 +135,7 @@ class AnalyticsReport(w.VBox):
     def _build(self) -> Report:
         wanted = list(dict.fromkeys([*self.symbols, *([self.benchmark] if self.benchmark else [])]))
         self._step(0.02, "reading prices")
-        prices = self.source.prices(wanted)
+        prices = self.source.prices(wanted, timeframe=self.timeframe)
         self.price_providers = dict(prices.attrs.get("providers", {}))
         bench = prices[self.benchmark] if self.benchmark else None
         intraday = self.source.intraday(list(self.symbols)) if self.timeframe == "1D" else None

@@ -22,6 +22,7 @@ from optionsintel._typing import Provider
 from optionsintel.calendar import session_bounds
 from optionsintel.chain import chain_summary
 from optionsintel.errors import OptionsIntelError
+from optionsintel.research import series_coverage
 from optionsintel.store import Store, reads
 from optionsintel.tz import EXCHANGE_TZ, to_utc
 
@@ -177,32 +178,59 @@ def report_symbols(store: Store) -> list[str]:
 
 
 def price_history(
-    store: Store, symbols: Sequence[str], start: Any = None, end: Any = None
+    store: Store,
+    symbols: Sequence[str],
+    start: Any = None,
+    end: Any = None,
+    timeframe: str | None = None,
 ) -> pd.DataFrame:
     """Wide daily close prices (index = trade date, columns = ``symbols``).
 
-    Each symbol uses the one provider with the most stored bars, so real and synthetic
-    bars are never mixed in one series; ``frame.attrs["providers"]`` maps each symbol
-    to the provider used (the report shows it).
+    Each symbol's series comes from ONE provider, so real and synthetic bars are never
+    mixed in one series; ``frame.attrs["providers"]`` maps each symbol to the provider
+    used (the report shows it). The provider is the one with the most stored bars,
+    unless ``timeframe`` (``1W``..``1Y``) is given: then it is the provider whose bars
+    cover the most NSE sessions of that window before its own last bar (ties: most bars),
+    so a recorded real series with a hole does not hide a provider that can answer.
 
     Raises
     ------
     DashboardDataError
         If a symbol has no stored bar in the window.
     """
-    chosen = reads.resolve_symbol_providers(store, symbols, start=start, end=end)
-    missing = [s for s in symbols if s not in chosen]
+    counts = reads.symbol_provider_counts(store, symbols, start=start, end=end)
+    missing = [s for s in symbols if s not in set(counts["symbol"])]
     if missing:
         raise DashboardDataError(f"no daily bars stored for {missing}. {EMPTY_PRICES_HINT}")
-    series = {}
+    series, chosen = {}, {}
     for symbol in symbols:
-        bars = reads.read_daily_ohlc(store, provider=chosen[symbol], symbols=symbol, start=start,
-                                     end=end, columns=["trade_date", "close"])  # fmt: skip
-        series[symbol] = bars.set_index("trade_date")["close"]
+        candidates = counts.loc[counts["symbol"] == symbol, "provider"].astype(str).tolist()
+        best: tuple[float, pd.Series] | None = None
+        for provider in candidates if timeframe in _OFFSETS else candidates[:1]:
+            bars = reads.read_daily_ohlc(store, provider=provider, symbols=symbol, start=start,
+                                         end=end, columns=["trade_date", "close"])  # fmt: skip
+            close = bars.set_index("trade_date")["close"].sort_index()
+            score = _window_coverage(close.index, timeframe) if timeframe in _OFFSETS else 1.0
+            if best is None or score > best[0]:
+                best, chosen[symbol] = (score, close), provider
+        assert best is not None  # candidates is never empty here
+        series[symbol] = best[1]
     wide = pd.DataFrame(series).sort_index()
     wide.index.name = "trade_date"
-    wide.attrs["providers"] = {s: chosen[s] for s in symbols}
+    wide.attrs["providers"] = chosen
     return wide
+
+
+_OFFSETS = {"1W": pd.DateOffset(weeks=1), "1M": pd.DateOffset(months=1),
+            "3M": pd.DateOffset(months=3), "1Y": pd.DateOffset(years=1)}  # fmt: skip
+
+
+def _window_coverage(index: pd.Index, timeframe: str) -> float:
+    """Share of the NSE sessions of the ``timeframe`` window ending at the last bar held."""
+    if len(index) == 0:
+        return 0.0
+    last = pd.Timestamp(index.max())
+    return series_coverage(index, last - _OFFSETS[timeframe], last).ratio
 
 
 def intraday_prices(store: Store, symbols: Sequence[str]) -> pd.DataFrame | None:
@@ -261,7 +289,7 @@ class ReportSource:
     """The data callables the analytics report needs (see :func:`report_source`)."""
 
     symbols: Callable[[], list[str]]
-    prices: Callable[[Sequence[str]], pd.DataFrame]
+    prices: Callable[..., pd.DataFrame]  # (symbols, timeframe=None)
     intraday: Callable[[Sequence[str]], pd.DataFrame | None]
 
 
@@ -283,7 +311,7 @@ def report_source(store: Store) -> ReportSource:
     """Bind the analytics report's data functions to ``store``."""
     return ReportSource(
         symbols=lambda: report_symbols(store),
-        prices=lambda s: price_history(store, s),
+        prices=lambda s, timeframe=None: price_history(store, s, timeframe=timeframe),
         intraday=lambda s: intraday_prices(store, s),
     )
 

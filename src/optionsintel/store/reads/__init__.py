@@ -45,6 +45,7 @@ from optionsintel.store.reads.providers import (
     list_underlyings,
     resolve_provider,
     resolve_symbol_providers,
+    symbol_provider_counts,
 )
 
 __all__ = [
@@ -73,5 +74,6 @@ __all__ = [
     "resolve_provider",
     "resolve_symbol_providers",
     "subject_column",
+    "symbol_provider_counts",
     "time_column",
 ]

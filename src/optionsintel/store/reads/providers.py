@@ -81,6 +81,19 @@ def latest_time(
     return None if rows.empty else pd.Timestamp(rows[tcol].iloc[0])
 
 
+def symbol_provider_counts(
+    store: Store, symbols: Sequence[str], *, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Daily bars stored per (symbol, provider) in the window: ``symbol, provider, n``.
+
+    Sorted by symbol, then most bars first (ties: by provider name).
+    """
+    bars = store.read("daily_ohlc", where={"symbol": list(symbols)}, start=start, end=end,
+                      columns=["symbol", "provider"])  # fmt: skip
+    counts = bars.groupby(["symbol", "provider"]).size().rename("n").reset_index()
+    return counts.sort_values(["symbol", "n", "provider"], ascending=[True, False, True])
+
+
 def resolve_symbol_providers(
     store: Store, symbols: Sequence[str], *, start: Any = None, end: Any = None
 ) -> dict[str, Provider]:
@@ -88,11 +101,7 @@ def resolve_symbol_providers(
 
     Symbols without a bar are absent from the result.
     """
-    bars = store.read("daily_ohlc", where={"symbol": list(symbols)}, start=start, end=end,
-                      columns=["symbol", "provider"])  # fmt: skip
-    counts = bars.groupby(["symbol", "provider"]).size().rename("n").reset_index()
-    best = counts.sort_values(["symbol", "n", "provider"], ascending=[True, False, True])
-    best = best.drop_duplicates("symbol")
+    best = symbol_provider_counts(store, symbols, start=start, end=end).drop_duplicates("symbol")
     return {str(s): str(p) for s, p in zip(best["symbol"], best["provider"], strict=True)}
 
 
