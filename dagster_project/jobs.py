@@ -48,10 +48,10 @@ def collect_intraday_session(
     """Long-running loop on aligned ticks; each tick is written in its own transaction."""
     report = market.collect_session(store.write_all)
     context.log.info(f"collected {len(report.collected)} ticks, {len(report.failed)} failed, "
-                     f"{len(report.skipped)} skipped")  # fmt: skip
+                     f"{len(report.skipped)} skipped, {report.signals} signal rows")  # fmt: skip
     return Output(len(report.collected), metadata={
         "collected": len(report.collected), "failed": len(report.failed),
-        "skipped": len(report.skipped),
+        "skipped": len(report.skipped), "signals": report.signals,
         "failures": MetadataValue.json(dict(list(report.failed.items())[:20])),
     })  # fmt: skip
 

@@ -24,6 +24,7 @@ from pydantic import Field
 from dagster import ConfigurableResource, EnvVar
 from optionsintel._typing import ProviderName
 from optionsintel.pipeline import collect
+from optionsintel.pipeline.session_signals import EOD_SAMPLE_MINUTES, SessionSignals
 from optionsintel.providers.base import BackfillSource, MarketDataProvider
 from optionsintel.providers.registry import (
     BackfillNotSupportedError,
@@ -66,6 +67,10 @@ class MarketDataResource(ConfigurableResource, ABC):
     source: str
     underlyings: list[str] = Field(default=list(collect.INDICES))
     interval_seconds: int = Field(default=15, description="Snapshot interval (multiple of 15).")
+    signals_minutes: int = Field(
+        default=EOD_SAMPLE_MINUTES,
+        description="Session signals cadence: 15 (the EOD samples), 1, 3, 5, or 0 = every tick.",
+    )
 
     @abstractmethod
     def provider_config(self) -> ProviderConfig:
@@ -104,10 +109,16 @@ class MarketDataResource(ConfigurableResource, ABC):
     def collect_session(
         self, write: Callable[[Mapping[str, pd.DataFrame]], Any]
     ) -> collect.SessionReport:
-        """Collect every remaining aligned tick of today's session, writing each tick."""
+        """Collect every remaining aligned tick of today's session, writing each tick.
+
+        Each tick's frames (``write``'s argument) include its ``signals`` rows
+        (:class:`~optionsintel.pipeline.session_signals.SessionSignals` at
+        ``signals_minutes``), keyed as the EOD ``signals`` asset keys them.
+        """
         return collect.run_collection_session(
             self.provider(), write, underlyings=self.underlyings,
             interval_seconds=self.interval_seconds, clock=self.now, sleep=self.sleep,
+            signals=SessionSignals(self.signals_minutes),
         )  # fmt: skip
 
     def now(self) -> pd.Timestamp:
@@ -219,6 +230,7 @@ def market_data_from_env(source: str | None = None) -> MarketDataResource:
     return market_data_resource(
         source or settings.default_provider,
         interval_seconds=settings.intraday_interval_seconds,
+        signals_minutes=settings.session_signals_minutes,
         seed=settings.synthetic_seed,
         allow_synthetic_fallback=settings.allow_synthetic_fallback,
         cache_dir=str(settings.cache_dir),
