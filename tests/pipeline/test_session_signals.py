@@ -135,7 +135,9 @@ def test_real_flows_fire_at_the_switch(clean_store, nifty_0716, nifty_0717):
     out = _stored(clean_store)
     at_switch = out.loc[out["snapshot_ts"] == SWITCH.tz_convert("UTC")]
     jul24 = set(at_switch.loc[at_switch["expiry"].astype(str) == "2025-07-24", "signal_type"])
-    assert {"CALL_BUILDUP", "PUT_BUILDUP"} <= jul24
+    assert {"CALL_BUILDUP", "PUT_BUILDUP", "UNUSUAL_ACTIVITY"} <= jul24
+    unusual = at_switch.loc[at_switch["signal_type"] == "UNUSUAL_ACTIVITY", "supporting"]
+    assert all(s["max_history_multiple"] is not None for s in unusual)  # the history was used
     minutes = pd.DatetimeIndex(out["snapshot_ts"]).tz_convert(EXCHANGE_TZ).minute
     assert set(minutes) <= {0, 15, 30, 45}
 
@@ -192,3 +194,40 @@ def test_cadence_setting(monkeypatch):
     monkeypatch.setenv("OPTIONSINTEL_SESSION_SIGNALS_MINUTES", "10")
     with pytest.raises(ValidationError, match="every tick"):
         Settings()
+
+
+def test_session_rows_equal_the_eod_computation_to_the_last_digit():
+    """Synthetic market, 5-minute ticks, two underlyings: the concatenated session rows are
+    exactly ``signals_for_snapshots`` of the sampled ticks (confidences compared exactly:
+    the running volume history reproduces the EOD mean bit for bit)."""
+    from optionsintel.pipeline.collect import collect_tick
+    from optionsintel.providers.registry import ProviderConfig, build_provider
+
+    clock = {"now": pd.Timestamp("2025-07-16 12:00", tz=EXCHANGE_TZ)}
+    provider = build_provider(
+        "synthetic", ProviderConfig(synthetic_seed=3), clock=lambda: clock["now"].to_pydatetime()
+    )
+    ticks = pd.date_range("2025-07-16 12:00", "2025-07-16 15:30", freq="5min", tz=EXCHANGE_TZ)
+    signals, chains, parts = SessionSignals(), [], []
+    for tick in ticks:
+        clock["now"] = tick
+        got = collect_tick(provider, ["NIFTY", "FINNIFTY"], tick.tz_convert("UTC"))
+        step = signals.evaluate(tick, got.chains)
+        signals.advance(step)
+        chains.append(got.chains)
+        parts.append(step.rows)
+    session = pd.concat([*parts, signals.finish()], ignore_index=True).sort_values(KEY)
+    everything = pd.concat(chains, ignore_index=True)
+    sampled = everything.loc[everything["snapshot_ts"].isin(sample_ticks(ticks, 15))]
+    eod = signals_for_snapshots(sampled).sort_values(KEY)
+    assert len(eod) > 0
+    pd.testing.assert_frame_equal(_norm(session), _norm(eod), check_exact=True)
+
+
+def _norm(rows: pd.DataFrame) -> pd.DataFrame:
+    """Same dtypes on both sides (concatenating empty frames leaves object columns)."""
+    out = rows.reset_index(drop=True)
+    out["expiry"] = pd.to_datetime(out["expiry"].to_numpy())
+    out["snapshot_ts"] = pd.to_datetime(out["snapshot_ts"], utc=True).astype("datetime64[us, UTC]")
+    text = ["underlying", "provider", "signal_type", "strength"]
+    return out.astype(dict.fromkeys(text, object) | {"confidence": "float64"})

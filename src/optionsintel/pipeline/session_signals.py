@@ -35,8 +35,9 @@ close tick failed), is evaluated by :meth:`SessionSignals.finish` at the session
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from optionsintel.errors import ConfigurationError
@@ -49,8 +50,8 @@ __all__ = ["EOD_SAMPLE_MINUTES", "SESSION_CADENCES", "SessionSignals", "SignalSt
 EOD_SAMPLE_MINUTES = 15
 #: Allowed cadences in minutes: 0 (every tick) or a divisor of :data:`EOD_SAMPLE_MINUTES`.
 SESSION_CADENCES = (0, 1, 3, 5, 15)
-#: What UNUSUAL_ACTIVITY's volume history needs of each sampled chain (and the provider check).
-_HISTORY_COLUMNS = ["underlying", "expiry", "strike", "option_type", "volume", "provider"]
+#: How UNUSUAL_ACTIVITY's volume history identifies a contract (``history_volume``).
+_HISTORY_KEYS = ["underlying", "expiry", "strike", "option_type"]
 
 
 def _bucket(tick: pd.Timestamp, minutes: int) -> pd.Timestamp:
@@ -64,7 +65,8 @@ class _Track:
 
     sample_ts: pd.Timestamp | None = None  # the last EOD sample and its chain
     sample: pd.DataFrame | None = None
-    history: list[pd.DataFrame] = field(default_factory=list)  # samples before ``sample``
+    before: pd.DataFrame | None = None  # volume totals of the samples before ``sample``
+    through: pd.DataFrame | None = None  # ... and of ``sample`` too
     eval_ts: pd.Timestamp | None = None  # the last evaluated tick and its chain
     evaluated: pd.DataFrame | None = None
     last_ts: pd.Timestamp | None = None  # the last stored tick, evaluated by ``finish``
@@ -144,9 +146,10 @@ class SessionSignals:
         for provider, track in list(self._tracks.items()):
             if track.last_is_sample or track.last is None or track.sample is None:
                 continue
-            rows = self._compare(track.sample, track.last, track.history)
-            history = [*track.history, _hist(track.sample)]
-            self._tracks[provider] = _Track(track.last_ts, track.last, history)
+            rows = self._compare(track.sample, track.last, track.before)
+            self._tracks[provider] = _Track(
+                track.last_ts, track.last, track.through, _add(track.through, track.last)
+            )
             parts.append(rows)
         return pd.concat(parts, ignore_index=True) if parts else signals_to_rows(None)
 
@@ -167,16 +170,14 @@ class SessionSignals:
         )
         rows = signals_to_rows(None)
         if is_sample and track.sample is not None:
-            rows = self._compare(track.sample, chain, track.history)
+            rows = self._compare(track.sample, chain, track.before)
         elif is_eval and track.evaluated is not None and track.sample is not None:
-            history = track.history  # samples before the compared snapshot, as at EOD
-            if track.eval_ts != track.sample_ts:
-                history = [*history, _hist(track.sample)]
+            # the history is the samples before the compared snapshot, as at EOD
+            history = track.before if track.eval_ts == track.sample_ts else track.through
             rows = self._compare(track.evaluated, chain, history)
-        new = _Track(**{**vars(track), "history": list(track.history)})
+        new = _Track(**vars(track))
         if is_sample:
-            if track.sample is not None:
-                new.history.append(_hist(track.sample))
+            new.before, new.through = track.through, _add(track.through, chain)
             new.sample_ts, new.sample = tick, chain
         if is_eval:
             new.eval_ts, new.evaluated = tick, chain
@@ -184,12 +185,39 @@ class SessionSignals:
         return rows, new
 
     def _compare(
-        self, previous: pd.DataFrame, current: pd.DataFrame, history: list[pd.DataFrame]
+        self, previous: pd.DataFrame, current: pd.DataFrame, volumes: pd.DataFrame | None
     ) -> pd.DataFrame:
-        hist = pd.concat(history, ignore_index=True) if history else None
-        return signals_to_rows(detect_signals(previous, current, self.config, hist))
+        history = _as_history(volumes, str(current["provider"].iloc[0]))
+        return signals_to_rows(detect_signals(previous, current, self.config, history))
 
 
-def _hist(chain: pd.DataFrame) -> pd.DataFrame:
-    """The columns of a sampled chain that the volume history uses (memory stays small)."""
-    return chain.loc[:, _HISTORY_COLUMNS]
+def _add(volumes: pd.DataFrame | None, chain: pd.DataFrame) -> pd.DataFrame:
+    """Running volume ``total`` and ``count`` per contract, with one more sampled chain.
+
+    The totals are summed sample by sample, in the order the EOD run's history lists
+    them (``np.bincount`` adds row by row from 0.0), so ``total / count`` is bit for bit
+    the EOD's mean: the confidence of UNUSUAL_ACTIVITY then matches to the last digit,
+    and the history costs one row per contract instead of one per contract and sample.
+    """
+    vol = pd.to_numeric(chain["volume"], errors="coerce").astype("float64")
+    ok = np.isfinite(vol.to_numpy())
+    keys = chain.loc[ok, _HISTORY_KEYS].assign(
+        expiry=pd.to_datetime(chain.loc[ok, "expiry"]).dt.normalize()
+    )
+    new = pd.DataFrame(
+        {"total": vol[ok].to_numpy(), "count": 1.0},
+        index=pd.MultiIndex.from_frame(keys),
+    )
+    if volumes is None:
+        return new
+    return volumes.add(new, fill_value=0.0)
+
+
+def _as_history(volumes: pd.DataFrame | None, provider: str) -> pd.DataFrame | None:
+    """One history row per contract whose volume is its mean over the samples."""
+    if volumes is None or volumes.empty:
+        return None
+    out = volumes.index.to_frame(index=False)
+    out["volume"] = volumes["total"].to_numpy() / volumes["count"].to_numpy()
+    out["provider"] = provider
+    return out
