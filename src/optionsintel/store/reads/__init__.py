@@ -21,6 +21,7 @@ from optionsintel.store.reads._common import (
     subject_column,
     time_column,
 )
+from optionsintel.store.reads.coverage import COVERAGE_COLUMNS, read_coverage, read_stored_days
 from optionsintel.store.reads.market import (
     read_chain_as_of,
     read_chain_snapshots,
@@ -48,6 +49,7 @@ from optionsintel.store.reads.providers import (
 )
 
 __all__ = [
+    "COVERAGE_COLUMNS",
     "MARKET_DATASETS",
     "MarketDataset",
     "columns_of",
@@ -59,6 +61,7 @@ __all__ = [
     "read_chain_as_of",
     "read_chain_snapshots",
     "read_cluster_labels",
+    "read_coverage",
     "read_daily_ohlc",
     "read_eod_chain",
     "read_intraday_oi",
@@ -70,6 +73,7 @@ __all__ = [
     "read_quotes",
     "read_signals",
     "read_source_metrics",
+    "read_stored_days",
     "resolve_provider",
     "resolve_symbol_providers",
     "subject_column",
