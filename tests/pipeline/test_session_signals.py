@@ -18,12 +18,11 @@ from optionsintel.pipeline.derived import signals_for_snapshots
 from optionsintel.pipeline.reads import read_sampled_snapshots, stored_ticks
 from optionsintel.pipeline.sampling import sample_ticks
 from optionsintel.pipeline.session_signals import SessionSignals
-from optionsintel.providers.base import Snapshot, TransientProviderError
 from optionsintel.store.reads import read_signals
 from optionsintel.tz import EXCHANGE_TZ
+from recorded_session import SWITCH, RecordedDaysProvider
 
 DAY = pd.Timestamp("2025-07-17").date()
-SWITCH = pd.Timestamp("2025-07-17 15:00", tz=EXCHANGE_TZ)
 CLOSE = pd.Timestamp("2025-07-17 15:30", tz=EXCHANGE_TZ)
 KEY = ["underlying", "provider", "snapshot_ts", "expiry", "signal_type"]
 
@@ -37,26 +36,6 @@ class Clock:
 
     def sleep(self, seconds: float) -> None:
         self.now += pd.Timedelta(seconds=seconds)
-
-
-class RecordedDaysProvider:
-    """The real 16-Jul chain, then the real 17-Jul one, as if live on ``clock``."""
-
-    name = "nse"
-
-    def __init__(self, clock: Clock, before, after, fail_at=()) -> None:
-        self.clock, self.before, self.after, self.calls = clock, before, after, 0
-        self.fail_at = {pd.Timestamp(t, tz=EXCHANGE_TZ) for t in fail_at}
-
-    def snapshot(self, underlying: str) -> Snapshot:
-        now = self.clock()
-        if any(abs(now - t) < pd.Timedelta(seconds=5) for t in self.fail_at):
-            raise TransientProviderError("timeout", provider="nse")
-        self.calls += 1
-        parsed = self.before if now < SWITCH else self.after
-        chain = parsed.chain.assign(snapshot_ts=now, exchange_ts=now)
-        chain["volume"] = chain["volume"] * (1 + 0.03 * self.calls)
-        return Snapshot(parsed.quote.assign(snapshot_ts=now, exchange_ts=now), chain)
 
 
 def _writer(store, failing=()):
