@@ -18,6 +18,7 @@ from dagster import (
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.pipeline.maintenance import RETENTION_DAYS, run_maintenance
+from optionsintel.pipeline.session_signals import read_session_samples
 from optionsintel.tz import EXCHANGE_TZ
 
 EOD_ASSETS = AssetSelection.assets(
@@ -46,7 +47,10 @@ def collect_intraday_session(
     context: OpExecutionContext, store: StoreResource, market: MarketDataResource
 ):
     """Long-running loop on aligned ticks; each tick is written in its own transaction."""
-    report = market.collect_session(store.write_all)
+    today = market.now().tz_convert(EXCHANGE_TZ).date()
+    report = market.collect_session(
+        store.write_all, resume=lambda: read_session_samples(store.get(), today)
+    )
     context.log.info(f"collected {len(report.collected)} ticks, {len(report.failed)} failed, "
                      f"{len(report.skipped)} skipped, {report.signals} signal rows")  # fmt: skip
     return Output(len(report.collected), metadata={

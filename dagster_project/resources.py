@@ -107,18 +107,24 @@ class MarketDataResource(ConfigurableResource, ABC):
         return collect.daily_bars(source, day, self.underlyings, quotes)
 
     def collect_session(
-        self, write: Callable[[Mapping[str, pd.DataFrame]], Any]
+        self,
+        write: Callable[[Mapping[str, pd.DataFrame]], Any],
+        resume: Callable[[], pd.DataFrame] | None = None,
     ) -> collect.SessionReport:
         """Collect every remaining aligned tick of today's session, writing each tick.
 
         Each tick's frames (``write``'s argument) include its ``signals`` rows
         (:class:`~optionsintel.pipeline.session_signals.SessionSignals` at
-        ``signals_minutes``), keyed as the EOD ``signals`` asset keys them.
+        ``signals_minutes``), keyed as the EOD ``signals`` asset keys them. ``resume``
+        returns the day's stored samples (a restarted collector carries on from them).
         """
+        signals = SessionSignals(self.signals_minutes)
+        if resume is not None:
+            signals.resume(resume())
         return collect.run_collection_session(
             self.provider(), write, underlyings=self.underlyings,
             interval_seconds=self.interval_seconds, clock=self.now, sleep=self.sleep,
-            signals=SessionSignals(self.signals_minutes),
+            signals=signals,
         )  # fmt: skip
 
     def now(self) -> pd.Timestamp:

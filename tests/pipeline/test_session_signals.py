@@ -210,3 +210,36 @@ def _norm(rows: pd.DataFrame) -> pd.DataFrame:
     out["snapshot_ts"] = pd.to_datetime(out["snapshot_ts"], utc=True).astype("datetime64[us, UTC]")
     text = ["underlying", "provider", "signal_type", "strength"]
     return out.astype(dict.fromkeys(text, object) | {"confidence": "float64"})
+
+
+def test_a_restarted_collector_resumes_from_the_stored_samples(clean_store, nifty_0716, nifty_0717):
+    """The collector stops at 14:58 and restarts at 15:04 (ticks in between are lost);
+    the restarted one reads the day's samples once and its rows are still the EOD's."""
+    from optionsintel.pipeline.session_signals import read_session_samples
+
+    clock = Clock("2025-07-17 14:40:00")
+    provider = RecordedDaysProvider(clock, nifty_0716, nifty_0717)
+    write, _ = _writer(clean_store)
+    first = SessionSignals()
+    for tick in pd.date_range("2025-07-17 14:40", "2025-07-17 14:58", freq="3min", tz=EXCHANGE_TZ):
+        clock.now = tick.tz_convert("UTC")
+        snap = provider.snapshot("NIFTY")
+        step = first.evaluate(tick, snap.chain)
+        write({"underlying_quotes": snap.quote, "option_chain_snapshots": snap.chain,
+               "signals": step.rows})  # fmt: skip
+        first.advance(step)
+    clock.now = pd.Timestamp("2025-07-17 15:04", tz=EXCHANGE_TZ).tz_convert("UTC")
+    resumed = SessionSignals()
+    samples = read_session_samples(clean_store, DAY)
+    assert sorted(samples["snapshot_ts"].unique()) == [
+        pd.Timestamp(f"2025-07-17 {t}", tz=EXCHANGE_TZ) for t in ("14:40", "14:46")
+    ]  # the 14:58 tick is the last so far, not a sample
+    resumed.resume(samples)
+    report = run_collection_session(
+        provider, write, underlyings=["NIFTY"], interval_seconds=180, clock=clock,
+        sleep=clock.sleep, signals=resumed,
+    )  # fmt: skip
+    assert not report.failed
+    rows, result = _eod(clean_store)
+    assert len(rows) > 0 and (result.inserted, result.updated) == (0, 0)
+    assert read_session_samples(clean_store, pd.Timestamp("2025-07-19").date()).empty

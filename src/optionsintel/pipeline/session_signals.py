@@ -27,24 +27,38 @@ signal type that fired only in the first comparison stays (rows are never withdr
 
 State is kept per provider (a failover chain may answer from two sources in a day; the
 EOD run reads one provider at a time), and only advances once the tick's write succeeded
-(:meth:`SessionSignals.advance`). After a restart the state is empty until two samples
-have been written again (the EOD run fills the pair that spans the restart); the day's
+(:meth:`SessionSignals.advance`). A restarted collector first rebuilds it from the day's
+stored samples (:func:`read_session_samples`, one read at start-up, then
+:meth:`SessionSignals.resume`), so its rows still equal the EOD's; the day's
 last tick, a sample for the EOD run when it is not the first of its bucket (e.g. the
 close tick failed), is evaluated by :meth:`SessionSignals.finish` at the session's end.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from optionsintel.calendar import is_trading_day, session_bounds
 from optionsintel.errors import ConfigurationError
 from optionsintel.pipeline.derived import signals_to_rows
 from optionsintel.signals import DEFAULT_SIGNAL_CONFIG, SignalConfig, detect_signals
+from optionsintel.store import reads
 
-__all__ = ["EOD_SAMPLE_MINUTES", "SESSION_CADENCES", "SessionSignals", "SignalStep"]
+if TYPE_CHECKING:
+    from optionsintel.store import Store
+
+__all__ = [
+    "EOD_SAMPLE_MINUTES",
+    "SESSION_CADENCES",
+    "SessionSignals",
+    "SignalStep",
+    "read_session_samples",
+]
 
 #: Sample spacing of the end-of-day ``signals`` asset (and the session's default cadence).
 EOD_SAMPLE_MINUTES = 15
@@ -136,6 +150,26 @@ class SessionSignals:
         """Keep the state of a tick whose write succeeded."""
         self._tracks = step.tracks
 
+    def resume(self, samples: pd.DataFrame) -> None:
+        """Rebuild the state of a restarted session from the day's stored samples.
+
+        Parameters
+        ----------
+        samples
+            Chain rows stored today at the first tick of each 15-minute bucket, any
+            providers (:func:`read_session_samples`): read once when a collector starts,
+            so a restart does not compare without the earlier history.
+        """
+        self._tracks = {}
+        if samples is None or samples.empty:
+            return
+        ts = pd.to_datetime(samples["snapshot_ts"], utc=True)
+        for provider, rows in samples.assign(snapshot_ts=ts).groupby("provider", sort=True):
+            track = _Track()
+            for tick, chain in rows.groupby("snapshot_ts", sort=True):
+                track = self._step(track, pd.Timestamp(tick), chain.reset_index(drop=True))[1]
+            self._tracks[str(provider)] = track
+
     def finish(self) -> pd.DataFrame:
         """Rows of each provider's last tick when the EOD run samples it and the session did not.
 
@@ -189,6 +223,24 @@ class SessionSignals:
     ) -> pd.DataFrame:
         history = _as_history(volumes, str(current["provider"].iloc[0]))
         return signals_to_rows(detect_signals(previous, current, self.config, history))
+
+
+def read_session_samples(store: Store, day: dt.date) -> pd.DataFrame:
+    """Chains stored on ``day`` at the first tick of each 15-minute bucket, every provider.
+
+    What :meth:`SessionSignals.resume` needs; unlike ``sample_ticks`` the day's last tick
+    is not added (the day is not over). Empty on a day without a session.
+    """
+    if not is_trading_day(day):
+        return pd.DataFrame()
+    lo, hi = session_bounds(day, tz="UTC")
+    parts = []
+    for provider in reads.list_providers(store, "underlying_quotes", start=lo, end=hi):
+        ticks = pd.Series(reads.read_quote_times(store, provider=provider, start=lo, end=hi))
+        firsts = ticks.loc[~ticks.dt.floor(f"{EOD_SAMPLE_MINUTES}min").duplicated()]
+        if len(firsts):
+            parts.append(reads.read_chain_snapshots(store, provider=provider, instants=firsts))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _add(volumes: pd.DataFrame | None, chain: pd.DataFrame) -> pd.DataFrame:
