@@ -4,7 +4,8 @@
 :class:`~optionsintel.providers.base.BackfillSource` (``synthetic`` or ``replay``);
 ``collect_tick`` takes one aligned :class:`~optionsintel.providers.base.Snapshot` per
 underlying from any provider; ``run_collection_session`` loops ``collect_tick`` on the
-aligned grid until the close. Source names are resolved by
+aligned grid until the close (with :class:`~optionsintel.pipeline.session_signals.SessionSignals`,
+each tick also carries its signal rows). Source names are resolved by
 :mod:`optionsintel.providers.registry` only. ``intraday_tables`` turns what was
 collected into the rows of every intraday store table, so a caller writes them in
 one transaction (all or nothing).
