@@ -18,6 +18,7 @@ from dagster import (
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.resources import MarketDataResource, StoreResource
 from optionsintel.services.maintenance import RETENTION_DAYS, run_maintenance
+from optionsintel.services.pipeline_reads import read_session_samples
 from optionsintel.tz import EXCHANGE_TZ
 
 EOD_ASSETS = AssetSelection.assets(
@@ -46,12 +47,15 @@ def collect_intraday_session(
     context: OpExecutionContext, store: StoreResource, market: MarketDataResource
 ):
     """Long-running loop on aligned ticks; each tick is written in its own transaction."""
-    report = market.collect_session(store.write_all)
+    today = market.now().tz_convert(EXCHANGE_TZ).date()
+    report = market.collect_session(
+        store.write_all, resume=lambda: read_session_samples(store.get(), today)
+    )
     context.log.info(f"collected {len(report.collected)} ticks, {len(report.failed)} failed, "
-                     f"{len(report.skipped)} skipped")  # fmt: skip
+                     f"{len(report.skipped)} skipped, {report.signals} signal rows")  # fmt: skip
     return Output(len(report.collected), metadata={
         "collected": len(report.collected), "failed": len(report.failed),
-        "skipped": len(report.skipped),
+        "skipped": len(report.skipped), "signals": report.signals,
         "failures": MetadataValue.json(dict(list(report.failed.items())[:20])),
     })  # fmt: skip
 

@@ -35,6 +35,7 @@ from optionsintel.providers.registry import (
 from optionsintel.store import Store, get_store
 from optionsintel.store.bulk import MergeResult
 from optionsintel.store.engine import get_engine, normalise_url
+from optionsintel.transforms.session_signals import EOD_SAMPLE_MINUTES, SessionSignals
 
 _ANGEL_FIELDS = ("angelone_api_key", "angelone_client_code", "angelone_pin", "angelone_totp_secret")
 
@@ -66,6 +67,10 @@ class MarketDataResource(ConfigurableResource, ABC):
     source: str
     underlyings: list[str] = Field(default=list(collect.INDICES))
     interval_seconds: int = Field(default=15, description="Snapshot interval (multiple of 15).")
+    signals_minutes: int = Field(
+        default=EOD_SAMPLE_MINUTES,
+        description="Session signals cadence: 15 (the EOD samples), 1, 3, 5, or 0 = every tick.",
+    )
 
     @abstractmethod
     def provider_config(self) -> ProviderConfig:
@@ -102,12 +107,24 @@ class MarketDataResource(ConfigurableResource, ABC):
         return collect.daily_bars(source, day, self.underlyings, quotes)
 
     def collect_session(
-        self, write: Callable[[Mapping[str, pd.DataFrame]], Any]
+        self,
+        write: Callable[[Mapping[str, pd.DataFrame]], Any],
+        resume: Callable[[], pd.DataFrame] | None = None,
     ) -> collect.SessionReport:
-        """Collect every remaining aligned tick of today's session, writing each tick."""
+        """Collect every remaining aligned tick of today's session, writing each tick.
+
+        Each tick's frames (``write``'s argument) include its ``signals`` rows
+        (:class:`~optionsintel.transforms.session_signals.SessionSignals` at
+        ``signals_minutes``), keyed as the EOD ``signals`` asset keys them. ``resume``
+        returns the day's stored samples (a restarted collector carries on from them).
+        """
+        signals = SessionSignals(self.signals_minutes)
+        if resume is not None:
+            signals.resume(resume())
         return collect.run_collection_session(
             self.provider(), write, underlyings=self.underlyings,
             interval_seconds=self.interval_seconds, clock=self.now, sleep=self.sleep,
+            signals=signals,
         )  # fmt: skip
 
     def now(self) -> pd.Timestamp:
@@ -219,6 +236,7 @@ def market_data_from_env(source: str | None = None) -> MarketDataResource:
     return market_data_resource(
         source or settings.default_provider,
         interval_seconds=settings.intraday_interval_seconds,
+        signals_minutes=settings.session_signals_minutes,
         seed=settings.synthetic_seed,
         allow_synthetic_fallback=settings.allow_synthetic_fallback,
         cache_dir=str(settings.cache_dir),

@@ -8,6 +8,7 @@ from optionsintel.services.pipeline_reads import history_window, read_sampled_sn
 from optionsintel.store.reads import read_daily_ohlc, read_eod_chain, read_oi_summaries
 from optionsintel.transforms.daily import eod_to_chain
 from optionsintel.transforms.derived import cluster_labels, levels_to_rows, signals_for_snapshots
+from optionsintel.transforms.session_signals import EOD_SAMPLE_MINUTES
 from optionsintel.tz import EXCHANGE_TZ
 
 
@@ -17,9 +18,13 @@ from optionsintel.tz import EXCHANGE_TZ
 def signals(
     context: AssetExecutionContext, store: StoreResource, market: MarketDataResource
 ) -> MaterializeResult:
-    """The eight OI signal types between consecutive 15-minute snapshots of the day."""
+    """The eight OI signal types between consecutive 15-minute snapshots of the day.
+
+    The intraday session writes the same rows as the day goes (``SessionSignals``), so on
+    a collected day this run confirms them (unchanged) and fills only what the session lost.
+    """
     day, s = partition_day(context), store.get()
-    snapshots = read_sampled_snapshots(s, day, market.source, every_minutes=15)
+    snapshots = read_sampled_snapshots(s, day, market.source, every_minutes=EOD_SAMPLE_MINUTES)
     rows = signals_for_snapshots(snapshots)
     return result_for(None, rows, s.write("signals", rows), snapshots_read=len(snapshots))
 

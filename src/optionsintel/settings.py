@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     )
     synthetic_seed: int = Field(default=7, description="Seed of the synthetic market.")
     intraday_interval_seconds: int = Field(default=15, ge=1, le=3600)
+    session_signals_minutes: int = Field(
+        default=15,
+        description="Signals during the session: every N minutes (15 = the EOD samples; "
+        "1, 3, 5 add ticks in between) or 0 = every tick.",
+    )
 
     angelone_api_key: SecretStr | None = None
     angelone_client_code: str | None = None
@@ -59,6 +64,14 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str | None = None
+
+    @field_validator("session_signals_minutes")
+    @classmethod
+    def _check_signals_cadence(cls, value: int) -> int:
+        # the 15-minute samples of the EOD run are always computed; finer cadences divide them
+        if value not in (0, 1, 3, 5, 15):
+            raise ValueError("must be 0 (every tick), 1, 3, 5 or 15 minutes")
+        return value
 
     @field_validator("home", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from optionsintel.calendar.expiries import (
     expiries_between,
     next_expiry,
 )
+from optionsintel.calendar.gaps import missing_trading_days
 from optionsintel.calendar.holidays import (
     CalendarCoverage,
     calendar_coverage,
@@ -50,6 +51,7 @@ __all__ = [
     "is_trading_day",
     "listed_expiries",
     "lot_size",
+    "missing_trading_days",
     "next_expiry",
     "next_trading_day",
     "previous_trading_day",

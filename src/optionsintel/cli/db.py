@@ -7,6 +7,7 @@ import shutil
 import typer
 
 from optionsintel.cli._common import console, friendly_errors
+from optionsintel.cli._coverage import print_coverage
 from optionsintel.settings import get_settings
 from optionsintel.store import get_store, migrate
 from optionsintel.store.embedded import stop_embedded
@@ -45,6 +46,7 @@ def status() -> None:
     if current == head:
         for table, rows in store.table_counts().items():
             console.print(f"  {table:<28} {rows:>12,d} rows")
+        print_coverage(store, console)
 
 
 @app.command()

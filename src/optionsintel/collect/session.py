@@ -4,7 +4,8 @@
 :class:`~optionsintel.providers.base.BackfillSource` (``synthetic`` or ``replay``);
 ``collect_tick`` takes one aligned :class:`~optionsintel.providers.base.Snapshot` per
 underlying from any provider; ``run_collection_session`` loops ``collect_tick`` on the
-aligned grid until the close. Source names are resolved by
+aligned grid until the close (with :class:`~optionsintel.transforms.session_signals.SessionSignals`,
+each tick also carries its signal rows). Source names are resolved by
 :mod:`optionsintel.providers.registry` only. ``intraday_tables`` turns what was
 collected into the rows of every intraday store table, so a caller writes them in
 one transaction (all or nothing).
@@ -35,6 +36,7 @@ from optionsintel.providers.registry import (
 )
 from optionsintel.transforms.daily import DAILY_OHLC_COLUMNS, session_close
 from optionsintel.transforms.intraday import intraday_oi_from_chain, oi_delta_log
+from optionsintel.transforms.session_signals import SessionSignals, SignalStep
 from optionsintel.transforms.ticks import remaining_ticks
 
 __all__ = [
@@ -283,6 +285,7 @@ class SessionReport:
     stale: dict[str, dict[str, str]] = field(default_factory=dict)
     refused: dict[str, dict[str, str]] = field(default_factory=dict)
     quarantined: dict[str, list[str]] = field(default_factory=dict)
+    signals: int = 0  # signal rows written with the ticks (session signals)
 
 
 def run_collection_session(
@@ -295,6 +298,7 @@ def run_collection_session(
     sleep: Callable[[float], None] = time.sleep,
     max_consecutive_failures: int = 20,
     previous: pd.DataFrame | None = None,
+    signals: SessionSignals | None = None,
 ) -> SessionReport:
     """Collect every remaining aligned tick of today's session, then return.
 
@@ -307,6 +311,13 @@ def run_collection_session(
     that is more than one interval late when its turn comes is ``skipped`` (catch-up
     rule: never burst through a backlog). After ``max_consecutive_failures`` failed
     ticks in a row the last error is raised so the run fails visibly.
+
+    With ``signals`` (:class:`~optionsintel.transforms.session_signals.SessionSignals`) each
+    tick that wrote chains also carries its ``"signals"`` rows, in the same transaction:
+    the frames ``write`` receives are the tick's whole outcome (the hook for consumers
+    such as an alert engine), and the signals' state advances only once that write
+    succeeded. At the close, rows the EOD run would add for the day's last tick are
+    written too (:meth:`~optionsintel.transforms.session_signals.SessionSignals.finish`).
     """
     fit = getattr(provider, "fit_to_cadence", None)
     if callable(fit):
@@ -323,7 +334,8 @@ def run_collection_session(
             continue
         try:
             got = collect_tick(provider, underlyings, tick, last_seen=last_seen, now=clock())
-            write(_tables_of(got, previous))
+            step = signals.evaluate(tick, got.chains) if signals and len(got.chains) else None
+            write(_tables_of(got, previous, step))
         except Exception as exc:  # provider or store failures lose only this tick
             report.failed[str(tick)] = f"{type(exc).__name__}: {exc}"
             logger.warning("tick %s failed: %s: %s", tick, type(exc).__name__, exc)
@@ -332,19 +344,41 @@ def run_collection_session(
                 raise
             continue
         streak = 0
+        if step is not None and signals is not None:
+            signals.advance(step)
+            report.signals += len(step.rows)
         _report_tick(report, tick, got)
         last_seen.update(got.source_ts)
         if len(got.chains):
             previous = _latest_chains(previous, got.chains)
             report.collected.append(tick)
+    if signals is not None:
+        _write_last_signals(signals, write, report)
     return report
 
 
-def _tables_of(got: Collected, previous: pd.DataFrame | None) -> Mapping[str, pd.DataFrame]:
-    """What a tick writes: every intraday table, or only its metrics when nothing is new."""
+def _tables_of(
+    got: Collected, previous: pd.DataFrame | None, step: SignalStep | None = None
+) -> Mapping[str, pd.DataFrame]:
+    """What a tick writes: every intraday table (and signals), or only its metrics."""
     if len(got.quotes) or len(got.chains):
-        return intraday_tables(got, previous)
+        tables = intraday_tables(got, previous)
+        return tables if step is None else {**tables, "signals": step.rows}
     return {"data_source_metrics": got.metrics}
+
+
+def _write_last_signals(
+    signals: SessionSignals, write: Callable[..., Any], report: SessionReport
+) -> None:
+    """At the close: the day's last tick as an EOD sample, when the session had not sampled it."""
+    try:
+        rows = signals.finish()
+        if len(rows):
+            write({"signals": rows})
+            report.signals += len(rows)
+    except Exception as exc:  # the EOD run computes these rows again
+        report.failed["signals at close"] = f"{type(exc).__name__}: {exc}"
+        logger.warning("signals at the close failed: %s: %s", type(exc).__name__, exc)
 
 
 def _report_tick(report: SessionReport, tick: pd.Timestamp, got: Collected) -> None:

@@ -21,6 +21,7 @@ from optionsintel.store.reads._common import (
     subject_column,
     time_column,
 )
+from optionsintel.store.reads.coverage import COVERAGE_COLUMNS, read_coverage, read_stored_days
 from optionsintel.store.reads.market import (
     read_chain_as_of,
     read_chain_snapshots,
@@ -49,6 +50,7 @@ from optionsintel.store.reads.providers import (
 )
 
 __all__ = [
+    "COVERAGE_COLUMNS",
     "MARKET_DATASETS",
     "MarketDataset",
     "columns_of",
@@ -60,6 +62,7 @@ __all__ = [
     "read_chain_as_of",
     "read_chain_snapshots",
     "read_cluster_labels",
+    "read_coverage",
     "read_daily_ohlc",
     "read_eod_chain",
     "read_intraday_oi",
@@ -71,6 +74,7 @@ __all__ = [
     "read_quotes",
     "read_signals",
     "read_source_metrics",
+    "read_stored_days",
     "resolve_provider",
     "resolve_symbol_providers",
     "subject_column",
