@@ -66,7 +66,7 @@ def _database() -> Iterator[str]:
 
 def _tick(provider, signals, store, clock, tick, previous, *, write=True):
     """One tick; returns the chains written and the seconds of each step."""
-    from optionsintel.transforms.collect import _tables_of, collect_tick
+    from optionsintel.collect.session import _tables_of, collect_tick
 
     clock["now"] = tick
     cpu = time.process_time()

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from optionsintel.transforms.collect import collect_day, intraday_tables
 from typer.testing import CliRunner
 
 from optionsintel.calendar import missing_trading_days, trading_days
+from optionsintel.collect.session import collect_day, intraday_tables
 from optionsintel.services.coverage import data_coverage
 from optionsintel.store.partitions import ensure_partitions
 from optionsintel.store.reads import read_coverage

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from optionsintel.transforms.collect import run_collection_session
-from optionsintel.transforms.reads import read_sampled_snapshots, stored_ticks
 
+from optionsintel.collect.session import run_collection_session
 from optionsintel.errors import ConfigurationError
+from optionsintel.services.pipeline_reads import read_sampled_snapshots, stored_ticks
 from optionsintel.store.reads import read_signals
 from optionsintel.transforms.derived import signals_for_snapshots
 from optionsintel.transforms.sampling import sample_ticks
@@ -179,8 +179,7 @@ def test_session_rows_equal_the_eod_computation_to_the_last_digit():
     """Synthetic market, 5-minute ticks, two underlyings: the concatenated session rows are
     exactly ``signals_for_snapshots`` of the sampled ticks (confidences compared exactly:
     the running volume history reproduces the EOD mean bit for bit)."""
-    from optionsintel.transforms.collect import collect_tick
-
+    from optionsintel.collect.session import collect_tick
     from optionsintel.providers.registry import ProviderConfig, build_provider
 
     clock = {"now": pd.Timestamp("2025-07-16 12:00", tz=EXCHANGE_TZ)}

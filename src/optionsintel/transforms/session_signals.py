@@ -28,7 +28,8 @@ signal type that fired only in the first comparison stays (rows are never withdr
 State is kept per provider (a failover chain may answer from two sources in a day; the
 EOD run reads one provider at a time), and only advances once the tick's write succeeded
 (:meth:`SessionSignals.advance`). A restarted collector first rebuilds it from the day's
-stored samples (:func:`optionsintel.services.pipeline_reads.read_session_samples`, one read at start-up, then
+stored samples (one read at start-up,
+:func:`optionsintel.services.pipeline_reads.read_session_samples`, then
 :meth:`SessionSignals.resume`), so its rows still equal the EOD's; the day's
 last tick, a sample for the EOD run when it is not the first of its bucket (e.g. the
 close tick failed), is evaluated by :meth:`SessionSignals.finish` at the session's end.
