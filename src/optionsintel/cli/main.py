@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import dashboards, db, market, up
+from optionsintel.cli import alerts, dashboards, db, market, up
 
 app = typer.Typer(
     name="optionsintel",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(market.fetch_app, name="fetch")
 app.add_typer(market.providers_app, name="providers")
 app.command(name="up")(up.up)

@@ -17,7 +17,11 @@ _WHAT = {
 
 
 def _fmt(x: Any) -> str:
-    return "n/a" if x is None else f"{x:,.4g}" if isinstance(x, float) else str(x)
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.4g}"
+    return str(x)
 
 
 def subject(event: dict[str, Any]) -> str:
