@@ -191,8 +191,10 @@ class Dispatcher:
                 TABLE, state="PENDING", to_state="SENDING", limit=max(limit - len(expired), 1),
                 order_by=["next_attempt_at"], due="next_attempt_at", **changes,
             )  # fmt: skip
-        frame = pd.concat([f for f in (expired, fresh) if len(f)], ignore_index=True)
-        return frame.to_dict("records") if len(frame) else []
+        parts = [f for f in (expired, fresh) if len(f)]
+        if not parts:
+            return []
+        return pd.concat(parts, ignore_index=True).to_dict("records")
 
     def _deliver(self, row: dict[str, Any]) -> _Outcome:
         started = pd.Timestamp.now(tz="UTC")
