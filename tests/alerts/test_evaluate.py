@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 
 from optionsintel.alerts import TickFrames, compile_rules, evaluate, parse_rule, trigger_key
 from optionsintel.errors import AlertRuleError
+from optionsintel.tz import EXCHANGE_TZ
 
 CH = [{"kind": "in_app"}]
 # 2025-07-16 (Wednesday, a trading day) 10:00 IST onwards, one-minute ticks.
-TS = pd.date_range("2025-07-16 10:00", periods=6, freq="1min", tz="Asia/Kolkata").tz_convert("UTC")
+TS = pd.date_range("2025-07-16 10:00", periods=6, freq="1min", tz=EXCHANGE_TZ).tz_convert("UTC")
 NOW = TS[-1]
 
 
@@ -201,7 +202,7 @@ def test_active_window_days_and_expiry() -> None:
     ]  # fmt: skip
     _, got = fired(rules, TickFrames(quotes=quotes(PRICES)))
     assert set(got) == {"default", "everyday"}
-    sunday = pd.Timestamp("2025-07-20 10:05", tz="Asia/Kolkata")
+    sunday = pd.Timestamp("2025-07-20 10:05", tz=EXCHANGE_TZ)
     _, sun = fired(rules, TickFrames(quotes=quotes(PRICES, ts=TS + pd.Timedelta(days=4))), sunday)
     assert set(sun) == {"everyday"}
 

@@ -15,6 +15,7 @@ from optionsintel.delivery.webhook import new_secret
 from optionsintel.services import alerts as svc
 from optionsintel.settings import get_settings
 from optionsintel.store.alerts import read_alert_feed, read_alert_notifications
+from optionsintel.tz import EXCHANGE_TZ
 
 runner = CliRunner()
 ENV = "OPTIONSINTEL_WEBHOOK_SECRET_CLI"
@@ -68,7 +69,7 @@ def test_test_send_and_dispatch_once(cli_env, clean_store) -> None:
             "channels": [{"kind": "in_app"},
                          {"kind": "webhook", "url": receiver.url, "secret_env": ENV}],
         })  # fmt: skip
-        at = pd.Timestamp("2025-07-16 10:00", tz="Asia/Kolkata")
+        at = pd.Timestamp("2025-07-16 10:00", tz=EXCHANGE_TZ)
         quotes = pd.DataFrame({"underlying": ["NIFTY"], "snapshot_ts": [at], "ltp": [25000.0]})
         with clean_store.transaction() as writer:
             svc.evaluate_and_enqueue(writer, TickFrames(quotes=quotes), at)

@@ -31,9 +31,10 @@ from optionsintel.store.alerts import (
     read_alert_notifications,
     read_delivery_attempts,
 )
+from optionsintel.tz import EXCHANGE_TZ
 
 ENV = "OPTIONSINTEL_WEBHOOK_SECRET_DESK"
-T0 = pd.Timestamp("2025-07-16 10:00", tz="Asia/Kolkata")
+T0 = pd.Timestamp("2025-07-16 10:00", tz=EXCHANGE_TZ)
 FAST = DispatchPolicy(base_delay=0.0, max_delay=0.0, lease_seconds=30, poll_seconds=0.2)
 
 

@@ -15,8 +15,9 @@ from optionsintel.store.alerts import (
     read_alert_rules,
 )
 from optionsintel.store.notify import ALERTS_CHANNEL, Listener
+from optionsintel.tz import EXCHANGE_TZ
 
-TICK = pd.Timestamp("2025-07-16 10:05", tz="Asia/Kolkata")
+TICK = pd.Timestamp("2025-07-16 10:05", tz=EXCHANGE_TZ)
 HOOK = {
     "kind": "webhook",
     "url": "http://127.0.0.1:9/h",
