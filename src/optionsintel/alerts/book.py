@@ -54,6 +54,10 @@ class RuleBook:
 
     rules: tuple[AlertRule, ...]
     rows: pd.DataFrame
+    #: condition type -> (positions in ``rows``, those rows), split once at compile time.
+    parts: dict[str, tuple[np.ndarray, pd.DataFrame]]
+    #: "owner\x1frule\x1finstrument" of each row, to join stored state without a merge.
+    keys: pd.Index
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -84,7 +88,20 @@ def compile_rules(
     rows = pd.DataFrame.from_records(records, columns=_COLUMNS)
     rows = rows.astype({c: "float64" for c in _FLOATS} | {"rule": "int64"})
     rows["expiry"] = pd.to_datetime(rows["expiry"])
-    return RuleBook(tuple(rules), rows.reset_index(drop=True))
+    rows = rows.reset_index(drop=True)
+    kinds = rows["type"].to_numpy()
+    parts = {}
+    for kind in pd.unique(kinds):
+        where = np.flatnonzero(kinds == kind)
+        parts[str(kind)] = (where, rows.iloc[where].reset_index(drop=True))
+    return RuleBook(tuple(rules), rows, parts, state_keys(rows))
+
+
+def state_keys(frame: pd.DataFrame) -> pd.Index:
+    """The join key of (owner, rule_name, instrument) rows."""
+    sep = "\x1f"
+    joined = frame["owner"].astype(str) + sep + frame["rule_name"].astype(str) + sep
+    return pd.Index(joined + frame["instrument"].astype(str))
 
 
 def _instruments(rule: AlertRule, watchlists: Mapping[tuple[str, str], Sequence[str]]) -> list:

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.alerts import measure
-from optionsintel.alerts.book import RuleBook, as_int
+from optionsintel.alerts._panel import Panel
+from optionsintel.alerts.book import RuleBook, as_int, state_keys
 from optionsintel.calendar import is_trading_day
 from optionsintel.tz import EXCHANGE_TZ, to_utc
 
@@ -84,8 +85,8 @@ def evaluate(
     """
     rows = book.rows
     stamp = to_utc(now)
-    value, fires = _measure(rows, frames, int(stamp.value))
-    old = _state_of(rows, state)
+    value, fires = _measure(book, frames, int(stamp.value))
+    old = _state_of(book, state)
     ist = stamp.tz_convert(EXCHANGE_TZ)
     today = pd.Timestamp(ist.date())
     measured = ~np.isnan(value)
@@ -112,18 +113,17 @@ def evaluate(
     return Evaluation(_triggers(rows, trigger, value, stamp), new[changed].reset_index(drop=True))
 
 
-def _measure(rows: pd.DataFrame, f: TickFrames, now_ns: int) -> tuple[np.ndarray, np.ndarray]:
-    value, fires = np.full(len(rows), np.nan), np.zeros(len(rows), bool)
-    kinds = rows["type"].to_numpy()
-    for kind in np.unique(kinds):
-        mask = kinds == kind
-        part = rows[mask]
+def _measure(book: RuleBook, f: TickFrames, now_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    value, fires = np.full(len(book), np.nan), np.zeros(len(book), bool)
+    quotes = _panel(f.quotes, ("ltp", "volume"), now_ns)
+    for kind, (where, part) in book.parts.items():
         if kind == "PRICE":
-            v, ok = measure.price(part, f.quotes, now_ns)
+            v, ok = measure.price(part, quotes(), now_ns)
         elif kind == "VOLUME_SPIKE":
-            v, ok = measure.volume_spike(part, f.quotes, now_ns)
+            v, ok = measure.volume_spike(part, quotes())
         elif kind == "VOLATILITY":
-            v, ok = measure.volatility(part, f.summary, now_ns)
+            summary = _panel(f.summary, ("atm_iv", "iv_rank"), now_ns, prefer="expiry")
+            v, ok = measure.volatility(part, summary(), now_ns)
         elif kind == "OI_CHANGE":
             v, ok = measure.oi_change(part, f.chain)
         elif kind == "SIGNAL":
@@ -132,28 +132,49 @@ def _measure(rows: pd.DataFrame, f: TickFrames, now_ns: int) -> tuple[np.ndarray
             keys = {"instrument": "symbol", "pattern": "pattern", "version": "version"}
             v, ok = measure.matches(part, f.pattern_matches, keys)
         else:  # SCAN
-            v, ok = measure.matches(
-                part, f.scan_matches, {"instrument": "symbol", "scan_id": "scan_id"}
-            )
-        value[mask], fires[mask] = v, ok
+            keys = {"instrument": "symbol", "scan_id": "scan_id"}
+            v, ok = measure.matches(part, f.scan_matches, keys)
+        value[where], fires[where] = v, ok
     return value, fires
 
 
-def _state_of(rows: pd.DataFrame, state: pd.DataFrame | None) -> pd.DataFrame:
-    keys = ["owner", "rule_name", "instrument"]
-    cols = [*keys, "armed", "last_trigger_at", "trigger_day", "triggers_today"]
-    stored = state[cols] if state is not None and len(state) else pd.DataFrame(columns=cols)
-    stored = stored.assign(known=True)
-    out = rows[keys].merge(stored, how="left", on=keys, validate="one_to_one")
-    return pd.DataFrame(
-        {
-            "armed": out["armed"].astype("boolean").fillna(True).to_numpy(dtype=bool),
-            "last_trigger_at": pd.to_datetime(out["last_trigger_at"], utc=True),
-            "trigger_day": pd.to_datetime(out["trigger_day"]),
-            "triggers_today": pd.to_numeric(out["triggers_today"]).fillna(0).astype("int64"),
-            "known": out["known"].astype("boolean").fillna(False).to_numpy(dtype=bool),
-        }
-    )
+def _panel(frame: pd.DataFrame | None, columns: tuple[str, ...], now_ns: int, prefer=None):
+    """A lazily built, memoised panel of ``frame`` (None when there is no data)."""
+    built: list[Panel | None] = []
+
+    def get() -> Panel | None:
+        if not built:
+            ok = frame is not None and not frame.empty
+            built.append(Panel(frame, columns, now_ns, prefer) if ok else None)  # type: ignore[arg-type]
+        return built[0]
+
+    return get
+
+
+def _state_of(book: RuleBook, state: pd.DataFrame | None) -> pd.DataFrame:
+    n = len(book)
+    if state is None or not len(state):
+        return pd.DataFrame({
+            "armed": np.ones(n, bool),
+            "last_trigger_at": pd.DatetimeIndex([pd.NaT] * n, tz="UTC"),
+            "trigger_day": pd.DatetimeIndex([pd.NaT] * n),
+            "triggers_today": np.zeros(n, "int64"),
+            "known": np.zeros(n, bool),
+        })  # fmt: skip
+    pos = state_keys(state).get_indexer(book.keys)
+    known = pos >= 0
+    take = np.where(known, pos, 0)
+    armed = state["armed"].to_numpy(dtype=bool)[take]
+    last = pd.DatetimeIndex(pd.to_datetime(state["last_trigger_at"], utc=True))[take]
+    day = pd.DatetimeIndex(pd.to_datetime(state["trigger_day"]))[take]
+    count = pd.to_numeric(state["triggers_today"]).fillna(0).to_numpy(dtype="int64")[take]
+    return pd.DataFrame({
+        "armed": np.where(known, armed, True),
+        "last_trigger_at": last.where(known, pd.NaT),
+        "trigger_day": day.where(known, pd.NaT),
+        "triggers_today": np.where(known, count, 0),
+        "known": known,
+    })  # fmt: skip
 
 
 def _gates(rows: pd.DataFrame, ist: pd.Timestamp) -> np.ndarray:

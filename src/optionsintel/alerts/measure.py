@@ -21,36 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optionsintel.alerts.book import NO_EXPIRY, NO_STRIKE, SIGNAL_BITS, STRENGTH_RANK, as_int
+from optionsintel.alerts._panel import Panel, instants_ns, keyed_sums
+from optionsintel.alerts.book import SIGNAL_BITS, STRENGTH_RANK, as_int
 
 Measured = tuple[np.ndarray, np.ndarray]
-
-
-class _Panel:
-    """A (time x instrument) matrix of one column, forward-filled, for lagged look-ups."""
-
-    def __init__(self, frame: pd.DataFrame, column: str, now_ns: int) -> None:
-        frame = frame[frame["snapshot_ts"].to_numpy(dtype="datetime64[ns]").view("int64") <= now_ns]
-        wide = frame.pivot_table(
-            index="snapshot_ts", columns="underlying", values=column, aggfunc="last"
-        ).sort_index()
-        self.times = wide.index.to_numpy(dtype="datetime64[ns]").view("int64")
-        self.columns = wide.columns
-        self.raw = wide.to_numpy(dtype="float64")
-        self.values = wide.ffill().to_numpy(dtype="float64")
-
-    def col(self, instruments: pd.Series) -> np.ndarray:
-        return np.asarray(self.columns.get_indexer(instruments.to_numpy()))
-
-    def at(self, ci: np.ndarray, instants_ns: np.ndarray, offset: int = 0) -> np.ndarray:
-        """Values at the last time at or before each instant (``offset`` rows earlier)."""
-        if not len(self.times):
-            return np.full(len(ci), np.nan)
-        idx = np.searchsorted(self.times, instants_ns, side="right") - 1 - offset
-        ok = (idx >= 0) & (ci >= 0)
-        out = np.full(len(ci), np.nan)
-        out[ok] = self.values[idx[ok], ci[ok]]
-        return out
 
 
 def _direction_fires(
@@ -64,21 +38,20 @@ def _direction_fires(
         )
 
 
-def price(rows: pd.DataFrame, quotes: pd.DataFrame | None, now_ns: int) -> Measured:
+def price(rows: pd.DataFrame, panel: Panel | None, now_ns: int) -> Measured:
     """PRICE: level above/below, a cross since the previous tick, or % change over a window."""
     n = len(rows)
-    if quotes is None or quotes.empty:
+    if panel is None:
         return np.full(n, np.nan), np.zeros(n, bool)
-    panel = _Panel(quotes, "ltp", now_ns)
-    ci = panel.col(rows["instrument"])
+    ci = panel.col(rows["instrument"].to_numpy())
     now = np.full(n, now_ns, dtype="int64")
-    cur = panel.at(ci, now)
+    cur = panel.at("ltp", ci, now)
     level = rows["value"].to_numpy()
     op = rows["sub"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        prev = panel.at(ci, now, offset=1)
+        prev = panel.at("ltp", ci, now, offset=1)
         window = np.nan_to_num(rows["window_s"].to_numpy(), nan=0.0)
-        base = panel.at(ci, now - (window * 1e9).astype("int64"))
+        base = panel.at("ltp", ci, now - (window * 1e9).astype("int64"))
         pct = (cur / base - 1.0) * 100.0
         crossed = ((prev < level) & (cur >= level)) | ((prev > level) & (cur <= level))
         fires = np.select(
@@ -91,17 +64,16 @@ def price(rows: pd.DataFrame, quotes: pd.DataFrame | None, now_ns: int) -> Measu
     return value, fires & ~np.isnan(value)
 
 
-def volume_spike(rows: pd.DataFrame, quotes: pd.DataFrame | None, now_ns: int) -> Measured:
+def volume_spike(rows: pd.DataFrame, panel: Panel | None) -> Measured:
     """VOLUME_SPIKE: latest interval volume over the mean of the ``window`` before it."""
     n = len(rows)
-    if quotes is None or quotes.empty or "volume" not in quotes:
+    if panel is None or "volume" not in panel.values:
         return np.full(n, np.nan), np.zeros(n, bool)
-    panel = _Panel(quotes, "volume", now_ns)
-    cum = panel.values
+    cum = panel.values["volume"]
     step = np.diff(cum, axis=0, prepend=np.nan)
     step = np.where(step < 0, cum, step)  # a drop in cumulative volume starts a new session
     csum = np.vstack([np.zeros((1, cum.shape[1])), np.nancumsum(step, axis=0)])
-    ci = panel.col(rows["instrument"])
+    ci = panel.col(rows["instrument"].to_numpy())
     last = len(panel.times) - 1
     window = as_int(rows["window_n"])
     ok = (ci >= 0) & (last - window >= 1)
@@ -115,24 +87,18 @@ def volume_spike(rows: pd.DataFrame, quotes: pd.DataFrame | None, now_ns: int) -
     return value, fires & ~np.isnan(value)
 
 
-def volatility(rows: pd.DataFrame, summary: pd.DataFrame | None, now_ns: int) -> Measured:
+def volatility(rows: pd.DataFrame, panel: Panel | None, now_ns: int) -> Measured:
     """VOLATILITY: ATM IV level or change (vol points), or IV rank, of the nearest expiry."""
     n = len(rows)
-    if summary is None or summary.empty:
+    if panel is None:
         return np.full(n, np.nan), np.zeros(n, bool)
-    near = summary.sort_values("expiry").drop_duplicates(["underlying", "snapshot_ts"])
     metric = rows["sub"].to_numpy()
     now = np.full(n, now_ns, dtype="int64")
-    iv = _Panel(near, "atm_iv", now_ns)
-    ci = iv.col(rows["instrument"])
-    cur_iv = iv.at(ci, now)
+    ci = panel.col(rows["instrument"].to_numpy())
+    cur_iv = panel.at("atm_iv", ci, now)
     window = np.nan_to_num(rows["window_s"].to_numpy(), nan=0.0)
-    change = cur_iv - iv.at(ci, now - (window * 1e9).astype("int64"))
-    if "iv_rank" in near:
-        rank_panel = _Panel(near, "iv_rank", now_ns)
-        rank = rank_panel.at(rank_panel.col(rows["instrument"]), now)
-    else:
-        rank = np.full(n, np.nan)
+    change = cur_iv - panel.at("atm_iv", ci, now - (window * 1e9).astype("int64"))
+    rank = panel.at("iv_rank", ci, now)
     value = np.select([metric == "atm_iv", metric == "atm_iv_change"], [cur_iv, change], rank)
     threshold, op = rows["value"].to_numpy(), rows["op"].to_numpy()
     with np.errstate(invalid="ignore"):
@@ -140,43 +106,50 @@ def volatility(rows: pd.DataFrame, summary: pd.DataFrame | None, now_ns: int) ->
     return value, fires & ~np.isnan(value)
 
 
+_SIDES = {"CE": 0, "PE": 1, "both": 2}
+_SCOPES = {"strike": 0, "expiry": 1, "total": 2}
+
+
+def _oi_key(scope: np.ndarray, inst: np.ndarray, day: np.ndarray, strike: np.ndarray,
+            side: np.ndarray) -> np.ndarray:  # fmt: skip
+    """One int64 per (scope, instrument, expiry day, strike in paise, side)."""
+    key = (scope.astype("int64") * 1024 + inst) * 65536 + day
+    return (key * (1 << 28) + np.round(strike * 100).astype("int64")) * 4 + side
+
+
 def oi_change(rows: pd.DataFrame, chain: pd.DataFrame | None) -> Measured:
     """OI_CHANGE: summed OI change of one strike, one expiry or the chain, one side or both."""
     n = len(rows)
     if chain is None or chain.empty:
         return np.full(n, np.nan), np.zeros(n, bool)
-    agg = _oi_aggregates(chain)
-    keys = ["instrument", "scope", "expiry", "strike", "side"]
-    found = rows[keys].merge(agg, how="left", on=keys, validate="many_to_one")
-    change = found["oi_change"].to_numpy(dtype="float64")
-    prev = found["oi"].to_numpy(dtype="float64") - change
+    codes, uniques = pd.factorize(chain["underlying"].to_numpy())
+    day = instants_ns(pd.to_datetime(chain["expiry"])) // 86_400_000_000_000
+    strike = chain["strike"].to_numpy(dtype="float64")
+    side = pd.Series(chain["option_type"].to_numpy()).map(_SIDES).to_numpy(dtype="int64")
+    zero = np.zeros(len(chain), dtype="int64")
+    keys = [
+        _oi_key(np.full(len(chain), sc), codes, d, k, s)
+        for sc, d, k in ((0, day, strike), (1, day, 0.0 * strike), (2, zero, 0.0 * strike))
+        for s in (side, zero + 2)
+    ]
+    oi, chg = chain["oi"].to_numpy(dtype="float64"), chain["oi_change"].to_numpy(dtype="float64")
+    r_inst = pd.Index(uniques).get_indexer(rows["instrument"].to_numpy())
+    r_day = instants_ns(rows["expiry"]) // 86_400_000_000_000
+    r_key = _oi_key(
+        rows["scope"].map(_SCOPES).to_numpy(dtype="int64"),
+        r_inst,
+        r_day,
+        rows["strike"].to_numpy(dtype="float64"),
+        rows["side"].map(_SIDES).to_numpy(dtype="int64"),
+    )
+    r_key = np.where(r_inst >= 0, r_key, -1)
+    total_oi, change = keyed_sums(np.concatenate(keys), [np.tile(oi, 6), np.tile(chg, 6)], r_key)
+    prev = total_oi - change
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(prev > 0, change / prev * 100.0, np.nan)
     value = np.where(rows["measure"].to_numpy() == "pct", pct, change)
     fires = _direction_fires(value, rows["value"].to_numpy(), rows["direction"].to_numpy())
     return value, fires & ~np.isnan(value)
-
-
-def _oi_aggregates(chain: pd.DataFrame) -> pd.DataFrame:
-    legs = chain[["underlying", "expiry", "strike", "option_type", "oi", "oi_change"]].copy()
-    legs["expiry"] = pd.to_datetime(legs["expiry"])
-    both = legs.assign(option_type="both")
-    legs = pd.concat([legs, both], ignore_index=True).rename(
-        columns={"underlying": "instrument", "option_type": "side"}
-    )
-    parts = []
-    for scope, by in (
-        ("strike", ["instrument", "expiry", "strike", "side"]),
-        ("expiry", ["instrument", "expiry", "side"]),
-        ("total", ["instrument", "side"]),
-    ):
-        part = legs.groupby(by, as_index=False)[["oi", "oi_change"]].sum(min_count=1)
-        part["scope"] = scope
-        parts.append(part)
-    agg = pd.concat(parts, ignore_index=True)
-    agg["expiry"] = agg["expiry"].fillna(NO_EXPIRY)
-    agg["strike"] = agg["strike"].fillna(NO_STRIKE).astype("float64")
-    return agg
 
 
 def signal(rows: pd.DataFrame, signals: pd.DataFrame | None) -> Measured:
@@ -185,31 +158,19 @@ def signal(rows: pd.DataFrame, signals: pd.DataFrame | None) -> Measured:
     value = np.full(n, np.nan)
     if signals is None or signals.empty:
         return value, np.zeros(n, bool)
-    sig = pd.DataFrame(
-        {
-            "instrument": signals["underlying"].to_numpy(),
-            "bit": signals["signal_type"].map(SIGNAL_BITS).fillna(0).astype("int64").to_numpy(),
-            "rank": signals["strength"].map(STRENGTH_RANK).fillna(-1).to_numpy(),
-            "confidence": signals["confidence"].to_numpy(dtype="float64"),
-        }
+    s_inst = signals["underlying"].to_numpy(dtype=object)
+    s_bit = signals["signal_type"].map(SIGNAL_BITS).fillna(0).to_numpy(dtype="int64")
+    s_rank = signals["strength"].map(STRENGTH_RANK).fillna(-1).to_numpy(dtype="float64")
+    s_conf = signals["confidence"].to_numpy(dtype="float64")
+    # a tick has a few dozen signals: a (rules x signals) boolean matrix is cheap
+    ok = (
+        (rows["instrument"].to_numpy(dtype=object)[:, None] == s_inst[None, :])
+        & ((as_int(rows["signal_mask"])[:, None] & s_bit[None, :]) != 0)
+        & (s_conf[None, :] >= rows["min_confidence"].to_numpy()[:, None])
+        & (s_rank[None, :] >= rows["min_strength"].to_numpy()[:, None])
     )
-    left = pd.DataFrame(
-        {
-            "row": np.arange(n),
-            "instrument": rows["instrument"].to_numpy(),
-            "mask": as_int(rows["signal_mask"]),
-            "min_conf": rows["min_confidence"].to_numpy(),
-            "min_rank": rows["min_strength"].to_numpy(),
-        }
-    )
-    pairs = left.merge(sig, on="instrument")
-    keep = (
-        ((pairs["mask"].to_numpy() & pairs["bit"].to_numpy()) != 0)
-        & (pairs["confidence"].to_numpy() >= pairs["min_conf"].to_numpy())
-        & (pairs["rank"].to_numpy() >= pairs["min_rank"].to_numpy())
-    )
-    best = pairs[keep].groupby("row")["confidence"].max()
-    value[best.index.to_numpy()] = best.to_numpy()
+    best = np.where(ok, s_conf[None, :], -np.inf).max(axis=1)
+    value[best > -np.inf] = best[best > -np.inf]
     return value, ~np.isnan(value)
 
 
@@ -218,9 +179,15 @@ def matches(rows: pd.DataFrame, found: pd.DataFrame | None, keys: dict[str, str]
     n = len(rows)
     if found is None:  # no evaluation ran this tick: neither fires nor clears
         return np.full(n, np.nan), np.zeros(n, bool)
-    left = rows[list(keys)].rename(columns=keys).reset_index(drop=True)
-    right = found[list(keys.values())].drop_duplicates().assign(_hit=1.0)
-    if "version" in right:
-        right["version"] = right["version"].astype("float64")
-    hit = left.merge(right, how="left", on=list(keys.values()))["_hit"].to_numpy()
-    return np.nan_to_num(hit, nan=0.0), ~np.isnan(hit)
+    known = _joined(found, list(keys.values())).drop_duplicates()
+    hit = known.get_indexer(_joined(rows, list(keys))) >= 0
+    return hit.astype("float64"), hit
+
+
+def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
+    out = frame[columns[0]].astype(str)
+    for c in columns[1:]:
+        col = frame[c]
+        text = col.astype("int64").astype(str) if c == "version" else col.astype(str)
+        out = out + "\x1f" + text
+    return pd.Index(out.to_numpy(dtype=object))
