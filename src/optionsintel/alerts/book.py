@@ -88,6 +88,9 @@ def compile_rules(
     rows = pd.DataFrame.from_records(records, columns=_COLUMNS)
     rows = rows.astype({c: "float64" for c in _FLOATS} | {"rule": "int64"})
     rows["expiry"] = pd.to_datetime(rows["expiry"])
+    for c in _TEXT:  # plain object arrays: to_numpy() per tick is then free
+        rows[c] = rows[c].astype(object)
+    _precompute(rows)
     rows = rows.reset_index(drop=True)
     kinds = rows["type"].to_numpy()
     parts = {}
@@ -95,6 +98,21 @@ def compile_rules(
         where = np.flatnonzero(kinds == kind)
         parts[str(kind)] = (where, rows.iloc[where].reset_index(drop=True))
     return RuleBook(tuple(rules), rows, parts, state_keys(rows))
+
+
+SIDE_CODES = {"CE": 0, "PE": 1, "both": 2}
+SCOPE_CODES = {"strike": 0, "expiry": 1, "total": 2}
+
+
+def _precompute(rows: pd.DataFrame) -> None:
+    """Per-row codes the evaluator would otherwise derive on every tick."""
+    rows["scope_code"] = rows["scope"].map(SCOPE_CODES).fillna(0).astype("int64")
+    rows["side_code"] = rows["side"].map(SIDE_CODES).fillna(0).astype("int64")
+    rows["expiry_day"] = rows["expiry"].to_numpy(dtype="datetime64[D]").astype("int64")
+    version = rows["version"].fillna(0).astype("int64").astype(str)
+    pattern = rows["instrument"] + "\x1f" + rows["pattern"].fillna("") + "\x1f" + version
+    scan = rows["instrument"] + "\x1f" + rows["scan_id"].fillna("")
+    rows["match_key"] = np.where(rows["type"] == "PATTERN", pattern, scan).astype(object)
 
 
 def state_keys(frame: pd.DataFrame) -> pd.Index:
@@ -121,6 +139,8 @@ _FLOATS = (
     "min_confidence", "min_strength", "strike", "version", "cooldown_s", "from_s", "until_s",
     "day_code", "expires_ns", "max_per_day", "hysteresis",
 )  # fmt: skip
+_TEXT = ("owner", "rule_name", "instrument", "type", "sub", "side", "scope", "measure",
+         "pattern", "scan_id")  # fmt: skip
 _COLUMNS = (
     "rule", "owner", "rule_name", "instrument", "type", "sub", "side", "scope", "measure",
     "expiry", "pattern", "scan_id", *_FLOATS,

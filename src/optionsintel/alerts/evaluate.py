@@ -129,11 +129,9 @@ def _measure(book: RuleBook, f: TickFrames, now_ns: int) -> tuple[np.ndarray, np
         elif kind == "SIGNAL":
             v, ok = measure.signal(part, f.signals)
         elif kind == "PATTERN":
-            keys = {"instrument": "symbol", "pattern": "pattern", "version": "version"}
-            v, ok = measure.matches(part, f.pattern_matches, keys)
+            v, ok = measure.matches(part, f.pattern_matches, ("symbol", "pattern", "version"))
         else:  # SCAN
-            keys = {"instrument": "symbol", "scan_id": "scan_id"}
-            v, ok = measure.matches(part, f.scan_matches, keys)
+            v, ok = measure.matches(part, f.scan_matches, ("symbol", "scan_id"))
         value[where], fires[where] = v, ok
     return value, fires
 

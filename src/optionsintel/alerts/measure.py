@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optionsintel.alerts._panel import Panel, instants_ns, keyed_sums
+from optionsintel.alerts._panel import Panel, keyed_sums
 from optionsintel.alerts.book import SIGNAL_BITS, STRENGTH_RANK, as_int
 
 Measured = tuple[np.ndarray, np.ndarray]
@@ -106,10 +106,6 @@ def volatility(rows: pd.DataFrame, panel: Panel | None, now_ns: int) -> Measured
     return value, fires & ~np.isnan(value)
 
 
-_SIDES = {"CE": 0, "PE": 1, "both": 2}
-_SCOPES = {"strike": 0, "expiry": 1, "total": 2}
-
-
 def _oi_key(scope: np.ndarray, inst: np.ndarray, day: np.ndarray, strike: np.ndarray,
             side: np.ndarray) -> np.ndarray:  # fmt: skip
     """One int64 per (scope, instrument, expiry day, strike in paise, side)."""
@@ -123,24 +119,23 @@ def oi_change(rows: pd.DataFrame, chain: pd.DataFrame | None) -> Measured:
     if chain is None or chain.empty:
         return np.full(n, np.nan), np.zeros(n, bool)
     codes, uniques = pd.factorize(chain["underlying"].to_numpy())
-    day = instants_ns(pd.to_datetime(chain["expiry"])) // 86_400_000_000_000
+    day = chain["expiry"].to_numpy(dtype="datetime64[D]").astype("int64")
     strike = chain["strike"].to_numpy(dtype="float64")
-    side = pd.Series(chain["option_type"].to_numpy()).map(_SIDES).to_numpy(dtype="int64")
+    side = np.where(chain["option_type"].to_numpy(dtype=object) == "CE", 0, 1)
     zero = np.zeros(len(chain), dtype="int64")
     keys = [
-        _oi_key(np.full(len(chain), sc), codes, d, k, s)
+        _oi_key(zero + sc, codes, d, k, s)
         for sc, d, k in ((0, day, strike), (1, day, 0.0 * strike), (2, zero, 0.0 * strike))
         for s in (side, zero + 2)
     ]
     oi, chg = chain["oi"].to_numpy(dtype="float64"), chain["oi_change"].to_numpy(dtype="float64")
     r_inst = pd.Index(uniques).get_indexer(rows["instrument"].to_numpy())
-    r_day = instants_ns(rows["expiry"]) // 86_400_000_000_000
     r_key = _oi_key(
-        rows["scope"].map(_SCOPES).to_numpy(dtype="int64"),
+        rows["scope_code"].to_numpy(),
         r_inst,
-        r_day,
+        rows["expiry_day"].to_numpy(),
         rows["strike"].to_numpy(dtype="float64"),
-        rows["side"].map(_SIDES).to_numpy(dtype="int64"),
+        rows["side_code"].to_numpy(),
     )
     r_key = np.where(r_inst >= 0, r_key, -1)
     total_oi, change = keyed_sums(np.concatenate(keys), [np.tile(oi, 6), np.tile(chg, 6)], r_key)
@@ -174,20 +169,19 @@ def signal(rows: pd.DataFrame, signals: pd.DataFrame | None) -> Measured:
     return value, ~np.isnan(value)
 
 
-def matches(rows: pd.DataFrame, found: pd.DataFrame | None, keys: dict[str, str]) -> Measured:
-    """PATTERN / SCAN: 1.0 where a match row names the instrument and the pinned id."""
+def matches(rows: pd.DataFrame, found: pd.DataFrame | None, keys: tuple[str, ...]) -> Measured:
+    """PATTERN / SCAN: 1.0 where a match row names the instrument and the pinned id.
+
+    ``keys`` are the match frame's columns in the order of the book's ``match_key``.
+    """
     n = len(rows)
     if found is None:  # no evaluation ran this tick: neither fires nor clears
         return np.full(n, np.nan), np.zeros(n, bool)
-    known = _joined(found, list(keys.values())).drop_duplicates()
-    hit = known.get_indexer(_joined(rows, list(keys))) >= 0
+    parts = [found[k].astype("int64").astype(str) if k == "version" else found[k].astype(str)
+             for k in keys]  # fmt: skip
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = joined + "\x1f" + p
+    known = pd.Index(joined.to_numpy(dtype=object)).drop_duplicates()
+    hit = known.get_indexer(rows["match_key"].to_numpy()) >= 0
     return hit.astype("float64"), hit
-
-
-def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
-    out = frame[columns[0]].astype(str)
-    for c in columns[1:]:
-        col = frame[c]
-        text = col.astype("int64").astype(str) if c == "version" else col.astype(str)
-        out = out + "\x1f" + text
-    return pd.Index(out.to_numpy(dtype=object))
