@@ -24,6 +24,7 @@ from alert_fakes import Reply, webhook_receiver
 from optionsintel.alerts import TickFrames
 from optionsintel.delivery import InAppChannel, WebhookChannel
 from optionsintel.delivery.webhook import new_secret
+from optionsintel.errors import AlertRuleError
 from optionsintel.services import alerts as svc
 from optionsintel.services.dispatch import Dispatcher, DispatchPolicy, feed_writer
 from optionsintel.store.alerts import (
@@ -103,13 +104,13 @@ def test_delivers_every_channel_and_records_attempts(clean_store, receiver, secr
     assert set(attempts["attempt"]) == {1} and set(attempts["dispatcher"]) == {d.name}
     feed = read_alert_feed(clean_store, "asha", unread_only=True)
     assert len(feed) == 3 and feed["title"].str.contains(" price 25,000.00").all()
-    assert clean_store.transition(
-        "alert_feed",
-        {"username": "asha", "dedupe_key": feed["dedupe_key"].iloc[0]},
-        "UNREAD",
-        "READ",
-    )
-    assert len(read_alert_feed(clean_store, "asha", unread_only=True)) == 2
+    first = feed["dedupe_key"].iloc[0]
+    assert svc.mark_read(clean_store, "asha", first) is True
+    assert svc.mark_read(clean_store, "asha", first) is False
+    assert svc.unread_count(clean_store, "asha") == 2
+    assert list(svc.read_feed(clean_store, "asha")["status"]).count("READ") == 1
+    with pytest.raises(AlertRuleError, match="no notification"):
+        svc.mark_read(clean_store, "asha", "nope")
 
 
 def test_transient_errors_are_retried_with_backoff(clean_store, receiver, secret, client) -> None:

@@ -24,6 +24,7 @@ from optionsintel.errors import AlertRuleError, DuplicateRecordError, RecordNotF
 from optionsintel.store import Store
 from optionsintel.store.alerts import (
     delete_alert_rule,
+    read_alert_feed,
     read_alert_rule_state,
     read_alert_rules,
     read_alert_rules_version,
@@ -268,3 +269,31 @@ def _outbox_rows(book: RuleBook, triggers: pd.DataFrame) -> pd.DataFrame:
 
 def _num(x: Any) -> float | None:
     return None if pd.isna(x) else float(x)
+
+
+# -- in-app feed ----------------------------------------------------------------------------
+
+
+def read_feed(store: Store, username: str, *, unread_only: bool = False) -> pd.DataFrame:
+    """A user's in-app notifications, newest first (``status`` UNREAD / READ)."""
+    return read_alert_feed(store, username, unread_only=unread_only)
+
+
+def unread_count(store: Store, username: str) -> int:
+    """How many of the user's in-app notifications are unread (the bell's number)."""
+    return len(read_alert_feed(store, username, unread_only=True))
+
+
+def mark_read(store: Store, username: str, dedupe_key: str) -> bool:
+    """Mark one feed item read; True when this call changed it.
+
+    Raises
+    ------
+    AlertRuleError
+        When the user has no such feed item.
+    """
+    key = {"username": username, "dedupe_key": dedupe_key}
+    try:
+        return store.transition("alert_feed", key, "UNREAD", "READ")
+    except RecordNotFoundError:
+        raise AlertRuleError(f"user {username!r} has no notification {dedupe_key!r}") from None
