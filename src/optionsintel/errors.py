@@ -237,3 +237,33 @@ class RateLimitedError(OptionsIntelError):
     def __init__(self, message: str, *, retry_after: float, rate: float, burst: int) -> None:
         super().__init__(message)
         self.retry_after, self.rate, self.burst = retry_after, rate, burst
+
+
+class AlertRuleError(OptionsIntelError, ValueError):
+    """An alert rule is invalid (unknown type, missing threshold, bad channel or schedule)."""
+
+
+class DeliveryError(OptionsIntelError):
+    """A notification could not be delivered over a channel.
+
+    Messages never contain a secret (SMTP password, webhook secret, bot token, API key).
+    """
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Delivery failed in a way retrying cannot fix (HTTP 4xx other than 408/429, bad address)."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Delivery failed but may succeed later (timeout, refused connection, HTTP 5xx/408/429).
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds when it sent one.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WebhookVerificationError(DeliveryError):
+    """A received webhook's signature, timestamp or headers do not verify."""

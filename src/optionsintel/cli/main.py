@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import admin, dashboards, db, market, up
+from optionsintel.cli import admin, alerts, dashboards, db, market, up
 from optionsintel.cli import api as api_cli
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(market.fetch_app, name="fetch")
 app.add_typer(market.providers_app, name="providers")
 app.command(name="up")(up.up)

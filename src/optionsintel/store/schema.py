@@ -412,6 +412,38 @@ alert_rules = sa.Table(
     sa.Column("cooldown_seconds", sa.Integer, nullable=False, server_default="900"),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    # 0005: the whole validated rule (optionsintel.alerts.rules), a mute switch, a clock.
+    sa.Column("definition", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("status", sa.String(8), nullable=False, server_default="ACTIVE"),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "name"),
+    sa.CheckConstraint("status IN ('ACTIVE', 'MUTED')", name="status"),
+)
+
+alert_rule_state = sa.Table(
+    "alert_rule_state",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("rule_name", sa.String(80), nullable=False),
+    sa.Column("instrument", sa.String(40), nullable=False),
+    sa.Column("armed", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("last_trigger_at", TS),
+    sa.Column("trigger_day", sa.Date),
+    sa.Column("triggers_today", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "rule_name", "instrument"),
+    sa.ForeignKeyConstraint(
+        ["owner", "rule_name"], ["alert_rules.owner", "alert_rules.name"], ondelete="CASCADE"
+    ),
+)
+
+alert_watchlists = sa.Table(
+    "alert_watchlists",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("symbols", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     sa.PrimaryKeyConstraint("owner", "name"),
 )
 
@@ -429,6 +461,11 @@ alert_notifications = sa.Table(
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     sa.Column("next_attempt_at", TS, nullable=False, server_default=sa.func.now()),
     sa.Column("sent_at", TS),
+    # 0005: which trigger raised the row, and which dispatcher holds its lease.
+    sa.Column("trigger_key", sa.String(64)),
+    sa.Column("instrument", sa.String(40)),
+    sa.Column("triggered_at", TS),
+    sa.Column("claimed_by", sa.String(64)),
     sa.ForeignKeyConstraint(
         ["owner", "rule_name"], ["alert_rules.owner", "alert_rules.name"], ondelete="CASCADE"
     ),
@@ -437,6 +474,54 @@ alert_notifications = sa.Table(
         "ix_alert_notifications_pending",
         "next_attempt_at",
         postgresql_where=sa.text("status = 'PENDING'"),
+    ),
+    sa.Index(
+        "ix_alert_notifications_leased",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'SENDING'"),
+    ),
+    sa.Index("ix_alert_notifications_rule", "owner", "rule_name", "created_at"),
+)
+
+alert_delivery_attempts = sa.Table(
+    "alert_delivery_attempts",
+    metadata,
+    sa.Column("dedupe_key", sa.String(160), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("dispatcher", sa.String(64), nullable=False),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("finished_at", TS, nullable=False),
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("latency_ms", F),
+    sa.PrimaryKeyConstraint("dedupe_key", "attempt"),
+    sa.ForeignKeyConstraint(["dedupe_key"], ["alert_notifications.dedupe_key"], ondelete="CASCADE"),
+    sa.CheckConstraint("outcome IN ('SENT', 'RETRY', 'FAILED', 'ABANDONED')", name="outcome"),
+    sa.CheckConstraint("attempt >= 1", name="attempt_positive"),
+)
+
+alert_feed = sa.Table(
+    "alert_feed",
+    metadata,
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("dedupe_key", sa.String(160), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("rule_name", sa.String(80), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("payload", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("status", sa.String(8), nullable=False, server_default="UNREAD"),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("username", "dedupe_key"),
+    sa.CheckConstraint("status IN ('UNREAD', 'READ')", name="status"),
+    sa.Index(
+        "ix_alert_feed_unread",
+        "username",
+        "created_at",
+        postgresql_where=sa.text("status = 'UNREAD'"),
     ),
 )
 

@@ -1,0 +1,128 @@
+"""``optionsintel alerts``: run the dispatcher, manage rules, test a channel."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import typer
+
+from optionsintel.cli._common import console, friendly_errors
+from optionsintel.errors import AlertRuleError
+from optionsintel.services import alerts as alert_service
+from optionsintel.services import dispatch as dispatch_service
+from optionsintel.settings import get_settings
+from optionsintel.store import get_store
+
+app = typer.Typer(help="Alerts: rules, the delivery dispatcher, test sends.", no_args_is_help=True)
+rules_app = typer.Typer(help="Create, list, mute and delete alert rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@app.command()
+@friendly_errors
+def dispatch(
+    once: bool = typer.Option(False, "--once", help="Deliver what is due now and exit."),
+    batch: int = typer.Option(50, "--batch", min=1, help="Rows claimed per round."),
+    lease: float = typer.Option(60.0, "--lease", min=1.0, help="Lease seconds of a claim."),
+    max_attempts: int = typer.Option(8, "--max-attempts", min=1, help="Attempts before FAILED."),
+    poll: float = typer.Option(1.0, "--poll", min=0.05, help="Poll seconds besides LISTEN."),
+) -> None:
+    """Deliver the alert outbox until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+    store = get_store()
+    channels = dispatch_service.channels_from_environment(store, get_settings(), os.environ)
+    policy = dispatch_service.DispatchPolicy(
+        max_attempts=max_attempts, lease_seconds=lease, batch_size=batch, poll_seconds=poll
+    )
+    dispatcher = dispatch_service.Dispatcher(store, channels, policy)
+    console.print(f"dispatcher {dispatcher.name}: channels {sorted(channels)}")
+    try:
+        if once:
+            total = 0
+            while handled := dispatcher.run_once():
+                total += handled
+            console.print(f"handled {total} notifications")
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        dispatcher.run_forever(stop)
+    finally:
+        dispatcher.close()
+
+
+def _load(source: str) -> dict:
+    text = sys.stdin.read() if source == "-" else None
+    if text is None:
+        path = Path(source)
+        text = path.read_text() if path.exists() else source
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AlertRuleError(
+            f"the rule is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise AlertRuleError("a rule is a JSON object")
+    return data
+
+
+@rules_app.command("list")
+@friendly_errors
+def list_(
+    owner: str | None = typer.Option(None, "--owner", help="Only this owner's rules."),
+) -> None:
+    """List the rules."""
+    table = alert_service.list_rules(get_store(), owner)
+    console.print(table.to_string(index=False) if len(table) else "no alert rules")
+
+
+@rules_app.command()
+@friendly_errors
+def create(
+    rule: str = typer.Argument(..., help="A JSON file, '-' for stdin, or the JSON itself."),
+    replace: bool = typer.Option(False, "--replace", help="Replace an existing rule."),
+) -> None:
+    """Validate and store a rule (see docs/alerts.md for the fields)."""
+    store = get_store()
+    data = _load(rule)
+    made = (alert_service.update_rule if replace else alert_service.create_rule)(store, data)
+    console.print(f"rule {made.owner}/{made.name} ({made.condition.type}) stored")
+
+
+@rules_app.command()
+@friendly_errors
+def delete(owner: str, name: str) -> None:
+    """Delete a rule, its state and its notifications."""
+    gone = alert_service.delete_rule(get_store(), owner, name)
+    console.print(f"rule {owner}/{name} " + ("deleted" if gone else "did not exist"))
+
+
+@rules_app.command()
+@friendly_errors
+def mute(
+    owner: str, name: str, unmute: bool = typer.Option(False, "--unmute", help="Unmute.")
+) -> None:
+    """Mute (or unmute) a rule: a muted rule is not evaluated."""
+    changed = alert_service.mute_rule(get_store(), owner, name, muted=not unmute)
+    state = "unmuted" if unmute else "muted"
+    console.print(f"rule {owner}/{name} {state}" + ("" if changed else " (already)"))
+
+
+@app.command("test-send")
+@friendly_errors
+def test_send(
+    kind: str = typer.Argument(..., help="webhook, email, in_app, telegram or sms."),
+    target: str = typer.Option("{}", "--target", help='Channel target JSON, e.g. {"to": [...]}'),
+    owner: str = typer.Option("admin", "--owner", help="Owner named in the message."),
+) -> None:
+    """Send a sample notification to one channel target now (no outbox, no retries)."""
+    store = get_store()
+    channels = dispatch_service.channels_from_environment(store, get_settings(), os.environ)
+    doc = {"kind": kind, **json.loads(target)}
+    receipt = dispatch_service.send_test(channels, kind, doc, owner)
+    console.print(f"{kind}: delivered (status {receipt.status_code})")

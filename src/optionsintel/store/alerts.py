@@ -1,0 +1,129 @@
+"""Typed reads and the few commands of the alert tables the generic write modes lack.
+
+Inserts go through ``Writer.append`` (rules, outbox, attempts, feed), state through
+``Writer.write`` (upsert) and ``transition`` / ``claim``; this module adds the reads
+(one function per data set, Prefect style) and deleting a rule. Every function takes a
+:class:`Store` (own short transaction) or a :class:`Writer` (the caller's transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from optionsintel.store.api import Store, Writer, _frame
+from optionsintel.store.schema import (
+    alert_delivery_attempts,
+    alert_feed,
+    alert_notifications,
+    alert_rule_state,
+    alert_rules,
+    alert_watchlists,
+)
+
+Source = Store | Writer
+
+
+@contextmanager
+def _conn(source: Source) -> Iterator[Connection]:
+    if isinstance(source, Writer):
+        yield source.conn
+    else:
+        with source.engine.connect() as conn:
+            yield conn
+
+
+def _read(source: Source, stmt: sa.Select, table: sa.Table) -> pd.DataFrame:
+    with _conn(source) as conn:
+        return _frame(conn.execute(stmt), table)
+
+
+def read_alert_rules(
+    source: Source, *, owner: str | None = None, active_only: bool = False
+) -> pd.DataFrame:
+    """Rules (owner, name, definition, status, is_active, timestamps), by owner and name.
+
+    ``active_only`` keeps enabled, unmuted rules: the ones a tick evaluates.
+    """
+    t = alert_rules
+    stmt = sa.select(t).order_by(t.c.owner, t.c.name)
+    if owner is not None:
+        stmt = stmt.where(t.c.owner == owner)
+    if active_only:
+        stmt = stmt.where(t.c.is_active, t.c.status == "ACTIVE")
+    return _read(source, stmt, t)
+
+
+def read_alert_rules_version(source: Source) -> tuple[int, str]:
+    """(count, latest change) of the rules: changes whenever a rule is added/edited/muted."""
+    t = alert_rules
+    stmt = sa.select(sa.func.count(), sa.func.max(t.c.updated_at))
+    with _conn(source) as conn:
+        count, latest = conn.execute(stmt).one()
+    return int(count), str(latest)
+
+
+def read_alert_rule_state(source: Source, *, owner: str | None = None) -> pd.DataFrame:
+    """Arm state per (owner, rule_name, instrument)."""
+    t = alert_rule_state
+    stmt = sa.select(t)
+    if owner is not None:
+        stmt = stmt.where(t.c.owner == owner)
+    return _read(source, stmt, t)
+
+
+def read_alert_watchlists(source: Source, *, owner: str | None = None) -> pd.DataFrame:
+    """Watchlists (owner, name, symbols)."""
+    t = alert_watchlists
+    stmt = sa.select(t).order_by(t.c.owner, t.c.name)
+    if owner is not None:
+        stmt = stmt.where(t.c.owner == owner)
+    return _read(source, stmt, t)
+
+
+def read_alert_notifications(
+    source: Source,
+    *,
+    owner: str | None = None,
+    rule_name: str | None = None,
+    status: str | None = None,
+) -> pd.DataFrame:
+    """Outbox rows, oldest first (a rule's trigger history with delivery state)."""
+    t = alert_notifications
+    stmt = sa.select(t).order_by(t.c.created_at, t.c.dedupe_key)
+    for col, value in (("owner", owner), ("rule_name", rule_name), ("status", status)):
+        if value is not None:
+            stmt = stmt.where(t.c[col] == value)
+    return _read(source, stmt, t)
+
+
+def read_delivery_attempts(source: Source, *, dedupe_key: str | None = None) -> pd.DataFrame:
+    """Every recorded delivery attempt, by notification and attempt number."""
+    t = alert_delivery_attempts
+    stmt = sa.select(t).order_by(t.c.dedupe_key, t.c.attempt)
+    if dedupe_key is not None:
+        stmt = stmt.where(t.c.dedupe_key == dedupe_key)
+    return _read(source, stmt, t)
+
+
+def read_alert_feed(source: Source, username: str, *, unread_only: bool = False) -> pd.DataFrame:
+    """A user's in-app feed, newest first."""
+    t = alert_feed
+    stmt = sa.select(t).where(t.c.username == username).order_by(t.c.created_at.desc())
+    if unread_only:
+        stmt = stmt.where(t.c.status == "UNREAD")
+    return _read(source, stmt, t)
+
+
+def delete_alert_rule(source: Source, owner: str, name: str) -> bool:
+    """Delete a rule with its state and notifications (cascade); True if it existed."""
+    t = alert_rules
+    stmt = sa.delete(t).where(t.c.owner == owner, t.c.name == name).returning(t.c.name)
+    if isinstance(source, Writer):
+        return source.conn.execute(stmt).first() is not None
+    with source.engine.begin() as conn:
+        return conn.execute(stmt).first() is not None
