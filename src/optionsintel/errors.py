@@ -105,3 +105,7 @@ class RuleSyntaxError(RuleValidationError):
 
 class RuleDataError(RuleError):
     """A rule needs a dataset that the panel handed to the evaluator does not contain."""
+
+
+class GeometryError(OptionsIntelError, ValueError):
+    """Chart geometry (:mod:`optionsintel.geometry`) got bad input: shapes, parameters, bars."""
