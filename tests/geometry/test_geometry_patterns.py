@@ -18,8 +18,19 @@ from optionsintel.geometry import (
 )
 from optionsintel.geometry.planted import TEMPLATES, planted_paths
 
-GEOMETRY = ["symbol", "pattern", "start_bar", "end_bar", "known_bar", "upper_slope",
-            "upper_intercept", "lower_slope", "lower_intercept", "upper_touches", "lower_touches"]  # fmt: skip
+GEOMETRY = [
+    "symbol",
+    "pattern",
+    "start_bar",
+    "end_bar",
+    "known_bar",
+    "upper_slope",
+    "upper_intercept",
+    "lower_slope",
+    "lower_intercept",
+    "upper_touches",
+    "lower_touches",
+]
 BREAKOUT = ["breakout_bar", "breakout_direction", "breakout_level", "volume_ratio"]
 
 
