@@ -97,6 +97,10 @@ def as_wide(data: pd.DataFrame | pd.Series, name: str) -> pd.DataFrame:
 
 def aligned(frames: dict[str, pd.DataFrame | pd.Series]) -> dict[str, pd.DataFrame]:
     """Normalise several inputs and check they share the index and columns of the first."""
+    first_input = next(iter(frames.values()))
+    if isinstance(first_input, pd.Series):  # one symbol: its name comes from the first Series
+        symbol = first_input.name if first_input.name is not None else "value"
+        frames = {k: v.rename(symbol) if isinstance(v, pd.Series) else v for k, v in frames.items()}
     wide = {name: as_wide(frame, name) for name, frame in frames.items()}
     first_name, first = next(iter(wide.items()))
     for name, frame in wide.items():

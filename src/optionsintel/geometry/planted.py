@@ -189,7 +189,7 @@ def planted_paths(
     noise: float = 0.01,
     pattern_noise: float = 0.002,
     breakout_volume: float = 2.5,
-    background: Literal["noise", "walk"] = "noise",
+    background: Literal["noise", "walk"] = "walk",
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """One symbol per entry of ``patterns``, each with that pattern planted once.
 
@@ -248,7 +248,7 @@ def planted_paths(
         log_close[span, s] = path
         log_close[bars[-1] + 1 :, s] += shift
         bar_noise[span, s] = pattern_noise * 1.5
-        volume[bars[-2] + 1 : bars[-2] + 6, s] *= breakout_volume
+        volume[bars[-2] + 1 : bars[-1] + 1, s] *= breakout_volume
         truth.append((f"S{s:04d}", name, int(bars[1]), int(bars[-2]), int(bars[-2]) + 1))
     close = np.exp(log_close)
     high = close * (1 + np.abs(rng.normal(0.0, 1.0, close.shape)) * bar_noise)
@@ -272,3 +272,30 @@ def _background(
         trend = np.cumsum(rng.normal(0.0, noise / 5, shape), axis=0)
         return trend + rng.normal(0.0, noise, shape)
     raise GeometryError(f"background must be 'noise' or 'walk', got {kind!r}")
+
+
+def score(detected: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall per detector of :func:`detect_patterns` rows against the truth.
+
+    A detection is correct when its ``[start_bar, end_bar]`` overlaps its symbol's planted
+    pattern and its name is in that plant's :data:`ACCEPTS`. Precision = correct / all
+    detections of the name (background detections count as false); recall = planted
+    patterns of the name found by at least one correct detection of that same name.
+    """
+    det = detected.merge(truth, on="symbol", suffixes=("", "_true"))
+    overlap = (det["start_bar"] <= det["end_bar_true"]) & (det["end_bar"] >= det["start_bar_true"])
+    names = zip(det["pattern"], det["pattern_true"], strict=True)
+    det["correct"] = overlap & np.array([p in ACCEPTS[t] for p, t in names], dtype=bool)
+    rows = []
+    for name in TEMPLATES:
+        mine = det[det["pattern"] == name]
+        planted = truth[truth["pattern"] == name]
+        found = mine[mine["correct"] & (mine["pattern_true"] == name)]["symbol"].nunique()
+        rows.append({
+            "pattern": name,
+            "detections": len(mine),
+            "precision": mine["correct"].mean() if len(mine) else np.nan,
+            "planted": len(planted),
+            "recall": found / len(planted) if len(planted) else np.nan,
+        })  # fmt: skip
+    return pd.DataFrame(rows).set_index("pattern")
