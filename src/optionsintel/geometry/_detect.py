@@ -368,3 +368,6 @@ def detect(H, L, C, V, A, is_high, is_low, known_h, known_l, prm, offsets):  # p
                 )
         counts[s] = cnt
     return out, counts
+
+
+detect_serial = numba.njit(cache=True)(detect.py_func)

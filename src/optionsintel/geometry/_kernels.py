@@ -128,3 +128,19 @@ def rolling_lines(P, is_pivot, known, npts):  # pragma: no cover - compiled
                 a, c, e = fit_line(x, y)
             slope[s, t], intercept[s, t], resid[s, t] = a, c, e
     return slope, intercept, resid
+
+
+def serial(kernel):  # type: ignore[no-untyped-def]
+    """The same kernel compiled without threads (``prange`` runs as ``range``).
+
+    Waking the thread pool costs more than one symbol's work (tens of ms on a busy
+    machine), so a chart's single symbol takes the serial twin.
+    """
+    return numba.njit(cache=True)(kernel.py_func)
+
+
+fractal_pivots_serial = serial(fractal_pivots)
+zigzag_pivots_serial = serial(zigzag_pivots)
+rolling_lines_serial = serial(rolling_lines)
+PARALLEL_FROM = 8
+"""Symbols from which the parallel kernels pay for their thread start-up."""

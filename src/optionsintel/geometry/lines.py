@@ -22,7 +22,7 @@ import pandas as pd
 
 from optionsintel.errors import GeometryError
 from optionsintel.geometry import _kernels
-from optionsintel.geometry.pivots import SwingPoints, symbol_major
+from optionsintel.geometry.pivots import SwingPoints, pick_kernel, symbol_major
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -199,7 +199,8 @@ def trendlines(swings: SwingPoints, *, points: int = 3) -> dict[str, pd.DataFram
         ("resistance", swings.highs, swings.high_known, swings.high_price),
         ("support", swings.lows, swings.low_known, swings.low_price),
     ):
-        slope, intercept, resid = _kernels.rolling_lines(
+        kernel = pick_kernel(_kernels.rolling_lines, _kernels.rolling_lines_serial, mask)
+        slope, intercept, resid = kernel(
             symbol_major(price),
             np.ascontiguousarray(mask.to_numpy().T),
             np.ascontiguousarray(known.to_numpy(np.int64).T),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from optionsintel.errors import GeometryError
 from optionsintel.geometry import _detect as K  # noqa: N812 - the kernel's namespace
+from optionsintel.geometry._kernels import PARALLEL_FROM
 from optionsintel.geometry.pivots import SwingPoints, aligned, swing_points, symbol_major
 from optionsintel.research.indicators import atr
 
@@ -243,7 +244,8 @@ def detect_patterns(
     is_low = np.ascontiguousarray(swings.lows.to_numpy().T)
     per_symbol = K.MAX_PER_PIVOT * (is_high.sum(axis=1) + is_low.sum(axis=1))
     offsets = np.concatenate([[0], np.cumsum(per_symbol)]).astype(np.int64)
-    out, counts = K.detect(
+    kernel = K.detect if cl.shape[1] >= PARALLEL_FROM else K.detect_serial
+    out, counts = kernel(
         symbol_major(hi),
         symbol_major(lo),
         symbol_major(cl),
@@ -258,7 +260,9 @@ def detect_patterns(
     )
     first = np.cumsum(counts) - counts  # vectorised gather of each symbol's filled slots
     keep = np.repeat(offsets[:-1], counts) + np.arange(counts.sum()) - np.repeat(first, counts)
-    return _frame(out[keep], cl.index, cl.columns, params)
+    rows = out[keep]
+    rows = rows[np.lexsort((rows[:, K.F_CODE], rows[:, K.F_KNOWN], rows[:, K.F_SYM]))]
+    return _frame(rows, cl.index, cl.columns, params)
 
 
 def _frame(
@@ -295,7 +299,7 @@ def _frame(
             "volume_confirmed": np.nan_to_num(ratio, nan=0.0) >= params.volume_multiple,
         }
     )
-    return frame.sort_values(["symbol", "known_bar", "pattern"], kind="stable", ignore_index=True)
+    return frame  # rows come sorted by symbol, known_bar, pattern code
 
 
 def detections(frame: pd.DataFrame) -> list[Detection]:

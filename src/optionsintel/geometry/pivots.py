@@ -16,8 +16,9 @@ needs complete bars: a NaN inside its window disqualifies it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,13 @@ def symbol_major(frame: pd.DataFrame) -> np.ndarray:
     return np.ascontiguousarray(frame.to_numpy(dtype=np.float64).T)
 
 
+def pick_kernel(
+    parallel: Callable[..., Any], serial: Callable[..., Any], frame: pd.DataFrame
+) -> Callable[..., Any]:
+    """The threaded kernel for many symbols, its serial twin for a few."""
+    return parallel if frame.shape[1] >= _kernels.PARALLEL_FROM else serial
+
+
 def swing_points(
     high: pd.DataFrame | pd.Series,
     low: pd.DataFrame | pd.Series,
@@ -147,7 +155,8 @@ def swing_points(
         raise GeometryError(f"left and right must be >= 1 bars, got left={left}, right={right}")
     wide = aligned({"high": high, "low": low})
     hi, lo = wide["high"], wide["low"]
-    is_high, is_low = _kernels.fractal_pivots(symbol_major(hi), symbol_major(lo), left, right)
+    kernel = pick_kernel(_kernels.fractal_pivots, _kernels.fractal_pivots_serial, hi)
+    is_high, is_low = kernel(symbol_major(hi), symbol_major(lo), left, right)
     bars = np.arange(hi.shape[0], dtype=np.int64)[None, :] + right
     return _build(
         hi,
@@ -186,7 +195,8 @@ def zigzag(
         raise GeometryError(f"pct must lie in (0, 1) (0.05 = 5 %), got {pct}")
     wide = aligned({"high": high, "low": low})
     hi, lo = wide["high"], wide["low"]
-    kind, known = _kernels.zigzag_pivots(symbol_major(hi), symbol_major(lo), float(pct))
+    kernel = pick_kernel(_kernels.zigzag_pivots, _kernels.zigzag_pivots_serial, hi)
+    kind, known = kernel(symbol_major(hi), symbol_major(lo), float(pct))
     is_high, is_low = kind == 1, kind == -1
     return _build(
         hi,
