@@ -24,6 +24,7 @@ from optionsintel.geometry.patterns import (
     detections,
 )
 from optionsintel.geometry.pivots import SwingPoints, swing_points, zigzag
+from optionsintel.geometry.signals import breakout_direction, pattern_presence, trendline_distance
 
 __all__ = [
     "COLUMNS",
@@ -34,13 +35,16 @@ __all__ = [
     "PatternParams",
     "SwingPoints",
     "Trendline",
+    "breakout_direction",
     "detect_patterns",
     "detection_dict",
     "detections",
     "fit_channel",
     "fit_trendline",
     "horizontal_levels",
+    "pattern_presence",
     "swing_points",
+    "trendline_distance",
     "trendlines",
     "zigzag",
 ]
