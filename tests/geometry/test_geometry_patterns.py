@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 
 from optionsintel.errors import GeometryError
 from optionsintel.geometry import (
+    COLUMNS,
     PATTERNS,
     PatternParams,
     detect_patterns,
@@ -119,3 +120,13 @@ def test_pattern_errors() -> None:
         detect_patterns(s["high"], s["low"], s["close"], swings=other)
     with pytest.raises(GeometryError, match="unknown planted"):
         planted_paths(["cup_and_handle"])
+
+
+def test_short_empty_and_all_nan_inputs_give_no_detections() -> None:
+    short = pd.Series([1.0, 2, 3, 2, 1], name="X")
+    assert detect_patterns(short, short, short).empty
+    frame = pd.DataFrame({"A": np.nan, "B": np.linspace(1, 2, 50)})
+    assert detect_patterns(frame, frame, frame).empty
+    assert swing_points(frame, frame).table().empty  # a straight line has no swings
+    empty = pd.DataFrame(index=pd.RangeIndex(10), columns=pd.Index([], dtype=object), dtype=float)
+    assert list(detect_patterns(empty, empty, empty).columns) == list(COLUMNS)
