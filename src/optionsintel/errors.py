@@ -267,3 +267,7 @@ class TransientDeliveryError(DeliveryError):
 
 class WebhookVerificationError(DeliveryError):
     """A received webhook's signature, timestamp or headers do not verify."""
+
+
+class GeometryError(OptionsIntelError, ValueError):
+    """Chart geometry (:mod:`optionsintel.geometry`) got bad input: shapes, parameters, bars."""

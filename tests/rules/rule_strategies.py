@@ -20,6 +20,8 @@ def series(draw: Any) -> dict[str, Any]:
         if draw(st.booleans()):
             if p.kind == "int":
                 params[p.name] = draw(st.integers(int(p.low), int(min(p.high, 400))))
+            elif p.kind == "choice":
+                params[p.name] = draw(st.sampled_from(p.choices))
             else:
                 params[p.name] = draw(st.floats(p.low, p.high, allow_nan=False))
     if spec.name.startswith("macd"):

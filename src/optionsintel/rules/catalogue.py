@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from optionsintel.geometry.patterns import PATTERNS
+
 ParamKind = Literal["int", "float", "choice"]
 Family = Literal["price", "indicator", "chain", "fundamental"]
 
@@ -300,8 +302,36 @@ def _fundamentals() -> list[OperandSpec]:
     ]
 
 
+def _geometry() -> list[OperandSpec]:
+    # chart patterns of optionsintel.geometry (docs/chart_patterns.md), all causal
+    names = ("any", *PATTERNS)
+    pattern = ParamSpec("pattern", "choice", "any", choices=names, doc="chart pattern or any")
+    return [
+        OperandSpec(
+            "chart_pattern", "PATTERN", "indicator", "0/1", _HLC,
+            "1 when the pattern became known within the last lookback bars", "chart_pattern",
+            None, (pattern, _window(20, 1, "lookback")),
+        ),
+        OperandSpec(
+            "pattern_breakout", "BREAKOUT", "indicator", "+1/-1/0", (*_HLC, "volume"),
+            "+1 (-1) when the pattern broke out up (down) within the last lookback bars; "
+            "volume_multiple > 0 counts only breakouts on that multiple of the 20-bar average",
+            "pattern_breakout", None,
+            (pattern, _window(1, 1, "lookback"),
+             ParamSpec("volume_multiple", "float", 0.0, 0.0, 20.0, doc="0 = no volume test")),
+        ),
+        OperandSpec(
+            "trendline_distance", "TRENDLINE_DIST", "indicator", "%", _HLC,
+            "close vs the trendline through the last swing highs (resistance) or lows, percent",
+            "trendline_distance", None,
+            (ParamSpec("side", "choice", "resistance", choices=("resistance", "support")),
+             _window(3, 2, "points")),
+        ),
+    ]  # fmt: skip
+
+
 CATALOGUE: dict[str, OperandSpec] = {
-    s.name: s for s in (*_price(), *_indicators(), *_chain(), *_fundamentals())
+    s.name: s for s in (*_price(), *_indicators(), *_chain(), *_fundamentals(), *_geometry())
 }
 """Every operand by canonical name, in display order (price, indicators, chain, fundamentals)."""
 

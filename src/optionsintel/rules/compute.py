@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
+from optionsintel import geometry as geo
 from optionsintel.chain.vol import iv_percentile, iv_rank
 from optionsintel.research import indicators as ind
 from optionsintel.research._common import FloatArray
@@ -74,7 +75,32 @@ def _rank(fn: Callable[..., Any]) -> Kernel:
     return kernel
 
 
+def _patterns(spec: OperandSpec, p: dict[str, Any], panel: Panel) -> KernelOut:
+    h, lo, c = _hlc(spec, panel)
+    multiple = float(p.get("volume_multiple", 0.0))
+    if spec.kernel == "chart_pattern":
+        det = geo.detect_patterns(h, lo, c)
+        out = geo.pattern_presence(det, c.index, c.columns, p["pattern"], int(p["lookback"]))
+        return out.to_numpy(np.float64)
+    vol = panel.frame("volume", needed_by=spec.token)
+    params = geo.PatternParams(volume_multiple=multiple) if multiple > 0 else None
+    det = geo.detect_patterns(h, lo, c, vol, params=params)
+    out = geo.breakout_direction(
+        det, c.index, c.columns, p["pattern"], int(p["lookback"]), volume_confirmed=multiple > 0
+    )
+    return out.to_numpy(np.float64)
+
+
+def _trendline(spec: OperandSpec, p: dict[str, Any], panel: Panel) -> KernelOut:
+    h, lo, c = _hlc(spec, panel)
+    swings = geo.swing_points(h, lo)
+    return geo.trendline_distance(c, swings, p["side"], int(p["points"])).to_numpy(np.float64)
+
+
 KERNELS: dict[str, Kernel] = {
+    "chart_pattern": _patterns,
+    "pattern_breakout": _patterns,
+    "trendline_distance": _trendline,
     "field": lambda s, p, panel: _get(s, p, panel),
     "dataset": lambda s, p, panel: _get(s, p, panel),
     "diff": lambda s, p, panel: _diff(_get(s, p, panel), int(p["window"])),

@@ -70,6 +70,14 @@ class Number(_Node):
         return _finite(float(v))
 
 
+def _choice(operand: str, param: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.lower() not in choices:
+        near = difflib.get_close_matches(str(value).lower()[:32], choices, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else f" (one of: {', '.join(choices)})"
+        raise ValueError(f"{operand} parameter {param} must be a name{hint}")
+    return value.lower()
+
+
 class Series(_Node):
     """A catalogue operand with its parameters, ``offset`` bars ago."""
 
@@ -98,6 +106,9 @@ class Series(_Node):
         filled: dict[str, int | float] = {}
         for p in spec.params:
             v = self.params.get(p.name, p.default)
+            if p.kind == "choice":
+                filled[p.name] = _choice(self.name, p.name, v, p.choices)  # type: ignore[assignment]
+                continue
             if (
                 isinstance(v, bool)
                 or not isinstance(v, int | float)

@@ -47,7 +47,9 @@ signal: _SIGNAL ("(" NAME ("," number)? ")")?
 anomaly: _ANOMALY
 ?operand: number | series | pct_change
 series: NAME [args] ["[" INT "]"]
-args: "(" [number ("," number)*] ")"
+args: "(" [arg ("," arg)*] ")"
+?arg: number | choice
+choice: NAME
 pct_change: _PCT_CHANGE "(" series "," INT ")"
 number: SIGNED_NUMBER
 
@@ -143,6 +145,9 @@ class _ToData(Transformer):  # type: ignore[type-arg]
 
     def number(self, c: list[Any]) -> dict[str, Any]:
         return {"kind": "number", "value": _num(c[0])}
+
+    def choice(self, c: list[Any]) -> dict[str, Any]:
+        return {"value": str(c[0]).lower()[:32]}  # a named parameter value, e.g. a pattern
 
     def args(self, c: list[Any]) -> list[Any]:
         return [n["value"] for n in c if n is not None]
