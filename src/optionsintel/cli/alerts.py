@@ -39,6 +39,10 @@ def dispatch(
         max_attempts=max_attempts, lease_seconds=lease, batch_size=batch, poll_seconds=poll
     )
     dispatcher = dispatch_service.Dispatcher(store, channels, policy)
+    stop = threading.Event()
+    if not once:  # handlers first: a supervisor may signal as soon as we say we run
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
     console.print(f"dispatcher {dispatcher.name}: channels {sorted(channels)}")
     try:
         if once:
@@ -47,9 +51,6 @@ def dispatch(
                 total += handled
             console.print(f"handled {total} notifications")
             return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
         dispatcher.run_forever(stop)
     finally:
         dispatcher.close()

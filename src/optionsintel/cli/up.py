@@ -82,15 +82,30 @@ def _materialise(root: Path, plan: DemoPlan) -> int:
     return subprocess.run(materialise_command(plan), cwd=root, check=False).returncode
 
 
-def serve(root: Path, host: str, port: int, dashboards_port: int) -> int:
-    """Run ``dagster dev`` (webserver + daemon) and the Voila dashboards until stopped."""
+def platform_commands(host: str, port: int, dashboards_port: int, api_port: int) -> list[list[str]]:
+    """The supervised processes of a running platform, each its own process group.
+
+    ``dagster dev`` (webserver + daemon), the Voila dashboards, the REST API (uvicorn,
+    loopback) and the alert dispatcher (``optionsintel alerts dispatch``).
+    """
+    cli = [sys.executable, "-m", "optionsintel.cli.main"]
     dagster = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
                "-h", host, "-p", str(port)]  # fmt: skip
+    api = [*cli, "api", "--host", "127.0.0.1", "--port", str(api_port)]
+    dispatcher = [*cli, "alerts", "dispatch"]
+    return [dagster, *dashboard_server_commands(dashboards_port), api, dispatcher]
+
+
+def serve(root: Path, host: str, port: int, dashboards_port: int, api_port: int = 8000) -> int:
+    """Run Dagster, the dashboards, the API and the alert dispatcher until stopped."""
     console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}")
     for title, url in dashboard_urls(dashboards_port).items():
         console.print(f"[bold green]{title}:[/] {url}")
+    console.print(f"[bold green]REST API:[/] http://127.0.0.1:{api_port}/api/v2/docs "
+                  "(every call needs a key: `optionsintel keys create`)")  # fmt: skip
+    console.print("[bold green]Alert dispatcher:[/] running (`optionsintel alerts rules list`)")
     console.print("Ctrl-C stops everything (the embedded database keeps running).")
-    return run_servers([dagster, *dashboard_server_commands(dashboards_port)], cwd=root)
+    return run_servers(platform_commands(host, port, dashboards_port, api_port), cwd=root)
 
 
 @friendly_errors
@@ -110,8 +125,9 @@ def up(
     host: str = typer.Option("127.0.0.1", "--host", help="Dagster webserver host."),
     port: int = typer.Option(3000, "--port", help="Dagster webserver port."),
     dashboards_port: int = typer.Option(8866, "--dashboards-port", help="Voila server port."),
+    api_port: int = typer.Option(8000, "--api-port", help="REST API port (127.0.0.1)."),
 ) -> None:
-    """Start the platform: database, reference data, demo history, Dagster UI and dashboards."""
+    """Start the platform: database, demo history, Dagster UI, dashboards, API and dispatcher."""
     start = time.perf_counter()
     root = repo_root()
     store = get_store(check_schema=False)
@@ -136,4 +152,4 @@ def up(
                           "see the runs in the Dagster UI")  # fmt: skip
     if no_serve:
         raise typer.Exit(code=1 if code else 0)
-    raise typer.Exit(code=serve(root, host, port, dashboards_port))
+    raise typer.Exit(code=serve(root, host, port, dashboards_port, api_port))
