@@ -11,9 +11,14 @@ from optionsintel.store import Store
 
 
 @pytest.fixture
-def accounts(store: Store) -> Store:
-    """The session store with empty account tables (market data is kept)."""
-    return empty_accounts(store)
+def accounts(request: pytest.FixtureRequest, store: Store) -> Store:
+    """A store with empty account tables (market data is kept).
+
+    Tests that also ask for ``demo_store`` get the demo database (market data
+    materialised through the asset graph); the others the session's test database.
+    """
+    wants_demo = "demo_store" in request.fixturenames
+    return empty_accounts(request.getfixturevalue("demo_store") if wants_demo else store)
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("get", "/api/v2/chains/{underlying}"): (f"/api/v2/chains/NIFTY?at={AT}", None),
     ("get", "/api/v2/chains/{underlying}/summary"): (
         f"/api/v2/chains/NIFTY/summary?at={AT}", None),
-    ("get", "/api/v2/signals/{underlying}"): ("/api/v2/signals/NIFTY", None),
+    # a named provider: the demo days may fire no signal, and with no provider given an
+    # empty dataset is a 404 (there is nothing to resolve the provider from)
+    ("get", "/api/v2/signals/{underlying}"): ("/api/v2/signals/NIFTY?provider=replay", None),
     ("get", "/api/v2/levels/{underlying}"): ("/api/v2/levels/NIFTY", None),
     ("get", "/api/v2/bars/daily/{symbol}"): ("/api/v2/bars/daily/NIFTY", None),
     ("get", "/api/v2/research/metrics"): ("/api/v2/research/metrics?symbols=NIFTY", None),
