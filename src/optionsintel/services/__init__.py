@@ -1,0 +1,1 @@
+"""Use cases: read models and commands over the domain packages and the store."""
