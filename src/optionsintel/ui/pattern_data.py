@@ -35,9 +35,10 @@ class PatternSource:
 
 
 def daily_providers(store: Store) -> list[str]:
-    """Providers with stored daily bars, the synthetic one last (real data first)."""
+    """Providers with stored daily bars, the one covering most symbols first (the default)."""
     found = reads.list_providers(store, "daily_ohlc")
-    return sorted(found, key=lambda p: (p == "synthetic", p))
+    size = {p: len(reads.list_symbols(store, provider=p)) for p in found}
+    return sorted(found, key=lambda p: (-size[p], p))
 
 
 def pattern_source(store: Store) -> PatternSource:
