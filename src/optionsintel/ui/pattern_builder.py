@@ -113,7 +113,7 @@ class PatternBuilder(w.VBox):
         wrap = w.Layout(flex_flow="row wrap", align_items="center")
         h = lambda text: w.HTML(f"<h4>{html.escape(text)}</h4>")  # noqa: E731
         return [
-            w.HTML(panels.STYLE + STYLE + "<h3>Custom pattern builder</h3>"),
+            w.HTML(panels.STYLE + STYLE),
             w.HBox([self.template], layout=wrap),
             self.template_note,
             h("Conditions"),

@@ -51,8 +51,8 @@ class OperandEditor(w.HBox):
         self.offset = w.IntText(
             0,
             description="bars ago",
-            layout=w.Layout(width="130px"),
-            style={"description_width": "56px"},
+            layout=w.Layout(width="146px"),
+            style={"description_width": "66px"},
         )
         self.params: dict[str, w.ValueWidget] = {}
         self.name.observe(lambda _c: self._rebuild(), "value")
@@ -110,7 +110,7 @@ class ConditionRow(w.VBox):
         self.left = OperandEditor(self._changed, with_special=True)
         self.op = w.Dropdown(options=OPERATORS, value=">", layout=w.Layout(width="130px"))
         self.mode = w.ToggleButtons(
-            options=["value", "operand"], value="value", style={"button_width": "64px"}
+            options=["value", "operand"], value="value", style={"button_width": "72px"}
         )
         self.value = w.FloatText(0.0, layout=w.Layout(width="110px"))
         self.high = w.FloatText(
@@ -335,8 +335,14 @@ class ConditionGroup(w.VBox):
             buttons[0].on_click(lambda _b, m=m: self.move(m, -1))
             buttons[1].on_click(lambda _b, m=m: self.move(m, 1))
             buttons[2].on_click(lambda _b, m=m: self.remove(m))
-            m.layout.flex = "1 1 auto"
-            rows.append(w.HBox([m, w.VBox(buttons)], layout=w.Layout(align_items="flex-start")))
+            m.layout.flex = "1 1 240px"  # narrow screens: the buttons wrap below the row
+            m.layout.min_width = "0"
+            rows.append(
+                w.HBox(
+                    [m, w.HBox(buttons)],
+                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+                )
+            )
         self.body.children = rows
 
     def node(self) -> dict[str, Any]:
