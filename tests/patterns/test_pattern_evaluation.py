@@ -247,3 +247,26 @@ def test_anomaly_flags_any_expiry_of_the_symbol() -> None:
     got = anomaly_flags(labels, bars, pd.Index(["AAA", "BBB", "CCC"]))
     assert got.iloc[1].tolist()[:2] == [1.0, 0.0] and np.isnan(got.iloc[1, 2])
     assert got.iloc[0].isna().all()
+
+
+def test_matches_flagged_as_dbscan_anomalies_on_request(history: Store) -> None:
+    ts = pd.Timestamp(DAYS[29]).tz_localize(EXCHANGE_TZ).tz_convert("UTC")
+    history.write(
+        "ml_cluster_labels",
+        pd.DataFrame(
+            {
+                "entity": ["AAA 2025-02-20", "BBB 2025-02-20"],
+                "ts": [ts, ts],
+                "model_name": ["dbscan"] * 2,
+                "model_version": ["1"] * 2,
+                "label": [-1, 0],
+                "is_anomaly": [True, False],
+                "provider": ["synthetic"] * 2,
+            }
+        ),
+    )
+    plain = svc.evaluate_pattern(history, "close > 0", provider="synthetic")
+    assert plain.result.explanations()["anomaly"].isna().all() and plain.data.empty == []
+    flagged = svc.evaluate_pattern(history, "close > 0", provider="synthetic", flag_anomalies=True)
+    got = flagged.result.explanations().groupby("symbol")["anomaly"].first().to_dict()
+    assert got == {"AAA": True, "BBB": False} and flagged.data.empty == []

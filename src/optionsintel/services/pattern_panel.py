@@ -112,6 +112,7 @@ def build_panel(
     as_of: Any = None,
     known_at: Any = None,
     progress: Progress | None = None,
+    flag_anomalies: bool = False,
 ) -> PanelData:
     """Read what ``plan`` needs for ``symbols`` from ``provider`` and align it.
 
@@ -129,6 +130,9 @@ def build_panel(
         Point in time (see the module docstring); None reads everything stored.
     progress
         Called with (fraction done, what is being read).
+    flag_anomalies
+        Also read the DBSCAN ``anomaly`` labels when the rule does not need them, so the
+        explanations flag the matches that are anomalies among their peers.
 
     Returns
     -------
@@ -155,13 +159,14 @@ def build_panel(
     )
     frames = _bar_frames(bars, universe)
     index, cols = frames["close"].index, frames["close"].columns
-    needed = sorted(set(plan.datasets) - set(BAR_FIELDS))
+    wanted = set(plan.datasets) | ({"anomaly"} if flag_anomalies else set())
+    needed = sorted(wanted - set(BAR_FIELDS))
     loaders = _loaders(store, provider, universe, start, end, as_of, seen)
     for i, name in enumerate(needed):
         say(0.2 + 0.6 * i / max(len(needed), 1), f"{name} ({provider})")
         family = name.split(".")[0]
         frames[name] = loaders[family](name, index, cols)
-    empty = [n for n in needed if frames[n].isna().all().all()]
+    empty = [n for n in needed if n in plan.datasets and frames[n].isna().all().all()]
     at = None if as_of is None else pd.Timestamp(to_utc(as_of))
     panel = Panel(frames)
     return PanelData(

@@ -202,6 +202,7 @@ def evaluate_pattern(
     known_at: Any = None,
     cache: IndicatorCache | None = None,
     progress: Progress | None = None,
+    flag_anomalies: bool = False,
 ) -> PatternEvaluation:
     """Evaluate a rule (or a pinned version, ``"pattern_id@3"``) on the stored data.
 
@@ -224,6 +225,9 @@ def evaluate_pattern(
         Indicator cache to reuse across evaluations.
     progress
         Called with (fraction done, what is happening).
+    flag_anomalies
+        Read the DBSCAN anomaly labels even when the rule does not name ``ANOMALY``, so
+        ``result.explanations()`` flags the matches that are anomalies among their peers.
 
     Returns
     -------
@@ -245,6 +249,7 @@ def evaluate_pattern(
         as_of=as_of,
         known_at=known_at,
         progress=progress,
+        flag_anomalies=flag_anomalies,
     )
     if progress:
         progress(0.85, "evaluating")

@@ -48,7 +48,12 @@ def pattern_source(store: Store) -> PatternSource:
         rule: Any, *, provider: str, symbols: Sequence[str] | None = None, progress: Any = None
     ) -> svc.PatternEvaluation:
         return svc.evaluate_pattern(
-            store, rule, provider=provider, symbols=symbols, progress=progress
+            store,
+            rule,
+            provider=provider,
+            symbols=symbols,
+            progress=progress,
+            flag_anomalies=True,
         )
 
     return PatternSource(
