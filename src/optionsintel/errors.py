@@ -65,6 +65,14 @@ class RecordNotFoundError(StoreError):
     """A state transition named a natural key that no stored row has."""
 
 
+class PatternNotFoundError(RecordNotFoundError):
+    """No stored custom pattern (or no such version of it) has the id or pin asked for."""
+
+
+class PatternConflictError(StoreWriteError):
+    """A concurrent save moved a pattern's head first; nothing was stored: reload and save again."""
+
+
 class InvalidStateError(StoreError):
     """A state transition or claim named a state column or value the schema does not allow."""
 

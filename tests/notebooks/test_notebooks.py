@@ -19,7 +19,8 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 def test_notebooks_found():
     names = {p.name for p in NOTEBOOKS}
     assert {"market_monitor.ipynb", "analytics_report.ipynb",
-            "01_getting_started.ipynb"} <= names  # fmt: skip
+            "01_getting_started.ipynb", "05_custom_patterns.ipynb",
+            "pattern_builder.ipynb"} <= names  # fmt: skip
     assert len(NOTEBOOKS) >= 6
 
 

@@ -106,12 +106,16 @@ def test_append_of_a_stored_key_raises_and_stores_nothing(clean_store: Store) ->
 
 
 def test_append_with_composite_key_names_every_key_column(clean_store: Store) -> None:
-    pattern = pd.DataFrame({"name": ["squeeze"], "version": [1], "definition": [{"all": []}]})
-    clean_store.append("custom_patterns", pattern)
+    head = {"pattern_id": ["squeeze"], "name": ["Squeeze"], "owner": ["alice"]}
+    clean_store.append("custom_patterns", pd.DataFrame({**head, "latest_version": [1]}))
+    pattern = pd.DataFrame({"pattern_id": ["squeeze"], "version": [1], "definition": [{"all": []}],
+                            "text": ["x"], "content_hash": ["h"], "schema_version": [1],
+                            "created_by": ["alice"]})  # fmt: skip
+    clean_store.append("pattern_versions", pattern)
     with pytest.raises(DuplicateRecordError) as err:
-        clean_store.append("custom_patterns", pattern.assign(definition=[{"any": []}]))
-    assert err.value.keys == [{"name": "squeeze", "version": 1}]
-    assert clean_store.read("custom_patterns")["definition"].iloc[0] == {"all": []}
+        clean_store.append("pattern_versions", pattern.assign(definition=[{"any": []}]))
+    assert err.value.keys == [{"pattern_id": "squeeze", "version": 1}]
+    assert clean_store.read("pattern_versions")["definition"].iloc[0] == {"all": []}
 
 
 def test_append_rejected_by_the_database_stores_nothing(clean_store: Store) -> None:

@@ -351,16 +351,37 @@ ml_cluster_labels = sa.Table(
 )
 
 custom_patterns = sa.Table(
+    # the head record of a pattern (migration 0006): what it is called, whose it is, its
+    # newest version; the definitions themselves live, immutable, in pattern_versions
     "custom_patterns",
     metadata,
+    sa.Column("pattern_id", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("latest_version >= 1", name="latest_version_positive"),
+)
+
+pattern_versions = sa.Table(
+    # insert-only (Store.append): a version is never updated, so a pin
+    # ``pattern_id@version`` names the same rule forever
+    "pattern_versions",
+    metadata,
+    sa.Column("pattern_id", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("definition", JSONB, nullable=False),
-    sa.Column("description", sa.Text),
-    sa.Column("created_by", sa.String(64)),
-    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.PrimaryKeyConstraint("name", "version"),
+    sa.Column("note", sa.Text),
+    sa.PrimaryKeyConstraint("pattern_id", "version"),
+    sa.ForeignKeyConstraint(["pattern_id"], ["custom_patterns.pattern_id"], ondelete="RESTRICT"),
     sa.CheckConstraint("version >= 1", name="version_positive"),
 )
 
