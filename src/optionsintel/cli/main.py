@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import dashboards, db, market, up
+from optionsintel.cli import dashboards, db, exchange, market, up
 
 app = typer.Typer(
     name="optionsintel",
@@ -18,6 +18,8 @@ app.add_typer(market.fetch_app, name="fetch")
 app.add_typer(market.providers_app, name="providers")
 app.command(name="up")(up.up)
 app.command(name="dashboards")(dashboards.dashboards)
+app.command(name="export")(exchange.export)
+app.command(name="import")(exchange.import_)
 
 
 @app.command()
