@@ -28,20 +28,38 @@ from optionsintel.store import Store, migrate, resolve_database_url
 from optionsintel.store.admin import scratch_database
 from optionsintel.store.engine import get_engine
 
-_NUMERIC = ("ltp", "bid", "ask", "bid_qty", "ask_qty", "volume", "oi", "oi_change", "iv", "delta",
-            "gamma", "theta", "vega", "underlying_price")  # fmt: skip
+_NUMERIC = (
+    "ltp",
+    "bid",
+    "ask",
+    "bid_qty",
+    "ask_qty",
+    "volume",
+    "oi",
+    "oi_change",
+    "iv",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "underlying_price",
+)
 
 
 def chain_rows(n: int) -> pd.DataFrame:
     """``n`` chain rows shaped like stored snapshots (2 x 120 strikes per 15-second instant)."""
     rng = np.random.default_rng(1)
     i = np.arange(n)
-    frame = pd.DataFrame({
-        "underlying": "NIFTY",
-        "snapshot_ts": pd.Timestamp("2025-07-16 03:45", tz="UTC") + pd.to_timedelta(i // 240 * 15, unit="s"),
-        "expiry": pd.Timestamp("2025-07-31"), "strike": 22000.0 + 50.0 * (i % 120),
-        "option_type": np.where(i % 240 < 120, "CE", "PE"),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "underlying": "NIFTY",
+            "snapshot_ts": pd.Timestamp("2025-07-16 03:45", tz="UTC")
+            + pd.to_timedelta(i // 240 * 15, unit="s"),
+            "expiry": pd.Timestamp("2025-07-31"),
+            "strike": 22000.0 + 50.0 * (i % 120),
+            "option_type": np.where(i % 240 < 120, "CE", "PE"),
+        }
+    )
     for col in _NUMERIC:
         frame[col] = np.round(rng.random(n) * 500, 2)
     frame["exchange_ts"] = frame["snapshot_ts"]
@@ -54,12 +72,18 @@ def daily_bar_rows(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(2)
     i = np.arange(n)
     close = np.round(100 + rng.random(n) * 900, 2)
-    return pd.DataFrame({
-        "symbol": [f"SYM{k:04d}" for k in i % 1000],
-        "trade_date": pd.Timestamp("2000-01-03") + pd.to_timedelta(i // 1000, unit="D"),
-        "open": close, "high": close + 1.5, "low": close - 1.5, "close": close,
-        "volume": rng.integers(0, 10**7, n).astype(float), "oi": np.nan,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "symbol": [f"SYM{k:04d}" for k in i % 1000],
+            "trade_date": pd.Timestamp("2000-01-03") + pd.to_timedelta(i // 1000, unit="D"),
+            "open": close,
+            "high": close + 1.5,
+            "low": close - 1.5,
+            "close": close,
+            "volume": rng.integers(0, 10**7, n).astype(float),
+            "oi": np.nan,
+        }
+    )
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -76,21 +100,45 @@ def row(case: str, ours: float, pandas_s: float | None = None, target: str = "")
 def bench_exports(tmp: Path, n: int, xlsx_rows: int) -> None:
     chain = chain_rows(n)
     print(f"\n{n:,} chain rows ({chain.shape[1]} columns)")
-    row("CSV", timed(lambda: export_frame(chain, tmp / "c.csv")),
-        timed(lambda: chain.to_csv(tmp / "p.csv", index=False)), "<= 3 s")  # fmt: skip
-    row("Parquet", timed(lambda: export_frame(chain, tmp / "c.parquet")),
-        timed(lambda: chain.to_parquet(tmp / "p.parquet", index=False)), "<= 0.6 s")  # fmt: skip
-    row("JSON Lines", timed(lambda: export_frame(chain, tmp / "c.jsonl")),
-        timed(lambda: chain.to_json(tmp / "p.jsonl", orient="records", lines=True, date_format="iso")))  # fmt: skip
+    row(
+        "CSV",
+        timed(lambda: export_frame(chain, tmp / "c.csv")),
+        timed(lambda: chain.to_csv(tmp / "p.csv", index=False)),
+        "<= 3 s",
+    )
+    row(
+        "Parquet",
+        timed(lambda: export_frame(chain, tmp / "c.parquet")),
+        timed(lambda: chain.to_parquet(tmp / "p.parquet", index=False)),
+        "<= 0.6 s",
+    )
+    row(
+        "JSON Lines",
+        timed(lambda: export_frame(chain, tmp / "c.jsonl")),
+        timed(
+            lambda: chain.to_json(tmp / "p.jsonl", orient="records", lines=True, date_format="iso")
+        ),
+    )
     row("CSV + gzip", timed(lambda: export_frame(chain, tmp / "c.csv.gz")))
     part = chain.iloc[:xlsx_rows]
-    naive = part.assign(snapshot_ts=part["snapshot_ts"].dt.tz_localize(None),
-                        exchange_ts=part["exchange_ts"].dt.tz_localize(None))  # fmt: skip
-    row(f"{xlsx_rows:,} rows to .xlsx", timed(lambda: export_frame(part, tmp / "c.xlsx")),
-        timed(lambda: naive.to_excel(tmp / "p.xlsx", index=False)), "<= 12 s")  # fmt: skip
+    naive = part.assign(
+        snapshot_ts=part["snapshot_ts"].dt.tz_localize(None),
+        exchange_ts=part["exchange_ts"].dt.tz_localize(None),
+    )
+    row(
+        f"{xlsx_rows:,} rows to .xlsx",
+        timed(lambda: export_frame(part, tmp / "c.xlsx")),
+        timed(lambda: naive.to_excel(tmp / "p.xlsx", index=False)),
+        "<= 12 s",
+    )
     small = chain.iloc[:10_000]
     for fmt in ("csv", "json", "jsonl", "xlsx", "parquet"):
-        row(f"10,000 records to {fmt}", timed(lambda f=fmt: export_frame(small, tmp / f"s.{f}")), None, "< 1 s")
+        row(
+            f"10,000 records to {fmt}",
+            timed(lambda f=fmt: export_frame(small, tmp / f"s.{f}")),
+            None,
+            "< 1 s",
+        )
 
 
 def bench_import(tmp: Path, n: int) -> None:
@@ -103,18 +151,28 @@ def bench_import(tmp: Path, n: int) -> None:
         migrate.upgrade(engine)
         store = Store(engine)
         plans = []
-        t_plan = timed(lambda: plans.append(plan_import(store, path, "daily_bars", provider="bench")))
+        t_plan = timed(
+            lambda: plans.append(plan_import(store, path, "daily_bars", provider="bench"))
+        )
         assert plans[0].report.ok, plans[0].report.summary()
         row("read + map + validate (dry run)", t_plan)
         t_commit = timed(lambda: commit_import(store, plans[0]))
         row(f"commit ({n / t_commit:,.0f} rows/s into the store)", t_commit)
         row(f"total ({n / (t_plan + t_commit):,.0f} rows/s)", t_plan + t_commit)
-        again = timed(lambda: commit_import(store, plan_import(store, path, "daily_bars", provider="bench")))
+        again = timed(
+            lambda: commit_import(store, plan_import(store, path, "daily_bars", provider="bench"))
+        )
         row("re-import of the same file (changes nothing)", again)
-        row("streamed export of them to Parquet", timed(
-            lambda: export_dataset(store, "daily_ohlc", tmp / "out.parquet", provider="bench")))
-        row("streamed export of them to CSV", timed(
-            lambda: export_dataset(store, "daily_ohlc", tmp / "out.csv", provider="bench")))
+        row(
+            "streamed export of them to Parquet",
+            timed(
+                lambda: export_dataset(store, "daily_ohlc", tmp / "out.parquet", provider="bench")
+            ),
+        )
+        row(
+            "streamed export of them to CSV",
+            timed(lambda: export_dataset(store, "daily_ohlc", tmp / "out.csv", provider="bench")),
+        )
 
 
 def main() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROVIDER, daily_bars
 from typer.testing import CliRunner
 
+from conftest import PROVIDER, daily_bars
 from optionsintel.cli.main import app
 from optionsintel.settings import get_settings
 

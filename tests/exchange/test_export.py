@@ -13,10 +13,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-from conftest import PROVIDER, daily_bars, instruments
 
+from conftest import PROVIDER, daily_bars, instruments
 from optionsintel.errors import ExportError
-from optionsintel.exchange import Provenance, export_frame, export_workbook, open_export, read_sidecar
+from optionsintel.exchange import (
+    Provenance,
+    export_frame,
+    export_workbook,
+    open_export,
+    read_sidecar,
+)
 from optionsintel.exchange.provenance import METADATA_KEY
 from optionsintel.services.exports import export_dataset, new_operation_id
 
@@ -46,8 +52,11 @@ def test_excel_keeps_types_and_date_formats(tmp_path):
 
 def test_workbook_has_one_sheet_per_table_and_provenance(tmp_path):
     path = tmp_path / "both.xlsx"
-    export_workbook({"bars": daily_bars(4), "instruments": instruments()}, path,
-                    provenance=Provenance("report", provider=PROVIDER))
+    export_workbook(
+        {"bars": daily_bars(4), "instruments": instruments()},
+        path,
+        provenance=Provenance("report", provider=PROVIDER),
+    )
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["bars", "instruments"]
     props = {p.name: p.value for p in book.custom_doc_props.props}
@@ -56,11 +65,21 @@ def test_workbook_has_one_sheet_per_table_and_provenance(tmp_path):
 
 def test_parquet_carries_schema_and_provenance(tmp_path):
     path = tmp_path / "bars.parquet"
-    export_frame(daily_bars(), path, provenance=Provenance("daily_ohlc", provider=PROVIDER, as_of="2025-06-21",
-                                                          query={"subject": "NIFTY"}))
+    export_frame(
+        daily_bars(),
+        path,
+        provenance=Provenance(
+            "daily_ohlc", provider=PROVIDER, as_of="2025-06-21", query={"subject": "NIFTY"}
+        ),
+    )
     meta = pq.read_metadata(path).metadata
     prov = Provenance.from_json(meta[METADATA_KEY.encode()])
-    assert (prov.provider, prov.row_count, prov.as_of, prov.query) == (PROVIDER, 40, "2025-06-21", {"subject": "NIFTY"})
+    assert (prov.provider, prov.row_count, prov.as_of, prov.query) == (
+        PROVIDER,
+        40,
+        "2025-06-21",
+        {"subject": "NIFTY"},
+    )
     assert prov.created_at and prov.format == "parquet"
     assert str(pq.read_schema(path).field("trade_date").type) == "date32[day]"
 
@@ -95,10 +114,12 @@ def test_text_exports_have_a_sidecar_and_exact_floats(tmp_path):
 def test_unknown_format_and_failed_export_leave_no_file(tmp_path):
     with pytest.raises(ExportError):
         export_frame(daily_bars(), tmp_path / "x.csv", fmt="docx")  # type: ignore[arg-type]
-    with pytest.raises(RuntimeError):
-        with open_export(tmp_path / "y.csv", "csv", {"a": "float"}, Provenance("f")) as s:
-            s.write(pd.DataFrame({"a": [1.0]}))
-            raise RuntimeError("interrupted")
+    with (
+        pytest.raises(RuntimeError),
+        open_export(tmp_path / "y.csv", "csv", {"a": "float"}, Provenance("f")) as s,
+    ):
+        s.write(pd.DataFrame({"a": [1.0]}))
+        raise RuntimeError("interrupted")
     assert not (tmp_path / "y.csv").exists()
 
 
@@ -106,7 +127,9 @@ def _peak_bytes(store, tmp_path, n_days: int) -> int:
     bars = daily_bars(2 * n_days)
     store.write("daily_ohlc", bars)
     tracemalloc.start()
-    export_dataset(store, "daily_ohlc", tmp_path / f"b{n_days}.csv", provider=PROVIDER, chunk_rows=500)
+    export_dataset(
+        store, "daily_ohlc", tmp_path / f"b{n_days}.csv", provider=PROVIDER, chunk_rows=500
+    )
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
@@ -123,8 +146,15 @@ def test_export_as_bulk_operation_records_progress(clean_store, tmp_path):
     clean_store.write("daily_ohlc", daily_bars(40))
     seen = []
     op = new_operation_id()
-    export_dataset(clean_store, "daily_ohlc", tmp_path / "b.parquet", provider=PROVIDER, chunk_rows=15,
-                   operation_id=op, progress=lambda done, total: seen.append((done, total)))
+    export_dataset(
+        clean_store,
+        "daily_ohlc",
+        tmp_path / "b.parquet",
+        provider=PROVIDER,
+        chunk_rows=15,
+        operation_id=op,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(15, 40), (30, 40), (40, 40)]
     record = clean_store.read("bulk_operations", where={"operation_id": op}).iloc[0]
     assert (record.status, record.done_items, record.total_items) == ("SUCCEEDED", 40, 40)

@@ -22,12 +22,21 @@ def test_report_pdf_has_cards_and_chart_images(tmp_path):
     prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.01, (300, 2)), axis=0)),
                           index=idx, columns=["NIFTY", "BANKNIFTY"])  # fmt: skip
     report = build_report(prices, ["NIFTY", "BANKNIFTY"], "1Y")
-    path = report_pdf(report, tmp_path / "report.pdf", providers={"NIFTY": "nse", "BANKNIFTY": "nse"})
+    path = report_pdf(
+        report, tmp_path / "report.pdf", providers={"NIFTY": "nse", "BANKNIFTY": "nse"}
+    )
     pdf = PdfReader(path)
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert len(pdf.pages) >= 2
-    for expected in ("Analytics report", "NIFTY", "BANKNIFTY", "Total return", "Sharpe", "Max drawdown",
-                     "provider: nse"):
+    for expected in (
+        "Analytics report",
+        "NIFTY",
+        "BANKNIFTY",
+        "Total return",
+        "Sharpe",
+        "Max drawdown",
+        "provider: nse",
+    ):
         assert expected.lower() in text.lower(), expected  # the cards' CSS upper-cases labels
     images = sum(len(page.images) for page in pdf.pages)
     assert images >= 5  # equity, drawdown, rolling Sharpe, correlation, distribution

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PROVIDER, SEEDS
 
+from conftest import PROVIDER, SEEDS
 from optionsintel.services.exports import export_dataset
 from optionsintel.services.imports import commit_import, plan_import
 
@@ -16,8 +16,22 @@ _VOLATILE = {"ingested_at", "created_at", "updated_at"}
 def _stored(store, table: str) -> pd.DataFrame:
     frame = store.read(table)
     frame = frame.drop(columns=[c for c in frame.columns if c in _VOLATILE])
-    key = [c for c in frame.columns if c in ("symbol", "name", "owner", "trade_date", "snapshot_ts",
-                                             "strike", "option_type", "version", "underlying")]
+    key = [
+        c
+        for c in frame.columns
+        if c
+        in (
+            "symbol",
+            "name",
+            "owner",
+            "trade_date",
+            "snapshot_ts",
+            "strike",
+            "option_type",
+            "version",
+            "underlying",
+        )
+    ]
     return frame.sort_values(key).reset_index(drop=True)
 
 
@@ -25,7 +39,9 @@ def _stored(store, table: str) -> pd.DataFrame:
 @pytest.mark.parametrize("dataset", sorted(SEEDS))
 def test_export_then_import_gives_identical_rows(clean_store, tmp_path, dataset, fmt):
     table, build = SEEDS[dataset]
-    clean_store.write(table, build()) if table != "custom_patterns" else clean_store.append(table, build())
+    clean_store.write(table, build()) if table != "custom_patterns" else clean_store.append(
+        table, build()
+    )
     provider = PROVIDER if "provider" in build().columns else None
     exported_provider = provider if table != "instruments" else None
     before = _stored(clean_store, table)

@@ -28,14 +28,22 @@ def _bar(label: str) -> Iterator[object]:
 
 @friendly_errors
 def export(
-    dataset: str = typer.Argument(..., help="Table: option_chain_snapshots, daily_ohlc, instruments..."),
+    dataset: str = typer.Argument(
+        ..., help="Table: option_chain_snapshots, daily_ohlc, instruments..."
+    ),
     path: Path = typer.Argument(..., help="Target file, e.g. chain.parquet or bars.csv.gz."),
-    provider: str | None = typer.Option(None, "--provider", "-p", help="Provider of the rows (market data)."),
-    symbol: list[str] | None = typer.Option(None, "--symbol", "-s", help="Only these symbols/underlyings."),
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="Provider of the rows (market data)."
+    ),
+    symbol: list[str] | None = typer.Option(
+        None, "--symbol", "-s", help="Only these symbols/underlyings."
+    ),
     start: str | None = typer.Option(None, help="From this date or instant (inclusive)."),
     end: str | None = typer.Option(None, help="Up to this date or instant (inclusive)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help=_FORMAT_HELP),
-    compression: str | None = typer.Option(None, help="gzip, zip or zstd (default: from the suffix)."),
+    compression: str | None = typer.Option(
+        None, help="gzip, zip or zstd (default: from the suffix)."
+    ),
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read and written per chunk."),
     bulk: bool = typer.Option(False, "--bulk", help="Record the export as a bulk operation."),
 ) -> None:
@@ -55,13 +63,21 @@ def export(
 
 @friendly_errors
 def import_(
-    dataset: str = typer.Argument(..., help="daily_bars, option_chain, instruments, patterns or alert_rules."),
+    dataset: str = typer.Argument(
+        ..., help="daily_bars, option_chain, instruments, patterns or alert_rules."
+    ),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to import."),
-    provider: str | None = typer.Option(None, "--provider", "-p", help="Your name for this data's source."),
-    dry_run: bool = typer.Option(True, "--dry-run/--commit", help="Validate only (default), or write."),
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="Your name for this data's source."
+    ),
+    dry_run: bool = typer.Option(
+        True, "--dry-run/--commit", help="Validate only (default), or write."
+    ),
     fmt: str | None = typer.Option(None, "--format", "-f", help=_FORMAT_HELP),
     sheet: str | None = typer.Option(None, help="Excel sheet (default the first)."),
-    map_: list[str] | None = typer.Option(None, "--map", help="Override a column: COLUMN=FILE_COLUMN."),
+    map_: list[str] | None = typer.Option(
+        None, "--map", help="Override a column: COLUMN=FILE_COLUMN."
+    ),
     show_errors: int = typer.Option(20, help="How many errors to list."),
 ) -> None:
     """Validate a file for import (dry run) and, with --commit, store it in one transaction."""

@@ -43,7 +43,9 @@ class ExcelWriter:
     def __init__(self, path: str | Path) -> None:
         self.book = xlsxwriter.Workbook(str(path), _OPTIONS)
         self._header = self.book.add_format({"bold": True, "bg_color": "#DDE4EE"})
-        self._formats = {k: self.book.add_format({"num_format": f}) for k, f in _NUMBER_FORMATS.items()}
+        self._formats = {
+            k: self.book.add_format({"num_format": f}) for k, f in _NUMBER_FORMATS.items()
+        }
         self._sheet: Any = None
         self._row = 0
         self._name = ""
@@ -100,14 +102,17 @@ def _cells(s: pd.Series, kind: str) -> list[Any]:
     if kind in ("float", "int"):
         values = s.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
-        return np.where(finite, values, None).tolist()
+        cells: list[Any] = np.where(finite, values, None).tolist()  # type: ignore[attr-defined]
+        return cells
     if kind == "json":
         from optionsintel.exchange.columns import to_arrow
 
         return to_arrow(pd.DataFrame({"v": s}), {"v": "json"}).column(0).to_pylist()
     if kind == "bool":
         return [None if pd.isna(v) else bool(v) for v in s]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v) for v in s]
+    return [
+        None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v) for v in s
+    ]
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:

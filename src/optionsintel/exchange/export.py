@@ -1,6 +1,6 @@
 """Export frames to files: CSV, JSON, JSON Lines, Excel and Parquet, optionally compressed.
 
->>> export_frame(chain, "chain.parquet", provenance=Provenance("option_chain_snapshots"))  # doctest: +SKIP
+>>> export_frame(chain, "chain.parquet", provenance=Provenance("chains"))  # doctest: +SKIP
 
 Large exports use :func:`open_export`: it takes chunks one by one (from a server-side cursor,
 say) and reports progress, so memory stays that of one chunk. Every export carries its

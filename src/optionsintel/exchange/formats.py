@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Literal, TypeAlias, get_args
+from typing import IO, Any, Literal, TypeAlias, get_args
 
 import zstandard
 
@@ -55,7 +55,9 @@ def check_format(fmt: str, compression: str | None) -> None:
 
 
 @contextmanager
-def compressed_sink(path: Path, compression: Compression | None, member: str) -> Iterator[IO[bytes]]:
+def compressed_sink(
+    path: Path, compression: Compression | None, member: str
+) -> Iterator[IO[bytes]]:
     """A binary stream that writes ``path``, compressed on the fly when asked.
 
     ``member`` is the file name inside a zip archive.
@@ -71,14 +73,14 @@ def compressed_sink(path: Path, compression: Compression | None, member: str) ->
         with open(path, "wb") as fh, zstandard.ZstdCompressor(level=3).stream_writer(fh) as zw:
             yield zw  # type: ignore[misc]
     else:
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
-            with zf.open(member, "w", force_zip64=True) as zw:
-                yield zw
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as zf,
+            zf.open(member, "w", force_zip64=True) as zw,
+        ):
+            yield zw
 
 
-def bounded_decompress(
-    raw: bytes, compression: Compression | None, *, max_bytes: int
-) -> bytes:
+def bounded_decompress(raw: bytes, compression: Compression | None, *, max_bytes: int) -> bytes:
     """Decompress ``raw`` but never past ``max_bytes`` of output (zip bombs stop here).
 
     A zip archive must hold exactly one file.
@@ -100,7 +102,9 @@ def bounded_decompress(
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             names = [i for i in zf.infolist() if not i.is_dir()]
             if len(names) != 1:
-                raise ImportFileError(f"a zip archive to import must hold one file, not {len(names)}")
+                raise ImportFileError(
+                    f"a zip archive to import must hold one file, not {len(names)}"
+                )
             with zf.open(names[0]) as fh:
                 return _read_capped(fh, max_bytes)
     except ImportFileError:
@@ -109,7 +113,7 @@ def bounded_decompress(
         raise ImportFileError(f"the {compression} data is corrupt: {exc}") from None
 
 
-def _read_capped(stream: IO[bytes], max_bytes: int) -> bytes:
+def _read_capped(stream: Any, max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     return _capped(data, max_bytes)
 

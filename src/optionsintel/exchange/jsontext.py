@@ -49,7 +49,7 @@ def _escaped(arr: pa.Array, *, raw: bool) -> pa.Array:
 
 
 def json_lines(table: pa.Table, kinds: dict[str, str], *, prefix: str = "") -> bytes:
-    """The rows of ``table`` as JSON objects, each ``prefix + {...} + "\\n"``, concatenated."""
+    r"""The rows of ``table`` as JSON objects, each ``prefix + {...} + "\\n"``, concatenated."""
     if table.num_rows == 0:
         return b""
     parts: list[pa.Array | pa.Scalar] = []

@@ -36,7 +36,11 @@ class ColumnMapping:
 
     def preview(self, frame: pd.DataFrame, rows: int = 5) -> pd.DataFrame:
         """The first ``rows`` of ``frame`` under their data-set column names."""
-        return frame.head(rows).loc[:, list(self.columns.values())].set_axis(list(self.columns), axis=1)
+        return (
+            frame.head(rows)
+            .loc[:, list(self.columns.values())]
+            .set_axis(list(self.columns), axis=1)
+        )
 
 
 def auto_map(
@@ -59,7 +63,9 @@ def auto_map(
                 break
     for target, source in (overrides or {}).items():
         if target not in spec.columns:
-            raise ImportFileError(f"{spec.name} has no column {target!r}; columns: {list(spec.columns)}")
+            raise ImportFileError(
+                f"{spec.name} has no column {target!r}; columns: {list(spec.columns)}"
+            )
         if source not in file_columns:
             raise ImportFileError(f"the file has no column {source!r}; columns: {file_columns}")
         chosen = {t: s for t, s in chosen.items() if s != source}

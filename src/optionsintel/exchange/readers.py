@@ -79,7 +79,9 @@ def read_table(
     data = bounded_decompress(raw, compression, max_bytes=limits.max_bytes)
     frame = _READERS[fmt](data, limits, sheet)
     if frame.shape[1] > limits.max_columns:
-        raise ImportFileError(f"{name} has {frame.shape[1]} columns; the limit is {limits.max_columns}")
+        raise ImportFileError(
+            f"{name} has {frame.shape[1]} columns; the limit is {limits.max_columns}"
+        )
     if len(frame) > limits.max_rows:
         raise ImportFileError(f"{name} has {len(frame):,} rows; the limit is {limits.max_rows:,}")
     return frame
@@ -92,7 +94,7 @@ def _text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            f"the file is not UTF-8 (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
+            f"the file is not UTF-8 (byte {exc.start} is {data[exc.start : exc.start + 1]!r}); "
             "save it as UTF-8 and retry"
         ) from None
 
@@ -165,7 +167,9 @@ def _json(data: bytes, limits: Limits, _sheet: str | None) -> pd.DataFrame:
 
 def _jsonl(data: bytes, limits: Limits, _sheet: str | None) -> pd.DataFrame:
     lines = _text(data).splitlines()
-    rows = [_parse_json(line, limits, f"line {i + 1}") for i, line in enumerate(lines) if line.strip()]
+    rows = [
+        _parse_json(line, limits, f"line {i + 1}") for i, line in enumerate(lines) if line.strip()
+    ]
     return _records(rows)
 
 
@@ -178,7 +182,8 @@ def _parquet(data: bytes, limits: Limits, _sheet: str | None) -> pd.DataFrame:
             raise ImportFileError(f"the Parquet data unpacks to {unpacked:,} bytes; the limit is "
                                   f"{limits.max_bytes:,}")  # fmt: skip
         if meta.num_rows > limits.max_rows or meta.num_columns > limits.max_columns:
-            raise ImportFileError(f"the Parquet file has {meta.num_rows:,} rows x {meta.num_columns} "
+            raise ImportFileError(f"the Parquet file has {meta.num_rows:,} rows x "
+                                  f"{meta.num_columns} "
                                   "columns, over the import limits")  # fmt: skip
         return pf.read().to_pandas()
     except ImportFileError:
@@ -203,9 +208,13 @@ def _check_zip(data: bytes, limits: Limits) -> None:
         raise ImportFileError("malformed Excel file (not a valid .xlsx zip archive)") from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_bytes:
-        raise ImportFileError(f"the Excel file unpacks to {total:,} bytes; the limit is {limits.max_bytes:,}")
+        raise ImportFileError(
+            f"the Excel file unpacks to {total:,} bytes; the limit is {limits.max_bytes:,}"
+        )
     for info in infos:
-        if info.file_size > 1_000_000 and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
+        if info.file_size > 1_000_000 and info.file_size > limits.max_zip_ratio * max(
+            info.compress_size, 1
+        ):
             raise ImportFileError(f"the Excel file looks like a zip bomb ({info.filename} expands "
                                   f"{info.file_size // max(info.compress_size, 1)}x)")  # fmt: skip
 

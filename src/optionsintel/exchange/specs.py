@@ -62,63 +62,119 @@ def _f(minimum: float | None = 0.0, *syn: str, required: bool = False) -> Column
 
 
 _PRICES = {
-    "open": _f(0.0, "o", "open_price"), "high": _f(0.0, "h", "high_price"),
-    "low": _f(0.0, "l", "low_price"), "close": _f(0.0, "c", "close_price", "last"),
-    "volume": _f(0.0, "vol", "qty", "traded_qty"), "oi": _f(0.0, "open_interest"),
-}  # fmt: skip
+    "open": _f(0.0, "o", "open_price"),
+    "high": _f(0.0, "h", "high_price"),
+    "low": _f(0.0, "l", "low_price"),
+    "close": _f(0.0, "c", "close_price", "last"),
+    "volume": _f(0.0, "vol", "qty", "traded_qty"),
+    "oi": _f(0.0, "open_interest"),
+}
 
 DAILY_BARS = DatasetSpec(
-    "daily_bars", "daily_ohlc",
-    {"symbol": ColumnSpec("str", True, max_length=40, symbol=True, synonyms=("ticker", "tradingsymbol", "underlying", "instrument")),
-     "trade_date": ColumnSpec("date", True, synonyms=("date", "day", "timestamp", "trading_date")),
-     **_PRICES},
-    key=("symbol", "trade_date"), market=True,
-)  # fmt: skip
+    "daily_bars",
+    "daily_ohlc",
+    {
+        "symbol": ColumnSpec(
+            "str",
+            True,
+            max_length=40,
+            symbol=True,
+            synonyms=("ticker", "tradingsymbol", "underlying", "instrument"),
+        ),
+        "trade_date": ColumnSpec(
+            "date", True, synonyms=("date", "day", "timestamp", "trading_date")
+        ),
+        **_PRICES,
+    },
+    key=("symbol", "trade_date"),
+    market=True,
+)
 
 OPTION_CHAIN = DatasetSpec(
-    "option_chain", "option_chain_snapshots",
-    {"underlying": ColumnSpec("str", True, max_length=40, symbol=True, synonyms=("symbol", "ticker")),
-     "snapshot_ts": ColumnSpec("timestamp", True, synonyms=("timestamp", "ts", "time", "datetime", "snapshot_time")),
-     "expiry": ColumnSpec("date", True, synonyms=("expiry_date", "expiration")),
-     "strike": ColumnSpec("float", True, minimum=0.0, synonyms=("strike_price", "k")),
-     "option_type": ColumnSpec("str", True, choices=("CE", "PE"), synonyms=("type", "right", "opt_type", "cp")),
-     "ltp": _f(0.0, "last_price", "price"), "bid": _f(0.0, "bid_price"), "ask": _f(0.0, "ask_price"),
-     "bid_qty": _f(0.0), "ask_qty": _f(0.0), "volume": _f(0.0, "vol"), "oi": _f(0.0, "open_interest"),
-     "oi_change": _f(None, "change_in_oi", "chg_oi"), "iv": _f(0.0, "implied_volatility"),
-     "delta": _f(-1.0), "gamma": _f(None), "theta": _f(None), "vega": _f(None),
-     "underlying_price": _f(0.0, "spot", "underlying_value"), "exchange_ts": ColumnSpec("timestamp")},
-    key=("underlying", "snapshot_ts", "expiry", "strike", "option_type"), market=True,
-)  # fmt: skip
+    "option_chain",
+    "option_chain_snapshots",
+    {
+        "underlying": ColumnSpec(
+            "str", True, max_length=40, symbol=True, synonyms=("symbol", "ticker")
+        ),
+        "snapshot_ts": ColumnSpec(
+            "timestamp", True, synonyms=("timestamp", "ts", "time", "datetime", "snapshot_time")
+        ),
+        "expiry": ColumnSpec("date", True, synonyms=("expiry_date", "expiration")),
+        "strike": ColumnSpec("float", True, minimum=0.0, synonyms=("strike_price", "k")),
+        "option_type": ColumnSpec(
+            "str", True, choices=("CE", "PE"), synonyms=("type", "right", "opt_type", "cp")
+        ),
+        "ltp": _f(0.0, "last_price", "price"),
+        "bid": _f(0.0, "bid_price"),
+        "ask": _f(0.0, "ask_price"),
+        "bid_qty": _f(0.0),
+        "ask_qty": _f(0.0),
+        "volume": _f(0.0, "vol"),
+        "oi": _f(0.0, "open_interest"),
+        "oi_change": _f(None, "change_in_oi", "chg_oi"),
+        "iv": _f(0.0, "implied_volatility"),
+        "delta": _f(-1.0),
+        "gamma": _f(None),
+        "theta": _f(None),
+        "vega": _f(None),
+        "underlying_price": _f(0.0, "spot", "underlying_value"),
+        "exchange_ts": ColumnSpec("timestamp"),
+    },
+    key=("underlying", "snapshot_ts", "expiry", "strike", "option_type"),
+    market=True,
+)
 
 INSTRUMENTS = DatasetSpec(
-    "instruments", "instruments",
-    {"symbol": ColumnSpec("str", True, max_length=40, symbol=True, synonyms=("ticker",)),
-     "segment": ColumnSpec("str", True, choices=("index", "equity", "commodity", "currency")),
-     "exchange": ColumnSpec("str", max_length=8, default="NSE"), "name": ColumnSpec("str", max_length=200),
-     "sector": ColumnSpec("str", max_length=64), "is_active": ColumnSpec("bool", synonyms=("active",), default=True),
-     "attributes": ColumnSpec("json", default={})},
-    key=("symbol",), sourced=True,
-)  # fmt: skip
+    "instruments",
+    "instruments",
+    {
+        "symbol": ColumnSpec("str", True, max_length=40, symbol=True, synonyms=("ticker",)),
+        "segment": ColumnSpec("str", True, choices=("index", "equity", "commodity", "currency")),
+        "exchange": ColumnSpec("str", max_length=8, default="NSE"),
+        "name": ColumnSpec("str", max_length=200),
+        "sector": ColumnSpec("str", max_length=64),
+        "is_active": ColumnSpec("bool", synonyms=("active",), default=True),
+        "attributes": ColumnSpec("json", default={}),
+    },
+    key=("symbol",),
+    sourced=True,
+)
 
 PATTERNS = DatasetSpec(
-    "patterns", "custom_patterns",
-    {"name": ColumnSpec("str", True, max_length=80), "version": ColumnSpec("int", True, minimum=1),
-     "definition": ColumnSpec("json", True, synonyms=("pattern", "rule")),
-     "description": ColumnSpec("str", max_length=2000), "created_by": ColumnSpec("str", max_length=64),
-     "is_active": ColumnSpec("bool", default=True)},
-    key=("name", "version"), append_only=True,
-)  # fmt: skip
+    "patterns",
+    "custom_patterns",
+    {
+        "name": ColumnSpec("str", True, max_length=80),
+        "version": ColumnSpec("int", True, minimum=1),
+        "definition": ColumnSpec("json", True, synonyms=("pattern", "rule")),
+        "description": ColumnSpec("str", max_length=2000),
+        "created_by": ColumnSpec("str", max_length=64),
+        "is_active": ColumnSpec("bool", default=True),
+    },
+    key=("name", "version"),
+    append_only=True,
+)
 
 ALERT_RULES = DatasetSpec(
-    "alert_rules", "alert_rules",
-    {"owner": ColumnSpec("str", True, max_length=64), "name": ColumnSpec("str", True, max_length=80),
-     "condition": ColumnSpec("json", True, synonyms=("rule",)), "channels": ColumnSpec("json", default=["log"]),
-     "cooldown_seconds": ColumnSpec("int", minimum=0, maximum=7 * 86_400, synonyms=("cooldown",), default=900),
-     "is_active": ColumnSpec("bool", default=True)},
+    "alert_rules",
+    "alert_rules",
+    {
+        "owner": ColumnSpec("str", True, max_length=64),
+        "name": ColumnSpec("str", True, max_length=80),
+        "condition": ColumnSpec("json", True, synonyms=("rule",)),
+        "channels": ColumnSpec("json", default=["log"]),
+        "cooldown_seconds": ColumnSpec(
+            "int", minimum=0, maximum=7 * 86_400, synonyms=("cooldown",), default=900
+        ),
+        "is_active": ColumnSpec("bool", default=True),
+    },
     key=("owner", "name"),
-)  # fmt: skip
+)
 
-DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (DAILY_BARS, OPTION_CHAIN, INSTRUMENTS, PATTERNS, ALERT_RULES)}
+DATASETS: dict[str, DatasetSpec] = {
+    s.name: s for s in (DAILY_BARS, OPTION_CHAIN, INSTRUMENTS, PATTERNS, ALERT_RULES)
+}
 
 
 def dataset_spec(name: str) -> DatasetSpec:

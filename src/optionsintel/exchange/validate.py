@@ -38,7 +38,9 @@ class RowError:
 
     def __str__(self) -> str:
         where = "header" if self.row == 0 else f"row {self.row}"
-        return f"{where}, column {self.column!r}: {self.message}" + (f" (got {self.value})" if self.value else "")
+        return f"{where}, column {self.column!r}: {self.message}" + (
+            f" (got {self.value})" if self.value else ""
+        )
 
 
 @dataclass
@@ -103,7 +105,9 @@ def validate(
             problems.insert(0, (missing.to_numpy(), "missing", "required value is missing"))
         if cs.symbol and known_symbols:
             unknown = ~missing & ~converted.isin(list(known_symbols))
-            problems.append((unknown.to_numpy(), "unknown_symbol", "symbol is not a known instrument"))
+            problems.append(
+                (unknown.to_numpy(), "unknown_symbol", "symbol is not a known instrument")
+            )
         report.errors += _row_errors(values, source, problems)
         out[target] = converted
     frame = pd.DataFrame(out)
@@ -168,13 +172,21 @@ def _number(s: pd.Series, missing: pd.Series, cs: ColumnSpec) -> tuple[pd.Series
         if s.dtype == object:  # JSON/Excel cells: True is not a number
             num[s.map(lambda v: isinstance(v, bool)).astype(bool)] = np.nan
     bad_type = ~missing & (num.isna() | ~np.isfinite(num.fillna(0.0)))
-    problems: list[Problem] = [(bad_type.to_numpy(), "type", f"not a {'whole ' if cs.kind == 'int' else ''}number")]
+    problems: list[Problem] = [
+        (bad_type.to_numpy(), "type", f"not a {'whole ' if cs.kind == 'int' else ''}number")
+    ]
     if cs.kind == "int":
-        problems.append(((~bad_type & ~missing & (num != num.round())).to_numpy(), "type", "not a whole number"))
+        problems.append(
+            ((~bad_type & ~missing & (num != num.round())).to_numpy(), "type", "not a whole number")
+        )
     if cs.minimum is not None:
-        problems.append(((num < cs.minimum).fillna(False).to_numpy(), "range", f"below {cs.minimum:g}"))
+        problems.append(
+            ((num < cs.minimum).fillna(False).to_numpy(), "range", f"below {cs.minimum:g}")
+        )
     if cs.maximum is not None:
-        problems.append(((num > cs.maximum).fillna(False).to_numpy(), "range", f"above {cs.maximum:g}"))
+        problems.append(
+            ((num > cs.maximum).fillna(False).to_numpy(), "range", f"above {cs.maximum:g}")
+        )
     num = num.where(~bad_type)
     return (num.astype("Int64") if cs.kind == "int" else num), problems
 
@@ -231,9 +243,17 @@ def _json(s: pd.Series, missing: pd.Series, validator: object) -> tuple[pd.Serie
         messages.append("; ".join(found))
         values.append(v if ok else None)
     out = pd.Series(values, index=s.index, dtype=object)
-    problems: list[Problem] = [(np.array(bad) & ~missing.to_numpy(), "type", "not a JSON object or array")]
+    problems: list[Problem] = [
+        (np.array(bad) & ~missing.to_numpy(), "type", "not a JSON object or array")
+    ]
     if any(invalid):
-        problems.append((np.array(invalid), "invalid", "definition rejected: " + (next(m for m in messages if m))[:200]))
+        problems.append(
+            (
+                np.array(invalid),
+                "invalid",
+                "definition rejected: " + (next(m for m in messages if m))[:200],
+            )
+        )
     return out, problems
 
 
@@ -271,7 +291,9 @@ def _bar_errors(frame: pd.DataFrame, mapping: ColumnMapping) -> list[RowError]:
             for i in np.flatnonzero(bad.fillna(False).to_numpy())]  # fmt: skip
 
 
-def _duplicate_errors(frame: pd.DataFrame, spec: DatasetSpec, mapping: ColumnMapping) -> list[RowError]:
+def _duplicate_errors(
+    frame: pd.DataFrame, spec: DatasetSpec, mapping: ColumnMapping
+) -> list[RowError]:
     key = [c for c in spec.key if c in frame.columns]
     if len(key) != len(spec.key) or frame.empty:
         return []
@@ -279,5 +301,7 @@ def _duplicate_errors(frame: pd.DataFrame, spec: DatasetSpec, mapping: ColumnMap
     first = frame.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
     first_row = pd.Series(np.arange(len(frame))).groupby(first).transform("min").to_numpy()
     label = ", ".join(mapping.columns[c] for c in key)
-    return [RowError(int(i) + 1, label, "duplicate_key", f"repeats the key of row {int(first_row[i]) + 1}")
-            for i in np.flatnonzero(dup)]  # fmt: skip
+    return [
+        RowError(int(i) + 1, label, "duplicate_key", f"repeats the key of row {first_row[i] + 1}")
+        for i in np.flatnonzero(dup)
+    ]

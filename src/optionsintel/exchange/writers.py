@@ -37,9 +37,11 @@ class CsvWriter:
         self._writer = pacsv.CSVWriter(sink, arrow_schema(kinds))
 
     def write(self, frame: pd.DataFrame) -> None:
+        """Append the rows of ``frame``."""
         self._writer.write_table(to_arrow(frame, self.kinds))
 
     def close(self, provenance: Provenance) -> None:
+        """Finish the file."""
         self._writer.close()
 
 
@@ -51,9 +53,11 @@ class ParquetWriter:
         self._writer = pq.ParquetWriter(sink, arrow_schema(kinds), compression=codec)
 
     def write(self, frame: pd.DataFrame) -> None:
+        """Append the rows of ``frame``."""
         self._writer.write_table(to_arrow(frame, self.kinds))
 
     def close(self, provenance: Provenance) -> None:
+        """Finish the file."""
         self._writer.add_key_value_metadata({METADATA_KEY: provenance.to_json()})
         self._writer.close()
 
@@ -69,6 +73,7 @@ class JsonLinesWriter:
         self._first = True
 
     def write(self, frame: pd.DataFrame) -> None:
+        """Append the rows of ``frame``."""
         if not len(frame):
             return
         data = json_lines(to_arrow(frame, self.kinds), self.kinds, prefix=self._prefix)
@@ -77,6 +82,7 @@ class JsonLinesWriter:
         self._first = False
 
     def close(self, provenance: Provenance) -> None:
+        """Finish the file."""
         return None
 
 
@@ -90,10 +96,10 @@ class JsonRecordsWriter(JsonLinesWriter):
         self.sink.write(b"[")
 
     def close(self, provenance: Provenance) -> None:
+        """Finish the file."""
         self.sink.write(b"]\n")
 
 
 def parquet_codec(compression: str | None) -> str:
     """Parquet compresses inside the file: gzip and zstd become its page codec."""
     return {"gzip": "gzip", "zstd": "zstd"}.get(compression or "", "snappy")
-

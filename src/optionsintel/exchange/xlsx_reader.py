@@ -29,7 +29,9 @@ def read_sheet(data: bytes, sheet: str | None, limits: Any) -> pd.DataFrame:
         raise ImportFileError(f"malformed Excel file: {type(exc).__name__}: {exc}"[:300]) from None
     try:
         if len(book.sheetnames) > limits.max_sheets:
-            raise ImportFileError(f"the workbook has {len(book.sheetnames)} sheets; the limit is {limits.max_sheets}")
+            raise ImportFileError(
+                f"the workbook has {len(book.sheetnames)} sheets; the limit is {limits.max_sheets}"
+            )
         name = sheet or book.sheetnames[0]
         if name not in book.sheetnames:
             raise ImportFileError(f"the workbook has no sheet {name!r}; sheets: {book.sheetnames}")
@@ -49,7 +51,10 @@ def read_sheet(data: bytes, sheet: str | None, limits: Any) -> pd.DataFrame:
                     )
                 values.append(cell.value)
             if header is None:
-                header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+                header = [
+                    str(v).strip() if v is not None else f"column_{i + 1}"
+                    for i, v in enumerate(values)
+                ]
             elif any(v is not None for v in values):
                 rows.append(values)
     finally:

@@ -2,7 +2,8 @@
 
 >>> export_dataset(store, "daily_ohlc", "bars.parquet", provider="nse")  # doctest: +SKIP
 
-The store is read through a server-side cursor (:func:`optionsintel.store.reads.stream.iter_dataset`)
+The store is read through a server-side cursor
+(:func:`optionsintel.store.reads.stream.iter_dataset`)
 and each chunk goes straight to the file, so memory stays one chunk whatever the size. With
 ``operation_id`` the export is also a bulk operation: a ``bulk_operations`` record moves
 PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chunk.
@@ -10,6 +11,7 @@ PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chun
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -124,11 +126,10 @@ class _Operation:
         self.store.transition("bulk_operations", self.key, "RUNNING", "RUNNING", done_items=done)
 
     def finish(self, status: str, error: str | None = None) -> None:
-        extra = {"item_errors": {"error": error[:500]}} if error else {}
-        try:
+        extra: dict[str, Any] = {"item_errors": {"error": error[:500]}} if error else {}
+        # The export's own error matters more than a failure to record it.
+        with contextlib.suppress(StoreError):
             self.store.transition("bulk_operations", self.key, "RUNNING", status, **extra)
-        except StoreError:  # the export's own error matters more than the record's
-            pass
 
 
 def _chain(progress: Progress | None, tracker: _Operation | None) -> Progress | None:

@@ -48,8 +48,9 @@ class ImportPlan:
 
     @property
     def operation_id(self) -> str:
-        """The import's ``bulk_operations`` id: the same file, data set and provider, the same id."""
-        token = f"{self.spec.name}|{self.provider}|{self.sha256}|{json.dumps(self.report.mapping.columns)}"
+        """The ``bulk_operations`` id: same file, data set, provider and mapping, same id."""
+        mapping = json.dumps(self.report.mapping.columns)
+        token = f"{self.spec.name}|{self.provider}|{self.sha256}|{mapping}"
         return "import-" + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
@@ -135,17 +136,30 @@ def commit_import(store: Store, plan: ImportPlan) -> ImportResult:
     if not report.ok:
         raise ImportValidationError(
             f"{len(report.errors)} invalid values in {plan.source}; nothing was imported "
-            f"(first: {report.errors[0]})", report=report,
-        )  # fmt: skip
+            f"(first: {report.errors[0]})",
+            report=report,
+        )
     frame = report.frame.copy()
     if plan.spec.market or plan.spec.sourced:
         frame["provider"] = plan.provider
-    record = pd.DataFrame([{
-        "operation_id": plan.operation_id, "kind": IMPORT_KIND, "status": "SUCCEEDED",
-        "total_items": len(frame), "done_items": len(frame),
-        "params": {"dataset": plan.spec.name, "table": plan.spec.table, "provider": plan.provider,
-                   "source": plan.source, "sha256": plan.sha256},
-    }])  # fmt: skip
+    record = pd.DataFrame(
+        [
+            {
+                "operation_id": plan.operation_id,
+                "kind": IMPORT_KIND,
+                "status": "SUCCEEDED",
+                "total_items": len(frame),
+                "done_items": len(frame),
+                "params": {
+                    "dataset": plan.spec.name,
+                    "table": plan.spec.table,
+                    "provider": plan.provider,
+                    "source": plan.source,
+                    "sha256": plan.sha256,
+                },
+            }
+        ]
+    )
     with store.transaction() as writer:
         if plan.spec.append_only:
             _check_versions_unchanged(store, plan.spec, frame)
@@ -153,12 +167,23 @@ def commit_import(store: Store, plan: ImportPlan) -> ImportResult:
         else:
             merged = writer.write(plan.spec.table, frame)
         writer.append("bulk_operations", record, on_duplicate="skip")
-    return ImportResult(plan.spec.name, plan.provider, merged.rows, merged.inserted,
-                        merged.updated, plan.operation_id)  # fmt: skip
+    return ImportResult(
+        plan.spec.name,
+        plan.provider,
+        merged.rows,
+        merged.inserted,
+        merged.updated,
+        plan.operation_id,
+    )
 
 
 def import_file(
-    store: Store, source: str | Path | bytes, dataset: str, *, dry_run: bool = True, **options: object
+    store: Store,
+    source: str | Path | bytes,
+    dataset: str,
+    *,
+    dry_run: bool = True,
+    **options: object,
 ) -> tuple[ImportPlan, ImportResult | None]:
     """Plan an import and, unless ``dry_run`` (the default), commit it."""
     plan = plan_import(store, source, dataset, **options)  # type: ignore[arg-type]
@@ -168,7 +193,9 @@ def import_file(
 def import_providers(store: Store) -> set[str]:
     """Provider names the user's earlier imports stamped (their own to reuse)."""
     ops = store.read("bulk_operations", where={"kind": IMPORT_KIND}, columns=["params"])
-    return {str(p.get("provider")) for p in ops["params"] if isinstance(p, dict) and p.get("provider")}
+    return {
+        str(p.get("provider")) for p in ops["params"] if isinstance(p, dict) and p.get("provider")
+    }
 
 
 def check_import_provider(store: Store, provider: Provider | None) -> str:
@@ -178,7 +205,9 @@ def check_import_provider(store: Store, provider: Provider | None) -> str:
     anything but the user's own earlier imports (rows of two sources never mix).
     """
     if provider is None:
-        raise ProviderNameError("importing market data needs --provider NAME (your own source name)")
+        raise ProviderNameError(
+            "importing market data needs --provider NAME (your own source name)"
+        )
     check_provider_name(provider)
     if provider in import_providers(store):
         return provider
@@ -205,8 +234,9 @@ def _check_versions_unchanged(store: Store, spec: DatasetSpec, frame: pd.DataFra
         if key in mine.index and _canon(mine.loc[key]) != _canon(row.definition):
             raise ImportValidationError(
                 f"pattern {row.name!r} version {row.version} is stored with another definition; "
-                "versions are immutable: import it as a new version", report=None,
-            )  # fmt: skip
+                "versions are immutable: import it as a new version",
+                report=None,
+            )
 
 
 def _canon(value: object) -> str:

@@ -26,8 +26,15 @@ from optionsintel.ui.analytics_report import _day, _symbol_cards
 from optionsintel.ui.figures import REPORT_FIGURES, report_figures
 
 CHROMIUM = "/usr/bin/chromium"
-_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _PRINT_CSS = """
 <style>
 @page { size: A4; margin: 14mm 12mm; }
@@ -53,22 +60,27 @@ _TO_IMAGES = """
 """
 
 
-def report_html(report: Report, *, providers: Mapping[str, str] | None = None,
-                title: str = "Analytics report") -> str:  # fmt: skip
+def report_html(
+    report: Report, *, providers: Mapping[str, str] | None = None, title: str = "Analytics report"
+) -> str:
     """The report page: period, provider, one block of metric cards per symbol, the charts."""
     used = dict(providers or {})
     m = report.metrics
-    cards = "".join(_symbol_cards(s, m.loc[s], str(report.risk_level.get(s, "")), used.get(s, "unknown"))
-                    for s in report.symbols)  # fmt: skip
+    cards = "".join(
+        _symbol_cards(s, m.loc[s], str(report.risk_level.get(s, "")), used.get(s, "unknown"))
+        for s in report.symbols
+    )
     period = f"{_day(report.start)} – {_day(report.end)} ({report.timeframe})"
     source = ", ".join(f"{s}: {p}" for s, p in used.items()) or "unknown"
     figures = report_figures(report)
     charts = "".join(_chart(name, figures[name]) for name in REPORT_FIGURES if name in figures)
     notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in report.notes)
-    return (f"<!doctype html><html><head><meta charset='utf-8'>{panels.STYLE}{_PRINT_CSS}"
-            f"<script>{get_plotlyjs()}</script></head><body class='oi-app'>"
-            f"<h1>{html.escape(title)}</h1><p><b>Period</b> {period} · <b>Prices</b> provider "
-            f"{html.escape(source)}</p>{cards}{notes}{charts}{_TO_IMAGES}</body></html>")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'>{panels.STYLE}{_PRINT_CSS}"
+        f"<script>{get_plotlyjs()}</script></head><body class='oi-app'>"
+        f"<h1>{html.escape(title)}</h1><p><b>Period</b> {period} · <b>Prices</b> provider "
+        f"{html.escape(source)}</p>{cards}{notes}{charts}{_TO_IMAGES}</body></html>"
+    )
 
 
 def _chart(name: str, figure: go.Figure) -> str:
@@ -78,7 +90,9 @@ def _chart(name: str, figure: go.Figure) -> str:
     return f"<div class='chart' data-title='{html.escape(name)}' data-figure=\"{text}\"></div>"
 
 
-def html_to_pdf(page: str, path: str | Path, *, chromium: str = CHROMIUM, timeout_s: float = 90) -> Path:
+def html_to_pdf(
+    page: str, path: str | Path, *, chromium: str = CHROMIUM, timeout_s: float = 90
+) -> Path:
     """Print an HTML page to PDF with headless Chromium, after its charts became images.
 
     Raises
@@ -100,8 +114,10 @@ def html_to_pdf(page: str, path: str | Path, *, chromium: str = CHROMIUM, timeou
             try:
                 tab = browser.new_page()
                 tab.set_content(page, wait_until="load", timeout=timeout_s * 1000)
-                tab.wait_for_function("document.body.dataset.ready === '1' || document.body.dataset.error",
-                                      timeout=timeout_s * 1000)  # fmt: skip
+                tab.wait_for_function(
+                    "document.body.dataset.ready === '1' || document.body.dataset.error",
+                    timeout=timeout_s * 1000,
+                )
                 error = tab.evaluate("document.body.dataset.error || ''")
                 if error:
                     raise ExportError(f"a chart failed to render: {error}")
@@ -109,14 +125,24 @@ def html_to_pdf(page: str, path: str | Path, *, chromium: str = CHROMIUM, timeou
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        raise ExportError(f"Chromium could not print the report: {str(exc).splitlines()[0]}") from None
+        raise ExportError(
+            f"Chromium could not print the report: {str(exc).splitlines()[0]}"
+        ) from None
     return target
 
 
-def report_pdf(report: Report, path: str | Path, *, providers: Mapping[str, str] | None = None,
-               title: str = "Analytics report", chromium: str = CHROMIUM) -> Path:  # fmt: skip
+def report_pdf(
+    report: Report,
+    path: str | Path,
+    *,
+    providers: Mapping[str, str] | None = None,
+    title: str = "Analytics report",
+    chromium: str = CHROMIUM,
+) -> Path:
     """Render ``report`` (from :func:`optionsintel.research.build_report`) to a PDF at ``path``."""
-    return html_to_pdf(report_html(report, providers=providers, title=title), path, chromium=chromium)
+    return html_to_pdf(
+        report_html(report, providers=providers, title=title), path, chromium=chromium
+    )
 
 
 __all__ = ["html_to_pdf", "report_html", "report_pdf"]

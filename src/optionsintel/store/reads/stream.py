@@ -74,7 +74,11 @@ def _select(
         tcol = t.c[time_column(dataset)]  # type: ignore[arg-type]
         for bound, op in ((start, "ge"), (end, "le")):
             if bound is not None:
-                value = to_utc(bound) if isinstance(tcol.type, sa.DateTime) else pd.Timestamp(bound).date()
+                value = (
+                    to_utc(bound)
+                    if isinstance(tcol.type, sa.DateTime)
+                    else pd.Timestamp(bound).date()
+                )
                 conditions.append(tcol >= value if op == "ge" else tcol <= value)
     elif provider is not None and "provider" in t.c:
         conditions.append(t.c.provider == provider)
@@ -133,7 +137,9 @@ def iter_dataset(
     stmt = sa.select(*cols).where(*conditions).order_by(*order)
     kinds = column_kinds(dataset)
     with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(stmt)
+        result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(
+            stmt
+        )
         names = list(result.keys())
         for rows in result.partitions(chunk_rows):
             yield _typed(pd.DataFrame(rows, columns=names), kinds)
