@@ -57,10 +57,14 @@ def json_lines(table: pa.Table, kinds: dict[str, str], *, prefix: str = "") -> b
         opener = ("{" if i == 0 else ",") + json.dumps(name) + ":"
         parts += [_lit((prefix if i == 0 else "") + opener), json_values(table[name], kind)]
     parts.append(_lit("}\n"))
-    rows = pc.binary_join_element_wise(*parts, _lit(""))
+    return concatenated(pc.binary_join_element_wise(*parts, _lit("")))
+
+
+def concatenated(rows: pa.Array) -> bytes:
+    """Every (non-null) string of ``rows`` back to back, as bytes."""
     # No row is null, so the data buffer between the first and last offsets is every row
     # back to back: write it without building Python strings.
     offsets = pa.Array.from_buffers(pa.int64(), len(rows) + 1, [None, rows.buffers()[1]],
                                     offset=rows.offset)  # fmt: skip
     start, end = offsets[0].as_py(), offsets[len(rows)].as_py()
-    return rows.buffers()[2].to_pybytes()[start:end]
+    return rows.buffers()[2].slice(start, end - start).to_pybytes()
