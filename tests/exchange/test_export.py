@@ -163,3 +163,21 @@ def test_export_as_bulk_operation_records_progress(clean_store, tmp_path):
 def test_market_export_needs_a_provider(clean_store, tmp_path):
     with pytest.raises(ExportError, match="provider"):
         export_dataset(clean_store, "daily_ohlc", tmp_path / "b.csv")
+
+
+def test_iter_dataset_filters_and_chunks_like_a_typed_read(clean_store):
+    from optionsintel.store.reads import read_daily_ohlc
+    from optionsintel.store.reads.stream import iter_dataset
+
+    bars = daily_bars(40)
+    clean_store.write("daily_ohlc", bars)
+    clean_store.write("daily_ohlc", bars.assign(provider="other"))
+    chunks = list(iter_dataset(clean_store, "daily_ohlc", provider=PROVIDER, subject="M&M",
+                               start="2025-06-05", end="2025-06-10", chunk_rows=4))  # fmt: skip
+    assert [len(c) for c in chunks] == [4, 2]
+    streamed = pd.concat(chunks, ignore_index=True)
+    typed = read_daily_ohlc(
+        clean_store, provider=PROVIDER, symbols="M&M", start="2025-06-05", end="2025-06-10"
+    )
+    cols = [c for c in typed.columns if c != "ingested_at"]
+    pd.testing.assert_frame_equal(streamed[cols], typed[cols].reset_index(drop=True))

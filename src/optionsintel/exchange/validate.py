@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from optionsintel.exchange.mapping import ColumnMapping
 from optionsintel.exchange.readers import depth
@@ -167,8 +169,7 @@ def _number(s: pd.Series, missing: pd.Series, cs: ColumnSpec) -> tuple[pd.Series
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         num = s.astype("float64")
     else:
-        text = s.astype("string").str.strip()
-        num = pd.to_numeric(text, errors="coerce").astype("float64")
+        num = _parse_floats(s)
         if s.dtype == object:  # JSON/Excel cells: True is not a number
             num[s.map(lambda v: isinstance(v, bool)).astype(bool)] = np.nan
     bad_type = ~missing & (num.isna() | ~np.isfinite(num.fillna(0.0)))
@@ -189,6 +190,16 @@ def _number(s: pd.Series, missing: pd.Series, cs: ColumnSpec) -> tuple[pd.Series
         )
     num = num.where(~bad_type)
     return (num.astype("Int64") if cs.kind == "int" else num), problems
+
+
+def _parse_floats(s: pd.Series) -> pd.Series:
+    """Text to floats: Arrow's C++ parser when every value parses, else pandas' coercion."""
+    text = s.astype("string").str.strip()
+    try:
+        parsed = pc.cast(pa.array(text, pa.string(), from_pandas=True), pa.float64())
+        return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def _bool(s: pd.Series, missing: pd.Series) -> tuple[pd.Series, list[Problem]]:

@@ -1,21 +1,28 @@
-"""Chunked reads of a whole data set through a server-side cursor (exports of any size).
+"""Chunked reads of a whole data set, streamed from the server (exports of any size).
 
-PostgreSQL keeps the cursor; the client holds one chunk at a time, so reading ten million
-rows costs the memory of ``chunk_rows`` of them. Market data sets need their provider, as
-every read does; other tables (instruments, patterns, alert rules, results) take none.
+PostgreSQL streams the rows (``COPY (SELECT ...) TO STDOUT``); the client holds one block and
+one chunk at a time, so reading ten million rows costs the memory of ``chunk_rows`` of them.
+Market data sets need their provider, as every read does; other tables (instruments,
+patterns, alert rules, results) take none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import io
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
+from psycopg import sql as psql
 from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel._typing import Provider
 from optionsintel.errors import StoreError
+from optionsintel.store.engine import raw_connection
 from optionsintel.store.reads._common import (
     MARKET_DATASETS,
     Subjects,
@@ -59,30 +66,35 @@ def _table(dataset: str) -> sa.Table:
     return metadata.tables[dataset]
 
 
+Filter = tuple[str, str, Any]  # column, operator (=, >=, <=, ANY), bound value
+
+
 def _select(
     dataset: str, provider: Provider | None, subject: Subjects, start: Any, end: Any
-) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
+) -> tuple[sa.Table, list[Filter]]:
     t = _table(dataset)
-    conditions: list[sa.ColumnElement[bool]] = []
+    filters: list[Filter] = []
     if dataset in MARKET_DATASETS:
         check_provider(provider)  # type: ignore[arg-type]
-        conditions.append(t.c.provider == provider)
+        filters.append(("provider", "=", provider))
         if subject is not None:
-            col = t.c[subject_column(dataset)]  # type: ignore[arg-type]
             subjects = [subject] if isinstance(subject, str) else list(subject)
-            conditions.append(col.in_(subjects))
+            filters.append((subject_column(dataset), "ANY", subjects))  # type: ignore[arg-type]
         tcol = t.c[time_column(dataset)]  # type: ignore[arg-type]
-        for bound, op in ((start, "ge"), (end, "le")):
+        as_instant = isinstance(tcol.type, sa.DateTime)
+        for bound, op in ((start, ">="), (end, "<=")):
             if bound is not None:
-                value = (
-                    to_utc(bound)
-                    if isinstance(tcol.type, sa.DateTime)
-                    else pd.Timestamp(bound).date()
-                )
-                conditions.append(tcol >= value if op == "ge" else tcol <= value)
+                value = to_utc(bound).to_pydatetime() if as_instant else pd.Timestamp(bound).date()
+                filters.append((tcol.name, op, value))
     elif provider is not None and "provider" in t.c:
-        conditions.append(t.c.provider == provider)
-    return t, conditions
+        filters.append(("provider", "=", provider))
+    return t, filters
+
+
+def _conditions(t: sa.Table, filters: list[Filter]) -> list[sa.ColumnElement[bool]]:
+    ops = {"=": lambda c, v: c == v, ">=": lambda c, v: c >= v, "<=": lambda c, v: c <= v,
+           "ANY": lambda c, v: c.in_(v)}  # fmt: skip
+    return [ops[op](t.c[col], value) for col, op, value in filters]
 
 
 def count_dataset(
@@ -90,8 +102,8 @@ def count_dataset(
     start: Any = None, end: Any = None,
 ) -> int:  # fmt: skip
     """How many rows :func:`iter_dataset` would yield with the same arguments."""
-    t, conditions = _select(dataset, provider, subject, start, end)
-    stmt = sa.select(sa.func.count()).select_from(t).where(*conditions)
+    t, filters = _select(dataset, provider, subject, start, end)
+    stmt = sa.select(sa.func.count()).select_from(t).where(*_conditions(t, filters))
     with store.engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 
@@ -105,7 +117,6 @@ def iter_dataset(
     start: Any = None,
     end: Any = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    columns: Sequence[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the rows of ``dataset`` in chunks of at most ``chunk_rows``, in natural-key order.
 
@@ -120,39 +131,114 @@ def iter_dataset(
     subject, start, end
         Optional symbol(s) and inclusive time bounds (market data sets).
     chunk_rows
-        Rows fetched per round trip and per yielded frame.
-    columns
-        Projection (default every column).
+        Rows per yielded frame.
 
     Raises
     ------
     StoreError
         For an unknown data set or a market read without a provider.
+
+    Notes
+    -----
+    The rows leave PostgreSQL as one ``COPY (SELECT ...) TO STDOUT`` stream, parsed block by
+    block by Arrow's streaming CSV reader: the server streams, the client holds one block and
+    one chunk. Instants travel as epoch microseconds (exact, no time-zone text to parse).
+    Filter values are bound by psycopg, never formatted into the statement.
     """
     if chunk_rows < 1:
         raise StoreError(f"chunk_rows must be positive, got {chunk_rows}")
-    t, conditions = _select(dataset, provider, subject, start, end)
-    cols = [t.c[c] for c in columns] if columns else list(t.c)
-    order = [t.c[c] for c in natural_key(t)]
-    stmt = sa.select(*cols).where(*conditions).order_by(*order)
+    t, filters = _select(dataset, provider, subject, start, end)
     kinds = column_kinds(dataset)
+    query, params = _copy_statement(t, filters, kinds)
     with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(
-            stmt
-        )
-        names = list(result.keys())
-        for rows in result.partitions(chunk_rows):
-            yield _typed(pd.DataFrame(rows, columns=names), kinds)
+        raw = raw_connection(conn)
+        with raw.cursor() as cur, cur.copy(query, params) as copy:
+            reader = pacsv.open_csv(
+                _CopyStream(copy),
+                read_options=pacsv.ReadOptions(column_names=list(kinds), block_size=4 << 20),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: _ARROW[k] for c, k in kinds.items()},
+                    true_values=["t"], false_values=["f"],
+                    strings_can_be_null=True, quoted_strings_can_be_null=False,
+                ),
+            )  # fmt: skip
+            pending: list[pa.RecordBatch] = []
+            rows = 0
+            for batch in reader:
+                pending.append(batch)
+                rows += batch.num_rows
+                while rows >= chunk_rows:
+                    table = pa.Table.from_batches(pending)
+                    yield _typed(table.slice(0, chunk_rows), kinds)
+                    rest = table.slice(chunk_rows)
+                    pending, rows = rest.to_batches(), rest.num_rows
+            if rows:
+                yield _typed(pa.Table.from_batches(pending), kinds)
 
 
-def _typed(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    # The same frame shapes as Store.read: instants UTC, dates as midnight datetimes.
-    for c in frame.columns:
-        kind = kinds.get(c)
+_ARROW = {
+    "str": pa.string(), "json": pa.string(), "float": pa.float64(), "int": pa.int64(),
+    "bool": pa.bool_(), "date": pa.date32(), "timestamp": pa.int64(),
+}  # fmt: skip
+
+
+def _copy_statement(
+    t: sa.Table, filters: list[Filter], kinds: dict[str, str]
+) -> tuple[psql.Composed, list[Any]]:
+    cols = [
+        psql.SQL("CAST(EXTRACT(EPOCH FROM {c}) * 1000000 AS bigint)").format(c=psql.Identifier(c))
+        if k == "timestamp"
+        else psql.Identifier(c)
+        for c, k in kinds.items()
+    ]
+    where, params = [], []
+    for col, op, value in filters:
+        template = "{} = ANY(%s)" if op == "ANY" else "{} " + op + " %s"
+        where.append(psql.SQL(template).format(psql.Identifier(col)))  # op is ours, not input
+        params.append(value)
+    order = [psql.Identifier(c) for c in natural_key(t)]
+    query = psql.SQL(
+        "COPY (SELECT {cols} FROM {table}{where} ORDER BY {order}) TO STDOUT (FORMAT csv)"
+    )
+    return query.format(
+        cols=psql.SQL(", ").join(cols), table=psql.Identifier(t.name),
+        where=psql.SQL(" WHERE ") + psql.SQL(" AND ").join(where) if where else psql.SQL(""),
+        order=psql.SQL(", ").join(order),
+    ), params  # fmt: skip
+
+
+class _CopyStream(io.RawIOBase):
+    """A read-only file over the blocks of a psycopg COPY ... TO STDOUT."""
+
+    def __init__(self, copy: Any) -> None:
+        self._blocks = iter(copy)
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._left = memoryview(block)
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _typed(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
+    # The same frame shapes as Store.read: instants UTC, dates as midnight datetimes, JSON
+    # columns as Python values.
+    frame = table.to_pandas(date_as_object=False)
+    for c, kind in kinds.items():
         if kind == "timestamp":
-            frame[c] = pd.to_datetime(frame[c], utc=True)
+            frame[c] = pd.to_datetime(frame[c], unit="us", utc=True)
         elif kind == "date":
-            frame[c] = pd.to_datetime(frame[c])
-        elif kind == "float":
-            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+            frame[c] = frame[c].astype("datetime64[s]")  # as Store.read gives dates
+        elif kind == "json":
+            frame[c] = [None if v is None else json.loads(v) for v in frame[c]]
     return frame
