@@ -114,7 +114,7 @@ OPTION_CHAIN = DatasetSpec(
         "oi": _f(0.0, "open_interest"),
         "oi_change": _f(None, "change_in_oi", "chg_oi"),
         "iv": _f(0.0, "implied_volatility"),
-        "delta": _f(-1.0),
+        "delta": ColumnSpec("float", minimum=-1.0, maximum=1.0),
         "gamma": _f(None),
         "theta": _f(None),
         "vega": _f(None),

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from optionsintel._typing import Provider
-from optionsintel.errors import ImportValidationError, ProviderNameError
+from optionsintel.errors import ImportFileError, ImportValidationError, ProviderNameError
 from optionsintel.exchange.formats import Compression, Format
 from optionsintel.exchange.mapping import auto_map
 from optionsintel.exchange.readers import Limits, read_table
@@ -113,12 +113,12 @@ def plan_import(
         provider = check_provider_name(provider or USER_SOURCE)
     elif provider is not None:
         raise ProviderNameError(f"{spec.name} rows carry no provider; drop --provider")
-    raw = read_table(source, fmt, compression, name=name, sheet=sheet, limits=limits)
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    data = source if isinstance(source, bytes) else _read_bounded(Path(source), limits)
+    label = name if isinstance(source, bytes) else Path(source).name
+    raw = read_table(data, fmt, compression, name=label, sheet=sheet, limits=limits)
     column_map = auto_map([str(c) for c in raw.columns], spec, mapping)
     known = _known_symbols(store) if spec.market else None
     report = validate(raw, spec, column_map, known_symbols=known)
-    label = name if isinstance(source, bytes) else Path(source).name
     return ImportPlan(spec, provider, report, label, hashlib.sha256(data).hexdigest())
 
 
@@ -218,6 +218,15 @@ def check_import_provider(store: Store, provider: Provider | None) -> str:
                 "wrote; choose another name"
             )
     return provider
+
+
+def _read_bounded(path: Path, limits: Limits) -> bytes:
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise ImportFileError(
+            f"{path.name} is {size:,} bytes; the import limit is {limits.max_bytes:,}"
+        )
+    return path.read_bytes()
 
 
 def _known_symbols(store: Store) -> set[str]:
