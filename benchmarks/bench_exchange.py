@@ -180,11 +180,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--xlsx-rows", type=int, default=100_000)
     ap.add_argument("--bars", type=int, default=1_000_000)
+    ap.add_argument("--only", choices=["export", "import"], default=None)
     args = ap.parse_args()
     print("| case | optionsintel | plain pandas | target |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        bench_exports(Path(tmp), args.rows, args.xlsx_rows)
-        bench_import(Path(tmp), args.bars)
+        if args.only != "import":
+            bench_exports(Path(tmp), args.rows, args.xlsx_rows)
+        if args.only != "export":
+            bench_import(Path(tmp), args.bars)
 
 
 if __name__ == "__main__":

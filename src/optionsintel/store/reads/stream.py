@@ -219,15 +219,20 @@ class _CopyStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            block = next(self._blocks, None)
-            if block is None:
-                return 0
-            self._left = memoryview(block)
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
+        # COPY hands over one row per message: fill the whole buffer from as many as fit,
+        # or Arrow would call back once per row.
+        view, filled = memoryview(buffer).cast("B"), 0
+        while filled < len(view):
+            if not self._left:
+                block = next(self._blocks, None)
+                if block is None:
+                    break
+                self._left = memoryview(block).cast("B")
+            n = min(len(view) - filled, len(self._left))
+            view[filled : filled + n] = self._left[:n]
+            self._left = self._left[n:]
+            filled += n
+        return filled
 
 
 def _typed(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
