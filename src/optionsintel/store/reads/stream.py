@@ -1,13 +1,15 @@
 """Chunked reads of a whole data set, streamed from the server (exports of any size).
 
-PostgreSQL streams the rows (``COPY (SELECT ...) TO STDOUT``); the client holds one block and
-one chunk at a time, so reading ten million rows costs the memory of ``chunk_rows`` of them.
+Each chunk is one ``COPY (SELECT ... LIMIT n) TO STDOUT`` resuming after the previous chunk's
+last key; the client holds one chunk at a time, so reading ten million rows costs the memory
+of ``chunk_rows`` of them.
 Market data sets need their provider, as every read does; other tables (instruments,
 patterns, alert rules, results) take none.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -140,41 +142,55 @@ def iter_dataset(
 
     Notes
     -----
-    The rows leave PostgreSQL as one ``COPY (SELECT ...) TO STDOUT`` stream, parsed block by
-    block by Arrow's streaming CSV reader: the server streams, the client holds one block and
-    one chunk. Instants travel as epoch microseconds (exact, no time-zone text to parse).
-    Filter values are bound by psycopg, never formatted into the statement.
+    Each chunk is one ``COPY (SELECT ... ORDER BY key LIMIT chunk_rows) TO STDOUT``, starting
+    after the previous chunk's last natural key (keyset pagination on the primary key's
+    index), parsed by Arrow's C++ CSV reader; all pages read one REPEATABLE READ snapshot.
+    The client holds one chunk at a time. Instants travel as epoch microseconds (exact, no
+    time-zone text to parse). Filter values are bound by psycopg, never formatted into SQL.
     """
     if chunk_rows < 1:
         raise StoreError(f"chunk_rows must be positive, got {chunk_rows}")
     t, filters = _select(dataset, provider, subject, start, end)
     kinds = column_kinds(dataset)
-    query, params = _copy_statement(t, filters, kinds)
-    with store.engine.connect() as conn:
+    key = list(natural_key(t))
+    after: list[Any] | None = None
+    # One snapshot for every page: a concurrent write cannot shift rows between pages.
+    with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         raw = raw_connection(conn)
-        with raw.cursor() as cur, cur.copy(query, params) as copy:
-            reader = pacsv.open_csv(
-                _CopyStream(copy),
-                read_options=pacsv.ReadOptions(column_names=list(kinds), block_size=4 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={c: _ARROW[k] for c, k in kinds.items()},
-                    true_values=["t"], false_values=["f"],
-                    strings_can_be_null=True, quoted_strings_can_be_null=False,
-                ),
-            )  # fmt: skip
-            pending: list[pa.RecordBatch] = []
-            rows = 0
-            for batch in reader:
-                pending.append(batch)
-                rows += batch.num_rows
-                while rows >= chunk_rows:
-                    table = pa.Table.from_batches(pending)
-                    yield _typed(table.slice(0, chunk_rows), kinds)
-                    rest = table.slice(chunk_rows)
-                    pending, rows = rest.to_batches(), rest.num_rows
-            if rows:
-                yield _typed(pa.Table.from_batches(pending), kinds)
+        while True:
+            query, params = _copy_statement(t, filters, kinds, key, after, chunk_rows)
+            with raw.cursor() as cur, cur.copy(query, params) as copy:
+                text = b"".join(bytes(block) for block in copy)
+            if not text:
+                return
+            table = _parse(text, kinds)
+            yield _typed(table, kinds)
+            if table.num_rows < chunk_rows:
+                return
+            after = [_key_value(table[c][-1].as_py(), kinds[c]) for c in key]
+
+
+def _parse(text: bytes, kinds: dict[str, str]) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(text),
+        read_options=pacsv.ReadOptions(column_names=list(kinds)),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: _ARROW[k] for c, k in kinds.items()},
+            true_values=["t"], false_values=["f"],
+            strings_can_be_null=True, quoted_strings_can_be_null=False,
+        ),
+    )  # fmt: skip
+
+
+def _key_value(value: Any, kind: str) -> Any:
+    """A key value as read back (epoch microseconds for instants) as a query parameter."""
+    if kind == "timestamp":
+        return _EPOCH + dt.timedelta(microseconds=int(value))
+    return value
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 _ARROW = {
@@ -184,8 +200,14 @@ _ARROW = {
 
 
 def _copy_statement(
-    t: sa.Table, filters: list[Filter], kinds: dict[str, str]
+    t: sa.Table,
+    filters: list[Filter],
+    kinds: dict[str, str],
+    key: list[str],
+    after: list[Any] | None,
+    limit: int,
 ) -> tuple[psql.Composed, list[Any]]:
+    """``COPY (SELECT ... WHERE filters [AND key > after] ORDER BY key LIMIT n) TO STDOUT``."""
     cols = [
         psql.SQL("CAST(EXTRACT(EPOCH FROM {c}) * 1000000 AS bigint)").format(c=psql.Identifier(c))
         if k == "timestamp"
@@ -197,42 +219,21 @@ def _copy_statement(
         template = "{} = ANY(%s)" if op == "ANY" else "{} " + op + " %s"
         where.append(psql.SQL(template).format(psql.Identifier(col)))  # op is ours, not input
         params.append(value)
-    order = [psql.Identifier(c) for c in natural_key(t)]
+    order = [psql.Identifier(c) for c in key]
+    if after is not None:
+        # Keyset pagination: a row-value comparison on the primary key walks its index.
+        holes = psql.SQL(", ").join(psql.Placeholder() * len(key))
+        where.append(psql.SQL("({}) > ({})").format(psql.SQL(", ").join(order), holes))
+        params.extend(after)
+    params.append(limit)
     query = psql.SQL(
-        "COPY (SELECT {cols} FROM {table}{where} ORDER BY {order}) TO STDOUT (FORMAT csv)"
+        "COPY (SELECT {cols} FROM {table}{where} ORDER BY {order} LIMIT %s) TO STDOUT (FORMAT csv)"
     )
     return query.format(
         cols=psql.SQL(", ").join(cols), table=psql.Identifier(t.name),
         where=psql.SQL(" WHERE ") + psql.SQL(" AND ").join(where) if where else psql.SQL(""),
         order=psql.SQL(", ").join(order),
     ), params  # fmt: skip
-
-
-class _CopyStream(io.RawIOBase):
-    """A read-only file over the blocks of a psycopg COPY ... TO STDOUT."""
-
-    def __init__(self, copy: Any) -> None:
-        self._blocks = iter(copy)
-        self._left = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        # COPY hands over one row per message: fill the whole buffer from as many as fit,
-        # or Arrow would call back once per row.
-        view, filled = memoryview(buffer).cast("B"), 0
-        while filled < len(view):
-            if not self._left:
-                block = next(self._blocks, None)
-                if block is None:
-                    break
-                self._left = memoryview(block).cast("B")
-            n = min(len(view) - filled, len(self._left))
-            view[filled : filled + n] = self._left[:n]
-            self._left = self._left[n:]
-            filled += n
-        return filled
 
 
 def _typed(table: pa.Table, kinds: dict[str, str]) -> pd.DataFrame:
