@@ -279,3 +279,35 @@ class WebhookVerificationError(DeliveryError):
 
 class GeometryError(OptionsIntelError, ValueError):
     """Chart geometry (:mod:`optionsintel.geometry`) got bad input: shapes, parameters, bars."""
+
+
+class ExchangeError(OptionsIntelError):
+    """Base class of export and import errors (see :mod:`optionsintel.exchange`)."""
+
+
+class ExportError(ExchangeError):
+    """An export cannot be written (unknown format, bad compression, a sheet too large...)."""
+
+
+class ImportFileError(ExchangeError):
+    """A file offered for import is unreadable or hostile and was refused before parsing.
+
+    Wrong encoding, too large, a decompression bomb, malformed Excel, nesting too deep, a
+    formula: nothing of the file was stored.
+    """
+
+
+class ImportValidationError(ExchangeError):
+    """Rows of an import failed validation; nothing was stored.
+
+    ``report`` is the :class:`optionsintel.exchange.validate.ValidationReport` listing every
+    error by row and column.
+    """
+
+    def __init__(self, message: str, *, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ProviderNameError(ExchangeError):
+    """An import's provider name is malformed, built in, or already used by other data."""

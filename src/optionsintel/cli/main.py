@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from optionsintel import __version__
-from optionsintel.cli import admin, alerts, dashboards, db, market, up
+from optionsintel.cli import admin, alerts, dashboards, db, exchange, market, up
 from optionsintel.cli import api as api_cli
 
 app = typer.Typer(
@@ -23,6 +23,8 @@ app.command(name="dashboards")(dashboards.dashboards)
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.keys_app, name="keys")
 app.command(name="api")(api_cli.api)
+app.command(name="export")(exchange.export)
+app.command(name="import")(exchange.import_)
 
 
 @app.command()
@@ -33,7 +35,7 @@ def demo(
     """Load the demo history (what `up` materialises) and exit: `up --no-serve`."""
     up.up(
         no_serve=True, synthetic_days=synthetic_days, interval=up.DEMO_INTERVAL_SECONDS,
-        replay=replay, host="127.0.0.1", port=3000, dashboards_port=8866,
+        replay=replay, host="127.0.0.1", port=3000, dashboards_port=8866, api_port=8000,
     )  # fmt: skip
 
 

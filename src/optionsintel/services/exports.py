@@ -1,0 +1,149 @@
+"""Export use cases: a stored data set, streamed to a file with provenance and progress.
+
+>>> export_dataset(store, "daily_ohlc", "bars.parquet", provider="nse")  # doctest: +SKIP
+
+The store is read through a server-side cursor
+(:func:`optionsintel.store.reads.stream.iter_dataset`)
+and each chunk goes straight to the file, so memory stays one chunk whatever the size. With
+``operation_id`` the export is also a bulk operation: a ``bulk_operations`` record moves
+PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optionsintel._typing import Provider
+from optionsintel.errors import ExportError, StoreError
+from optionsintel.exchange.export import Progress, open_export
+from optionsintel.exchange.formats import Compression, Format, detect
+from optionsintel.exchange.provenance import Provenance
+from optionsintel.store import Store
+from optionsintel.store.reads import MARKET_DATASETS, latest_time
+from optionsintel.store.reads.stream import (
+    DEFAULT_CHUNK_ROWS,
+    column_kinds,
+    count_dataset,
+    iter_dataset,
+)
+
+EXPORT_KIND = "export"
+
+
+def export_dataset(
+    store: Store,
+    dataset: str,
+    path: str | Path,
+    fmt: Format | None = None,
+    *,
+    provider: Provider | None = None,
+    subject: str | list[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    compression: Compression | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+    operation_id: str | None = None,
+) -> Provenance:
+    """Stream ``dataset`` from the store into ``path``.
+
+    Parameters
+    ----------
+    store, dataset
+        Source store and table (``option_chain_snapshots``, ``daily_ohlc``, ``instruments``...).
+    path, fmt, compression
+        Target file; format and compression default to what the suffix names.
+    provider
+        Required for market data (never mixed); stamped in the provenance.
+    subject, start, end
+        Optional symbol(s) and inclusive time bounds.
+    chunk_rows, progress
+        Rows per chunk and a ``progress(done, total)`` callback.
+    operation_id
+        Record the export as this bulk operation (see module docstring).
+
+    Returns
+    -------
+    Provenance
+        What was written with the file (row count included).
+    """
+    if fmt is None:
+        fmt, named = detect(path)
+        compression = compression or named
+    if dataset in MARKET_DATASETS and not provider:
+        raise ExportError(f"exporting {dataset} needs --provider (rows of two providers never mix)")
+    total = count_dataset(store, dataset, provider=provider, subject=subject, start=start, end=end)
+    prov = Provenance(dataset, provider=provider, as_of=_as_of(store, dataset, provider, end),
+                      query=_query(subject, start, end, fmt, compression))  # fmt: skip
+    tracker = _Operation(store, operation_id, total, prov) if operation_id else None
+    try:
+        with open_export(path, fmt, column_kinds(dataset), prov, compression=compression,
+                         total=total, progress=_chain(progress, tracker)) as session:  # fmt: skip
+            for chunk in iter_dataset(store, dataset, provider=provider, subject=subject,
+                                      start=start, end=end, chunk_rows=chunk_rows):  # fmt: skip
+                session.write(chunk)
+            rows = session.rows
+    except Exception as exc:
+        if tracker:
+            tracker.finish("FAILED", str(exc))
+        raise
+    if tracker:
+        tracker.finish("SUCCEEDED")
+    return prov.with_rows(rows, fmt)
+
+
+def _as_of(store: Store, dataset: str, provider: Provider | None, end: Any) -> str | None:
+    if end is not None:
+        return str(end)
+    if dataset in MARKET_DATASETS and provider:
+        latest = latest_time(store, dataset, provider=provider)  # type: ignore[arg-type]
+        return None if latest is None else pd.Timestamp(latest).isoformat()
+    return None
+
+
+def _query(subject: Any, start: Any, end: Any, fmt: str, compression: str | None) -> dict[str, Any]:
+    query = {"subject": subject, "start": start, "end": end, "compression": compression}
+    return {k: (str(v) if k in ("start", "end") else v) for k, v in query.items() if v is not None}
+
+
+class _Operation:
+    """The ``bulk_operations`` record of one export."""
+
+    def __init__(self, store: Store, operation_id: str, total: int, prov: Provenance) -> None:
+        self.store, self.key = store, {"operation_id": operation_id}
+        params = {"dataset": prov.dataset, "provider": prov.provider, **prov.query}
+        store.append("bulk_operations", pd.DataFrame([{
+            "operation_id": operation_id, "kind": EXPORT_KIND, "status": "PENDING",
+            "total_items": total, "params": params}]))  # fmt: skip
+        store.transition("bulk_operations", self.key, "PENDING", "RUNNING")
+
+    def progress(self, done: int, _total: int | None) -> None:
+        self.store.transition("bulk_operations", self.key, "RUNNING", "RUNNING", done_items=done)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        extra: dict[str, Any] = {"item_errors": {"error": error[:500]}} if error else {}
+        # The export's own error matters more than a failure to record it.
+        with contextlib.suppress(StoreError):
+            self.store.transition("bulk_operations", self.key, "RUNNING", status, **extra)
+
+
+def _chain(progress: Progress | None, tracker: _Operation | None) -> Progress | None:
+    if tracker is None:
+        return progress
+
+    def both(done: int, total: int | None) -> None:
+        tracker.progress(done, total)
+        if progress is not None:
+            progress(done, total)
+
+    return both
+
+
+def new_operation_id() -> str:
+    """A fresh bulk-operation id for an export."""
+    return f"export-{uuid.uuid4().hex[:20]}"

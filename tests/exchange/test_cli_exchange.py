@@ -1,0 +1,48 @@
+"""`optionsintel export` / `optionsintel import`: progress, dry run by default, one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PROVIDER, daily_bars
+from optionsintel.cli.main import app
+from optionsintel.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_export_then_import_dry_run_then_commit(cli_env, clean_store, tmp_path):
+    clean_store.write("daily_ohlc", daily_bars(10))
+    out = tmp_path / "bars.csv.gz"
+    done = runner.invoke(app, ["export", "daily_ohlc", str(out), "--provider", PROVIDER])
+    assert done.exit_code == 0, done.output
+    assert "wrote 10 rows" in done.output
+    clean_store.engine.dispose()
+    dry = runner.invoke(app, ["import", "daily_bars", str(out), "--provider", "mine"])
+    assert dry.exit_code == 0, dry.output
+    assert "all valid" in dry.output and "dry run" in dry.output
+    assert clean_store.count("daily_ohlc", {"provider": "mine"}) == 0
+    done = runner.invoke(app, ["import", "daily_bars", str(out), "--provider", "mine", "--commit"])
+    assert "imported 10 rows: 10 new" in done.output, done.output
+    assert clean_store.count("daily_ohlc", {"provider": "mine"}) == 10
+
+
+def test_errors_are_one_line_and_exit_1(cli_env, clean_store, tmp_path):
+    bad = tmp_path / "bars.csv"
+    bad.write_text("symbol,trade_date,close\nNIFTY,2025-13-01,1\n")
+    result = runner.invoke(app, ["import", "daily_bars", str(bad), "--provider", "nse"])
+    assert result.exit_code == 1
+    assert "ProviderNameError" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["import", "daily_bars", str(bad), "--provider", "mine"])
+    assert result.exit_code == 1 and "row 1, column 'trade_date'" in result.output
+    result = runner.invoke(app, ["export", "daily_ohlc", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "ExportError" in result.output

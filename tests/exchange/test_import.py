@@ -1,0 +1,213 @@
+"""Imports: every error by row and column, dry run, provider names, hostile files refused."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import PROVIDER, daily_bars
+from optionsintel.errors import ImportFileError, ImportValidationError, ProviderNameError
+from optionsintel.exchange import export_frame
+from optionsintel.exchange.mapping import auto_map
+from optionsintel.exchange.readers import Limits, read_table
+from optionsintel.exchange.specs import DAILY_BARS, check_provider_name, register_validator
+from optionsintel.exchange.validate import validate
+from optionsintel.services.imports import commit_import, import_file, plan_import
+
+BAD_BARS = (
+    "Date,Ticker,Open,High,Low,Close,Volume\n"
+    "2025-06-02,NIFTY,100,101,99,100.5,10\n"
+    "2025-06-03,NIFTY,abc,101,99,100.5,10\n"  # row 2: type
+    "2025-06-04,,100,101,99,100.5,10\n"  # row 3: missing symbol
+    "06/31/2025,NIFTY,100,101,99,100.5,10\n"  # row 4: bad date
+    "2025-06-02,NIFTY,100,101,99,100.5,10\n"  # row 5: duplicate of row 1
+    "2025-06-06,NIFTY,100,101,99,100.5,-4\n"  # row 6: negative volume
+    "2025-06-07,NIFTY,100,98,99,100.5,10\n"  # row 7: high below low
+    "2025-06-08,nifty 50,100,101,99,100.5,10\n"  # row 8: not a symbol
+)
+
+
+def test_every_error_is_reported_by_row_and_column(clean_store):
+    plan = plan_import(
+        clean_store, BAD_BARS.encode(), "daily_bars", provider=PROVIDER, name="bars.csv"
+    )
+    assert plan.report.mapping.columns["symbol"] == "Ticker"
+    got = {(e.row, e.column, e.code) for e in plan.report.errors}
+    assert got == {
+        (2, "Open", "type"),
+        (3, "Ticker", "missing"),
+        (4, "Date", "type"),
+        (5, "Ticker, Date", "duplicate_key"),
+        (6, "Volume", "range"),
+        (7, "High", "range"),
+        (8, "Ticker", "type"),
+    }
+    assert "row 2, column 'Open': not a number (got 'abc')" in plan.report.summary()
+    with pytest.raises(ImportValidationError):
+        commit_import(clean_store, plan)
+    assert clean_store.count("daily_ohlc") == 0
+
+
+def test_dry_run_is_the_default_and_writes_nothing(clean_store, tmp_path):
+    export_frame(daily_bars(), tmp_path / "bars.csv")
+    plan, result = import_file(clean_store, tmp_path / "bars.csv", "daily_bars", provider=PROVIDER)
+    assert plan.report.ok and result is None
+    assert clean_store.count("daily_ohlc") == 0 and clean_store.count("bulk_operations") == 0
+
+
+def test_unknown_symbols_are_reported_once_instruments_exist(clean_store):
+    clean_store.write("instruments", pd.DataFrame({"symbol": ["NIFTY"], "segment": ["index"],
+                                                  "provider": ["ref"]}))  # fmt: skip
+    text = "symbol,trade_date,close\nNIFTY,2025-06-02,1\nNOPE,2025-06-02,1\n"
+    plan = plan_import(clean_store, text.encode(), "daily_bars", provider=PROVIDER, name="b.csv")
+    assert [(e.row, e.code) for e in plan.report.errors] == [(2, "unknown_symbol")]
+
+
+def test_column_mapping_can_be_overridden(clean_store):
+    text = "when,what,px\n2025-06-02,NIFTY,5\n"
+    with pytest.raises(ImportValidationError):
+        commit_import(clean_store, plan_import(clean_store, text.encode(), "daily_bars",
+                                               provider=PROVIDER, name="b.csv"))  # fmt: skip
+    plan = plan_import(clean_store, text.encode(), "daily_bars", provider=PROVIDER, name="b.csv",
+                       mapping={"trade_date": "when", "symbol": "what", "close": "px"})  # fmt: skip
+    assert plan.report.ok
+    assert plan.report.mapping.preview(pd.read_csv(io.StringIO(text))).columns.tolist() == [
+        "symbol",
+        "trade_date",
+        "close",
+    ]
+    assert commit_import(clean_store, plan).inserted == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["nse", "angelone", "replay", "synthetic", "NSE!", "x", "", "a" * 40]
+)
+def test_built_in_or_malformed_provider_names_are_refused(name):
+    with pytest.raises(ProviderNameError):
+        check_provider_name(name)
+
+
+def test_another_sources_provider_is_refused_but_own_import_name_reused(clean_store, tmp_path):
+    clean_store.write("daily_ohlc", daily_bars(2).assign(provider="vendor_x"))
+    with pytest.raises(ProviderNameError, match="vendor_x"):
+        plan_import(
+            clean_store, b"symbol,trade_date\n", "daily_bars", provider="vendor_x", name="b.csv"
+        )
+    export_frame(daily_bars(4), tmp_path / "bars.parquet")
+    commit_import(
+        clean_store,
+        plan_import(clean_store, tmp_path / "bars.parquet", "daily_bars", provider="mine"),
+    )
+    again = plan_import(clean_store, tmp_path / "bars.parquet", "daily_bars", provider="mine")
+    assert commit_import(clean_store, again).unchanged == 4
+
+
+def test_a_failed_commit_stores_nothing(clean_store):
+    rows = "owner,name,condition\nana,r1,{}\n" + "ana," + "n" * 90 + ",{}\n"
+    plan = plan_import(clean_store, rows.encode(), "alert_rules", name="r.csv")
+    assert [(e.row, e.code) for e in plan.report.errors] == [(2, "range")]
+    assert clean_store.count("alert_rules") == 0
+
+
+def test_pattern_definitions_go_through_the_pluggable_validator(clean_store):
+    register_validator("patterns", "definition", lambda d: [] if "all" in d else ["needs 'all'"])
+    try:
+        data = json.dumps(
+            [
+                {"name": "a", "version": 1, "definition": {"all": []}},
+                {"name": "b", "version": 1, "definition": {"any": []}},
+            ]
+        ).encode()
+        plan = plan_import(clean_store, data, "patterns", name="p.json")
+        assert [(e.row, e.code) for e in plan.report.errors] == [(2, "invalid")]
+    finally:
+        register_validator("patterns", "definition", lambda d: [])
+
+
+# -- hostile files ------------------------------------------------------------------------
+
+
+def test_wrong_encoding_is_refused():
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        read_table("symbol,close\nMÜLLER,1\n".encode("latin-1"), name="b.csv")
+    with pytest.raises(ImportFileError, match="UTF-16"):
+        read_table("symbol\n".encode("utf-16"), name="b.csv")
+
+
+def test_size_limit_and_gzip_bomb_are_refused():
+    bomb = gzip.compress(b"a" * 50_000_000)
+    with pytest.raises(ImportFileError, match="limit"):
+        read_table(bomb, name="b.csv.gz", limits=Limits(max_bytes=1_000_000))
+    with pytest.raises(ImportFileError, match="limit"):
+        read_table(b"x" * 2_000, name="b.csv", limits=Limits(max_bytes=1_000))
+
+
+def test_excel_zip_bomb_and_malformed_excel_are_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"<" * 20_000_000)
+    with pytest.raises(ImportFileError, match="zip bomb"):
+        read_table(buf.getvalue(), name="x.xlsx")
+    with pytest.raises(ImportFileError, match="malformed Excel"):
+        read_table(b"PK\x03\x04 not really", name="x.xlsx")
+
+
+def test_excel_formulas_are_refused(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["symbol", "close"])
+    book.active.append(["NIFTY", "=1+1"])
+    book.save(tmp_path / "f.xlsx")
+    with pytest.raises(ImportFileError, match="B2 holds a formula"):
+        read_table(tmp_path / "f.xlsx")
+
+
+def test_deeply_nested_json_is_refused():
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ImportFileError, match="nested"):
+        read_table(deep.encode(), name="x.json")
+    with pytest.raises(ImportFileError, match="nested"):
+        read_table(
+            json.dumps([{"a": [[[[[[1]]]]]]}]).encode(),
+            name="x.json",
+            limits=Limits(max_json_depth=4),
+        )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.text(max_size=12), min_size=3, max_size=3), min_size=1, max_size=8))
+def test_arbitrary_cells_are_only_data(cells):
+    """Whatever a cell holds (code, SQL, formulas), validation gives errors or rows: data only."""
+    frame = pd.DataFrame(cells, columns=["symbol", "trade_date", "close"], dtype=object)
+    report = validate(frame, DAILY_BARS, auto_map(list(frame.columns), DAILY_BARS))
+    assert report.rows == len(cells)
+    for error in report.errors:
+        assert (
+            1 <= error.row <= len(cells) and error.column in frame.columns
+        ) or "," in error.column
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_are_refused_cleanly_or_read(data):
+    for name in (
+        "x.csv",
+        "x.json",
+        "x.jsonl",
+        "x.xlsx",
+        "x.parquet",
+        "x.csv.gz",
+        "x.csv.zst",
+        "x.csv.zip",
+    ):
+        with contextlib.suppress(ImportFileError):
+            read_table(data, name=name, limits=Limits(max_bytes=100_000))
