@@ -10,12 +10,14 @@ PROVIDER = "my_broker"
 
 
 def daily_bars(n: int = 40) -> pd.DataFrame:
+    k = 2 if n <= 1_000 else 40  # symbols per day (n must be a multiple of k)
     rng = np.random.default_rng(7)
     close = 100 + rng.normal(0, 1, n).cumsum()
     return pd.DataFrame(
         {
-            "symbol": ["NIFTY", "M&M"] * (n // 2),
-            "trade_date": pd.Timestamp("2025-06-02") + pd.to_timedelta(np.arange(n) // 2, unit="D"),
+            # k symbols a day, so large n stays within the store's date horizon
+            "symbol": (["NIFTY", "M&M"] + [f"SYM{i}" for i in range(k - 2)]) * (n // k),
+            "trade_date": pd.Timestamp("2025-06-02") + pd.to_timedelta(np.arange(n) // k, unit="D"),
             "open": close + 0.1,
             "high": close + 1.0 / 3.0,
             "low": close - 0.7,
@@ -77,45 +79,11 @@ def instruments() -> pd.DataFrame:
     )
 
 
-def patterns() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "name": ["oi_spike", "oi_spike", "iv crush"],
-            "version": [1, 2, 1],
-            "definition": [
-                {"all": [{"field": "oi_change", "op": ">", "value": 1e5}]},
-                {"all": [{"field": "oi_change", "op": ">", "value": 2e5}]},
-                {"any": [{"field": "iv", "op": "<", "value": 0.1}]},
-            ],
-            "description": ["spike", None, "=cmd|' /C calc'!A0"],
-            "created_by": "ana",
-            "is_active": True,
-        }
-    )
-
-
-def alert_rules() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "owner": ["ana", "ana"],
-            "name": ["pcr high", "max pain"],
-            "condition": [
-                {"metric": "pcr_oi", "op": ">", "value": 1.3},
-                {"metric": "max_pain", "op": "crosses"},
-            ],
-            "channels": [["log"], ["log", "email"]],
-            "cooldown_seconds": [900, 60],
-            "is_active": [True, False],
-        }
-    )
-
 
 SEEDS = {
     "daily_bars": ("daily_ohlc", daily_bars),
     "option_chain": ("option_chain_snapshots", option_chain),
     "instruments": ("instruments", instruments),
-    "patterns": ("custom_patterns", patterns),
-    "alert_rules": ("alert_rules", alert_rules),
 }
 
 

@@ -18,7 +18,7 @@ from optionsintel.errors import ImportFileError, ImportValidationError, Provider
 from optionsintel.exchange import export_frame
 from optionsintel.exchange.mapping import auto_map
 from optionsintel.exchange.readers import Limits, read_table
-from optionsintel.exchange.specs import DAILY_BARS, check_provider_name, register_validator
+from optionsintel.exchange.specs import DAILY_BARS, check_provider_name
 from optionsintel.exchange.validate import validate
 from optionsintel.services.imports import commit_import, import_file, plan_import
 
@@ -111,25 +111,10 @@ def test_another_sources_provider_is_refused_but_own_import_name_reused(clean_st
 
 
 def test_a_failed_commit_stores_nothing(clean_store):
-    rows = "owner,name,condition\nana,r1,{}\n" + "ana," + "n" * 90 + ",{}\n"
-    plan = plan_import(clean_store, rows.encode(), "alert_rules", name="r.csv")
+    rows = "symbol,segment,name\nABC,equity,x\nABD,equity," + "n" * 250 + "\n"
+    plan = plan_import(clean_store, rows.encode(), "instruments", name="i.csv")
     assert [(e.row, e.code) for e in plan.report.errors] == [(2, "range")]
-    assert clean_store.count("alert_rules") == 0
-
-
-def test_pattern_definitions_go_through_the_pluggable_validator(clean_store):
-    register_validator("patterns", "definition", lambda d: [] if "all" in d else ["needs 'all'"])
-    try:
-        data = json.dumps(
-            [
-                {"name": "a", "version": 1, "definition": {"all": []}},
-                {"name": "b", "version": 1, "definition": {"any": []}},
-            ]
-        ).encode()
-        plan = plan_import(clean_store, data, "patterns", name="p.json")
-        assert [(e.row, e.code) for e in plan.report.errors] == [(2, "invalid")]
-    finally:
-        register_validator("patterns", "definition", lambda d: [])
+    assert clean_store.count("instruments") == 0
 
 
 # -- hostile files ------------------------------------------------------------------------

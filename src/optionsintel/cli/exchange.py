@@ -64,7 +64,7 @@ def export(
 @friendly_errors
 def import_(
     dataset: str = typer.Argument(
-        ..., help="daily_bars, option_chain, instruments, patterns or alert_rules."
+        ..., help="daily_bars, option_chain or instruments."
     ),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to import."),
     provider: str | None = typer.Option(

@@ -141,40 +141,11 @@ INSTRUMENTS = DatasetSpec(
     sourced=True,
 )
 
-PATTERNS = DatasetSpec(
-    "patterns",
-    "custom_patterns",
-    {
-        "name": ColumnSpec("str", True, max_length=80),
-        "version": ColumnSpec("int", True, minimum=1),
-        "definition": ColumnSpec("json", True, synonyms=("pattern", "rule")),
-        "description": ColumnSpec("str", max_length=2000),
-        "created_by": ColumnSpec("str", max_length=64),
-        "is_active": ColumnSpec("bool", default=True),
-    },
-    key=("name", "version"),
-    append_only=True,
-)
+# Patterns and alert rules are not imported as table rows: their storage is versioned
+# (``pattern_versions``) and service-backed (``alert_rules`` documents with arm state), so
+# their import goes through ``services.patterns`` / ``services.alerts`` (not yet wired).
 
-ALERT_RULES = DatasetSpec(
-    "alert_rules",
-    "alert_rules",
-    {
-        "owner": ColumnSpec("str", True, max_length=64),
-        "name": ColumnSpec("str", True, max_length=80),
-        "condition": ColumnSpec("json", True, synonyms=("rule",)),
-        "channels": ColumnSpec("json", default=["log"]),
-        "cooldown_seconds": ColumnSpec(
-            "int", minimum=0, maximum=7 * 86_400, synonyms=("cooldown",), default=900
-        ),
-        "is_active": ColumnSpec("bool", default=True),
-    },
-    key=("owner", "name"),
-)
-
-DATASETS: dict[str, DatasetSpec] = {
-    s.name: s for s in (DAILY_BARS, OPTION_CHAIN, INSTRUMENTS, PATTERNS, ALERT_RULES)
-}
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (DAILY_BARS, OPTION_CHAIN, INSTRUMENTS)}
 
 
 def dataset_spec(name: str) -> DatasetSpec:

@@ -93,7 +93,7 @@ def plan_import(
     source
         A path or uploaded bytes (``name`` then tells the format).
     dataset
-        ``daily_bars``, ``option_chain``, ``instruments``, ``patterns`` or ``alert_rules``.
+        ``daily_bars``, ``option_chain`` or ``instruments``.
     provider
         Market data only: the name stamped on the rows (see :func:`check_import_provider`).
     mapping
