@@ -101,16 +101,39 @@ def rolling_extreme(
     return out
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _bollinger_kernel(
+    x: FloatArray, mid: FloatArray, n: int, num_std: float, ddof: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - numba
+    """Upper, lower, bandwidth and %b from ``mid`` in one pass.
+
+    The same operations as the array formulation (:func:`rolling_std`, then the bands),
+    so the same values, without eight full-size temporaries.
+    """
+    T, m = x.shape
+    upper = np.full((m, T), np.nan).T
+    lower = np.full((m, T), np.nan).T
+    width = np.full((m, T), np.nan).T
+    pct = np.full((m, T), np.nan).T
+    for j in range(m):
+        for t in range(n - 1, T):
+            mu = mid[t, j]
+            if np.isnan(mu):
+                continue
+            acc = 0.0
+            for k in range(t - n + 1, t + 1):
+                d = x[k, j] - mu
+                acc += d * d
+            sd = np.sqrt(acc / (n - ddof))
+            up, lo = mu + num_std * sd, mu - num_std * sd
+            upper[t, j], lower[t, j] = up, lo
+            width[t, j] = (up - lo) / mu
+            pct[t, j] = (x[t, j] - lo) / (up - lo)
+    return upper, lower, width, pct
+
+
 def bollinger(x: FloatArray, n: int, num_std: float, ddof: int = 0) -> dict[str, FloatArray]:
     """Bollinger family over a 2-D array (see ``indicators.bollinger_bands``)."""
     mid = rolling_mean(x, n)
-    sd = rolling_std(x, mid, n, ddof)
-    upper, lower = mid + num_std * sd, mid - num_std * sd
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "middle": mid,
-            "upper": upper,
-            "lower": lower,
-            "bandwidth": (upper - lower) / mid,
-            "percent_b": (x - lower) / (upper - lower),
-        }
+    upper, lower, width, pct = _bollinger_kernel(x, mid, n, float(num_std), ddof)
+    return {"middle": mid, "upper": upper, "lower": lower, "bandwidth": width, "percent_b": pct}

@@ -95,6 +95,54 @@ def _smooth_kernel(
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def _rsi_value(au: float, ad: float) -> float:  # pragma: no cover - numba
+    if ad == 0.0:
+        return 100.0 if au > 0.0 else (50.0 if au == 0.0 else np.nan)
+    return 100.0 - 100.0 / (1.0 + au / ad)
+
+
+@numba.njit(cache=True)
+def _rsi_kernel(x: FloatArray, n: int) -> FloatArray:  # pragma: no cover - numba
+    """Wilder RSI in one pass per column.
+
+    The price changes, both Wilder averages (:func:`_smooth_kernel`'s SMA-seeded
+    recursion, operation for operation) and the ratio, without the six full-size
+    temporaries of the array formulation.
+    """
+    T, m = x.shape
+    out = np.full((m, T), np.nan).T
+    alpha = 1.0 / n
+    for j in range(m):
+        start = 1
+        while start < T and (np.isnan(x[start, j]) or np.isnan(x[start - 1, j])):
+            start += 1
+        if start + n > T:
+            continue
+        acc_u = 0.0
+        acc_d = 0.0
+        bad = False
+        for t in range(start, start + n):
+            d = x[t, j] - x[t - 1, j]
+            if np.isnan(d):
+                bad = True
+            acc_u += max(d, 0.0)
+            acc_d += max(-d, 0.0)
+        if bad:
+            continue
+        au = acc_u / n
+        ad = acc_d / n
+        out[start + n - 1, j] = _rsi_value(au, ad)
+        for t in range(start + n, T):
+            d = x[t, j] - x[t - 1, j]
+            if np.isnan(d):
+                continue  # a missing bar keeps the state and gives NaN
+            au = au + alpha * (max(d, 0.0) - au)
+            ad = ad + alpha * (max(-d, 0.0) - ad)
+            out[t, j] = _rsi_value(au, ad)
+    return out
+
+
 def sma(close: PandasT, window: int = 20) -> PandasT:
     """Compute the simple moving average over ``window`` bars (NaN until the window is full)."""
     _check(close, window)
@@ -141,17 +189,7 @@ def rsi(close: PandasT, window: int = 14) -> PandasT:
     gives 70.46 for the first 14-day value (70.53 published with rounded averages).
     """
     _check(close, window)
-    x = _values(close)
-    d = np.full_like(x, np.nan)
-    d[1:] = x[1:] - x[:-1]
-    alpha = 1.0 / window
-    au = _smooth_kernel(np.where(np.isnan(d), np.nan, np.maximum(d, 0.0)), window, alpha, False)
-    ad = _smooth_kernel(np.where(np.isnan(d), np.nan, np.maximum(-d, 0.0)), window, alpha, False)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = 100.0 - 100.0 / (1.0 + au / ad)
-    out = np.where((ad == 0) & (au > 0), 100.0, out)
-    out = np.where((ad == 0) & (au == 0), 50.0, out)
-    return _wrap(close, out)
+    return _wrap(close, _rsi_kernel(_values(close), int(window)))
 
 
 def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dict[str, PandasT]:
