@@ -12,9 +12,8 @@ and the two recorded real NIFTY days.
 2. Warm render, live refresh and time-slider moves in this process.
 3. In the browser: Voila serving the apps, headless Chromium (``/usr/bin/chromium``,
    playwright from the ``dev`` extra) opens the page; time from ``page.goto`` to the first
-   chart drawn (a Plotly SVG with bars) and to the chain table. The peer, measured
-   interleaved, is a one-cell notebook (``print``) on the same server: Voila's own
-   floor for a page with a kernel.
+   chart drawn (a Plotly SVG with bars) and to the chain table; also to the page shell
+   (``domcontentloaded``), Voila's share before the kernel runs the notebook.
 
     python benchmarks/bench_dashboards.py [--browser-rounds 3] [--no-browser]
 """
@@ -36,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from optionsintel.cli.dashboards import APPS, dashboard_server_commands, notebooks_dir
+from optionsintel.cli.dashboards import APPS, dashboard_server_commands
 from optionsintel.cli.up import materialise_command
 from optionsintel.services.demo import REPLAY_PAIR_DAYS, DemoPlan
 from optionsintel.store import Store, migrate
@@ -100,36 +99,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _notebooks_with_peer(root: Path) -> Path:
-    """The app notebooks plus a one-cell peer notebook, in a folder Voila will serve."""
-    import nbformat
-
-    folder = root / "notebooks"
-    shutil.copytree(notebooks_dir(), folder)
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell(
-                "from IPython.display import HTML, display\n"
-                "display(HTML('<div id=\"peer-ready\">peer ready</div>'))"
-            )
-        ]
-    )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    nbformat.write(nb, folder / "peer.ipynb")
-    return folder
+def _local_only(route) -> None:  # type: ignore[no-untyped-def]
+    """Answer external requests (the template's CDN icon fonts) locally: no internet."""
+    if "127.0.0.1" in route.request.url:
+        route.continue_()
+    else:
+        route.fulfill(status=200, body="", content_type="text/css")
 
 
 def bench_browser(url: str, root: Path, rounds: int) -> None:
-    """Page open to first chart in headless Chromium, interleaved with the peer page."""
+    """Page open to first chart in headless Chromium (each page view starts a kernel)."""
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "OPTIONSINTEL_NOTEBOOKS": str(_notebooks_with_peer(root)),
-    }
+    env = {**os.environ, "DATABASE_URL": url}
     log = (root / "voila.log").open("w")
     proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env, stdout=log,
                             stderr=subprocess.STDOUT)  # fmt: skip
@@ -141,46 +124,34 @@ def bench_browser(url: str, root: Path, rounds: int) -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        times: dict[str, list[float]] = {"chart": [], "table": [], "peer": []}
+        times: dict[str, list[float]] = {"page": [], "chart": [], "table": []}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update"])  # fmt: skip
             for i in range(rounds + 1):  # round 0 warms Voila's templates and the OS cache
-                for which in ("app", "peer") if i % 2 else ("peer", "app"):
-                    page = browser.new_page(viewport={"width": 1366, "height": 800})
-                    page.route(
-                        "**/*",
-                        lambda r: (
-                            r.continue_()
-                            if "127.0.0.1" in r.request.url
-                            else r.fulfill(status=200, body="", content_type="text/css")
-                        ),
-                    )
-                    start = time.perf_counter()
-                    if which == "peer":
-                        page.goto(f"{base}/peer.ipynb", timeout=180_000)
-                        page.wait_for_selector("#peer-ready", timeout=180_000)
-                        got = {"peer": time.perf_counter() - start}
-                    else:
-                        page.goto(f"{base}/{APPS['Market monitor']}", timeout=180_000)
-                        page.wait_for_selector(".js-plotly-plot .bars .point", timeout=180_000)
-                        chart = time.perf_counter() - start
-                        page.wait_for_selector("table.oi-chain tr.chain-row", timeout=180_000)
-                        got = {"chart": chart, "table": time.perf_counter() - start}
-                    page.close()
-                    if i:
-                        for k, v in got.items():
-                            times[k].append(v)
+                page = browser.new_page(viewport={"width": 1366, "height": 800})
+                page.route("**/*", _local_only)
+                start = time.perf_counter()
+                page.goto(f"{base}/{APPS['Market monitor']}", timeout=180_000,
+                          wait_until="domcontentloaded")  # fmt: skip
+                got = {"page": time.perf_counter() - start}
+                page.wait_for_selector(".js-plotly-plot .bars .point", timeout=180_000)
+                got["chart"] = time.perf_counter() - start
+                page.wait_for_selector("table.oi-chain tr.chain-row", timeout=180_000)
+                got["table"] = time.perf_counter() - start
+                page.close()
+                if i:
+                    for k, v in got.items():
+                        times[k].append(v)
             browser.close()
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"Chromium, market monitor ({rounds} page views, interleaved with the peer, "
+        print(f"Chromium, market monitor ({rounds} page views, each a new kernel, "
               f"load {os.getloadavg()}):")  # fmt: skip
         print(f"  page open -> first chart drawn   median {med['chart']:.2f} s "
               f"(runs {', '.join(f'{x:.2f}' for x in times['chart'])})")  # fmt: skip
         print(f"  page open -> chain table         median {med['table']:.2f} s")
-        print(f"  peer: one-cell notebook ready    median {med['peer']:.2f} s "
-              f"(first chart / peer {med['chart'] / med['peer']:.2f}x)")  # fmt: skip
+        print(f"  page open -> page shell loaded  median {med['page']:.2f} s (Voila's part)")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
