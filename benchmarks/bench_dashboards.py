@@ -151,7 +151,9 @@ def bench_browser(url: str, root: Path, rounds: int) -> None:
         print(f"  page open -> first chart drawn   median {med['chart']:.2f} s "
               f"(runs {', '.join(f'{x:.2f}' for x in times['chart'])})")  # fmt: skip
         print(f"  page open -> chain table         median {med['table']:.2f} s")
-        print(f"  page open -> page shell loaded  median {med['page']:.2f} s (Voila's part)")
+        print(
+            f"  page open -> page HTML complete median {med['page']:.2f} s (Voila executes the notebook while streaming)"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
