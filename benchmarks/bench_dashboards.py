@@ -152,7 +152,8 @@ def bench_browser(url: str, root: Path, rounds: int) -> None:
               f"(runs {', '.join(f'{x:.2f}' for x in times['chart'])})")  # fmt: skip
         print(f"  page open -> chain table         median {med['table']:.2f} s")
         print(
-            f"  page open -> page HTML complete median {med['page']:.2f} s (Voila executes the notebook while streaming)"
+            f"  page open -> page HTML complete median {med['page']:.2f} s "
+            "(Voila executes the notebook while streaming it)"
         )
     finally:
         proc.terminate()
