@@ -23,9 +23,10 @@ import psycopg
 from psycopg import sql
 
 from optionsintel.settings import get_settings
-from optionsintel.store import Store, migrate, resolve_database_url
+from optionsintel.store import Store, _pgbinary, migrate, resolve_database_url
 from optionsintel.store.admin import scratch_database
-from optionsintel.store.engine import get_engine
+from optionsintel.store.api import _table
+from optionsintel.store.engine import get_engine, raw_connection
 
 COLS = [
     "underlying",
@@ -85,18 +86,102 @@ def _truncate(store: Store, table: str = "option_chain_snapshots") -> None:
         c.exec_driver_sql(f"TRUNCATE {table}")
 
 
-def bench_snapshot(store: Store) -> None:
+def _raw_copy(store: Store, df: pd.DataFrame, payload: bytes | None = None) -> None:
+    """The peer: binary COPY of the frame straight into the table, one transaction.
+
+    With ``payload`` the encoding is done beforehand (COPY alone); without, the frame is
+    encoded inside the timing (what any writer of a frame must at least do).
+    """
+    table = _table("option_chain_snapshots")
+    data = payload if payload is not None else _pgbinary.encode(table, df)
+    with store.engine.begin() as c, raw_connection(c).cursor() as cur:
+        stmt = sql.SQL("COPY option_chain_snapshots ({}) FROM STDIN WITH (FORMAT binary)")
+        with cur.copy(stmt.format(sql.SQL(", ").join(map(sql.Identifier, df.columns)))) as cp:
+            cp.write(data)
+
+
+def _contents(store: Store) -> tuple[int, int]:
+    """(rows, order-free checksum of every stored value) of the chain table."""
+    with store.engine.connect() as c:
+        q = (
+            "SELECT count(*), coalesce(sum(hashtext(t::text)::bigint), 0) "
+            "FROM option_chain_snapshots t"
+        )
+        n, h = c.exec_driver_sql(q).one()
+    return int(n), int(h)
+
+
+def _timed(fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_snapshot(store: Store, rounds: int = 9) -> None:
+    """One 3-index snapshot at a new instant: Store.write vs raw COPY, interleaved."""
     t0 = pd.Timestamp("2025-07-16 10:00:00+05:30").tz_convert("UTC")
-    times = []
-    for k in range(7):
-        df = chain_rows([t0 + pd.Timedelta(seconds=15 * k)], n_expiries=14, n_strikes=120)
-        start = time.perf_counter()
-        store.write("option_chain_snapshots", df)
-        times.append(time.perf_counter() - start)
+    table = _table("option_chain_snapshots")
+    times: dict[str, list[float]] = {"write": [], "copy+encode": [], "copy": []}
+    store.write("option_chain_snapshots", chain_rows([t0 - pd.Timedelta(minutes=1)], 14, 120))
+    for k in range(rounds):
+        base = t0 + pd.Timedelta(minutes=k)  # every write is a new instant of a used day
+        frames = {
+            m: chain_rows([base + pd.Timedelta(seconds=15 * i)], 14, 120)
+            for i, m in enumerate(times)
+        }
+        payload = _pgbinary.encode(table, frames["copy"])
+        runs = {
+            "write": lambda f=frames: store.write("option_chain_snapshots", f["write"]),
+            "copy+encode": lambda f=frames: _raw_copy(store, f["copy+encode"]),
+            "copy": lambda f=frames, p=payload: _raw_copy(store, f["copy"], p),
+        }
+        order = list(runs) if k % 2 else list(reversed(runs))
+        for m in order:
+            times[m].append(_timed(runs[m]))
+    med = {m: statistics.median(v[1:]) * 1e3 for m, v in times.items()}
     print(
-        f"[1] one full 3-index snapshot: {len(df):,} rows, "
-        f"median {statistics.median(times[1:]) * 1e3:.1f} ms (first {times[0] * 1e3:.1f} ms)"
+        f"[1] one full 3-index snapshot, {len(frames['write']):,} rows, "
+        f"{rounds} rounds interleaved:"
     )
+    for m, v in med.items():
+        print(f"    {m:<12} median {v:6.1f} ms   (Store.write / this = {med['write'] / v:.2f})")
+
+
+def bench_million(store: Store, rows: int, rounds: int) -> None:
+    """1M new rows: Store.write vs raw binary COPY, interleaved; then an unchanged re-run."""
+    t0 = pd.Timestamp("2025-07-16 09:15:00+05:30").tz_convert("UTC")
+    per = 3 * 14 * 120 * 2
+    snaps = [t0 + pd.Timedelta(seconds=15 * k) for k in range(max(1, rows // per))]
+    df = chain_rows(snaps, n_expiries=14, n_strikes=120).head(rows)
+    payload = _pgbinary.encode(_table("option_chain_snapshots"), df)
+    print(
+        f"[2] {len(df):,} new option rows, {rounds} rounds interleaved (table emptied before each):"
+    )
+    runs = {
+        "raw COPY (pre-encoded)": lambda: _raw_copy(store, df, payload),
+        "raw COPY + encode": lambda: _raw_copy(store, df),
+        "Store.write (new rows)": lambda: store.write("option_chain_snapshots", df),
+    }
+    times: dict[str, list[float]] = {m: [] for m in [*runs, "Store.write (re-run)"]}
+    contents: dict[str, tuple[int, int]] = {}
+    for r in range(rounds):
+        for m in runs if r % 2 == 0 else list(reversed(runs)):
+            _truncate(store)
+            times[m].append(_timed(runs[m]))
+            contents.setdefault(m, _contents(store))
+            if m.startswith("Store.write"):
+                again = lambda: store.write("option_chain_snapshots", df)  # noqa: E731
+                times["Store.write (re-run)"].append(_timed(again))
+                contents.setdefault("Store.write (re-run)", _contents(store))
+    assert len(set(contents.values())) == 1, contents  # same stored rows, every method
+    peer = statistics.median(times["raw COPY (pre-encoded)"])
+    for m, v in times.items():
+        med = statistics.median(v)
+        print(
+            f"    {m:<24} median {med:6.2f} s {len(df) / med:>11,.0f} rows/s  "
+            f"rate vs raw COPY {peer / med:.2f}x  (runs: {', '.join(f'{x:.2f}' for x in v)})"
+        )
+    print("    stored contents identical (row count + checksum) for every method")
 
 
 def _executemany(url: str, df: pd.DataFrame) -> None:
@@ -112,7 +197,7 @@ def _executemany(url: str, df: pd.DataFrame) -> None:
         cur.executemany(stmt, rows)
 
 
-def bench_million(store: Store, url: str, rows: int) -> None:
+def bench_slow_peers(store: Store, url: str, rows: int) -> None:
     t0 = pd.Timestamp("2025-07-16 09:15:00+05:30").tz_convert("UTC")
     per = 3 * 14 * 120 * 2
     snaps = [t0 + pd.Timedelta(seconds=15 * k) for k in range(max(1, rows // per))]
@@ -195,14 +280,20 @@ def bench_layout(store: Store) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--slow-peers", action="store_true", help="also executemany and to_sql")
+    ap.add_argument("--skip-layout", action="store_true")
     args = ap.parse_args()
     with scratch_database(resolve_database_url(get_settings()), "oi_bench") as url:
         engine = get_engine(url)
         migrate.upgrade(engine)
         store = Store(engine)
         bench_snapshot(store)
-        bench_million(store, url, args.rows)
-        bench_layout(store)
+        bench_million(store, args.rows, args.rounds)
+        if args.slow_peers:
+            bench_slow_peers(store, url, args.rows)
+        if not args.skip_layout:
+            bench_layout(store)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,24 @@ providers, the PostgreSQL store, the NSE calendar, pricing and analytics, signal
 research metrics and the widgets that notebooks and Voila apps display.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("optionsintel")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from __future__ import annotations
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed metadata on first use.
+
+    Lazily: ``importlib.metadata`` costs ~0.1 s, which every ``optionsintel`` command
+    (even ``--help``) would otherwise pay on start.
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("optionsintel")
+    except PackageNotFoundError:  # running from a source tree without installation
+        value = "0.0.0+unknown"
+    globals()["__version__"] = value
+    return value

@@ -1,4 +1,4 @@
-"""The 2-D rolling kernels equal the research indicators and pandas, NaN gaps included."""
+"""The 2-D rolling kernels (research's, reused by rules) equal pandas, NaN gaps included."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
 import optionsintel.research.indicators as ind
-from optionsintel.rules._rolling import bollinger, rolling_extreme, rolling_mean
+from optionsintel.research._rolling import bollinger, rolling_extreme, rolling_mean
 from optionsintel.rules.compute import relative_volume
 
 prices = arrays(
@@ -24,14 +24,19 @@ prices = arrays(
 @given(prices, st.integers(1, 25))
 def test_rolling_kernels_match_pandas(x: np.ndarray, n: int) -> None:
     df = pd.DataFrame(x)
-    assert_allclose(rolling_mean(x, n), ind.sma(df, n).to_numpy(), rtol=1e-10)
+    roll = df.rolling(n, min_periods=n)
+    assert_allclose(rolling_mean(x, n), roll.mean().to_numpy(), rtol=1e-10)
+    assert_allclose(ind.sma(df, n).to_numpy(), roll.mean().to_numpy(), rtol=1e-10)
     assert_allclose(rolling_extreme(x, n, True), df.rolling(n, min_periods=n).max(), rtol=0)
     assert_allclose(rolling_extreme(x, n, False), df.rolling(n, min_periods=n).min(), rtol=0)
     if n >= 2:
-        ref = ind.bollinger_bands(df, n, 2.0)
+        mid, sd = roll.mean(), roll.std(ddof=0)  # the pandas implementation research had
+        ref = {"middle": mid, "upper": mid + 2.0 * sd, "lower": mid - 2.0 * sd}
         ours = bollinger(x, n, 2.0)
+        public = ind.bollinger_bands(df, n, 2.0)
         for key in ("middle", "upper", "lower"):
             assert_allclose(ours[key], ref[key].to_numpy(), rtol=1e-9, atol=1e-9)
+            assert_allclose(public[key].to_numpy(), ref[key].to_numpy(), rtol=1e-9, atol=1e-9)
 
 
 def test_relative_volume_by_hand() -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from optionsintel.services.coverage import data_coverage
-
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
 
     from optionsintel.store import Store
@@ -37,5 +34,7 @@ def coverage_lines(coverage: pd.DataFrame) -> list[str]:
 
 def print_coverage(store: Store, console: Console) -> None:
     """Print the coverage table on ``console`` (one line per row: never wrapped, no markup)."""
+    from optionsintel.services.coverage import data_coverage
+
     for line in coverage_lines(data_coverage(store)):
         console.print(line, soft_wrap=True, markup=False, highlight=False)

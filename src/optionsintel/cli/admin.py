@@ -13,12 +13,13 @@ import os
 
 import typer
 
-from optionsintel.cli._common import console, err_console, friendly_errors
-from optionsintel.services import keys as key_service
-from optionsintel.services import users as user_service
-from optionsintel.services.identity import cli_identity
-from optionsintel.services.serialise import row
-from optionsintel.store import get_store
+from optionsintel.cli._common import LazyModule, console, err_console, friendly_errors
+
+key_service = LazyModule("optionsintel.services.keys")
+user_service = LazyModule("optionsintel.services.users")
+_identity = LazyModule("optionsintel.services.identity")
+_serialise = LazyModule("optionsintel.services.serialise")
+_store = LazyModule("optionsintel.store")
 
 users_app = typer.Typer(help="Manage user accounts (roles, tiers, logins).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (every API call needs one).", no_args_is_help=True)
@@ -54,8 +55,8 @@ def users_create(
         raise typer.Exit(code=2)
     secret = _password(password or bool(os.environ.get(ADMIN_PASSWORD_ENV)))
     made = user_service.create_user(
-        get_store(),
-        cli_identity(),
+        _store.get_store(),
+        _identity.cli_identity(),
         name,
         role=role,
         tier=tier,
@@ -71,8 +72,8 @@ def users_create(
 @friendly_errors
 def users_list(limit: int = typer.Option(1000, min=1)) -> None:
     """List accounts."""
-    for u in user_service.list_users(get_store(), cli_identity(), limit=limit):
-        r = row(u)
+    for u in user_service.list_users(_store.get_store(), _identity.cli_identity(), limit=limit):
+        r = _serialise.row(u)
         console.print(
             f"{r['username']:<24} {r['role']:<12} {r['tier']:<14} {r['status']:<9} "
             f"last login {r['last_login_at'] or '-'}"
@@ -83,7 +84,7 @@ def users_list(limit: int = typer.Option(1000, min=1)) -> None:
 @friendly_errors
 def users_set_role(username: str, role: str) -> None:
     """Change an account's role (USER, ADMIN, SUPER_ADMIN)."""
-    made = user_service.set_role(get_store(), cli_identity(), username, role)
+    made = user_service.set_role(_store.get_store(), _identity.cli_identity(), username, role)
     console.print(f"{made['username']} is now {made['role']}")
 
 
@@ -91,7 +92,7 @@ def users_set_role(username: str, role: str) -> None:
 @friendly_errors
 def users_set_tier(username: str, tier: str) -> None:
     """Change an account's subscription tier (FREE, PRO, VIP, INSTITUTIONAL)."""
-    made = user_service.set_tier(get_store(), cli_identity(), username, tier)
+    made = user_service.set_tier(_store.get_store(), _identity.cli_identity(), username, tier)
     console.print(f"{made['username']} is now on {made['tier']}")
 
 
@@ -99,7 +100,7 @@ def users_set_tier(username: str, tier: str) -> None:
 @friendly_errors
 def users_disable(username: str) -> None:
     """Disable an account: its logins and API keys stop working at once."""
-    made = user_service.disable_user(get_store(), cli_identity(), username)
+    made = user_service.disable_user(_store.get_store(), _identity.cli_identity(), username)
     console.print(f"{made['username']} is {made['status']}")
 
 
@@ -112,7 +113,7 @@ def keys_create(
     expires_days: int = typer.Option(None, "--expires-days", min=1, max=3650),
 ) -> None:
     """Create an API key and print it once (it cannot be shown again)."""
-    store, actor = get_store(), cli_identity()
+    store, actor = _store.get_store(), _identity.cli_identity()
     owner = user or user_service.ensure_local_user(store, actor)["username"]
     life = None if expires_days is None else dt.timedelta(days=expires_days)
     made = key_service.create_key(
@@ -129,9 +130,9 @@ def keys_list(
     user: str = typer.Option(None, "--user", help="Owner (default: everyone)."),
 ) -> None:
     """List API keys (prefixes and metadata; never the keys)."""
-    store, actor = get_store(), cli_identity()
+    store, actor = _store.get_store(), _identity.cli_identity()
     found = key_service.list_keys(store, actor, username=user, everyone=user is None, limit=100_000)
-    for k in map(row, found):
+    for k in map(_serialise.row, found):
         console.print(
             f"{k['key_prefix']}  {k['username']:<20} {k['name']:<20} {k['status']:<8} "
             f"last used {k['last_used_at'] or 'never'}"
@@ -142,5 +143,5 @@ def keys_list(
 @friendly_errors
 def keys_revoke(prefix: str) -> None:
     """Revoke an API key by its prefix (oi_xxxxxxxx); effective immediately."""
-    made = key_service.revoke_key(get_store(), cli_identity(), prefix)
+    made = key_service.revoke_key(_store.get_store(), _identity.cli_identity(), prefix)
     console.print(f"{made['key_prefix']} is {made['status']}")

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import typer
 
-from optionsintel.cli._common import console, friendly_errors
+from optionsintel.cli._common import LazyModule, console, friendly_errors
 from optionsintel.errors import AlertRuleError
-from optionsintel.services import alerts as alert_service
-from optionsintel.services import dispatch as dispatch_service
-from optionsintel.settings import get_settings
-from optionsintel.store import get_store
+
+alert_service = LazyModule("optionsintel.services.alerts")
+dispatch_service = LazyModule("optionsintel.services.dispatch")
+_settings = LazyModule("optionsintel.settings")
+_store = LazyModule("optionsintel.store")
 
 app = typer.Typer(help="Alerts: rules, the delivery dispatcher, test sends.", no_args_is_help=True)
 rules_app = typer.Typer(help="Create, list, mute and delete alert rules.", no_args_is_help=True)
@@ -33,8 +34,10 @@ def dispatch(
     poll: float = typer.Option(1.0, "--poll", min=0.05, help="Poll seconds besides LISTEN."),
 ) -> None:
     """Deliver the alert outbox until interrupted (SIGINT/SIGTERM stop it cleanly)."""
-    store = get_store()
-    channels = dispatch_service.channels_from_environment(store, get_settings(), os.environ)
+    store = _store.get_store()
+    channels = dispatch_service.channels_from_environment(
+        store, _settings.get_settings(), os.environ
+    )
     policy = dispatch_service.DispatchPolicy(
         max_attempts=max_attempts, lease_seconds=lease, batch_size=batch, poll_seconds=poll
     )
@@ -78,7 +81,7 @@ def list_(
     owner: str | None = typer.Option(None, "--owner", help="Only this owner's rules."),
 ) -> None:
     """List the rules."""
-    table = alert_service.list_rules(get_store(), owner)
+    table = alert_service.list_rules(_store.get_store(), owner)
     console.print(table.to_string(index=False) if len(table) else "no alert rules")
 
 
@@ -89,7 +92,7 @@ def create(
     replace: bool = typer.Option(False, "--replace", help="Replace an existing rule."),
 ) -> None:
     """Validate and store a rule (see docs/alerts.md for the fields)."""
-    store = get_store()
+    store = _store.get_store()
     data = _load(rule)
     made = (alert_service.update_rule if replace else alert_service.create_rule)(store, data)
     console.print(f"rule {made.owner}/{made.name} ({made.condition.type}) stored")
@@ -99,7 +102,7 @@ def create(
 @friendly_errors
 def delete(owner: str, name: str) -> None:
     """Delete a rule, its state and its notifications."""
-    gone = alert_service.delete_rule(get_store(), owner, name)
+    gone = alert_service.delete_rule(_store.get_store(), owner, name)
     console.print(f"rule {owner}/{name} " + ("deleted" if gone else "did not exist"))
 
 
@@ -109,7 +112,7 @@ def mute(
     owner: str, name: str, unmute: bool = typer.Option(False, "--unmute", help="Unmute.")
 ) -> None:
     """Mute (or unmute) a rule: a muted rule is not evaluated."""
-    changed = alert_service.mute_rule(get_store(), owner, name, muted=not unmute)
+    changed = alert_service.mute_rule(_store.get_store(), owner, name, muted=not unmute)
     state = "unmuted" if unmute else "muted"
     console.print(f"rule {owner}/{name} {state}" + ("" if changed else " (already)"))
 
@@ -122,8 +125,10 @@ def test_send(
     owner: str = typer.Option("admin", "--owner", help="Owner named in the message."),
 ) -> None:
     """Send a sample notification to one channel target now (no outbox, no retries)."""
-    store = get_store()
-    channels = dispatch_service.channels_from_environment(store, get_settings(), os.environ)
+    store = _store.get_store()
+    channels = dispatch_service.channels_from_environment(
+        store, _settings.get_settings(), os.environ
+    )
     doc = {"kind": kind, **json.loads(target)}
     receipt = dispatch_service.send_test(channels, kind, doc, owner)
     console.print(f"{kind}: delivered (status {receipt.status_code})")

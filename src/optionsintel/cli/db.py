@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from typing import TYPE_CHECKING
 
 import typer
 
 from optionsintel.cli._common import console, friendly_errors
-from optionsintel.cli._coverage import print_coverage
-from optionsintel.settings import get_settings
-from optionsintel.store import get_store, migrate
-from optionsintel.store.embedded import stop_embedded
-from optionsintel.store.engine import describe_url, dispose_engines
+
+if TYPE_CHECKING:
+    from optionsintel.store import Store
 
 app = typer.Typer(
     help="Manage the PostgreSQL database (embedded unless DATABASE_URL is set).",
@@ -23,6 +22,8 @@ app = typer.Typer(
 @friendly_errors
 def upgrade() -> None:
     """Create or migrate the schema to the newest version."""
+    from optionsintel.store import get_store, migrate
+
     store = get_store(check_schema=False)
     before = migrate.current_revision(store.engine)
     store.upgrade()
@@ -34,6 +35,10 @@ def upgrade() -> None:
 @friendly_errors
 def status() -> None:
     """Show where the database is, its schema version and table sizes."""
+    from optionsintel.cli._coverage import print_coverage
+    from optionsintel.settings import get_settings
+    from optionsintel.store import get_store, migrate
+
     settings = get_settings()
     store = get_store(check_schema=False)
     current, head = migrate.current_revision(store.engine), migrate.head_revision()
@@ -55,6 +60,8 @@ def reset(
     yes: bool = typer.Option(False, "--yes", help="Confirm: drop every table and data."),
 ) -> None:
     """Drop all optionsintel tables and data, then re-create the schema."""
+    from optionsintel.store import get_store, migrate
+
     if not yes:
         console.print("refusing to reset without --yes (this deletes all stored data)")
         raise typer.Exit(code=2)
@@ -68,6 +75,10 @@ def reset(
 @friendly_errors
 def stop() -> None:
     """Stop the embedded PostgreSQL server (it otherwise keeps running for other processes)."""
+    from optionsintel.settings import get_settings
+    from optionsintel.store.embedded import stop_embedded
+    from optionsintel.store.engine import dispose_engines
+
     settings = get_settings()
     if not settings.embedded:
         console.print("DATABASE_URL is set: nothing embedded to stop")
@@ -83,6 +94,10 @@ def destroy(
     yes: bool = typer.Option(False, "--yes", help="Confirm deletion of the data dir."),
 ) -> None:
     """Stop the embedded server and delete its data directory."""
+    from optionsintel.settings import get_settings
+    from optionsintel.store.embedded import stop_embedded
+    from optionsintel.store.engine import dispose_engines
+
     settings = get_settings()
     if not yes or not settings.embedded:
         console.print("refusing: needs --yes and the embedded database")
@@ -93,5 +108,7 @@ def destroy(
     console.print(f"deleted {settings.pgdata_dir}")
 
 
-def _where(store) -> str:  # type: ignore[no-untyped-def]
+def _where(store: Store) -> str:
+    from optionsintel.store.engine import describe_url
+
     return describe_url(store.engine.url.render_as_string(hide_password=True))

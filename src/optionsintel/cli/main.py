@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from optionsintel import __version__
+# Sub-command modules import only typer/rich at module level: the store, SQLAlchemy,
+# pandas, numba and the providers load inside the command that uses them, so `--help`
+# and light commands start fast (tests/test_cli_imports.py, benchmarks/bench_cli.py).
 from optionsintel.cli import admin, alerts, dashboards, db, exchange, market, up
 from optionsintel.cli import api as api_cli
 
@@ -42,6 +44,8 @@ def demo(
 @app.command()
 def version() -> None:
     """Print the optionsintel version."""
+    from optionsintel import __version__
+
     typer.echo(f"optionsintel {__version__}")
 
 

@@ -6,17 +6,16 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.markup import escape
 
 from optionsintel._typing import ProviderName
 from optionsintel.cli._common import console, friendly_errors
 from optionsintel.errors import InvalidArgumentError
-from optionsintel.tz import EXCHANGE_TZ, to_utc
-from optionsintel.validation import instant_horizon
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and the providers load when a command runs, not for --help
+    import pandas as pd
+
     from optionsintel.providers.registry import ProviderConfig
 
 fetch_app = typer.Typer(
@@ -46,6 +45,11 @@ def _clock(at: str | None):  # type: ignore[no-untyped-def]
 
 def parse_at(at: str) -> pd.Timestamp:
     """The instant of ``--at`` (naive = IST) or a one-line :class:`InvalidArgumentError`."""
+    import pandas as pd
+
+    from optionsintel.tz import to_utc
+    from optionsintel.validation import instant_horizon
+
     try:
         ts = to_utc(at)
     except (ValueError, TypeError, OverflowError):
@@ -85,6 +89,8 @@ def _check_fetch_args(provider: str, at: str | None, rows: int, expiry: str | No
 
 
 def _parse_expiry(expiry: str) -> pd.Timestamp:
+    import pandas as pd
+
     try:
         return pd.Timestamp(expiry).normalize()
     except (ValueError, TypeError, OverflowError):
@@ -94,6 +100,8 @@ def _parse_expiry(expiry: str) -> pd.Timestamp:
 
 
 def _check_expiry(chain: pd.DataFrame, expiry: str | None) -> None:
+    import pandas as pd
+
     if expiry is None:
         return
     listed = sorted(pd.to_datetime(chain["expiry"]).dt.normalize().unique())
@@ -118,8 +126,11 @@ def fetch_chain(
     save: bool = typer.Option(False, "--save", help="Also store the snapshot in the database."),
 ) -> None:
     """Fetch an option chain and print it as calls | strike | puts."""
+    import pandas as pd
+
     from optionsintel.providers.display import format_chain_table
     from optionsintel.providers.registry import build_provider, provider_spec
+    from optionsintel.tz import EXCHANGE_TZ
 
     _check_fetch_args(provider, at, rows, expiry)
     underlying = parse_symbol(underlying)
@@ -153,6 +164,8 @@ def providers_status(
     hours: int = typer.Option(24, help="Window of stored health figures to summarise."),
 ) -> None:
     """Breaker states and health: stored figures from the pipeline, or a live probe."""
+    import pandas as pd
+
     if not 1 <= hours <= MAX_HOURS:
         raise InvalidArgumentError(f"--hours must be between 1 and {MAX_HOURS} (got {hours})")
     if probe:
@@ -183,6 +196,7 @@ def summarise_health(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def _print(frame: pd.DataFrame, title: str) -> None:
+    import pandas as pd
     from rich.table import Table
 
     table = Table(title=f"provider health ({title})")

@@ -14,23 +14,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from optionsintel.cli._common import console, err_console, friendly_errors
 from optionsintel.cli._servers import run_servers
 from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
-from optionsintel.reference import load_reference_data
-from optionsintel.services.demo import (
-    DEMO_INTERVAL_SECONDS,
-    DemoPlan,
-    demo_plan,
-    load_daily_history,
-)
-from optionsintel.settings import get_settings
-from optionsintel.store import get_store
+
+if TYPE_CHECKING:  # the store, pandas and the demo services load when a command runs
+    from rich.table import Table
+
+    from optionsintel.services.demo import DemoPlan
+
+#: Default demo snapshot interval; equal to ``services.demo.DEMO_INTERVAL_SECONDS``
+#: (pinned by tests/test_cli_imports.py), repeated so ``--help`` needs no pandas.
+DEMO_INTERVAL_SECONDS = 300
 
 
 def repo_root() -> Path:
@@ -50,6 +50,8 @@ def prepare_dagster_home(root: Path) -> Path:
     The subprocesses (materialisation, ``dagster dev``) inherit it, so the demo runs and
     the UI share one PostgreSQL-backed instance.
     """
+    from optionsintel.settings import get_settings
+
     home = get_settings().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(root / "dagster.yaml", home / "dagster.yaml")
@@ -58,6 +60,8 @@ def prepare_dagster_home(root: Path) -> Path:
 
 
 def _summary(counts: dict[str, int], elapsed: float) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"optionsintel store after {elapsed:.0f}s")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -128,6 +132,10 @@ def up(
     api_port: int = typer.Option(8000, "--api-port", help="REST API port (127.0.0.1)."),
 ) -> None:
     """Start the platform: database, demo history, Dagster UI, dashboards, API and dispatcher."""
+    from optionsintel.reference import load_reference_data
+    from optionsintel.services.demo import demo_plan, load_daily_history
+    from optionsintel.store import get_store
+
     start = time.perf_counter()
     root = repo_root()
     store = get_store(check_schema=False)

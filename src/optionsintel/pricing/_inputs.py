@@ -67,6 +67,11 @@ def option_sign(option_type: Any) -> FloatArray:
         if not np.all(np.isin(labels, (1, -1))):
             raise PricingInputError("a numeric option_type must be +1 (call) or -1 (put)")
         return labels.astype(np.float64)
+    if labels.dtype.kind in "OU" and labels.size:  # the common chain: only "CE"/"PE"
+        flat = labels.reshape(-1)
+        call = flat == "CE"
+        if (flat[~call] == "PE").all():  # one comparison per row, not a hash per row
+            return np.where(call, 1.0, -1.0).reshape(labels.shape)
     codes, uniques = pd.factorize(labels.reshape(-1).astype(object))
     signs = np.empty(len(uniques), dtype=np.float64)
     for i, label in enumerate(uniques):  # loop over distinct labels only (a handful)

@@ -72,6 +72,32 @@ def _greeks_kernel(
         }
 
 
+#: Options per block: the kernel's ~30 temporaries of a block stay in the CPU cache
+#: (benchmarks/bench_greeks.py: ~25 % faster than whole-array NumPy at 1M options, and
+#: faster than a fused numba loop, whose scalar exp/log/erf lack NumPy's SIMD versions).
+_BLOCK = 8192
+
+
+def _greeks_blocked(
+    S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray,
+    sigma: FloatArray, theta: FloatArray, black76: bool,
+) -> FloatArray:  # fmt: skip
+    """:func:`_greeks_kernel` block by block into one (7, n) array (rows GREEK_COLUMNS).
+
+    Element-wise maths, so the result is bit for bit the whole-array one.
+    """
+    n = S.shape[0]
+    out = np.empty((len(GREEK_COLUMNS), n), dtype=np.float64)
+    for start in range(0, n, _BLOCK):
+        part = slice(start, start + _BLOCK)
+        values = _greeks_kernel(
+            S[part], K[part], T[part], r[part], q[part], sigma[part], theta[part], black76
+        )
+        for row, name in enumerate(GREEK_COLUMNS):
+            out[row, part] = values[name]
+    return out
+
+
 def greeks(
     forward_or_spot: ArrayLike,
     strike: ArrayLike,
@@ -143,7 +169,11 @@ def greeks(
     require_non_negative(T, "time_to_expiry")
     require_non_negative(sigma, "volatility")
     black76 = model == "black76"
-    values = _greeks_kernel(S, K, T, r, r if black76 else q, sigma, theta, black76)
+    S, K, T, r, q, sigma, theta = (
+        a.reshape(-1) for a in (S, K, T, r, r if black76 else q, sigma, theta)
+    )
+    values = _greeks_blocked(S, K, T, r, q, sigma, theta, black76)
     if scalar:
-        return {k: float(v.reshape(-1)[0]) for k, v in values.items()}
-    return pd.DataFrame({k: v.reshape(-1) for k, v in values.items()}, index=index)
+        return {k: float(v[0]) for k, v in zip(GREEK_COLUMNS, values, strict=True)}
+    # the transposed block becomes the frame's single float block without a copy
+    return pd.DataFrame(values.T, columns=list(GREEK_COLUMNS), index=index, copy=False)

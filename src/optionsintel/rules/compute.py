@@ -6,8 +6,8 @@ so a rule naming the MACD line and its signal computes MACD once. Indicators com
 from :mod:`optionsintel.research.indicators` (EMA, RSI, ATR, MACD, VWAP, pivots)
 and :mod:`optionsintel.chain.vol` (IV rank/percentile); the windowed ones (SMA,
 Bollinger, 52-week high/low, relative volume) run on the 2-D kernels of
-:mod:`optionsintel.rules._rolling`, which the research module lacks (its pandas
-rolling loops over columns). All are causal: the value at bar t uses bars up to t.
+:mod:`optionsintel.research._rolling`, the same kernels behind the research
+module's ``sma`` and ``bollinger_bands``. All are causal: the value at bar t uses bars up to t.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from optionsintel import geometry as geo
 from optionsintel.chain.vol import iv_percentile, iv_rank
 from optionsintel.research import indicators as ind
 from optionsintel.research._common import FloatArray
-from optionsintel.rules._rolling import bollinger, rolling_extreme, rolling_mean
+from optionsintel.research._rolling import bollinger, rolling_extreme, rolling_mean
 from optionsintel.rules.catalogue import OperandSpec
 from optionsintel.rules.panel import Panel
 

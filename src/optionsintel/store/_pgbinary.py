@@ -30,10 +30,15 @@ class TooManyLayoutsError(Exception):
     """The frame has too many distinct row layouts for the vectorised encoder."""
 
 
-def _encode_column(
-    col: sa.Column, values: pd.Series
-) -> tuple[np.ndarray, np.ndarray | str, np.ndarray | None]:
-    """Return (null mask, encoded values, text lengths or None) for one column."""
+_Encoded = tuple[np.ndarray, np.ndarray | tuple[np.ndarray, list[bytes]], np.ndarray | None]
+
+
+def _encode_column(col: sa.Column, values: pd.Series) -> _Encoded:
+    """Return (null mask, encoded values, text lengths or None) for one column.
+
+    Text comes back as (codes, encoded distinct values): a group of rows then takes its
+    fixed-width bytes from the few distinct values instead of converting every row.
+    """
     t = col.type
     isnull = values.isna().to_numpy()
     if isinstance(t, sa.Float):
@@ -55,15 +60,19 @@ def _encode_column(
         return isnull, (days - _PG_EPOCH_DAYS).astype(">i4"), None
     if isinstance(t, sa.String | sa.Text):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        encoded_uniques = np.array([str(u).encode() for u in uniques] + [b""], dtype=object)
-        raw = encoded_uniques[codes]  # code -1 (NULL) picks the trailing b""
-        lengths = np.array([len(b) for b in encoded_uniques], dtype=np.int64)[codes]
-        return isnull, raw, lengths
+        encoded = [str(u).encode() for u in uniques] + [b""]  # code -1 (NULL) picks b""
+        lengths = np.array([len(b) for b in encoded], dtype=np.int64)[codes]
+        return isnull, (codes, encoded), lengths
     raise TooManyLayoutsError(f"no binary encoder for {col.name} ({t})")
 
 
-def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes:
+def encode(
+    table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64, *, conformed: bool = False
+) -> bytes:
     """Encode ``frame`` (columns a subset of ``table``'s, in order) as binary COPY data.
+
+    ``conformed=True`` skips :func:`~optionsintel.store._coerce.conform` for a frame that
+    already went through it (``bulk.prepare_frame``); see :func:`encode_parts`.
 
     Raises
     ------
@@ -75,32 +84,48 @@ def encode(table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> bytes
         fraction or text in an integer column, text in a boolean one...): NumPy's casts
         below would wrap or truncate it silently.
     """
-    frame = conform(table, frame)  # idempotent: bulk.prepare_frame already conformed it
-    cols = [table.c[c] for c in frame.columns]
-    encoded = [_encode_column(c, frame[c.name]) for c in cols]
-    sig = pd.DataFrame(
-        {f"n{i}": e[0] for i, e in enumerate(encoded)}
-        | {f"l{i}": e[2] for i, e in enumerate(encoded) if e[2] is not None}
-    )
-    groups = sig.groupby(list(sig.columns), sort=False).indices
+    return b"".join(encode_parts(table, frame, max_layouts, conformed=conformed))
+
+
+def encode_parts(
+    table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64, *, conformed: bool = False
+) -> list[bytes | memoryview]:
+    """:func:`encode` as consecutive pieces (header, one per layout, trailer).
+
+    Written to COPY one after the other, they need no concatenated copy of the payload.
+    """
+    if not conformed:
+        frame = conform(table, frame)
+    encoded = [_encode_column(table.c[c], frame[c]) for c in frame.columns]
+    sig = {f"n{i}": e[0] for i, e in enumerate(encoded)}
+    sig |= {f"l{i}": e[2] for i, e in enumerate(encoded) if e[2] is not None}
+    first = {k: (v[0] if len(v) else 0) for k, v in sig.items()}
+    # only the signature fields that vary are grouped on (usually one text length or none)
+    varying = {k: v for k, v in sig.items() if len(v) and (v != v[0]).any()}
+    if varying:
+        groups = pd.DataFrame(varying).groupby(list(varying), sort=False).indices
+    else:
+        groups = {(): np.arange(len(frame))}
     if len(groups) > max_layouts:
         raise TooManyLayoutsError(f"{len(groups)} row layouts")
-    keys = list(sig.columns)
-    parts = [HEADER]
+    parts: list[bytes | memoryview] = [HEADER]
     for key, rows in groups.items():
-        layout = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        parts.append(_encode_group(encoded, layout, rows))
+        layout = first | dict(zip(varying, key if isinstance(key, tuple) else (key,), strict=True))
+        parts.append(_encode_group(encoded, layout, rows, whole=len(rows) == len(frame)))
     parts.append(TRAILER)
-    return b"".join(parts)
+    return parts
 
 
-def _encode_group(encoded, layout: dict, rows: np.ndarray) -> bytes:  # type: ignore[no-untyped-def]
+def _encode_group(
+    encoded: list[_Encoded], layout: dict, rows: np.ndarray, *, whole: bool
+) -> memoryview:
     fields: list[tuple[str, str]] = [("n", ">i2")]
     for i, (_, values, lengths) in enumerate(encoded):
         fields.append((f"l{i}", ">i4"))
-        if layout[f"n{i}"]:
-            continue
-        fmt = f"S{int(layout[f'l{i}'])}" if lengths is not None else values.dtype.str
+        if layout[f"n{i}"] or (lengths is not None and int(layout[f"l{i}"]) == 0):
+            continue  # NULL or empty text: the length says it all
+        assert isinstance(values, np.ndarray) or lengths is not None
+        fmt = f"S{int(layout[f'l{i}'])}" if lengths is not None else values.dtype.str  # type: ignore[union-attr]
         fields.append((f"v{i}", fmt))
     out = np.empty(len(rows), dtype=np.dtype(fields))
     out["n"] = len(encoded)
@@ -108,7 +133,15 @@ def _encode_group(encoded, layout: dict, rows: np.ndarray) -> bytes:  # type: ig
         if layout[f"n{i}"]:
             out[f"l{i}"] = -1
             continue
-        width = int(layout[f"l{i}"]) if lengths is not None else values.dtype.itemsize
-        out[f"l{i}"] = width
-        out[f"v{i}"] = values[rows].astype(f"S{width}") if lengths is not None else values[rows]
-    return out.tobytes()
+        if lengths is not None:
+            width = int(layout[f"l{i}"])
+            out[f"l{i}"] = width
+            if width:
+                codes, distinct = values  # type: ignore[misc]
+                out[f"v{i}"] = np.array(distinct, dtype=f"S{width}")[
+                    codes if whole else codes[rows]
+                ]
+            continue
+        out[f"l{i}"] = values.dtype.itemsize  # type: ignore[union-attr]
+        out[f"v{i}"] = values if whole else values[rows]  # type: ignore[index]
+    return memoryview(out.view(np.uint8))  # type: ignore[arg-type]  # no copy: COPY reads the buffer as it is

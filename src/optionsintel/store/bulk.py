@@ -1,18 +1,23 @@
-"""Bulk idempotent writes: COPY into a temporary table, then a merge.
+"""Bulk idempotent writes: COPY, straight into the table or through a merge.
 
-The merge is ``INSERT ... SELECT ... ON CONFLICT (natural key) DO NOTHING`` followed, only
-when some keys already existed, by ``UPDATE ... FROM`` the staging table for the rows
-whose values differ. Re-running a load rewrites nothing (not even ``ingested_at``), a
-changed row is updated in place, and the caller learns how many rows were inserted,
-updated and left unchanged. Everything runs inside the caller's transaction.
+When no stored row can share a key with the frame (one primary-key probe: a new
+snapshot, a backfill into an empty day), the rows are COPYed straight into the table:
+nothing else costs as little. Otherwise they are COPYed into a temporary table and one
+join with the stored rows counts new keys and changed rows; a re-run that changes
+nothing stops there (not even ``ingested_at`` is rewritten). New keys are then added with
+``INSERT ... SELECT ... ON CONFLICT (natural key) DO NOTHING`` and changed rows updated
+in place with ``UPDATE ... FROM`` the staging table. The caller learns how many rows
+were inserted, updated and left unchanged. Everything runs inside the caller's
+transaction.
 
 Why not one ``INSERT ... ON CONFLICT DO UPDATE``: on a partitioned table it cannot say
-which rows were inserted (no ``xmax`` in ``RETURNING``), and counting existing keys first
-costs a join that doubled the time of a fresh 10k-row snapshot (benchmarks/bench_store.py).
+which rows were inserted (no ``xmax`` in ``RETURNING``), and it rewrites unchanged rows.
+Figures: benchmarks/RESULTS.md (Store).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -106,7 +111,9 @@ def prepare_with_partitions(conn: Connection, table: sa.Table, frame: pd.DataFra
     return prepared
 
 
-def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeResult:
+def copy_merge(
+    conn: Connection, table: sa.Table, frame: pd.DataFrame, *, direct: bool = True
+) -> MergeResult:
     """Write ``frame`` into ``table`` idempotently through COPY + a merge.
 
     Parameters
@@ -118,23 +125,115 @@ def copy_merge(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> MergeR
         Target table of :mod:`optionsintel.store.schema`.
     frame
         Rows to write; extra columns are ignored, absent non-key columns keep defaults.
+    direct
+        Allow the fast path: when no stored row can share a key with ``frame`` (see
+        :func:`_nothing_stored_near`), COPY straight into ``table``. ``False`` forces the
+        staged merge (tests pin that both store the same rows).
     """
     prepared = prepare_with_partitions(conn, table, frame)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
-    tmp = f"_stage_{table.name}"
+    fmt, payload = _payload(table, prepared)
     with raw_connection(conn).cursor() as cur:
-        stage_frame(cur, table, prepared, tmp)
-        inserted, updated = _merge(cur, table, list(prepared.columns), tmp, len(prepared))
+        fast = direct and _nothing_stored_near(cur, table, prepared)
+        if fast and _copy_direct(cur, table, list(prepared.columns), fmt, payload):
+            return MergeResult(table.name, len(prepared), len(prepared), 0)
+        tmp = f"_stage_{table.name}"
+        _stage_payload(cur, table, list(prepared.columns), tmp, fmt, payload)
+        inserted, updated = _merge(
+            cur, table, list(prepared.columns), tmp, len(prepared), _time_range(table, prepared)
+        )
     return MergeResult(table.name, len(prepared), inserted, updated)
 
 
-def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, bytes]:
-    """Binary COPY data when the vectorised encoder applies, CSV text otherwise."""
+def _nothing_stored_near(cur: psycopg.Cursor[Any], table: sa.Table, prepared: pd.DataFrame) -> bool:
+    """Whether no stored row can share a natural key with ``prepared`` (one index probe).
+
+    Only for partitioned tables, whose key holds the partition timestamp: no stored row
+    with the frame's leading key values (underlying, provider...) lies in the frame's
+    time range. A new snapshot or a backfill into an empty day passes; a re-run does not.
+    """
+    ts_col, key = PARTITIONED_TABLES.get(table.name), natural_key(table)
+    if ts_col is None or ts_col not in key:
+        return False
+    conds: list[sql.Composable] = [sql.SQL("{} BETWEEN %s AND %s").format(sql.Identifier(ts_col))]
+    params: list[Any] = list(_time_range(table, prepared) or ())
+    for c in key[: key.index(ts_col)]:
+        values = prepared[c].unique()
+        if len(values) > _MAX_PROBE_VALUES or not all(isinstance(v, str) for v in values):
+            break
+        conds.append(sql.SQL("{} = ANY(%s)").format(sql.Identifier(c)))
+        params.append(list(values))
+    cur.execute(
+        sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE {w})").format(
+            t=sql.Identifier(table.name), w=sql.SQL(" AND ").join(conds)
+        ),
+        params,
+    )
+    return not cur.fetchone()[0]  # type: ignore[index]
+
+
+_MAX_PROBE_VALUES = 64
+
+
+def _time_range(table: sa.Table, prepared: pd.DataFrame) -> tuple[dt.datetime, dt.datetime] | None:
+    """Bounds of a partitioned table's timestamp in ``prepared`` (to prune partitions)."""
+    ts_col = PARTITIONED_TABLES.get(table.name)
+    if ts_col is None:
+        return None
+    ts, one_us = prepared[ts_col], dt.timedelta(microseconds=1)  # datetimes drop ns: widen
+    return ts.min().to_pydatetime() - one_us, ts.max().to_pydatetime() + one_us
+
+
+def _copy_direct(
+    cur: psycopg.Cursor[Any],
+    table: sa.Table,
+    cols: list[str],
+    fmt: str,
+    payload: list[bytes | memoryview],
+) -> bool:
+    """COPY ``payload`` straight into ``table`` under a savepoint; False if keys collided.
+
+    A concurrent writer of the same new keys makes this fail with a unique violation (or
+    a deadlock, rows being in another order); the savepoint is then rolled back and the
+    caller merges through the staging table instead, which waits for and respects it.
+    """
+    cur.execute("SAVEPOINT _oi_direct_copy")
     try:
-        return "FORMAT binary", _pgbinary.encode(table, frame)
+        _copy(cur, table.name, cols, fmt, payload)
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+        cur.execute("ROLLBACK TO SAVEPOINT _oi_direct_copy")
+        return False
+    cur.execute("RELEASE SAVEPOINT _oi_direct_copy")
+    return True
+
+
+def _copy(
+    cur: psycopg.Cursor[Any],
+    target: str,
+    cols: list[str],
+    fmt: str,
+    payload: list[bytes | memoryview],
+) -> None:
+    copy_sql = sql.SQL("COPY {t} ({cols}) FROM STDIN WITH ({fmt})").format(
+        t=sql.Identifier(target),
+        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
+        fmt=sql.SQL(fmt),
+    )
+    with cur.copy(copy_sql) as copy:
+        for part in payload:
+            copy.write(part)
+
+
+def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, list[bytes | memoryview]]:
+    """Binary COPY data when the vectorised encoder applies, CSV text otherwise.
+
+    ``frame`` comes from :func:`prepare_frame`, so it is already conformed.
+    """
+    try:
+        return "FORMAT binary", _pgbinary.encode_parts(table, frame, conformed=True)
     except _pgbinary.TooManyLayoutsError:
-        return "FORMAT csv, NULL ''", _to_csv(frame)
+        return "FORMAT csv, NULL ''", [_to_csv(frame)]
 
 
 def _to_csv(frame: pd.DataFrame) -> bytes:
@@ -144,39 +243,50 @@ def _to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def _merge(
-    cur: psycopg.Cursor[Any], table: sa.Table, cols: list[str], tmp: str, rows: int
+    cur: psycopg.Cursor[Any],
+    table: sa.Table,
+    cols: list[str],
+    tmp: str,
+    rows: int,
+    bounds: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> tuple[int, int]:
     """Merge the staged rows; return (inserted, updated).
 
-    Two statements in the caller's transaction: an ``INSERT ... ON CONFLICT DO NOTHING``
-    that adds new keys, then, only when some keys already existed, an ``UPDATE ... FROM``
-    the staging table for rows whose values differ. A fresh snapshot (the common case)
-    thus costs one insert and no join; a re-run rewrites nothing. Rows are inserted in
-    key order, so two writers of the same new keys wait for each other instead of
-    deadlocking (each would otherwise lock its keys in its own frame's order).
+    First one join of the staging table with the stored rows (through the primary key)
+    counts the new keys and the changed rows; a re-run that changes nothing stops there,
+    without writing (backfills are re-run often). Then an ``INSERT ... ON CONFLICT DO
+    NOTHING`` if some keys are new, and an ``UPDATE ... FROM`` the staging table if some
+    rows differ. Rows are inserted in key order, so two writers of the same new keys wait
+    for each other instead of deadlocking.
     """
     key = natural_key(table)
     compared = [c for c in cols if c not in key and c not in _NO_COMPARE]
     ident, t, s = sql.Identifier, sql.Identifier(table.name), sql.Identifier(tmp)
-    collist = sql.SQL(", ").join(map(ident, cols))
-    cur.execute(
-        sql.SQL(
-            "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} ORDER BY {key} "
-            "ON CONFLICT ({key}) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
-        ).format(t=t, s=s, cols=collist, key=sql.SQL(", ").join(map(ident, key)))
-    )
-    inserted = int(cur.fetchone()[0])  # type: ignore[index]
-    if inserted == rows or not compared:
+    keep = table.name in KEEP_STORED_VALUES
+    new, changed = rows, 0
+    if compared:
+        cur.execute(sql.SQL("ANALYZE {}").format(s))  # a good join plan needs the row count
+        prune: sql.Composable = sql.SQL("")
+        if bounds is not None:  # literal bounds let the planner skip other days' partitions
+            prune = sql.SQL(" AND d.{c} BETWEEN {lo} AND {hi}").format(
+                c=ident(PARTITIONED_TABLES[table.name]),
+                lo=sql.Literal(bounds[0]),
+                hi=sql.Literal(bounds[1]),
+            )
+        new, changed = _classify(cur, key, compared, t, s, keep, prune)
+    inserted = 0
+    if new:
+        collist = sql.SQL(", ").join(map(ident, cols))
+        cur.execute(
+            sql.SQL(
+                "WITH ins AS (INSERT INTO {t} ({cols}) SELECT {cols} FROM {s} ORDER BY {key} "
+                "ON CONFLICT ({key}) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
+            ).format(t=t, s=s, cols=collist, key=sql.SQL(", ").join(map(ident, key)))
+        )
+        inserted = int(cur.fetchone()[0])  # type: ignore[index]
+    if not changed:
         return inserted, 0
     updatable = [c for c in cols if c not in key]
-    keep = table.name in KEEP_STORED_VALUES
-
-    def value(c: str) -> sql.Composable:
-        if keep:  # NULL in a partial answer keeps the stored value
-            return sql.SQL("COALESCE(n.{c}, d.{c})").format(c=ident(c))
-        return sql.SQL("n.{c}").format(c=ident(c))
-
-    cur.execute(sql.SQL("ANALYZE {}").format(s))  # a good join plan needs the row count
     cur.execute(
         sql.SQL(
             "UPDATE {t} AS d SET {sets} FROM {s} AS n WHERE {match} "
@@ -185,14 +295,50 @@ def _merge(
             t=t,
             s=s,
             sets=sql.SQL(", ").join(
-                sql.SQL("{c} = {v}").format(c=ident(c), v=value(c)) for c in updatable
+                sql.SQL("{c} = {v}").format(c=ident(c), v=_value(c, keep)) for c in updatable
             ),
-            match=sql.SQL(" AND ").join(sql.SQL("d.{c} = n.{c}").format(c=ident(c)) for c in key),
+            match=_match(key),
             old=sql.SQL(", ").join(sql.SQL("d.{c}").format(c=ident(c)) for c in compared),
-            new=sql.SQL(", ").join(value(c) for c in compared),
+            new=sql.SQL(", ").join(_value(c, keep) for c in compared),
         )
     )
     return inserted, cur.rowcount
+
+
+def _value(c: str, keep: bool) -> sql.Composable:
+    if keep:  # NULL in a partial answer keeps the stored value
+        return sql.SQL("COALESCE(n.{c}, d.{c})").format(c=sql.Identifier(c))
+    return sql.SQL("n.{c}").format(c=sql.Identifier(c))
+
+
+def _match(key: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(" AND ").join(sql.SQL("d.{c} = n.{c}").format(c=sql.Identifier(c)) for c in key)
+
+
+def _classify(
+    cur: psycopg.Cursor[Any],
+    key: tuple[str, ...],
+    compared: list[str],
+    t: sql.Identifier,
+    s: sql.Identifier,
+    keep: bool,
+    prune: sql.Composable,
+) -> tuple[int, int]:
+    """(staged rows whose key is new, staged rows that differ from the stored row)."""
+    found = sql.SQL("d.{} IS NOT NULL").format(sql.Identifier(key[0]))  # key is NOT NULL
+    differs = sql.SQL("({old}) IS DISTINCT FROM ({new})").format(
+        old=sql.SQL(", ").join(sql.SQL("d.{c}").format(c=sql.Identifier(c)) for c in compared),
+        new=sql.SQL(", ").join(_value(c, keep) for c in compared),
+    )
+    cur.execute(
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE NOT {found}), "
+            "count(*) FILTER (WHERE {found} AND {differs}) "
+            "FROM {s} AS n LEFT JOIN {t} AS d ON {match}{prune}"
+        ).format(found=found, differs=differs, s=s, t=t, match=_match(key), prune=prune)
+    )
+    new, changed = cur.fetchone()  # type: ignore[misc]
+    return int(new), int(changed)
 
 
 def stage_frame(
@@ -203,17 +349,22 @@ def stage_frame(
     ``tmp`` is created like ``table`` on first use in the transaction (dropped at commit)
     and emptied otherwise, so several writes of one transaction can reuse it.
     """
+    fmt, payload = _payload(table, prepared)
+    _stage_payload(cur, table, list(prepared.columns), tmp, fmt, payload)
+
+
+def _stage_payload(
+    cur: psycopg.Cursor[Any],
+    table: sa.Table,
+    cols: list[str],
+    tmp: str,
+    fmt: str,
+    payload: list[bytes | memoryview],
+) -> None:
     cur.execute(
         sql.SQL(
             "CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {t} INCLUDING DEFAULTS) ON COMMIT DROP"
         ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
     )
     cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
-    fmt, payload = _payload(table, prepared)
-    copy_sql = sql.SQL("COPY {tmp} ({cols}) FROM STDIN WITH ({fmt})").format(
-        tmp=sql.Identifier(tmp),
-        cols=sql.SQL(", ").join(map(sql.Identifier, prepared.columns)),
-        fmt=sql.SQL(fmt),
-    )
-    with cur.copy(copy_sql) as copy:
-        copy.write(payload)
+    _copy(cur, tmp, cols, fmt, payload)
