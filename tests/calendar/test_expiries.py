@@ -203,3 +203,12 @@ def test_listed_contains_next_expiry(underlying, on):
     assert listed.is_monotonic_increasing and (listed.date >= on).all()
     # point in time: the first listed contract may be re-dated later, to next_expiry
     assert _final(underlying, listed[0].date(), on) == next_expiry(underlying, on)
+
+
+def test_banknifty_wednesday_weeklies_are_listed_with_their_dates():
+    """Found by hypothesis: on 2023-09-01 the next BANKNIFTY weekly was already dated
+    Wednesday 2023-09-06 (circular of 2023-07-12), not Thursday 2023-09-07."""
+    listed = listed_expiries("BANKNIFTY", dt.date(2023, 9, 1))
+    assert listed[0].date() == dt.date(2023, 9, 6) == next_expiry("BANKNIFTY", dt.date(2023, 9, 1))
+    before = listed_expiries("BANKNIFTY", dt.date(2023, 7, 11))
+    assert dt.date(2023, 7, 13) in set(before.date)  # Thursday weeklies before the circular

@@ -63,9 +63,7 @@ def export(
 
 @friendly_errors
 def import_(
-    dataset: str = typer.Argument(
-        ..., help="daily_bars, option_chain or instruments."
-    ),
+    dataset: str = typer.Argument(..., help="daily_bars, option_chain or instruments."),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to import."),
     provider: str | None = typer.Option(
         None, "--provider", "-p", help="Your name for this data's source."
