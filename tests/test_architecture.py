@@ -29,3 +29,15 @@ def test_library_never_reaches_dagster_project_dynamically() -> None:
         if re.search(r"import_module\(\s*[\"']dagster_project", text) or "sys.path" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_library_never_evaluates_strings() -> None:
+    """User text must never reach an expression evaluator (rules, imports, API, CLI)."""
+    pattern = re.compile(r"\.query\(|\.eval\(|\bpd\.eval\b|\bnumexpr\b|(?<![\w.])(eval|exec)\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in SRC.rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []

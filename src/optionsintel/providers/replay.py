@@ -148,9 +148,11 @@ class ReplayProvider:
         return self._cache[key]  # type: ignore[return-value]
 
     def _no_data(self, what: str, symbol: str) -> NoDataError:
+        # A boolean mask, never DataFrame.query: the symbol comes from the user.
+        available = self.available()
+        recorded = available.loc[available["symbol"] == symbol].to_dict("records")
         return NoDataError(
-            f"replay has no {what} for {symbol!r} at or before {self._now()}; "
-            f"recorded: {self.available().query('symbol == @symbol').to_dict('records')}",
+            f"replay has no {what} for {symbol!r} at or before {self._now()}; recorded: {recorded}",
             provider=PROVIDER,
         )
 
