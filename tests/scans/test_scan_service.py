@@ -7,7 +7,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from scans.helpers import bars_frame, random_closes, seed_universe
 
 from optionsintel.errors import ScanSpecError
 from optionsintel.scans import batches, scan_spec
@@ -15,6 +14,7 @@ from optionsintel.services import bulk, patterns
 from optionsintel.services import scans as svc
 from optionsintel.store import Store
 from optionsintel.tz import EXCHANGE_TZ
+from scans.helpers import bars_frame, random_closes, seed_universe
 
 SYMBOLS = [f"S{i:02d}" for i in range(16)]
 DAYS = pd.bdate_range("2025-01-01", periods=130).date
@@ -63,10 +63,20 @@ def test_point_in_time_data_after_as_of_is_ignored(universe: Store) -> None:
     later = random_closes(SYMBOLS, 30, seed=99)  # bars after as_of, wildly different
     universe.write("daily_ohlc", bars_frame({s: v * 3 for s, v in later.items()}, DAYS[100:]))
     ts = pd.Timestamp(dt.datetime.combine(DAYS[99], dt.time(19, 0)), tz=EXCHANGE_TZ)
-    universe.write("signals", pd.DataFrame({
-        "underlying": SYMBOLS[4:8], "snapshot_ts": ts, "expiry": DAYS[105],
-        "signal_type": "CALL_BUILDUP", "confidence": 99.0, "strength": "STRONG",
-        "provider": "synthetic"}))  # fmt: skip  (published after as_of)
+    universe.write(
+        "signals",
+        pd.DataFrame(
+            {
+                "underlying": SYMBOLS[4:8],
+                "snapshot_ts": ts,
+                "expiry": DAYS[105],
+                "signal_type": "CALL_BUILDUP",
+                "confidence": 99.0,
+                "strength": "STRONG",
+                "provider": "synthetic",
+            }
+        ),
+    )  # fmt: skip  (published after as_of)
     after = svc.read_scan_results(universe, svc.run_scan(universe, _spec()).run_id)
     cols = ["symbol", "score", "matched_criteria", "close", "rsi_14"]
     pd.testing.assert_frame_equal(before[cols], after[cols])
