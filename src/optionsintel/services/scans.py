@@ -42,7 +42,7 @@ from optionsintel.services.bulk import BatchOutcome, BulkStatus, ItemError, Prog
 from optionsintel.services.pattern_panel import bar_cutoff, build_panel, history_days
 from optionsintel.services.patterns import load_pinned
 from optionsintel.services.universe import resolve_universe
-from optionsintel.store import Store, reads
+from optionsintel.store import Store
 from optionsintel.store import scans as repo
 from optionsintel.store.api import Writer
 from optionsintel.tz import EXCHANGE_TZ
@@ -386,9 +386,7 @@ def _bar_index(
     day_end = pd.Timestamp(dt.datetime.combine(end, dt.time(23, 59, 59)), tz=EXCHANGE_TZ)
     read_as_of = min(as_of, day_end.tz_convert("UTC"))
     start = end - dt.timedelta(days=history_days(compiled.panel_plan))
-    dates = reads.read_daily_ohlc(store, provider=provider, symbols=symbols, start=start,
-                                  end=end, columns=["trade_date"])  # fmt: skip
-    days = sorted(pd.to_datetime(dates["trade_date"]).unique())
+    days = repo.read_trade_dates(store, provider=provider, symbols=symbols, start=start, end=end)
     return read_as_of, [pd.Timestamp(d).strftime("%Y-%m-%d") for d in days]
 
 
