@@ -166,3 +166,54 @@ def test_sweep_stores_the_best_with_combinations_tried(market: Store) -> None:
     assert extra["combinations_tried"] == 3
     assert best.result.inputs.settings["exit_rules"]["max_bars"] == extra["best"]["max_bars"]
     assert best.result.metrics["total_return"] == pytest.approx(result.best["total_return"])
+
+
+def test_cli_run_list_show_compare(market: Store, database_url: str, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from optionsintel.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    base = ["backtest", "run", "--provider", "synthetic", "--signal", "PUT_BUILDUP",
+            "--symbols", "NIFTY", "--max-bars", "5", "--name", "cli run"]  # fmt: skip
+    first = runner.invoke(app, [*base, "--min-confidence", "70"])
+    assert first.exit_code == 0, first.output
+    assert "n_trades" in first.output and "costs (Rs)" in first.output
+    swept = runner.invoke(app, [*base, "--sweep", "max_bars=2,5", "--metric", "total_return"])
+    assert swept.exit_code == 0, swept.output
+    assert "of 2 combinations" in swept.output
+    runs = bt.list_runs(market)
+    a, b = runs["run_id"].iloc[1], runs["run_id"].iloc[0]
+    listed = runner.invoke(app, ["backtest", "list"])
+    assert a in listed.output and b in listed.output
+    shown = runner.invoke(app, ["backtest", "show", a])
+    assert shown.exit_code == 0 and "PUT_BUILDUP" in shown.output and "synthetic" in shown.output
+    compared = runner.invoke(app, ["backtest", "compare", a, b])
+    assert compared.exit_code == 0 and "inputs that differ" in compared.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--signal", "NOPE"], "unknown signal"),
+        (["--signal", "PUT_BUILDUP", "--pattern", "a@1"], "exactly one of"),
+        (["--signal", "PUT_BUILDUP", "--sweep", "stoploss=1"], "write name=v1,v2"),
+        (["--signal", "PUT_BUILDUP", "--sweep", "max_bars=a"], "must be int numbers"),
+        (["--signal", "PUT_BUILDUP", "--direction", "up"], "direction 'long' or 'short'"),
+        (["--signal", "PUT_BUILDUP", "--symbols", "ZZZ"], "no daily bars"),
+    ],
+)
+def test_cli_bad_input_is_one_line(market: Store, database_url, monkeypatch, args, message):
+    from typer.testing import CliRunner
+
+    from optionsintel.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    out = CliRunner().invoke(app, ["backtest", "run", "--provider", "synthetic", *args])
+    assert out.exit_code == 1
+    lines = [line for line in out.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], out.output
+    with pytest.raises(BacktestRunNotFoundError):
+        bt.read_run(market, "bt-none")

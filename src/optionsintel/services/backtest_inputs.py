@@ -18,14 +18,14 @@ explicit provider; nothing mixes providers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import pandas as pd
 
 from optionsintel._typing import Provider
-from optionsintel.backtest.spec import Bars
+from optionsintel.backtest.spec import BacktestSettings, Bars, ExitRules, Sizing
 from optionsintel.errors import BacktestError, InvalidArgumentError
 from optionsintel.signals import SignalType
 from optionsintel.store import Store, reads
@@ -39,6 +39,8 @@ __all__ = [
     "SignalSource",
     "Source",
     "load_bars",
+    "parse_grid",
+    "settings_from_plain",
     "source_signals",
 ]
 
@@ -219,3 +221,78 @@ def source_signals(
             exits = _signal_frame(store, source.exit_signal_type, 0.0, bars, provider)
         return entries, exits
     return source.entries, source.exits
+
+
+_GRID_KEYS = {
+    "stop_loss": float, "target": float, "trailing_stop": float, "max_bars": int,
+    "amount": float, "fraction": float, "target_volatility": float, "lookback": int,
+}  # fmt: skip
+
+
+def settings_from_plain(plain: Mapping[str, Any]) -> BacktestSettings:
+    """Settings from their plain form (``BacktestSettings.as_plain()``, a stored run's).
+
+    Missing keys take their defaults; ``segment=None`` means frictionless (no costs).
+
+    Raises
+    ------
+    BacktestError
+        An unknown key or a value out of range.
+    """
+    from optionsintel.backtest.costs import Brokerage, CostModel
+
+    known = {*BacktestSettings().as_plain(), "costs"}
+    unknown = sorted(set(plain) - known)
+    if unknown:
+        raise BacktestError(f"unknown backtest settings {unknown}; known: {sorted(known)}")
+    try:
+        costs = None
+        if plain.get("segment", "equity_delivery") is not None:
+            costs = CostModel(
+                segment=plain.get("segment", "equity_delivery"),
+                brokerage=Brokerage(**(plain.get("brokerage") or {})),
+                overrides=dict(plain.get("overrides") or {}),
+            )
+        return BacktestSettings(
+            direction=plain.get("direction", "long"),
+            exit_rules=ExitRules(**(plain.get("exit_rules") or {})),
+            sizing=Sizing(**(plain.get("sizing") or {})),
+            costs=costs,
+            init_cash=float(plain.get("init_cash", 1_000_000.0)),
+            portfolio=plain.get("portfolio", "shared"),
+            execution=plain.get("execution", "next_open"),
+            periods_per_year=float(plain.get("periods_per_year", 252.0)),
+        )
+    except TypeError as exc:
+        raise BacktestError(f"bad backtest settings: {exc}") from None
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    """A sweep grid from ``name=v1,v2,...`` items (exit and sizing parameters, numbers).
+
+    Raises
+    ------
+    InvalidArgumentError
+        An unknown name, a repeated name, or a value that is not a number.
+    """
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, values = str(item).partition("=")
+        name = name.strip()
+        if not sep or name not in _GRID_KEYS:
+            raise InvalidArgumentError(
+                f"sweep item {str(item)[:40]!r}: write name=v1,v2 with name one of "
+                f"{', '.join(_GRID_KEYS)}"
+            )
+        if name in grid:
+            raise InvalidArgumentError(f"sweep parameter {name!r} is given twice")
+        kind = _GRID_KEYS[name]
+        try:
+            grid[name] = [kind(v.strip()) for v in values.split(",") if v.strip()]
+        except ValueError:
+            raise InvalidArgumentError(
+                f"sweep values of {name!r} must be {kind.__name__} numbers, got {values[:40]!r}"
+            ) from None
+        if not grid[name]:
+            raise InvalidArgumentError(f"sweep parameter {name!r} has no values")
+    return grid

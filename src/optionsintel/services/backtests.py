@@ -30,6 +30,8 @@ from optionsintel.services.backtest_inputs import (
     SignalSource,
     Source,
     load_bars,
+    parse_grid,
+    settings_from_plain,
     source_signals,
 )
 from optionsintel.store import Store
@@ -55,9 +57,11 @@ __all__ = [
     "SignalSource",
     "compare_runs",
     "list_runs",
+    "parse_grid",
     "read_run",
     "record_of",
     "run_stored",
+    "settings_from_plain",
     "store_record",
     "sweep_stored",
 ]
