@@ -11,8 +11,8 @@ their legs in ``extra``. Trades and curves are JSONB in column-oriented form
 (``{"columns": [...], "data": [[...]]}``): a run is always read whole, and a listing
 selects only the small columns. Downgrading drops the table (stored runs are lost).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29
 """
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
