@@ -156,14 +156,17 @@ def test_frame_json_round_trip_keeps_types() -> None:
 
 def test_sweep_stores_the_best_with_combinations_tried(market: Store) -> None:
     progress: list[tuple[int, int]] = []
-    result, best = bt.sweep_stored(
+    statuses = []
+    out = bt.sweep_stored(
         market, bt.SignalSource("PUT_BUILDUP"), {"max_bars": [2, 5, 10]}, symbols=["NIFTY"],
         provider="synthetic", settings=SETTINGS, metric="total_return",
-        progress=lambda d, n: progress.append((d, n)),
+        progress=lambda d, n: progress.append((d, n)), on_status=statuses.append,
     )  # fmt: skip
+    result, best = out.sweep, out.best
     assert progress[-1] == (3, 3) and result.n_combinations == 3
+    assert out.operation.status == "SUCCEEDED" and statuses[-1].kind == "sweep"
     extra = bt.read_run(market, best.run_id).record.extra["sweep"]
-    assert extra["combinations_tried"] == 3
+    assert extra["combinations_tried"] == 3 and extra["operation_id"] == out.operation.operation_id
     assert best.result.inputs.settings["exit_rules"]["max_bars"] == extra["best"]["max_bars"]
     assert best.result.metrics["total_return"] == pytest.approx(result.best["total_return"])
 
@@ -217,3 +220,15 @@ def test_cli_bad_input_is_one_line(market: Store, database_url, monkeypatch, arg
     assert len(lines) == 1 and message in lines[0], out.output
     with pytest.raises(BacktestRunNotFoundError):
         bt.read_run(market, "bt-none")
+
+
+def test_a_failing_combination_is_recorded_and_the_sweep_goes_on(market: Store) -> None:
+    from optionsintel.services import bulk
+
+    out = bt.sweep_stored(
+        market, bt.SignalSource("PUT_BUILDUP"), {"stop_loss": [0.05, 20.0]}, symbols=["NIFTY"],
+        provider="synthetic", settings=SETTINGS, metric="total_return", save=False,
+    )  # fmt: skip
+    assert out.operation.status == "PARTIAL" and out.sweep.n_combinations == 1
+    errors = bulk.operation_errors(market, out.operation.operation_id)
+    assert "positive fraction" in str(errors)

@@ -145,10 +145,13 @@ def run(
                                                                     description=msg))  # fmt: skip
             result = None
         else:
-            result, done = bt.sweep_stored(store, source, grid, metric=metric, **common,
-                                           progress=lambda d, n: bar.update(
-                                               task, completed=d / n,
-                                               description=f"combination {d}/{n}"))  # fmt: skip
+            swept = bt.sweep_stored(store, source, grid, metric=metric, **common,
+                                    progress=lambda d, n: bar.update(
+                                        task, completed=d / n,
+                                        description=f"combination {d}/{n}"))  # fmt: skip
+            result, done = swept.sweep, swept.best
+            console.print(f"sweep operation {swept.operation.operation_id}: "
+                          f"{swept.operation.status}")  # fmt: skip
     _print_run(done, result)
 
 
