@@ -2,16 +2,14 @@
 
 Conventions (annualisation, risk-free rate, NaN handling, VaR sign) are described in
 :mod:`optionsintel.research._common` and configured with :class:`MetricsConfig`.
+
+The anomaly names (scikit-learn's DBSCAN and isolation forest) load on first use: importing
+scikit-learn takes seconds, and metrics users (reports, backtests) never need it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from optionsintel.research._common import MetricsConfig, ResearchInputError
-from optionsintel.research.anomaly import (
-    AnomalyConfig,
-    AnomalyResult,
-    compare_with_isolation_forest,
-    detect_anomalies,
-    k_distance_knee,
-)
 from optionsintel.research.benchmark import (
     alpha_beta,
     capture,
@@ -123,3 +121,23 @@ __all__ = [
     "value_at_risk",
     "vwap",
 ]
+
+if TYPE_CHECKING:
+    from optionsintel.research.anomaly import (
+        AnomalyConfig,
+        AnomalyResult,
+        compare_with_isolation_forest,
+        detect_anomalies,
+        k_distance_knee,
+    )
+
+_LAZY = {"AnomalyConfig", "AnomalyResult", "compare_with_isolation_forest",
+         "detect_anomalies", "k_distance_knee"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from optionsintel.research import anomaly
+
+        return getattr(anomaly, name)
+    raise AttributeError(f"module 'optionsintel.research' has no attribute {name!r}")
