@@ -108,8 +108,9 @@ class ChainPanel:
     def age(self, row: int, cols: npt.NDArray[np.int64]) -> npt.NDArray[np.timedelta64]:
         """Age of the freshest price of ``cols`` at instant ``row`` (NaT when never fresh)."""
         src = self.last_fresh[row, cols]
-        ages = self.times.values[row] - self.times.values[np.maximum(src, 0)]
-        return np.where(src >= 0, ages, np.timedelta64("NaT"))
+        ns = self.times.asi8
+        ages = (ns[row] - ns[np.maximum(src, 0)]).astype("timedelta64[ns]")
+        return np.where(src >= 0, ages, np.timedelta64("NaT", "ns"))
 
 
 def _instants(frame: pd.DataFrame, kind: ChainKind) -> pd.Series:

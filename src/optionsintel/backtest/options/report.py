@@ -85,7 +85,9 @@ def _trades_frame(trades: list[TradeRecord], panel: ChainPanel, legs: pd.DataFra
     if base.empty:
         return pd.DataFrame(columns=list(TRADE_COLUMNS))
     if legs.empty:
-        sums = pd.DataFrame(columns=["premium", "pnl_gross", "costs", "pnl"])
+        return base.assign(premium=np.nan, pnl_gross=np.nan, costs=np.nan, pnl=np.nan).loc[
+            :, list(TRADE_COLUMNS)
+        ]
     else:
         prem = np.where(legs["side"] == "sell", 1.0, -1.0) * legs["entry_price"] * legs["quantity"]
         sums = legs.assign(premium=prem).groupby(["trade_id", "attempt"])[
