@@ -69,6 +69,10 @@ class PatternNotFoundError(RecordNotFoundError):
     """No stored custom pattern (or no such version of it) has the id or pin asked for."""
 
 
+class BacktestRunNotFoundError(RecordNotFoundError):
+    """No stored backtest run has the id asked for."""
+
+
 class PatternConflictError(StoreWriteError):
     """A concurrent save moved a pattern's head first; nothing was stored: reload and save again."""
 
