@@ -38,7 +38,9 @@ from optionsintel.backtest.options.fills import fill_prices
 from optionsintel.services.options_backtests import (
     load_contract_histories,
     run_stored_options_backtest,
+    store_options_run,
 )
+from optionsintel.store.backtests import frame_from_json, read_backtest_run
 from optionsintel.store.reads import read_eod_chain
 
 DATA = Path(__file__).parents[1] / "data" / "nse_contract_history"
@@ -122,6 +124,13 @@ def test_short_straddle_every_day_of_january_held_to_expiry(loaded, costs) -> No
     assert res.costs is not None and res.costs.total == pytest.approx(closed["costs"].sum())
     assert res.equity.iloc[-1] == pytest.approx(1_000_000 + closed["pnl"].sum())
     assert res.inputs.provider == PROVIDER and res.inputs.settings["chain_kind"] == "eod"
+
+    # stored with the signal backtests (kind "options"), read back whole
+    stored = store_options_run(loaded, res, user="asha", strategy_pin="asha/straddle@1")
+    back = read_backtest_run(loaded, stored.record.run_id).record
+    assert back.kind == "options" and back.source["strategy"] == "asha/straddle@1"
+    assert back.metrics["n_trades"] == 22 and back.provider == PROVIDER
+    assert len(back.trades) == 23 and len(frame_from_json(back.extra["legs"])) == 44
 
 
 def test_long_straddle_pays_exercise_stt_on_settlement_value_before_2019_09(loaded, costs):

@@ -31,6 +31,12 @@ from optionsintel.backtest.options import (
 from optionsintel.errors import BacktestError, InputError
 from optionsintel.providers.replay_history import infer_lot_size, parse_contract_history
 from optionsintel.store import Store
+from optionsintel.store.backtests import (
+    BacktestRunRecord,
+    StoredBacktestRun,
+    append_backtest_run,
+    frame_to_json,
+)
 from optionsintel.store.reads import read_chain_snapshots, read_eod_chain
 from optionsintel.store.strategies import (
     SavedStrategy,
@@ -41,9 +47,11 @@ from optionsintel.transforms.contract_history import eod_rows_from_contract_hist
 
 __all__ = [
     "load_contract_histories",
+    "options_run_record",
     "run_stored_options_backtest",
     "save_strategy",
     "saved_strategies",
+    "store_options_run",
 ]
 
 ChainSource = Literal["auto", "eod", "intraday"]
@@ -159,3 +167,42 @@ def save_strategy(
 def saved_strategies(store: Store, owner: str) -> pd.DataFrame:
     """The newest version of each of ``owner``'s saved strategies."""
     return list_user_strategies(store, owner)
+
+
+def options_run_record(
+    result: OptionsBacktestResult, *, user: str, name: str | None = None,
+    strategy_pin: str | None = None,
+) -> BacktestRunRecord:  # fmt: skip
+    """The ``backtest_runs`` record (kind ``options``) of an options backtest.
+
+    ``source`` names the strategy (and its saved ``owner/name@version`` pin when it came
+    from the builder); ``extra`` holds the per-leg table and the chain rows read.
+    """
+    from optionsintel import __version__
+
+    inputs = result.inputs
+    strategy = dict(inputs.settings.get("strategy", {}))
+    equity = pd.DataFrame(
+        {"equity": result.equity, "returns": result.returns, "drawdown": result.drawdown}
+    )
+    return BacktestRunRecord(
+        kind="options", created_by=user, name=name or strategy.get("name"),
+        source={"type": "options_strategy", "name": strategy.get("name"),
+                "underlying": strategy.get("underlying"), "strategy": strategy_pin},
+        universe=inputs.universe, period_start=inputs.start, period_end=inputs.end,
+        provider=inputs.provider or "unknown", cost_table_version=inputs.cost_table_version,
+        settings=dict(inputs.settings), metrics=result.metrics.to_dict(),
+        costs={} if result.costs is None else dict(result.costs.totals),
+        trades=result.trades, equity=equity,
+        extra={"legs": frame_to_json(result.legs), "rows_read": result.rows_read},
+        software_version=str(__version__)[:40],
+    )  # fmt: skip
+
+
+def store_options_run(
+    store: Store, result: OptionsBacktestResult, *, user: str, name: str | None = None,
+    strategy_pin: str | None = None,
+) -> StoredBacktestRun:  # fmt: skip
+    """Store an options backtest in ``backtest_runs`` (insert-only; kind ``options``)."""
+    record = options_run_record(result, user=user, name=name, strategy_pin=strategy_pin)
+    return append_backtest_run(store, record)

@@ -7,8 +7,8 @@ find the very legs it ran. So ``user_strategies`` is insert-only (the store's ap
 second write of a key is an error): each save of a changed definition adds version n+1;
 saving an unchanged definition (same SHA-256 of its canonical JSON) stores nothing.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007 (backtest_runs)
 Create Date: 2026-11-29
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
