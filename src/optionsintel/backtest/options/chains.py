@@ -108,7 +108,7 @@ class ChainPanel:
     def age(self, row: int, cols: npt.NDArray[np.int64]) -> npt.NDArray[np.timedelta64]:
         """Age of the freshest price of ``cols`` at instant ``row`` (NaT when never fresh)."""
         src = self.last_fresh[row, cols]
-        ns = self.times.asi8
+        ns = self.times.as_unit("ns").asi8
         ages = (ns[row] - ns[np.maximum(src, 0)]).astype("timedelta64[ns]")
         return np.where(src >= 0, ages, np.timedelta64("NaT", "ns"))
 
