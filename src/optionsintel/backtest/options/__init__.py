@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from optionsintel.backtest.costs import Brokerage, CostModel
+from optionsintel.backtest.costs import Brokerage, CostModel, CostTable, load_cost_table
 from optionsintel.backtest.options.chains import ChainPanel, chain_panel
 from optionsintel.backtest.options.engine import TradeRecord, entry_rows, simulate_trades
 from optionsintel.backtest.options.report import OptionsBacktestResult, assemble_result
@@ -55,9 +56,17 @@ __all__ = [
 ]
 
 
-def options_cost_model(brokerage: Brokerage | None = None, **kwargs: object) -> CostModel:
-    """The F&O options cost model (Rs 20 flat per order unless ``brokerage`` says otherwise)."""
-    return CostModel(segment="options", brokerage=brokerage or Brokerage(), **kwargs)  # type: ignore[arg-type]
+@lru_cache(maxsize=1)
+def _shipped_table() -> CostTable:
+    return load_cost_table()
+
+
+def options_cost_model(
+    brokerage: Brokerage | None = None, overrides: Mapping[str, float] | None = None
+) -> CostModel:
+    """The F&O options cost model on the shipped dated table (Rs 20 flat per order default)."""
+    return CostModel(segment="options", brokerage=brokerage or Brokerage(),
+                     table=_shipped_table(), overrides=dict(overrides or {}))  # fmt: skip
 
 
 def _signal_array(panel: ChainPanel, signal: pd.Series | None) -> np.ndarray | None:

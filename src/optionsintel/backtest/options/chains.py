@@ -28,7 +28,6 @@ __all__ = ["ChainPanel", "chain_panel"]
 ChainKind = Literal["eod", "intraday"]
 FloatArray = npt.NDArray[np.float64]
 _CLOSE = dt.time(15, 30)
-_KEY = ["expiry", "strike", "option_type"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +96,7 @@ class ChainPanel:
 
     def local_time(self, row: int) -> str:
         """IST minute of instant ``row`` (for messages)."""
-        return self.times[row].tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d %H:%M")
+        return str(self.times[row].tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d %H:%M"))
 
     def mark(self, rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]) -> FloatArray:
         """Last fresh price of contracts ``cols`` at instants ``rows`` (NaN: never fresh)."""
@@ -113,16 +112,37 @@ class ChainPanel:
         return np.where(src >= 0, ages, np.timedelta64("NaT", "ns"))
 
 
-def _instants(frame: pd.DataFrame, kind: ChainKind) -> pd.Series:
+def _instants(frame: pd.DataFrame, kind: ChainKind) -> npt.NDArray[np.int64]:
+    """UTC nanoseconds of each row's instant (an end-of-day row: 15:30 IST of its date)."""
     if kind == "eod":
         if "trade_date" not in frame:
             raise BacktestError("end-of-day chain rows need a trade_date column")
-        days = pd.to_datetime(frame["trade_date"])
-        stamp = days + pd.Timedelta(hours=_CLOSE.hour, minutes=_CLOSE.minute)
-        return stamp.dt.tz_localize(EXCHANGE_TZ).dt.tz_convert("UTC")
+        codes, days = pd.factorize(frame["trade_date"])
+        close = pd.DatetimeIndex(pd.to_datetime(days)) + pd.Timedelta(hours=15, minutes=30)
+        stamps = close.tz_localize(EXCHANGE_TZ).tz_convert("UTC").as_unit("ns").asi8
+        return np.asarray(stamps[codes], np.int64)
     if "snapshot_ts" not in frame:
         raise BacktestError("intraday chain rows need a snapshot_ts column")
-    return pd.to_datetime(frame["snapshot_ts"], utc=True)
+    ts = pd.DatetimeIndex(pd.to_datetime(frame["snapshot_ts"], utc=True))
+    return np.asarray(ts.as_unit("ns").asi8, np.int64)
+
+
+def _contract_codes(frame: pd.DataFrame) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
+    """Column of each row and the contracts table, sorted by expiry, strike, type."""
+    e_codes, expiries = pd.factorize(frame["expiry"])
+    e_days = pd.to_datetime(expiries).values.astype("datetime64[D]")
+    e_rank = np.argsort(np.argsort(e_days))
+    strikes, s_codes = np.unique(frame["strike"].to_numpy(np.float64), return_inverse=True)
+    t_codes = (frame["option_type"].to_numpy(str) == "PE").astype(np.int64)
+    key = (e_rank[e_codes].astype(np.int64) * len(strikes) + s_codes) * 2 + t_codes
+    uniq, cols = np.unique(key, return_inverse=True)
+    e_of, rest = np.divmod(uniq, 2 * len(strikes))
+    contracts = pd.DataFrame({
+        "expiry": pd.to_datetime(np.sort(e_days)[e_of]),
+        "strike": strikes[rest // 2],
+        "option_type": np.where(rest % 2 == 1, "PE", "CE"),
+    })  # fmt: skip
+    return cols.astype(np.int64), contracts
 
 
 def _matrix(values: pd.Series | None, r: np.ndarray, c: np.ndarray, shape: tuple[int, int]):
@@ -164,16 +184,8 @@ def chain_panel(
     field = price_field or ("close" if kind == "eod" else "ltp")
     if field not in frame:
         raise BacktestError(f"chain rows have no {field!r} column to fill at")
-    ts = _instants(frame, kind)
-    times, r = np.unique(ts.to_numpy(), return_inverse=True)
-    keys = frame[_KEY].assign(expiry=pd.to_datetime(frame["expiry"]))
-    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
-    order = np.lexsort((uniques.get_level_values(2), uniques.get_level_values(1),
-                        uniques.get_level_values(0)))  # fmt: skip
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    c = rank[codes]
-    contracts = uniques.to_frame(index=False, name=_KEY).iloc[order].reset_index(drop=True)
+    times, r = np.unique(_instants(frame, kind), return_inverse=True)
+    c, contracts = _contract_codes(frame)
     shape = (len(times), len(contracts))
     price = _matrix(frame[field], r, c, shape)
     fresh = np.isfinite(price) & (price >= 0)
@@ -182,8 +194,7 @@ def chain_panel(
     rows = np.where(fresh, np.arange(shape[0])[:, None], -1)
     last_fresh = np.maximum.accumulate(rows, axis=0)
     spot = pd.Series(frame["underlying_price"].to_numpy(float)).groupby(r).median()
-    index = pd.DatetimeIndex(times).tz_localize("UTC") if pd.DatetimeIndex(times).tz is None \
-        else pd.DatetimeIndex(times)  # fmt: skip
+    index = pd.DatetimeIndex(times.astype("datetime64[ns]")).tz_localize("UTC")
     day = index.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize().values.astype("datetime64[D]")
     return ChainPanel(
         underlying=underlying, provider=provider, kind=kind, price_field=field, times=index,

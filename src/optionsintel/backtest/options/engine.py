@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -141,13 +142,19 @@ def _combined_exit(rule: ExitRule, pnl: np.ndarray, signal: np.ndarray | None) -
     return min(hit) if hit else (n, "")
 
 
+@lru_cache(maxsize=4096)
+def _calendar_lot(underlying: str, day: dt.date) -> int | str:
+    try:
+        return int(calendar_lot_size(underlying, day))
+    except CalendarError as exc:
+        return f"no lot size for {underlying} on {day} ({exc}); pass lot_size"
+
+
 def _lot(spec: OptionsStrategySpec, day: dt.date) -> int | Refusal:
     if spec.lot_size is not None:
         return spec.lot_size
-    try:
-        return int(calendar_lot_size(spec.underlying, day))
-    except CalendarError as exc:
-        return Refusal(f"no lot size for {spec.underlying} on {day} ({exc}); pass lot_size")
+    lot = _calendar_lot(spec.underlying, day)
+    return Refusal(lot) if isinstance(lot, str) else lot
 
 
 @dataclass(frozen=True)
@@ -168,8 +175,7 @@ def _open(
         if isinstance(pick, Refusal):
             return pick
     chosen = [p for p in picks if not isinstance(p, Refusal)]
-    day = pd.Timestamp(panel.day[row]).date()
-    lot = _lot(spec, day)
+    lot = _lot(spec, panel.day[row].item())
     if isinstance(lot, Refusal):
         return lot
     cols = np.array([c for c, _ in chosen], dtype=np.int64)
@@ -191,7 +197,7 @@ def _fill_rows(
         buys = (pos.signs[k] > 0) == opening
         trade.fills.append({
             "trade_id": trade.trade_id, "attempt": trade.attempt, "leg": k,
-            "timestamp": panel.times[row], "side": "buy" if buys else "sell",
+            "row": row, "side": "buy" if buys else "sell",
             "price": float(prices[k]), "quantity": float(pos.qty[k]), "kind": str(kind[k]),
             "strike": float(strikes[pos.cols[k]]), "settlement_price": settle,
         })  # fmt: skip

@@ -44,14 +44,14 @@ class OptionsBacktestResult(BacktestResult):
     rows_read: int = 0
 
 
-def _fills_frame(trades: list[TradeRecord]) -> pd.DataFrame:
+def _fills_frame(trades: list[TradeRecord], panel: ChainPanel) -> pd.DataFrame:
     rows = [f for t in trades if t.status == "closed" for f in t.fills]
-    cols = ["trade_id", "attempt", "leg", "timestamp", "side", "price", "quantity", "kind",
-            "strike", "settlement_price"]  # fmt: skip
+    cols = ["trade_id", "attempt", "leg", "row", "side", "price", "quantity", "kind", "strike",
+            "settlement_price"]  # fmt: skip
     frame = pd.DataFrame(rows, columns=cols)
-    if frame.empty:
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    return frame
+    stamps = panel.times[frame["row"].to_numpy(np.int64)]
+    frame.insert(3, "timestamp", stamps)
+    return frame.drop(columns="row")
 
 
 def _legs_frame(trades: list[TradeRecord], fills: pd.DataFrame, costs: pd.Series) -> pd.DataFrame:
@@ -115,7 +115,7 @@ def assemble_result(
     capital: float, config: MetricsConfig | None = None
 ) -> OptionsBacktestResult:  # fmt: skip
     """Costs, per-leg and per-trade tables, equity, metrics of simulated trades."""
-    fills = _fills_frame(trades)
+    fills = _fills_frame(trades, panel)
     # an assigned short pays no STT and no charges: costed as the writer's side of an exercise
     costed = fills.assign(kind=fills["kind"].replace({"assignment": "exercise"}))
     breakdown: CostBreakdown | None = cost_breakdown(costed, costs) if len(fills) else None

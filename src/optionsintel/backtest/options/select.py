@@ -40,7 +40,8 @@ class Refusal(NamedTuple):
 
 
 def _day(panel: ChainPanel, row: int) -> dt.date:
-    return pd.Timestamp(panel.day[row]).date()
+    day: dt.date = panel.day[row].item()
+    return day
 
 
 @lru_cache(maxsize=4096)
@@ -110,18 +111,19 @@ def choose_leg(panel: ChainPanel, row: int, rule: LegRule) -> tuple[int, dt.date
     if isinstance(expiry, Refusal):
         return expiry
     cols = _candidates(panel, row, expiry, rule.option_type)
-    at = panel.local_time(row)
     if cols.size == 0:
+        at = panel.local_time(row)
         return Refusal(f"expiry {expiry} {rule.option_type} not in the stored chain at {at}")
     strikes = panel.strikes
     if rule.strike == "atm":
         spot = panel.spot[row]
         if not np.isfinite(spot):
-            return Refusal(f"no underlying price in the stored chain at {at}")
+            return Refusal(f"no underlying price in the stored chain at {panel.local_time(row)}")
         step = _step(panel, _day(panel, row), strikes[cols])
         strike = round(spot / step) * step + rule.offset * step
-        hit = cols[np.isclose(strikes[cols], strike)]
+        hit = cols[np.abs(strikes[cols] - strike) < 1e-6]
         if hit.size == 0:
+            at = panel.local_time(row)
             return Refusal(
                 f"strike {strike:g} {rule.option_type} {expiry} not in the stored chain at {at}"
             )
@@ -132,5 +134,6 @@ def choose_leg(panel: ChainPanel, row: int, rule: LegRule) -> tuple[int, dt.date
         deltas = _deltas(panel, row, cols, expiry, rule.option_type)
         score = np.abs(deltas - float(rule.target or 0.0))
     if not np.isfinite(score).any():
+        at = panel.local_time(row)
         return Refusal(f"no {rule.strike} computable for {expiry} {rule.option_type} at {at}")
     return int(cols[np.nanargmin(score)]), expiry
