@@ -3,18 +3,22 @@
 - :func:`build_market_monitor` — the market monitor Voila app.
 - :func:`build_analytics_report` — the analytics report Voila app.
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
+- :func:`build_strategy_builder` — the options strategy builder Voila app.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 """
 
 from optionsintel.ui.analytics_report import AnalyticsReport, build_analytics_report
 from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
 from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
+from optionsintel.ui.strategy_builder import StrategyBuilder, build_strategy_builder
 
 __all__ = [
     "AnalyticsReport",
     "MarketMonitor",
     "PatternBuilder",
+    "StrategyBuilder",
     "build_analytics_report",
     "build_market_monitor",
     "build_pattern_builder",
+    "build_strategy_builder",
 ]
