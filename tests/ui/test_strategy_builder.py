@@ -77,3 +77,12 @@ def test_bad_input_shows_a_message_not_a_trace(app) -> None:
     app.start_input.value = "not a date"
     app.backtest_button.click()
     assert "is not a date" in app.bt_view.value and app.run_id == ""
+
+
+def test_on_expiry_day_close_the_default_expiry_is_the_next_one(clean_store, nifty_0717) -> None:
+    # 2025-07-17 15:30 is the close of the 2025-07-17 weekly: nothing left to price there
+    clean_store.write("option_chain_snapshots", nifty_0717.chain.assign(provider=PROVIDER))
+    app = StrategyBuilder(strategy_source(clean_store, user="asha"))
+    assert str(app.expiry_select.value) > "2025-07-17"
+    app.template_button.click()
+    assert app.n_legs == 2 and "oi-card" in app.cards.value, app.status.value

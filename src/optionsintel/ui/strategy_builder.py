@@ -49,6 +49,9 @@ STYLE = """<style>
 </style>"""
 
 
+_CLOSE = pd.Timedelta(hours=15, minutes=30)
+
+
 class StrategyBuilder(w.VBox):
     """Voila strategy-builder composite (see the module docstring)."""
 
@@ -213,8 +216,10 @@ class StrategyBuilder(w.VBox):
         self.instant = pd.Timestamp(at).tz_convert("Asia/Kolkata").isoformat()
         expiries = sorted(pd.to_datetime(self.chain["expiry"]).dt.date.unique())
         self.expiry_select.options = expiries
-        if expiries:
-            self.expiry_select.value = expiries[0]
+        close = pd.Timestamp(at).tz_convert("Asia/Kolkata")
+        alive = [e for e in expiries if pd.Timestamp(e, tz="Asia/Kolkata") + _CLOSE > close]
+        if alive:  # an expiry at/after its 15:30 close has no time value left to price
+            self.expiry_select.value = alive[0]
         self._fill_strikes()
         spot = float(self.chain["underlying_price"].median())
         self._say("info", f"{self.underlying} chain as of {self.instant} (data: {self.provider}); "

@@ -285,7 +285,12 @@ def _close_legs(
     if not at_end:
         return None
     if reason == "expiry":
-        return _settle(trade, panel, pos, at_end, end_row, settlement)
+        front = min(pos.expiries)
+        expiring = [leg for leg in at_end if pos.expiries[leg] == front]
+        refusal = _settle(trade, panel, pos, expiring, end_row, settlement)
+        at_end = [leg for leg in at_end if pos.expiries[leg] != front]  # later expiries: sold
+        if refusal is not None or not at_end:
+            return refusal
     price = fill_prices(panel, end_row, pos.cols[at_end], -pos.signs[at_end], execution)
     if isinstance(price, Refusal):
         return price
