@@ -197,3 +197,24 @@ def test_held_to_expiry_without_the_expiry_day_is_skipped_and_bad_specs_fail() -
     with pytest.raises(BacktestError, match="BANKNIFTY"):
         other = OptionsStrategySpec("x", "BANKNIFTY", (LegRule("CE", "buy"),))
         run_options_backtest(_panel(_rows(_flat(times), times)), other)
+
+
+def test_calendar_settles_the_front_leg_and_sells_the_later_one_at_its_close() -> None:
+    # Wednesday 2024-01-03 and expiry Thursday 2024-01-04; the next weekly is 2024-01-11
+    times = _times("2024-01-03").append(_times("2024-01-04"))
+    far = dt.date(2024, 1, 11)
+    rows = pd.concat([
+        _rows({(21000.0, "CE"): np.linspace(80, 5, len(times))}, times),
+        _rows({(21000.0, "CE"): np.linspace(150, 120, len(times))}, times).assign(expiry=far),
+    ], ignore_index=True)  # fmt: skip
+    spec = _spec(LegRule("CE", "sell"), LegRule("CE", "buy", expiry_index=1))
+    res = run_options_backtest(_panel(rows), spec, costs=FREE, settlement={EXPIRY: 21020.0})
+    legs = res.legs[res.legs["trade_id"] == 0].set_index("expiry")  # the Wednesday entry
+    front, back = legs.loc[EXPIRY], legs.loc[far]
+    # front: sold at the 09:20 price, settled at intrinsic 21020 - 21000 = 20 (assigned)
+    assert front["exit_kind"] == "assignment" and front["exit_price"] == pytest.approx(20.0)
+    # later expiry: sold at its stored 15:30 price of the front expiry day (the last instant)
+    assert back["exit_kind"] == "expiry" and back["exit_price"] == pytest.approx(120.0)
+    step_f, step_b = 75 / (len(times) - 1), 30 / (len(times) - 1)
+    assert front["pnl_gross"] == pytest.approx((80 - 5 * step_f - 20.0) * 50)
+    assert back["pnl_gross"] == pytest.approx((120.0 - (150 - 5 * step_b)) * 50)
