@@ -36,7 +36,7 @@ def test_template_and_manual_legs_drive_payoff_cards_and_greeks(app) -> None:
     app.width_input.value = 2
     app.template_button.click()
     assert app.n_legs == 4 and app.strategy is not None
-    assert len(app.figure.data) == 2  # at expiry and at T+n
+    assert len(app.figure.data) == 2 and len(app.chart.figures) == 1  # expiry and T+n
     assert "Breakevens" in app.cards.value and "POP" in app.cards.value
     assert "ESTIMATE" in app.cards.value  # the margin says what it is
     assert "net" in app.greeks_view.value

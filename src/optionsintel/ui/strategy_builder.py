@@ -24,6 +24,7 @@ from optionsintel.calendar import strike_step
 from optionsintel.errors import OptionsIntelError
 from optionsintel.strategies import LegSpec, Strategy, analyse_strategy, atm_strike
 from optionsintel.ui import panels
+from optionsintel.ui.plotly_grid import PlotlyGrid
 from optionsintel.ui.strategy_data import StrategySource, strategy_source
 from optionsintel.ui.strategy_views import (
     TEMPLATES,
@@ -71,7 +72,8 @@ class StrategyBuilder(w.VBox):
         self.strategy: Strategy | None = None
         self.result: Any = None
         self._controls()
-        self.figure = go.FigureWidget(layout={"height": 360, "autosize": True})
+        self.figure = go.Figure()
+        self.chart = PlotlyGrid(column_min_width="280px", layout=w.Layout(width="100%"))
         super().__init__(self._sections(), **kwargs)
         self.add_class("oi-app")
         self.reset()
@@ -141,7 +143,7 @@ class StrategyBuilder(w.VBox):
             self.legs_view,
             h("Payoff"),
             row(self.days_slider, self.iv_slider),
-            self.figure,
+            self.chart,
             self.cards,
             h("Greeks (per leg and net)"),
             self.greeks_view,
@@ -276,7 +278,8 @@ class StrategyBuilder(w.VBox):
         if not specs:
             self.strategy = None
             self.legs_view.value = self.cards.value = self.greeks_view.value = ""
-            self.figure.data = []
+            self.figure = go.Figure()
+            self.chart.show([])
             return
         try:
             assert self.chain is not None
@@ -297,10 +300,8 @@ class StrategyBuilder(w.VBox):
         shift = self.iv_slider.value / 100.0
         analysis = analyse_strategy(self.strategy)
         fig = payoff_figure(self.strategy, analysis, float(self.days_slider.value), shift)
-        with self.figure.batch_update():
-            self.figure.data = []
-            self.figure.add_traces(list(fig.data))
-            self.figure.layout = fig.layout
+        self.figure = fig
+        self.chart.show([fig], uirevision=f"{self.underlying}|{self.instant}")
         self.cards.value = cards_html(analysis)
         greeks = analysis.greeks.reset_index()
         self.greeks_view.value = "<div class='oi-scroll'>" + table_html(greeks, "oi-greeks", 3) \
