@@ -385,6 +385,24 @@ pattern_versions = sa.Table(
     sa.CheckConstraint("version >= 1", name="version_positive"),
 )
 
+user_strategies = sa.Table(
+    # insert-only (Store.append): a saved version of a builder strategy is never updated,
+    # so a backtest that names ``owner/name@version`` finds the legs it ran (migration 0007)
+    "user_strategies",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("underlying", sa.String(40), nullable=False),
+    sa.Column("legs", JSONB, nullable=False),
+    sa.Column("rules", JSONB),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "name", "version"),
+    sa.CheckConstraint("version >= 1", name="version_positive"),
+)
+
 scan_results = sa.Table(
     "scan_results",
     metadata,

@@ -5,6 +5,7 @@
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
 - :func:`build_backtest_app` — the backtest Voila app.
 - :class:`BulkProgress` — the progress bar (and Cancel) of a bulk operation.
+- :func:`build_strategy_builder` — the options strategy builder Voila app.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 """
 
@@ -13,6 +14,7 @@ from optionsintel.ui.backtest_app import BacktestApp, build_backtest_app
 from optionsintel.ui.bulk_progress import BulkProgress, track_operation
 from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
 from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
+from optionsintel.ui.strategy_builder import StrategyBuilder, build_strategy_builder
 
 __all__ = [
     "AnalyticsReport",
@@ -20,9 +22,11 @@ __all__ = [
     "BulkProgress",
     "MarketMonitor",
     "PatternBuilder",
+    "StrategyBuilder",
     "build_analytics_report",
     "build_backtest_app",
     "build_market_monitor",
     "build_pattern_builder",
     "track_operation",
+    "build_strategy_builder",
 ]
