@@ -23,6 +23,7 @@ from dagster import (
     DynamicOut,
     DynamicOutput,
     GraphDefinition,
+    JobDefinition,
     MetadataValue,
     OpExecutionContext,
     Output,
@@ -147,6 +148,16 @@ scan_celery_job = _scan_graph.to_job(
     resource_defs={"store": StoreResource()},
     description="A scan fanned out in symbol batches over Celery workers (RabbitMQ broker).",
 )  # fmt: skip
+
+
+def scan_job_target() -> JobDefinition:
+    """``scan_job`` for :func:`dagster.reconstructable` (``execute_job`` outside a code location)."""
+    return scan_job
+
+
+def scan_celery_job_target() -> JobDefinition:
+    """``scan_celery_job`` for :func:`dagster.reconstructable` (workers rebuild it by name)."""
+    return scan_celery_job
 
 
 def scan_run_config(
