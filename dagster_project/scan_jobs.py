@@ -151,7 +151,7 @@ scan_celery_job = _scan_graph.to_job(
 
 
 def scan_job_target() -> JobDefinition:
-    """``scan_job`` for :func:`dagster.reconstructable` (``execute_job`` outside a code location)."""
+    """``scan_job`` for :func:`dagster.reconstructable` (``execute_job`` outside a location)."""
     return scan_job
 
 

@@ -13,7 +13,6 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import SCAN_SYMBOLS, comparable
 from dagster_project.celery_workers import BROKER, local_celery_workers
 from dagster_project.scan_jobs import (
     celery_execution_config,
@@ -22,6 +21,7 @@ from dagster_project.scan_jobs import (
     scan_run_config,
 )
 
+from conftest import SCAN_SYMBOLS, comparable
 from dagster import DagsterInstance, execute_job, reconstructable
 from optionsintel.services import bulk, scans
 
@@ -52,10 +52,12 @@ def dagster_home(tmp_path_factory, database_url):
 
 
 def _execute(job, home: Path, run_config: dict) -> tuple[bool, str | None, list]:
-    with DagsterInstance.from_config(str(home)) as instance:
-        with execute_job(reconstructable(job), instance=instance, run_config=run_config) as res:
-            run_id = res.output_for_node("gather_scan_results") if res.success else None
-            return res.success, run_id, list(instance.all_logs(res.run_id))
+    with (
+        DagsterInstance.from_config(str(home)) as instance,
+        execute_job(reconstructable(job), instance=instance, run_config=run_config) as res,
+    ):
+        run_id = res.output_for_node("gather_scan_results") if res.success else None
+        return res.success, run_id, list(instance.all_logs(res.run_id))
 
 
 def _workers_env(home: Path) -> dict[str, str]:
@@ -111,8 +113,11 @@ def test_celery_two_workers_get_the_in_process_results(
 
 
 def test_workers_are_stopped_when_the_body_fails(dagster_home, tmp_path):
-    with pytest.raises(RuntimeError, match="boom"):
-        with local_celery_workers(2, env=_workers_env(dagster_home), log_dir=tmp_path) as workers:
-            procs = list(workers.processes)
-            raise RuntimeError("boom")
+    env = _workers_env(dagster_home)
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        local_celery_workers(2, env=env, log_dir=tmp_path) as workers,
+    ):
+        procs = list(workers.processes)
+        raise RuntimeError("boom")
     assert all(p.poll() is not None for p in procs)
