@@ -21,6 +21,7 @@ APPS: dict[str, str] = {
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
+    "Scanner": "scanner.ipynb",
 }
 
 
