@@ -113,14 +113,15 @@ class ResultsTable(w.VBox):
         self.html.value = self.count.value = ""
 
 
+def _joined(value: Any) -> Any:
+    return "; ".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+
 def _flatten(frame: pd.DataFrame) -> pd.DataFrame:
     """List cells (explanation, matched criteria) as ``; ``-joined text: filterable, exportable."""
     out = frame.copy()
-    for col in out.columns[out.dtypes == object]:
-        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = out[col].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
-            )
+    for col in out.columns[[str(d) == "object" for d in out.dtypes]]:
+        out[col] = out[col].map(_joined)
     return out
 
 
