@@ -77,13 +77,14 @@ class Scanner(w.VBox):
         self.export_button.on_click(lambda _b: self.export())
         self.save_button.on_click(lambda _b: self.save())
         self.universe.observe(self._universe_changed, "value")
-        pick = w.HBox([w.VBox([self.patterns, self.match]),
-                       w.VBox([self.detectors, self.confidence])])  # fmt: skip
+        layout = w.Layout(flex_flow="row wrap", max_width="100%")
+        pick = w.Box([w.VBox([self.patterns, self.match]),
+                      w.VBox([self.detectors, self.confidence])], layout=layout)  # fmt: skip
         where = w.VBox([self.universe, self.universe_arg, self.as_of, self.provider])
-        layout = w.Layout(flex_flow="row wrap")
+        self.progress.children[0].layout.flex_flow = "row wrap"  # Cancel wraps on phones
         super().__init__([
             w.HTML("<h3>Scanner</h3>"), w.Box([pick, where], layout=layout),
-            w.HBox([self.run_button, self.progress]), self.status, self.table,
+            w.Box([self.run_button, self.progress], layout=layout), self.status, self.table,
             w.Box([self.export_format, self.export_button, self.export_link], layout=layout),
             w.Box([self.owner, self.save_name, self.schedule, self.save_button], layout=layout),
             self.save_status,
