@@ -69,8 +69,10 @@ def plan_scan_batches(context: OpExecutionContext, config: ScanJobConfig, store:
     parts = batches(plan.symbols, config.batch_size)
     context.log.info(f"scan {plan.run_id}: {len(plan.symbols)} symbols in {len(parts)} batches "
                      f"({plan.provider}, bar {plan.at})")  # fmt: skip
-    meta = {"operation_id": plan.run_id, "universe": len(plan.symbols), "batches": len(parts),
-            "unknown": len(plan.unknown), "provider": plan.provider}  # fmt: skip
+    meta: dict[str, Any] = {
+        "operation_id": plan.run_id, "universe": len(plan.symbols), "batches": len(parts),
+        "unknown": len(plan.unknown), "provider": plan.provider,
+    }  # fmt: skip
     for k in range(max(len(parts), 1)):  # an empty universe still reaches the gather step
         ref = {"run_id": plan.run_id, "batch": k, "batch_size": config.batch_size}
         size = len(parts[k]) if parts else 0

@@ -99,9 +99,8 @@ class ResultsTable(w.VBox):
     def _row(self, r: Any) -> str:
         cells = [str(int(r.rank)), analytics_link(str(r.symbol))]
         for col in ("score", "close", "change_pct", "volume_ratio", "rsi_14", "max_confidence"):
-            v = getattr(r, col, None)
-            ok = v is not None and not (isinstance(v, float) and np.isnan(v))
-            cells.append(_NUMBERS[col].format(float(v)) if ok else "")
+            v = pd.to_numeric(getattr(r, col, None), errors="coerce")
+            cells.append(_NUMBERS[col].format(float(v)) if pd.notna(v) else "")
         cells.append(sparkline_svg(self.closes.get(str(r.symbol), [])))
         cells.append(html.escape(str(r.explanation or ""))[:400])
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
