@@ -194,7 +194,8 @@ def rerun(
 
 def _operations_table(ops: list[Any], title: str) -> Table:
     table = Table(title=title)
-    for c in ("id", "kind", "status", "done", "failed", "total", "created", "updated"):
+    table.add_column("id", no_wrap=True)
+    for c in ("kind", "status", "done", "failed", "total", "created", "updated"):
         table.add_column(c)
     for o in ops:
         table.add_row(o.operation_id, o.kind, o.status, str(o.done), str(o.failed), str(o.total),

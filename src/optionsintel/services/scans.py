@@ -350,15 +350,17 @@ def _compile(
 
 
 def _default_provider(store: Store, spec: ScanSpec, as_of: pd.Timestamp) -> str:
-    """The provider with daily bars for the most symbols in the days before ``as_of``."""
+    """The provider with daily bars for the most symbols in the days before the newest bar."""
     end = bar_cutoff(as_of)
-    start = end - dt.timedelta(days=_BAR_PROBE_DAYS) if end else None
     probe = list(spec.universe.symbols) or None
     where = {"symbol": probe} if probe else None
-    rows = store.read("daily_ohlc", where=where, start=start, end=end,
-                      columns=["symbol", "provider"])  # fmt: skip
-    if rows.empty:
+    newest = store.read("daily_ohlc", where=where, end=end, columns=["trade_date"],
+                        order_by=["-trade_date"], limit=1)  # fmt: skip
+    if newest.empty:
         raise ScanSpecError("no daily bars of any provider before the scan instant; load history")
+    last = pd.Timestamp(newest["trade_date"].iloc[0]).date()
+    rows = store.read("daily_ohlc", where=where, start=last - dt.timedelta(days=_BAR_PROBE_DAYS),
+                      end=last, columns=["symbol", "provider"])  # fmt: skip
     counts = rows.drop_duplicates().groupby("provider").size()
     best = counts[counts == counts.max()].index
     return str(sorted(best)[0])
