@@ -23,6 +23,7 @@ APPS: dict[str, str] = {
     "Pattern builder": "pattern_builder.ipynb",
     "Backtests": "backtests.ipynb",
     "Strategy builder": "strategy_builder.ipynb",
+    "Scanner": "scanner.ipynb",
 }
 
 

@@ -4,6 +4,7 @@
 - :func:`build_analytics_report` — the analytics report Voila app.
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
 - :func:`build_backtest_app` — the backtest Voila app.
+- :func:`build_scanner` — the scanner Voila app (scans, results, export, saved scans).
 - :class:`BulkProgress` — the progress bar (and Cancel) of a bulk operation.
 - :func:`build_strategy_builder` — the options strategy builder Voila app.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
@@ -14,6 +15,7 @@ from optionsintel.ui.backtest_app import BacktestApp, build_backtest_app
 from optionsintel.ui.bulk_progress import BulkProgress, track_operation
 from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
 from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
+from optionsintel.ui.scanner import Scanner, build_scanner
 from optionsintel.ui.strategy_builder import StrategyBuilder, build_strategy_builder
 
 __all__ = [
@@ -22,11 +24,13 @@ __all__ = [
     "BulkProgress",
     "MarketMonitor",
     "PatternBuilder",
+    "Scanner",
     "StrategyBuilder",
     "build_analytics_report",
     "build_backtest_app",
     "build_market_monitor",
     "build_pattern_builder",
-    "track_operation",
+    "build_scanner",
     "build_strategy_builder",
+    "track_operation",
 ]
