@@ -173,8 +173,11 @@ def save_watchlist(store: Store, owner: str, name: str, symbols: Sequence[str]) 
 # -- evaluation -----------------------------------------------------------------------------
 
 
-def _book(writer: Writer) -> RuleBook | None:
-    """The compiled active rules, recompiled only when rules or watchlists changed."""
+def active_book(writer: Writer) -> RuleBook | None:
+    """The compiled active rules (None when there are none).
+
+    Recompiled only when rules or watchlists changed (a cache keyed on their version).
+    """
     lists = read_alert_watchlists(writer)
     watch = {
         (o, n): tuple(s)
@@ -201,7 +204,9 @@ def _book(writer: Writer) -> RuleBook | None:
     return book if len(book) else None
 
 
-def evaluate_and_enqueue(writer: Writer, tick_frames: TickFrames, now: Any) -> EnqueueResult:
+def evaluate_and_enqueue(
+    writer: Writer, tick_frames: TickFrames, now: Any, *, book: RuleBook | None = None
+) -> EnqueueResult:
     """Evaluate the active rules on one tick; append outbox rows in the caller's transaction.
 
     Parameters
@@ -212,13 +217,15 @@ def evaluate_and_enqueue(writer: Writer, tick_frames: TickFrames, now: Any) -> E
         The tick's frames (:class:`~optionsintel.alerts.TickFrames`).
     now
         The tick instant (naive = IST): the trigger instant of the idempotency keys.
+    book
+        The active rules when the caller already holds them (:func:`active_book`).
 
     Returns
     -------
     EnqueueResult
         Triggers, outbox rows inserted and rows skipped because their key was stored.
     """
-    book = _book(writer)
+    book = book if book is not None else active_book(writer)
     if book is None:
         return EnqueueResult(pd.DataFrame(), 0, 0)
     result = evaluate(book, tick_frames, now, read_alert_rule_state(writer))
