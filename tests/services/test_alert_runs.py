@@ -22,8 +22,9 @@ def _run(store, run_id: str, passed: dict[str, bool], as_of=AS_OF, name="breakou
 
 
 def _rule(name: str, scan: str, symbols: list[str]) -> dict:
-    return {"owner": "asha", "name": name, "symbols": symbols,
-            "condition": {"type": "SCAN", "scan_id": scan}, "channels": [{"kind": "in_app"}]}  # fmt: skip
+    condition = {"type": "SCAN", "scan_id": scan}
+    return {"owner": "asha", "name": name, "symbols": symbols, "condition": condition,
+            "channels": [{"kind": "in_app"}]}  # fmt: skip
 
 
 def test_a_scan_run_notifies_its_new_matches_once(clean_store) -> None:
