@@ -20,7 +20,7 @@ def test_notebooks_found():
     names = {p.name for p in NOTEBOOKS}
     assert {"market_monitor.ipynb", "analytics_report.ipynb",
             "01_getting_started.ipynb", "05_custom_patterns.ipynb",
-            "pattern_builder.ipynb"} <= names  # fmt: skip
+            "pattern_builder.ipynb", "alerts_manager.ipynb"} <= names  # fmt: skip
     assert len(NOTEBOOKS) >= 6
 
 

@@ -21,6 +21,7 @@ APPS: dict[str, str] = {
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
+    "Alerts manager": "alerts_manager.ipynb",
 }
 
 
@@ -63,7 +64,7 @@ def dashboard_server_commands(port: int = DEFAULT_PORT) -> list[list[str]]:
 def dashboards(
     port: int = typer.Option(DEFAULT_PORT, help="Port of the Voila server (127.0.0.1 only)."),
 ) -> None:
-    """Serve the Voila dashboards (market monitor, analytics report, pattern builder)."""
+    """Serve the Voila dashboards (market monitor, analytics report, pattern builder, alerts)."""
     commands = dashboard_server_commands(port)
     for title, url in dashboard_urls(port).items():
         console.print(f"[bold]{title}[/]: {url}")

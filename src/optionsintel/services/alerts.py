@@ -25,10 +25,12 @@ from optionsintel.store import Store
 from optionsintel.store.alerts import (
     delete_alert_rule,
     read_alert_feed,
+    read_alert_notifications,
     read_alert_rule_state,
     read_alert_rules,
     read_alert_rules_version,
     read_alert_watchlists,
+    read_delivery_attempts,
 )
 from optionsintel.store.api import Writer
 from optionsintel.store.notify import ALERTS_CHANNEL, notify
@@ -276,6 +278,29 @@ def _outbox_rows(book: RuleBook, triggers: pd.DataFrame) -> pd.DataFrame:
 
 def _num(x: Any) -> float | None:
     return None if pd.isna(x) else float(x)
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def rule_history(store: Store, owner: str, name: str) -> pd.DataFrame:
+    """A rule's triggers, one row per notification (channel), newest first.
+
+    Columns: ``dedupe_key, triggered_at, instrument, channel, status, attempts,
+    last_error, sent_at, value, threshold``.
+    """
+    rows = read_alert_notifications(store, owner=owner, rule_name=name)
+    events = [p.get("event", {}) for p in rows["payload"]]
+    out = rows[["dedupe_key", "triggered_at", "instrument", "channel", "status", "attempts",
+                "last_error", "sent_at"]].copy()  # fmt: skip
+    out["value"] = [e.get("value") for e in events]
+    out["threshold"] = [e.get("threshold") for e in events]
+    return out.iloc[::-1].reset_index(drop=True)
+
+
+def delivery_attempts(store: Store, dedupe_key: str) -> pd.DataFrame:
+    """Every recorded delivery attempt of one notification, in order."""
+    return read_delivery_attempts(store, dedupe_key=dedupe_key)
 
 
 # -- in-app feed ----------------------------------------------------------------------------

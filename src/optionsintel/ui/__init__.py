@@ -3,18 +3,26 @@
 - :func:`build_market_monitor` — the market monitor Voila app.
 - :func:`build_analytics_report` — the analytics report Voila app.
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
+- :func:`build_alerts_manager` — the alerts manager Voila app; :func:`build_bell` the
+  notification bell any app can include.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 """
 
+from optionsintel.ui.alerts_bell import NotificationBell, build_bell
+from optionsintel.ui.alerts_manager import AlertsManager, build_alerts_manager
 from optionsintel.ui.analytics_report import AnalyticsReport, build_analytics_report
 from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
 from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
 
 __all__ = [
+    "AlertsManager",
     "AnalyticsReport",
     "MarketMonitor",
+    "NotificationBell",
     "PatternBuilder",
+    "build_alerts_manager",
     "build_analytics_report",
+    "build_bell",
     "build_market_monitor",
     "build_pattern_builder",
 ]
