@@ -311,3 +311,15 @@ class ImportValidationError(ExchangeError):
 
 class ProviderNameError(ExchangeError):
     """An import's provider name is malformed, built in, or already used by other data."""
+
+
+class ScanSpecError(OptionsIntelError, ValueError):
+    """A scan specification (universe, pattern pins, detectors, as-of) is malformed."""
+
+
+class WatchlistError(OptionsIntelError, ValueError):
+    """A watchlist command cannot be applied (missing list, name taken, bad name)."""
+
+
+class BulkOperationError(OptionsIntelError):
+    """A bulk operation cannot be started, resumed or cancelled in its current state."""

@@ -421,6 +421,37 @@ bulk_operations = sa.Table(
         name="status",
     ),
     sa.CheckConstraint("done_items + failed_items <= total_items", name="progress"),
+    # 0007: the final summary (counts, timing, what the job reports) and when it ended.
+    sa.Column("summary", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("finished_at", TS),
+)
+
+bulk_operation_items = sa.Table(
+    "bulk_operation_items",
+    metadata,
+    sa.Column("operation_id", sa.String(64), nullable=False),
+    sa.Column("item", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("error", sa.String(64)),
+    sa.Column("message", sa.Text),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("operation_id", "item"),
+    sa.ForeignKeyConstraint(["operation_id"], ["bulk_operations.operation_id"], ondelete="CASCADE"),
+    sa.CheckConstraint("status IN ('DONE', 'FAILED')", name="status"),
+)
+
+saved_scans = sa.Table(
+    "saved_scans",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("spec", JSONB, nullable=False),
+    sa.Column("schedule", sa.String(120)),
+    sa.Column("description", sa.Text),
+    sa.Column("last_run_id", sa.String(64)),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "name"),
 )
 
 alert_rules = sa.Table(
@@ -465,6 +496,8 @@ alert_watchlists = sa.Table(
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("symbols", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    # 0007: the general watchlists (services/watchlists.py) keep this table.
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
     sa.PrimaryKeyConstraint("owner", "name"),
 )
 

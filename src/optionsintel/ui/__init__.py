@@ -5,18 +5,21 @@
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
 - :func:`build_alerts_manager` — the alerts manager Voila app; :func:`build_bell` the
   notification bell any app can include.
+- :class:`BulkProgress` — the progress bar (and Cancel) of a bulk operation.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 """
 
 from optionsintel.ui.alerts_bell import NotificationBell, build_bell
 from optionsintel.ui.alerts_manager import AlertsManager, build_alerts_manager
 from optionsintel.ui.analytics_report import AnalyticsReport, build_analytics_report
+from optionsintel.ui.bulk_progress import BulkProgress, track_operation
 from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
 from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
 
 __all__ = [
     "AlertsManager",
     "AnalyticsReport",
+    "BulkProgress",
     "MarketMonitor",
     "NotificationBell",
     "PatternBuilder",
@@ -25,4 +28,5 @@ __all__ = [
     "build_bell",
     "build_market_monitor",
     "build_pattern_builder",
+    "track_operation",
 ]
