@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from optionsintel.services import alerts as svc
-from optionsintel.services.alert_runs import alerts_due, on_scan_completed
+from optionsintel.services.alert_runs import alerts_due, on_scan_completed, scan_instant
 from optionsintel.store.alerts import read_alert_notifications, read_alert_rule_state
 from optionsintel.tz import EXCHANGE_TZ
 
@@ -59,3 +59,36 @@ def test_only_recent_days_alert() -> None:
     assert alerts_due(monday, monday) and alerts_due(dt.date(2025, 7, 11), monday)  # Friday
     assert not alerts_due(dt.date(2025, 7, 10), monday)  # a backfill
     assert not alerts_due(dt.date(2025, 7, 15), monday)  # the future
+
+
+def test_a_real_scan_run_alerts_its_matches_and_a_rerun_repeats_nothing(clean_store) -> None:
+    """The scan service calls the SCAN rules at ``finish_scan`` (services.scans)."""
+    from optionsintel.scans import scan_spec
+    from optionsintel.services import patterns, scans
+    from scans.helpers import seed_universe
+
+    symbols = ["S00", "S01", "S02", "S03"]
+    days = pd.bdate_range("2025-01-01", periods=60).date
+    seed_universe(clean_store, symbols, days)
+    as_of = pd.Timestamp(dt.datetime.combine(days[-1], dt.time(18, 0)), tz=EXCHANGE_TZ)
+    patterns.save_pattern(clean_store, "rising", "close > SMA(5)", user="asha", name="Rising")
+    spec = scan_spec(universe="symbols:" + ",".join(symbols), patterns=["rising@1"],
+                     as_of=as_of, provider="synthetic")  # fmt: skip
+    svc.create_rule(clean_store, _rule("all", "everything", [*symbols, "OUTSIDE"]))
+    run = scans.run_scan(clean_store, spec, name="everything")
+    matched = set(scans.read_scan_results(clean_store, run.run_id)["symbol"])
+    got = read_alert_notifications(clean_store)
+    assert set(got["instrument"]) == matched and matched
+    close = pd.Timestamp(dt.datetime.combine(days[-1], dt.time(15, 30)), tz=EXCHANGE_TZ)
+    assert set(got["triggered_at"]) == {close}
+    scans.run_scan(clean_store, spec, name="everything")  # the same scan on the same data
+    assert len(read_alert_notifications(clean_store)) == len(got)
+    state = read_alert_rule_state(clean_store).set_index("instrument")
+    assert "OUTSIDE" not in state.index or state.loc["OUTSIDE", "armed"]  # not evaluated
+
+
+def test_scan_instant_is_the_close_of_the_bar_day() -> None:
+    close = pd.Timestamp("2025-07-16 15:30", tz=EXCHANGE_TZ)
+    assert scan_instant("2025-07-16") == close
+    assert scan_instant(pd.Timestamp("2025-07-16 18:00", tz=EXCHANGE_TZ)) == close
+    assert scan_instant(pd.Timestamp("2025-07-17 10:00", tz=EXCHANGE_TZ)) == close

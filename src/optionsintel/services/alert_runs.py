@@ -7,8 +7,9 @@ instant is the 15:30 IST close, the same instant as the session's last aligned t
 trigger the live session already sent has the same idempotency key and is not sent
 again, and re-materialising the partition inserts nothing new.
 
-:func:`on_scan_completed` evaluates the SCAN rules on a finished scan run's matches
-(``scan_results`` rows of the run); its trigger instant is the run's ``as_of``.
+:func:`evaluate_scan` evaluates the SCAN rules on a finished scan run's matches (the scan
+service calls it from ``finish_scan``; :func:`on_scan_completed` does the same from a stored
+run's ``scan_results`` rows); its trigger instant is the close of the scan bar's day.
 
 Only recent days alert: a backfill of last month's partitions must not page anyone
 (:func:`alerts_due`).
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from optionsintel.alerts import RuleBook, TickFrames
-from optionsintel.calendar import previous_trading_day, session_bounds
+from optionsintel.calendar import is_trading_day, previous_trading_day, session_bounds
 from optionsintel.errors import OptionsIntelError
 from optionsintel.services.alert_ticks import SUMMARY_COLUMNS, iv_ranks
 from optionsintel.services.alerts import EnqueueResult, active_book, evaluate_and_enqueue
@@ -32,9 +34,16 @@ from optionsintel.store import Store
 from optionsintel.store.alerts import read_daily_atm_iv, read_quote_window, read_scan_run
 from optionsintel.store.reads import read_eod_chain, read_signals
 from optionsintel.transforms.daily import eod_to_chain
-from optionsintel.tz import EXCHANGE_TZ
+from optionsintel.tz import EXCHANGE_TZ, to_utc
 
-__all__ = ["alerts_due", "evaluate_eod", "on_scan_completed", "pattern_matches"]
+__all__ = [
+    "alerts_due",
+    "evaluate_eod",
+    "evaluate_scan",
+    "on_scan_completed",
+    "pattern_matches",
+    "scan_instant",
+]
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +161,76 @@ def pattern_matches(store: Store, book: RuleBook, provider: str, as_of: Any) -> 
     return pd.DataFrame(found, columns=["symbol", "pattern", "version", "matched"])
 
 
-def on_scan_completed(store: Store, run_id: str) -> EnqueueResult | None:
-    """Evaluate the SCAN rules on a finished scan run (call it when the run is stored).
+def scan_instant(bar: Any) -> pd.Timestamp:
+    """The trigger instant of a scan on daily bars: the 15:30 IST close of its bar's day.
 
-    The run's ``scan_results`` rows (``kind='scan'``) name the scan and its matching
-    symbols (``passed`` false rows are evaluated non-matches); a rule's symbol the run
-    does not list did not match. The trigger instant is the run's ``as_of``: running the
-    hook twice for one run, or re-running the same scan on the same data, notifies once.
+    ``bar`` is the scan bar (a date) or an instant; an instant before a day's close
+    stands for the previous trading day's bar (the last one published then).
+    """
+    t = pd.Timestamp(bar)
+    if t.tzinfo is None and t == t.normalize():
+        return session_bounds(t.date(), tz="UTC")[1]
+    ist = to_utc(t).tz_convert(EXCHANGE_TZ)
+    close = session_bounds(ist.date(), tz="UTC")[1] if is_trading_day(ist.date()) else None
+    if close is not None and ist >= close:
+        return close
+    return session_bounds(previous_trading_day(ist.date()), tz="UTC")[1]
+
+
+def evaluate_scan(
+    store: Store,
+    name: str,
+    bar: Any,
+    matches: Iterable[str],
+    universe: Iterable[str] | None = None,
+) -> EnqueueResult | None:
+    """Evaluate the SCAN rules watching scan ``name`` on one finished run of it.
+
+    Parameters
+    ----------
+    store
+        The store.
+    name
+        The scan's name (a SCAN rule's ``scan_id``).
+    bar
+        The run's scan bar (date) or instant: the trigger instant is its close
+        (:func:`scan_instant`), so the same scan re-run on the same data notifies once.
+    matches
+        The symbols the run matched.
+    universe
+        The symbols the run evaluated; a watched symbol outside it is not measured
+        (neither fires nor re-arms). None: every watched symbol was evaluated.
+
+    Returns
+    -------
+    EnqueueResult or None
+        None when no SCAN rule watches ``name``.
+    """
+    hits = {str(s) for s in matches}
+    scope = None if universe is None else {str(s) for s in universe}
+    with store.transaction() as writer:
+        book = active_book(writer)
+        if book is None or "SCAN" not in book.parts:
+            return None
+        rows = book.parts["SCAN"][1]
+        watched = sorted(set(rows.loc[rows["scan_id"] == name, "instrument"]))
+        watched = [s for s in watched if scope is None or s in scope]
+        if not watched:
+            return None
+        frame = pd.DataFrame(
+            {"symbol": watched, "scan_id": name, "matched": [s in hits for s in watched]}
+        )
+        at = scan_instant(bar)
+        return evaluate_and_enqueue(writer, TickFrames(scan_matches=frame), at, book=book)
+
+
+def on_scan_completed(store: Store, run_id: str) -> EnqueueResult | None:
+    """Evaluate the SCAN rules on a stored scan run (its ``scan_results`` rows).
+
+    The rows (``kind='scan'``) name the scan and its matching symbols (``passed`` false
+    rows are evaluated non-matches); a watched symbol the run does not list did not
+    match. A run without rows (no match at all) cannot be told from an unknown run here:
+    the scan service calls :func:`evaluate_scan` with the run's plan instead.
 
     Returns
     -------
@@ -168,19 +240,6 @@ def on_scan_completed(store: Store, run_id: str) -> EnqueueResult | None:
     run = read_scan_run(store, run_id)
     if run.empty:
         return None
-    name = str(run["name"].iloc[0])
-    as_of = pd.Timestamp(run["as_of"].max())
     passed = run["passed"].isna() | run["passed"].fillna(False).astype(bool)
-    hits = set(run.loc[passed, "symbol"].astype(str))
-    with store.transaction() as writer:
-        book = active_book(writer)
-        if book is None or "SCAN" not in book.parts:
-            return None
-        rows = book.parts["SCAN"][1]
-        watched = sorted(set(rows.loc[rows["scan_id"] == name, "instrument"]))
-        if not watched:
-            return None
-        matches = pd.DataFrame(
-            {"symbol": watched, "scan_id": name, "matched": [s in hits for s in watched]}
-        )
-        return evaluate_and_enqueue(writer, TickFrames(scan_matches=matches), as_of, book=book)
+    hits = run.loc[passed, "symbol"].astype(str)
+    return evaluate_scan(store, str(run["name"].iloc[0]), run["as_of"].max(), hits)
