@@ -32,7 +32,7 @@ def test_rule_created_muted_and_feed_opened_by_clicks(voila, browser, size):
     _fill(page, "Symbols", "NIFTY")
     save.click()
     page.wait_for_selector(f"table.oi-rules td:text-is('{name}')", timeout=60_000)
-    assert page.get_by_text(f"Saved {name} (created).").count() == 1
+    page.get_by_text(f"Saved {name} (created).").wait_for(timeout=30_000)
     page.locator(f"select:has(option:text-is('{name}'))").first.select_option(label=name)
     page.get_by_role("button", name="Mute", exact=True).click()
     page.wait_for_selector("table.oi-rules td.MUTED", timeout=30_000)

@@ -119,3 +119,21 @@ def test_a_tick_that_kept_nothing_evaluates_nothing(clean_store) -> None:
     metrics = _frames(T0)["data_source_metrics"]
     write_tick(clean_store, {"data_source_metrics": metrics})
     assert read_alert_notifications(clean_store).empty
+
+
+def test_a_failing_evaluation_never_costs_the_ticks_data(clean_store, monkeypatch, caplog) -> None:
+    """Failure injection: the evaluation raises after writing; its writes are undone only."""
+    from optionsintel.services import alert_ticks
+
+    svc.create_rule(clean_store, _rule("up", {"type": "PRICE", "op": "above", "value": 1000}))
+
+    def broken(writer, tick, now, *, book=None):
+        svc.evaluate_and_enqueue(writer, tick, now, book=book)  # writes state and outbox
+        raise RuntimeError("injected after the outbox append")
+
+    monkeypatch.setattr(alert_ticks, "evaluate_and_enqueue", broken)
+    write_tick(clean_store, _frames(T0))
+    assert clean_store.count("underlying_quotes") == 2  # the data is stored
+    assert read_alert_notifications(clean_store).empty  # the half-done alerts are not
+    assert read_alert_rule_state(clean_store).empty
+    assert "alert rules not evaluated on this tick (RuntimeError" in caplog.text

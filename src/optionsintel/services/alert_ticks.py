@@ -16,6 +16,7 @@ tick, never from a mix of providers.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +46,8 @@ __all__ = [
     "write_tick",
 ]
 
+log = logging.getLogger(__name__)
+
 #: Daily observations an IV rank looks back over (with the current one): about a year.
 IV_RANK_DAYS = 252
 _IV_RANK_MIN = 20
@@ -72,10 +75,21 @@ def write_tick(store: Store, frames: Mapping[str, pd.DataFrame]) -> dict[str, Me
     StoreWriteError
         When a table rejects its rows: nothing of the tick is stored, and no
         notification either.
+
+    Notes
+    -----
+    The evaluation runs in a savepoint: should it fail (a bug, a database error in its
+    reads), its writes are undone and logged at ERROR, and the tick's market data is
+    still committed. Losing a tick of data to an alert would be the worse failure.
     """
     with store.transaction() as writer:
         results = {name: writer.write(name, frame) for name, frame in frames.items()}
-        alert_tick(writer, frames)
+        try:
+            with writer.conn.begin_nested():  # a savepoint: undo only the alerts' writes
+                alert_tick(writer, frames)
+        except Exception as exc:  # market data outranks alerts: the tick is still stored
+            log.error("alert rules not evaluated on this tick (%s: %s); the tick's data is "
+                      "stored, its notifications are not", type(exc).__name__, exc)  # fmt: skip
     return results
 
 
