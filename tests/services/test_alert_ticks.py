@@ -137,3 +137,21 @@ def test_a_failing_evaluation_never_costs_the_ticks_data(clean_store, monkeypatc
     assert read_alert_notifications(clean_store).empty  # the half-done alerts are not
     assert read_alert_rule_state(clean_store).empty
     assert "alert rules not evaluated on this tick (RuntimeError" in caplog.text
+
+
+def test_iv_rank_against_the_daily_history(clean_store) -> None:
+    from optionsintel.services.alert_ticks import iv_ranks
+
+    days = pd.bdate_range("2025-06-02", periods=30)
+    rows = pd.DataFrame({"underlying": "NIFTY", "provider": "synthetic", "trade_date": days,
+                         "expiry": days + pd.Timedelta(days=2),
+                         "atm_iv": 10.0 + np.arange(30.0)})  # fmt: skip
+    far = rows.assign(expiry=rows["expiry"] + pd.Timedelta(days=30), atm_iv=99.0)  # not nearest
+    clean_store.write("daily_option_oi_summary", pd.concat([rows, far], ignore_index=True))
+    now_rows = pd.DataFrame({"underlying": ["NIFTY", "NIFTY"], "snapshot_ts": T0,
+                             "expiry": pd.to_datetime(["2025-07-17", "2025-07-24"]),
+                             "atm_iv": [25.0, 50.0]})  # fmt: skip
+    got = iv_ranks(clean_store, now_rows, [("NIFTY", "synthetic"), ("FINNIFTY", "synthetic")], T0)
+    np.testing.assert_allclose(got["NIFTY"], 100 * (25 - 10) / (39 - 10))  # hand-computed
+    short = iv_ranks(clean_store, now_rows, [("NIFTY", "replay")], T0)  # another provider
+    assert np.isnan(short["NIFTY"])  # no history of that provider: fewer than 20 days

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.alerts import RuleBook, TickFrames
-from optionsintel.chain.vol import atm_iv, iv_rank
+from optionsintel.chain.vol import atm_iv
 from optionsintel.services.alerts import EnqueueResult, active_book, evaluate_and_enqueue
 from optionsintel.store import Store
 from optionsintel.store.alerts import (
@@ -154,7 +154,8 @@ def summary_frame(
 ) -> pd.DataFrame | None:
     """``underlying, snapshot_ts, expiry, atm_iv, iv_rank`` for the VOLATILITY rules.
 
-    The tick's ATM IV per expiry (the platform's own IV, :func:`optionsintel.chain.vol.atm_iv`),
+    The tick's ATM IV of the nearest expiry (the platform's own IV,
+    :func:`optionsintel.chain.vol.atm_iv`),
     the ATM IV of the last chain at or before the start of every IV-change window, and
     the IV rank of the nearest expiry's ATM IV among the last :data:`IV_RANK_DAYS` daily
     figures (``daily_option_oi_summary``) when a rule asks for it.
@@ -180,7 +181,13 @@ def summary_frame(
 
 
 def _atm(chain: pd.DataFrame) -> pd.DataFrame:
-    got = atm_iv(chain)
+    """ATM IV of each underlying's nearest expiry (the one the VOLATILITY rules measure).
+
+    Solving the IV of the other expiries would cost several times as much for nothing.
+    """
+    expiry = pd.to_datetime(chain["expiry"])
+    nearest = expiry == expiry.groupby(chain["underlying"].astype(str)).transform("min")
+    got = atm_iv(chain.loc[nearest])
     got["underlying"] = got["underlying"].astype(str)
     got["snapshot_ts"] = pd.to_datetime(got["snapshot_ts"], utc=True).astype("datetime64[ns, UTC]")
     return got[["underlying", "snapshot_ts", "expiry", "atm_iv"]]
@@ -189,17 +196,25 @@ def _atm(chain: pd.DataFrame) -> pd.DataFrame:
 def iv_ranks(
     source: Any, now_rows: pd.DataFrame, pairs: Pairs, now: pd.Timestamp
 ) -> dict[str, float]:
-    """IV rank (0-100) of each underlying's nearest-expiry ATM IV against its daily history."""
+    """IV rank (0-100) of each underlying's nearest-expiry ATM IV against its daily history.
+
+    ``100 (iv - min) / (max - min)`` over the last :data:`IV_RANK_DAYS` observations, the
+    current one included (as :func:`optionsintel.chain.vol.iv_rank`); NaN with fewer than
+    20 observations or a flat window.
+    """
     today = now.tz_convert(EXCHANGE_TZ).date()
     start = today - dt.timedelta(days=IV_RANK_DAYS * 7 // 5 + 30)
     daily = read_daily_atm_iv(source, pairs, start, today - dt.timedelta(days=1))
+    daily = daily.dropna(subset=["atm_iv"]).sort_values(["underlying", "trade_date", "expiry"])
+    first = daily.drop_duplicates(["underlying", "trade_date"])  # the day's nearest expiry
+    history = {str(k): g.to_numpy(dtype=float) for k, g in first.groupby("underlying")["atm_iv"]}
     nearest = now_rows.dropna(subset=["atm_iv"]).sort_values("expiry")
     nearest = nearest.drop_duplicates("underlying").set_index("underlying")["atm_iv"]
     out: dict[str, float] = {}
     for underlying, current in nearest.items():
-        hist = daily.loc[daily["underlying"] == underlying].dropna(subset=["atm_iv"])
-        hist = hist.sort_values(["trade_date", "expiry"]).drop_duplicates("trade_date")
-        series = pd.concat([hist["atm_iv"], pd.Series([current])], ignore_index=True)
-        rank = iv_rank(series, window=IV_RANK_DAYS, min_periods=_IV_RANK_MIN)
-        out[str(underlying)] = float(rank.iloc[-1])
+        values = np.append(history.get(str(underlying), np.empty(0)), float(current))
+        window = values[-IV_RANK_DAYS:]
+        lo, hi = window.min(), window.max()
+        ok = len(window) >= _IV_RANK_MIN and hi > lo
+        out[str(underlying)] = float(100.0 * (current - lo) / (hi - lo)) if ok else float("nan")
     return out
