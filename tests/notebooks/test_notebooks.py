@@ -29,6 +29,7 @@ def test_notebooks_found():
         "07_backtests.ipynb",
         "backtests.ipynb",
         "strategy_builder.ipynb",
+        "alerts_manager.ipynb",
     } <= names
     assert len(NOTEBOOKS) >= 6
 

@@ -24,6 +24,7 @@ APPS: dict[str, str] = {
     "Backtests": "backtests.ipynb",
     "Strategy builder": "strategy_builder.ipynb",
     "Scanner": "scanner.ipynb",
+    "Alerts manager": "alerts_manager.ipynb",
 }
 
 
@@ -67,6 +68,7 @@ def dashboards(
     port: int = typer.Option(DEFAULT_PORT, help="Port of the Voila server (127.0.0.1 only)."),
 ) -> None:
     """Serve the Voila dashboards (monitor, report, pattern and strategy builders)."""
+    """Serve the Voila dashboards (market monitor, analytics report, pattern builder, alerts)."""
     commands = dashboard_server_commands(port)
     for title, url in dashboard_urls(port).items():
         console.print(f"[bold]{title}[/]: {url}")

@@ -5,11 +5,15 @@
 - :func:`build_pattern_builder` — the custom-pattern builder Voila app.
 - :func:`build_backtest_app` — the backtest Voila app.
 - :func:`build_scanner` — the scanner Voila app (scans, results, export, saved scans).
+- :func:`build_alerts_manager` — the alerts manager Voila app; :func:`build_bell` the
+  notification bell any app can include.
 - :class:`BulkProgress` — the progress bar (and Cancel) of a bulk operation.
 - :func:`build_strategy_builder` — the options strategy builder Voila app.
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 """
 
+from optionsintel.ui.alerts_bell import NotificationBell, build_bell
+from optionsintel.ui.alerts_manager import AlertsManager, build_alerts_manager
 from optionsintel.ui.analytics_report import AnalyticsReport, build_analytics_report
 from optionsintel.ui.backtest_app import BacktestApp, build_backtest_app
 from optionsintel.ui.bulk_progress import BulkProgress, track_operation
@@ -19,15 +23,19 @@ from optionsintel.ui.scanner import Scanner, build_scanner
 from optionsintel.ui.strategy_builder import StrategyBuilder, build_strategy_builder
 
 __all__ = [
+    "AlertsManager",
     "AnalyticsReport",
     "BacktestApp",
     "BulkProgress",
     "MarketMonitor",
+    "NotificationBell",
     "PatternBuilder",
     "Scanner",
     "StrategyBuilder",
+    "build_alerts_manager",
     "build_analytics_report",
     "build_backtest_app",
+    "build_bell",
     "build_market_monitor",
     "build_pattern_builder",
     "build_scanner",
