@@ -80,7 +80,7 @@ def test_pattern_allowance_of_the_tier(client, accounts) -> None:
 
 def test_evaluate_matches_the_library(client, accounts, demo_store) -> None:
     key = user_with_key(accounts, "quant")
-    rule = "CLOSE > SMA(CLOSE, 5)"
+    rule = "CLOSE > SMA(5)"
     r = client.post("/api/v2/patterns/evaluate",
                     json={"rule": rule, "provider": "synthetic"}, headers=auth(key))  # fmt: skip
     assert r.status_code == 200, r.text
