@@ -29,8 +29,8 @@ def test_rule_crud_is_the_library_record(client, accounts) -> None:
     assert client.delete("/api/v2/alerts/rules/nifty-up", headers=auth(key)).status_code == 204
     assert client.get("/api/v2/alerts/rules/nifty-up", headers=auth(key)).status_code == 404
     root = user_with_key(accounts, "root", "ADMIN")
-    actions = [a["action"] for a in
-               client.get("/api/v2/audit?actor=alice", headers=auth(root)).json()["items"]]  # fmt: skip
+    audit = client.get("/api/v2/audit?actor=alice", headers=auth(root)).json()["items"]
+    actions = [a["action"] for a in audit]
     assert actions[::-1] == ["alert.create", "alert.update", "alert.mute", "alert.unmute",
                              "alert.delete"]  # fmt: skip
 
@@ -63,7 +63,8 @@ def test_test_send_lands_in_the_feed_then_read(client, accounts) -> None:
     client.post("/api/v2/alerts/rules", json=RULE, headers=auth(key))
     sent = client.post("/api/v2/alerts/rules/nifty-up/test", headers=auth(key))
     assert sent.status_code == 200 and sent.json() == [
-        {"kind": "in_app", "delivered": True, "status_code": None, "error": None}]
+        {"kind": "in_app", "delivered": True, "status_code": None, "error": None}
+    ]
     feed = client.get("/api/v2/alerts/notifications", headers=auth(key)).json()
     assert feed["unread"] == 1 and feed["items"][0]["rule_name"] == "test-send"
     item = feed["items"][0]["dedupe_key"]

@@ -39,7 +39,10 @@ def test_crud_versions_and_audit(client, accounts) -> None:
     root = user_with_key(accounts, "root", "ADMIN")
     audit = client.get("/api/v2/audit?actor=alice", headers=auth(root)).json()["items"]
     assert [(a["action"], a["target"]) for a in audit][::-1] == [
-        ("pattern.create", "dip@1"), ("pattern.version", "dip@2"), ("pattern.archive", "dip")]
+        ("pattern.create", "dip@1"),
+        ("pattern.version", "dip@2"),
+        ("pattern.archive", "dip"),
+    ]
 
 
 def test_other_users_patterns_are_invisible_and_ids_unique(client, accounts) -> None:

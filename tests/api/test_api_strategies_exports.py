@@ -8,14 +8,19 @@ import pandas as pd
 
 from accounts_helpers import auth, user_with_key
 from optionsintel.services import market
-from optionsintel.strategies import LegSpec, analyse_strategy, build_strategy, chain_quotes
-from optionsintel.strategies import market_from_chain
+from optionsintel.strategies import (
+    LegSpec,
+    analyse_strategy,
+    build_strategy,
+    chain_quotes,
+    market_from_chain,
+)
 
 AT = "2025-07-17T11:00:00+05:30"
 
 
 def _straddle_inputs(store):
-    used, chain = market.chain(store, "NIFTY", at=pd.Timestamp(AT), provider="replay", expiry=None)
+    _, chain = market.chain(store, "NIFTY", at=pd.Timestamp(AT), provider="replay", expiry=None)
     expiry = sorted(e for e in chain["expiry"].unique() if pd.Timestamp(e).date() >
                     pd.Timestamp(AT).date())[0]  # fmt: skip
     spot = float(chain["underlying_price"].dropna().iloc[-1])

@@ -103,8 +103,10 @@ def _run(store: Store, op_id: str, dataset: str, fmt: str, provider: str | None,
          subject: list[str] | None, start: Any, end: Any) -> None:  # fmt: skip
     path = export_path(op_id, fmt)
     try:
-        exports.export_dataset(store, dataset, path, fmt, provider=provider,  # type: ignore[arg-type]
-                               subject=subject, start=start, end=end, operation_id=op_id)  # fmt: skip
+        exports.export_dataset(
+            store, dataset, path, fmt,  # type: ignore[arg-type]
+            provider=provider, subject=subject, start=start, end=end, operation_id=op_id,
+        )  # fmt: skip
     except ExportCancelledError:
         path.unlink(missing_ok=True)
     except Exception as exc:  # recorded FAILED on the operation by export_dataset
@@ -156,7 +158,9 @@ def download(store: Store, identity: Identity, operation_id: str) -> Path:
     """
     op = status(store, identity, operation_id)
     if op["status"] != "SUCCEEDED":
-        raise OperationNotReadyError(f"export {operation_id} is {op['status']}, not ready to download")
+        raise OperationNotReadyError(
+            f"export {operation_id} is {op['status']}, not ready to download"
+        )
     path = export_path(operation_id, str(op["params"].get("format")))
     if not path.exists():
         raise RecordNotFoundError(f"the file of export {operation_id} is gone from the server")

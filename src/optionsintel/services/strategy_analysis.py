@@ -108,14 +108,16 @@ def as_document(found: AnalysedStrategy) -> dict[str, Any]:
     a, s = found.analysis, found.strategy
     legs = [{"label": leg.label, "instrument": leg.instrument, "side": leg.side,
              "expiry": leg.expiry.isoformat(), "strike": leg.strike, "lots": leg.lots,
-             "lot_size": leg.lot_size, "premium": leg.premium, "iv": leg.iv} for leg in s.legs]  # fmt: skip
+             "lot_size": leg.lot_size, "premium": leg.premium, "iv": leg.iv}
+            for leg in s.legs]  # fmt: skip
     pop = {"probability": a.pop.probability, "conventions": a.pop.conventions,
            "profitable_intervals": a.pop.profitable_intervals}  # fmt: skip
     doc = {
         "underlying": s.underlying, "provider": found.provider, "as_of": iso(found.as_of),
         "spot": s.market.spot, "legs": legs, "breakevens": asdict(a.breakevens),
         "profit_range": asdict(a.profit_range), "pop": pop, "expected_value": a.expected_value,
-        "sigma_levels": a.sigma_levels, "greeks": records(a.greeks.rename_axis("leg").reset_index()),
+        "sigma_levels": a.sigma_levels,
+        "greeks": records(a.greeks.rename_axis("leg").reset_index()),
         "margin": asdict(a.margin),
     }  # fmt: skip
     finite: dict[str, Any] = _finite(doc)

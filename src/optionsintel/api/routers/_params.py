@@ -49,6 +49,7 @@ def paged(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]
         "next_offset": nxt,
     }
 
+
 _PageSize = Annotated[int | None, Query(ge=1, le=1000, description="Page size.")]
 
 

@@ -133,4 +133,7 @@ def mark_read(
     request: Request, me: Me, dedupe_key: Annotated[str, Path(max_length=200)]
 ) -> dict[str, Any]:
     """Mark a notification read (``changed`` is false when it already was)."""
-    return {"dedupe_key": dedupe_key, "changed": access.mark_read(store_of(request), me, dedupe_key)}
+    return {
+        "dedupe_key": dedupe_key,
+        "changed": access.mark_read(store_of(request), me, dedupe_key),
+    }

@@ -129,7 +129,8 @@ class EvaluationOut(BaseModel):
 def _version(v: access.PatternVersion) -> dict[str, Any]:
     return {"pin": v.pin, "pattern_id": v.pattern_id, "version": v.version,
             "definition": v.definition, "text": v.text, "content_hash": v.content_hash,
-            "created_by": v.created_by, "created_at": iso(v.created_at), "note": v.note}  # fmt: skip
+            "created_by": v.created_by, "created_at": iso(v.created_at),
+            "note": v.note}  # fmt: skip
 
 
 def _head(h: access.PatternHead, latest: Any = None, created: bool | None = None) -> dict[str, Any]:

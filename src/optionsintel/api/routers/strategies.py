@@ -70,14 +70,13 @@ class StrategyOut(BaseModel):
     margin: dict[str, Any]
 
 
-@router.post(
-    "/strategies/analyse", response_model=StrategyOut, **guard(Permission.OWN_STRATEGIES)
-)
+@router.post("/strategies/analyse", response_model=StrategyOut, **guard(Permission.OWN_STRATEGIES))
 def analyse(request: Request, me: Me, body: StrategyIn) -> dict[str, Any]:
     """Price the legs from the chain and return the strategy builder's analytics."""
     legs = [
-        service.LegRequest(LegSpec(leg.instrument, leg.side, leg.expiry, leg.strike, leg.ratio),
-                           leg.premium)  # fmt: skip
+        service.LegRequest(
+            LegSpec(leg.instrument, leg.side, leg.expiry, leg.strike, leg.ratio), leg.premium
+        )
         for leg in body.legs
     ]
     found = service.analyse(store_of(request), me, body.underlying, legs, as_of=body.as_of,
