@@ -69,6 +69,10 @@ class PatternNotFoundError(RecordNotFoundError):
     """No stored custom pattern (or no such version of it) has the id or pin asked for."""
 
 
+class BacktestRunNotFoundError(RecordNotFoundError):
+    """No stored backtest run has the id asked for."""
+
+
 class PatternConflictError(StoreWriteError):
     """A concurrent save moved a pattern's head first; nothing was stored: reload and save again."""
 
@@ -319,3 +323,15 @@ class ImportValidationError(ExchangeError):
 
 class ProviderNameError(ExchangeError):
     """An import's provider name is malformed, built in, or already used by other data."""
+
+
+class ScanSpecError(OptionsIntelError, ValueError):
+    """A scan specification (universe, pattern pins, detectors, as-of) is malformed."""
+
+
+class WatchlistError(OptionsIntelError, ValueError):
+    """A watchlist command cannot be applied (missing list, name taken, bad name)."""
+
+
+class BulkOperationError(OptionsIntelError):
+    """A bulk operation cannot be started, resumed or cancelled in its current state."""

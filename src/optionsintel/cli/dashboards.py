@@ -22,6 +22,7 @@ APPS: dict[str, str] = {
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
+    "Backtests": "backtests.ipynb",
 }
 
 

@@ -209,6 +209,7 @@ def evaluate_pattern(
     cache: IndicatorCache | None = None,
     progress: Progress | None = None,
     flag_anomalies: bool = False,
+    history_from: Any = None,
 ) -> PatternEvaluation:
     """Evaluate a rule (or a pinned version, ``"pattern_id@3"``) on the stored data.
 
@@ -234,6 +235,9 @@ def evaluate_pattern(
     flag_anomalies
         Read the DBSCAN anomaly labels even when the rule does not name ``ANOMALY``, so
         ``result.explanations()`` flags the matches that are anomalies among their peers.
+    history_from
+        Evaluate on every bar from this date (plus the rule's warm-up before it), as a
+        backtest does; None evaluates the warm-up window before the last bar only.
 
     Returns
     -------
@@ -256,6 +260,7 @@ def evaluate_pattern(
         known_at=known_at,
         progress=progress,
         flag_anomalies=flag_anomalies,
+        history_from=history_from,
     )
     if progress:
         progress(0.85, "evaluating")

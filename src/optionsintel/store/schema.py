@@ -402,6 +402,38 @@ scan_results = sa.Table(
     sa.CheckConstraint("kind IN ('scan', 'backtest', 'strategy')", name="kind"),
 )
 
+backtest_runs = sa.Table(
+    # insert-only (Store.append, migration 0008): one finished backtest with every input
+    # needed to reproduce it and its results; ``kind`` 'signal' (signal/pattern/code
+    # backtests) or 'options' (options-leg strategy backtests)
+    "backtest_runs",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("name", sa.String(120)),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("source", JSONB, nullable=False),
+    sa.Column("pattern_versions", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("universe", JSONB, nullable=False),
+    sa.Column("period_start", TS, nullable=False),
+    sa.Column("period_end", TS, nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("cost_table_version", sa.String(64)),
+    sa.Column("coverage", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("settings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("metrics", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("costs", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("trades", JSONB, nullable=False),
+    sa.Column("equity", JSONB, nullable=False),
+    sa.Column("benchmark", JSONB),
+    sa.Column("extra", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("software_version", sa.String(40), nullable=False),
+    sa.CheckConstraint("kind IN ('signal', 'options')", name="kind"),
+    sa.CheckConstraint("period_end >= period_start", name="period"),
+    sa.Index("ix_backtest_runs_created_at", "created_at"),
+)
+
 bulk_operations = sa.Table(
     "bulk_operations",
     metadata,
@@ -421,6 +453,37 @@ bulk_operations = sa.Table(
         name="status",
     ),
     sa.CheckConstraint("done_items + failed_items <= total_items", name="progress"),
+    # 0007: the final summary (counts, timing, what the job reports) and when it ended.
+    sa.Column("summary", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("finished_at", TS),
+)
+
+bulk_operation_items = sa.Table(
+    "bulk_operation_items",
+    metadata,
+    sa.Column("operation_id", sa.String(64), nullable=False),
+    sa.Column("item", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("error", sa.String(64)),
+    sa.Column("message", sa.Text),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("operation_id", "item"),
+    sa.ForeignKeyConstraint(["operation_id"], ["bulk_operations.operation_id"], ondelete="CASCADE"),
+    sa.CheckConstraint("status IN ('DONE', 'FAILED')", name="status"),
+)
+
+saved_scans = sa.Table(
+    "saved_scans",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("spec", JSONB, nullable=False),
+    sa.Column("schedule", sa.String(120)),
+    sa.Column("description", sa.Text),
+    sa.Column("last_run_id", sa.String(64)),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "name"),
 )
 
 alert_rules = sa.Table(
@@ -465,6 +528,8 @@ alert_watchlists = sa.Table(
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("symbols", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    # 0007: the general watchlists (services/watchlists.py) keep this table.
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
     sa.PrimaryKeyConstraint("owner", "name"),
 )
 
