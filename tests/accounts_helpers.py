@@ -13,7 +13,8 @@ ACCOUNT_TABLES = ("api_usage", "api_keys", "audit_log", "user_roles", "users")
 #: What users own through the API (patterns, alert rules and their feed, bulk operations).
 USER_OBJECT_TABLES = ("pattern_versions", "custom_patterns", "alert_feed",
                       "alert_delivery_attempts", "alert_notifications", "alert_rule_state",
-                      "alert_rules", "bulk_operations")  # fmt: skip
+                      "alert_rules", "bulk_operation_items", "scan_results", "backtest_runs",
+                      "bulk_operations")  # fmt: skip
 
 
 def empty_accounts(store: Store) -> Store:

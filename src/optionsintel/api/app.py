@@ -21,6 +21,7 @@ from optionsintel.api.routers import (
     audit,
     exports,
     market,
+    operations,
     patterns,
     strategies,
     stream,
@@ -38,6 +39,7 @@ ROUTERS = (
     strategies.router,
     alerts.router,
     exports.router,
+    operations.router,
     accounts.router,
     audit.router,
 )

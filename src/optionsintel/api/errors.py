@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optionsintel.errors import (
     AlertRuleError,
+    BacktestError,
+    BulkOperationError,
     CalendarError,
     CredentialsError,
     DatabaseUnreachableError,
@@ -34,9 +36,11 @@ from optionsintel.errors import (
     RecordNotFoundError,
     RuleError,
     RuleValidationError,
+    ScanSpecError,
     SchemaOutdatedError,
     StoreWriteError,
     StrategyError,
+    WatchlistError,
 )
 from optionsintel.services.serialise import iso
 
@@ -77,6 +81,9 @@ _INVALID = (
     AlertRuleError,
     ExchangeError,
     CalendarError,
+    ScanSpecError,
+    WatchlistError,
+    BacktestError,
 )
 
 
@@ -137,6 +144,8 @@ def _library(request: Request, exc: Exception) -> JSONResponse:
         return error_response(409, "conflict", str(exc))
     if isinstance(exc, OperationNotReadyError):
         return error_response(409, "not_ready", str(exc))
+    if isinstance(exc, BulkOperationError):
+        return error_response(409, "conflict", str(exc))
     if isinstance(exc, RuleValidationError):
         errors = [{"path": p, "message": m} for p, m in exc.errors]
         return error_response(422, "invalid_rule", str(exc), {"errors": errors})
