@@ -41,14 +41,13 @@ from dataclasses import dataclass
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_api import _free_port, _prepare, _serve  # noqa: E402
-
-from optionsintel.services import pattern_access  # noqa: E402
-from optionsintel.services.identity import Identity  # noqa: E402
-from optionsintel.settings import get_settings  # noqa: E402
-from optionsintel.store import Store, resolve_database_url  # noqa: E402
-from optionsintel.store.admin import scratch_database  # noqa: E402
-from optionsintel.store.engine import get_engine  # noqa: E402
+from bench_api import _free_port, _prepare, _serve
+from optionsintel.services import pattern_access
+from optionsintel.services.identity import Identity
+from optionsintel.settings import get_settings
+from optionsintel.store import Store, resolve_database_url
+from optionsintel.store.admin import scratch_database
+from optionsintel.store.engine import get_engine
 
 CHAIN = "/api/v2/chains/NIFTY?at=2025-07-17T15:00:00%2B05:30&provider=replay&expiry={expiry}"
 PATTERNS = "/api/v2/patterns?limit=50"
@@ -133,15 +132,19 @@ def open_loop(port: int, path: str, key: str, rate: float, seconds: float, procs
     n = int(each * seconds)
     t0 = time.monotonic() + 1.0  # every process connects first, then starts together
     out: mp.Queue = mp.Queue()
-    workers = [mp.Process(target=_open_worker, args=((port, req, each, n, t0, conns,
-                                                      k / rate), out)) for k in range(procs)]  # fmt: skip
+    jobs = [(port, req, each, n, t0, conns, k / rate) for k in range(procs)]
+    workers = [mp.Process(target=_open_worker, args=(job, out)) for job in jobs]
     for w in workers:
         w.start()
     parts = [out.get() for _ in workers]
     for w in workers:
         w.join()
-    return Outcome([x for p in parts for x in p.latencies], sum(p.errors for p in parts),
-                   [x for p in parts for x in p.send_lag], max(p.elapsed for p in parts))  # fmt: skip
+    return Outcome(
+        [x for p in parts for x in p.latencies],
+        sum(p.errors for p in parts),
+        [x for p in parts for x in p.send_lag],
+        max(p.elapsed for p in parts),
+    )
 
 
 async def _closed(port: int, req: bytes, conns: int, seconds: float) -> Outcome:
@@ -195,7 +198,8 @@ def _summary(name: str, o: Outcome, target: float | None = None) -> str:
     lag = (f"  send lag p99 {np.percentile(o.send_lag, 99) * 1000:.1f} ms"
            if o.send_lag else "")  # fmt: skip
     return (f"{name}: {rate}achieved {a.size / o.elapsed:.0f}/s n={a.size} errors={o.errors}  "
-            f"p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms  max {a.max():.1f} ms{lag}")  # fmt: skip
+            f"p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms  "
+            f"max {a.max():.1f} ms{lag}")  # fmt: skip
 
 
 def _seed_patterns(url: str, n: int = 20) -> None:
@@ -232,8 +236,8 @@ def main() -> None:
                     print(_summary(f"open loop {name}", o, rate), flush=True)
             chain = paths["chain as-of"]
             if shutil.which("wrk"):
-                print("closed loop chain as-of: " + closed_loop_wrk(
-                    port, chain, key, args.connections, args.closed_seconds), flush=True)  # fmt: skip
+                line = closed_loop_wrk(port, chain, key, args.connections, args.closed_seconds)
+                print("closed loop chain as-of: " + line, flush=True)
             else:
                 o = asyncio.run(_closed(port, _request(chain, key, port), args.connections,
                                         args.closed_seconds))  # fmt: skip

@@ -12,13 +12,26 @@ import pytest
 from accounts_helpers import auth, user_with_key
 from optionsintel.auth import ROLE_PERMISSIONS, Permission, Role, Tier
 from optionsintel.delivery import FeedItem
-from optionsintel.services import alert_access, dispatch, export_jobs, keys, pattern_access
+from optionsintel.services import (
+    alert_access,
+    bulk,
+    dispatch,
+    export_jobs,
+    keys,
+    operation_access,
+    pattern_access,
+)
 from optionsintel.services.identity import Identity, cli_identity
 
 AT = "2025-07-16T15:00:00%2B05:30"
 RULE = "RSI(14) < 30"
 ALERT = {"name": "a", "symbols": ["NIFTY"], "channels": [{"kind": "in_app"}],
          "condition": {"type": "PRICE", "op": "above", "value": 25000}}  # fmt: skip
+BACKTEST = {
+    "source": {"type": "pattern", "entry": "p-{role}@1"},
+    "symbols": ["NIFTY"],
+    "provider": "synthetic",
+}
 #: A short straddle-free leg set the replay chain prices: a future (parity forward).
 STRATEGY = {"underlying": "NIFTY", "provider": "replay", "as_of": "2025-07-17T11:00:00+05:30",
             "legs": [{"instrument": "FUT", "side": "buy", "expiry": "2025-07-31"}],
@@ -84,6 +97,17 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("get", "/api/v2/exports/{operation_id}"): ("/api/v2/exports/{export}", None),
     ("get", "/api/v2/exports/{operation_id}/download"): ("/api/v2/exports/{export}/download", None),
     ("post", "/api/v2/exports/{operation_id}/cancel"): ("/api/v2/exports/{export}/cancel", None),
+    ("post", "/api/v2/scans"): ("/api/v2/scans", {"universe": "equity", "provider": "synthetic",
+                                                  "patterns": ["p-{role}@1"]}),
+    ("get", "/api/v2/scans/{operation_id}/results"): ("/api/v2/scans/{scan}/results", None),
+    ("post", "/api/v2/backtests"): ("/api/v2/backtests", BACKTEST),
+    ("get", "/api/v2/backtests/runs"): ("/api/v2/backtests/runs", None),
+    ("get", "/api/v2/backtests/runs/{run_id}"): ("/api/v2/backtests/runs/{run}", None),
+    ("get", "/api/v2/operations"): ("/api/v2/operations", None),
+    ("get", "/api/v2/operations/{operation_id}"): ("/api/v2/operations/{scan}", None),
+    ("get", "/api/v2/operations/{operation_id}/errors"): ("/api/v2/operations/{scan}/errors", None),
+    ("post", "/api/v2/operations/{operation_id}/cancel"): (
+        "/api/v2/operations/{scan}/cancel", None),
 }  # fmt: skip
 PUBLIC = {("post", "/api/v2/auth/login")}
 
@@ -96,7 +120,24 @@ def _owned_objects(store, caller: str, role: Role) -> dict[str, str]:
     alert_access.create(store, me, ALERT)
     dispatch.feed_writer(store)(FeedItem(caller, f"feed-{tag}", caller, "a", "t", "b", {}))
     op = export_jobs.start(store, me, "instruments", fmt="csv", provider=None, background=False)
-    return {"role": tag, "feed": f"feed-{tag}", "export": op}
+    scan = operation_access.start_scan(store, me, {"universe": "equity", "provider": "synthetic",
+                                       "patterns": [f"p-{tag}@1"]}, background=False)  # fmt: skip
+    test = operation_access.start_backtest(
+        store, me, source={"type": "pattern", "entry": f"p-{tag}@1"}, symbols=["NIFTY"],
+        provider="synthetic", background=False)  # fmt: skip
+    run = bulk.read_operation(store, test).summary["run_id"]
+    return {"role": tag, "feed": f"feed-{tag}", "export": op, "scan": scan, "run": run}
+
+
+def _fill(value, role: str):
+    """``value`` with ``{role}`` filled in every string, however deep."""
+    if isinstance(value, str):
+        return value.format(role=role)
+    if isinstance(value, dict):
+        return {k: _fill(v, role) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, role) for v in value]
+    return value
 
 
 def _operations(client) -> dict[tuple[str, str], str]:
@@ -127,8 +168,7 @@ def test_role_by_endpoint_matrix(client, accounts, demo_store, role: Role) -> No
     for (method, path), (url, body) in REQUESTS.items():
         url = url.format(spare=spare["key_prefix"], **names)
         if body is not None:
-            body = {k: v.format(role=names["role"]) if isinstance(v, str)
-                    else v for k, v in body.items()}  # fmt: skip
+            body = _fill(body, names["role"])
         r = client.request(method.upper(), url, json=body, headers=auth(key))
         if _allowed(role, ops[(method, path)]):
             assert r.status_code not in (401, 403), (role, method, path, r.text)
@@ -142,7 +182,14 @@ def test_role_by_endpoint_matrix(client, accounts, demo_store, role: Role) -> No
 
 def test_every_guarded_endpoint_needs_a_credential(client) -> None:
     for (method, _path), (url, body) in REQUESTS.items():
-        url = url.format(spare="oi_aaaaaaaa", role="x", feed="f", export="export-" + "0" * 20)
+        url = url.format(
+            spare="oi_aaaaaaaa",
+            role="x",
+            feed="f",
+            export="export-" + "0" * 20,
+            scan="scan-" + "0" * 20,
+            run="r",
+        )
         r = client.request(method.upper(), url, json=body)
         assert r.status_code == 401, (method, url, r.text)
         assert r.json()["code"] == "unauthenticated"

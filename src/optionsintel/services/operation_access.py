@@ -23,6 +23,7 @@ from optionsintel.errors import (
     InputError,
     QuotaExceededError,
     RecordNotFoundError,
+    StoreError,
 )
 from optionsintel.scans import scan_spec
 from optionsintel.services import backtests, bulk, pattern_access, scans
@@ -96,9 +97,12 @@ def _own_pins(store: Store, identity: Identity, pins: Sequence[str]) -> None:
 def _fail(store: Store, operation_id: str, exc: Exception) -> None:
     log.warning("operation %s failed: %s", operation_id, exc)
     err = bulk.ItemError.from_exception("*", exc)
-    store.transition("bulk_operations", operation_id, ("PENDING", "RUNNING"), "FAILED",
-                     summary={"error": err.error, "message": err.message},
-                     finished_at=Now())  # fmt: skip
+    try:
+        store.transition("bulk_operations", operation_id, ("PENDING", "RUNNING"), "FAILED",
+                         summary={"error": err.error, "message": err.message},
+                         finished_at=Now())  # fmt: skip
+    except StoreError as gone:
+        log.error("operation %s could not record its failure: %s", operation_id, gone)
 
 
 # -- scans ----------------------------------------------------------------------------------
@@ -218,16 +222,19 @@ def start_backtest(
     return op.operation_id
 
 
-def _run_backtest(store: Store, _op_id: str, op: bulk.BulkOperation, job: dict[str, Any]) -> None:
+def _run_backtest(store: Store, op_id: str, op: bulk.BulkOperation, job: dict[str, Any]) -> None:
     try:
-        run = backtests.run_stored(store, **job)
-    except Exception as exc:
-        op.record(bulk.BatchOutcome(failed=[bulk.ItemError.from_exception("run", exc)]))
-        op.finish()
-        return
-    op.record(bulk.BatchOutcome(done=["run"]))
-    metrics = {k: run.result.metrics.get(k) for k in ("total_return", "sharpe_ratio", "n_trades")}
-    op.finish({"run_id": run.run_id, **metrics})
+        try:
+            run = backtests.run_stored(store, **job)
+        except Exception as exc:  # the run's failure is the operation's item error
+            op.record(bulk.BatchOutcome(failed=[bulk.ItemError.from_exception("run", exc)]))
+            op.finish()
+            return
+        op.record(bulk.BatchOutcome(done=["run"]))
+        keep = ("total_return", "sharpe_ratio", "n_trades")
+        op.finish({"run_id": run.run_id, **{k: run.result.metrics.get(k) for k in keep}})
+    except (StoreError, BulkOperationError) as exc:  # the record itself is gone or unwritable
+        log.error("backtest %s could not record its outcome: %s", op_id, exc)
 
 
 def backtest_run(store: Store, identity: Identity, run_id: str) -> Any:

@@ -35,7 +35,7 @@ Me = Annotated[Identity, Depends(current_identity)]
 Pages = Annotated[Paging, Depends()]
 OperationId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_\-]{0,31}-[0-9a-f]{20}$")]
 PIN = r"^[a-z0-9][a-z0-9_-]{0,63}@[1-9][0-9]{0,8}$"
-_DAY = {"ge": dt.date(1990, 1, 1), "le": dt.date(2100, 12, 31)}
+_FIRST, _LAST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 
 
 class ScanIn(Strict):
@@ -75,8 +75,8 @@ class BacktestIn(Strict):
         min_length=1, max_length=200
     )
     provider: str = Field(pattern=PROVIDER_PATTERN)
-    start: dt.date | None = Field(default=None, **_DAY)
-    end: dt.date | None = Field(default=None, **_DAY)
+    start: dt.date | None = Field(default=None, ge=_FIRST, le=_LAST)
+    end: dt.date | None = Field(default=None, ge=_FIRST, le=_LAST)
     settings: dict[str, Any] = Field(default_factory=dict, max_length=40)
     benchmark: str | None = Field(default=None, pattern=SYMBOL_PATTERN)
     name: str | None = Field(default=None, max_length=120)
@@ -134,7 +134,9 @@ def start_scan(request: Request, response: Response, me: Me, body: ScanIn) -> di
 
 @router.get("/scans/{operation_id}/results", response_model=Page, tags=["scans"],
             **guard(Permission.OWN_PATTERNS))  # fmt: skip
-def scan_results(request: Request, me: Me, operation_id: OperationId, page: Pages) -> dict[str, Any]:
+def scan_results(
+    request: Request, me: Me, operation_id: OperationId, page: Pages
+) -> dict[str, Any]:
     """The scan's matches, best first (``rank`` 1), with their metrics and provider."""
     rows = records(ops.scan_results(store_of(request), me, operation_id))
     end = page.offset + page.limit
@@ -160,7 +162,9 @@ def start_backtest(
             **guard(Permission.OWN_STRATEGIES))  # fmt: skip
 def list_runs(request: Request, me: Me, page: Pages) -> dict[str, Any]:
     """Your stored backtest runs, newest first, with headline metrics."""
-    rows = records(ops.list_backtest_runs(store_of(request), me, limit=page.offset + page.limit + 1))
+    rows = records(
+        ops.list_backtest_runs(store_of(request), me, limit=page.offset + page.limit + 1)
+    )
     end = page.offset + page.limit
     return {"items": rows[page.offset : end], "limit": page.limit, "offset": page.offset,
             "next_offset": end if len(rows) > end else None}  # fmt: skip
