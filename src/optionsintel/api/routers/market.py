@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from optionsintel.api.deps import guard, store_of
+from optionsintel.api.deps import context, guard, store_of
 from optionsintel.api.routers._params import ChainAt, Day, Instant, LongPaging, Paging
 from optionsintel.api.schemas import (
     ERRORS,
@@ -44,16 +44,22 @@ def instruments(store: StoreD, page: Pages, segment: Segment = None) -> dict[str
     return market.instruments(store, segment=segment, **page.kwargs())
 
 
+def _chain_json(request: Request, kind: str, underlying: str, q: ChainAt) -> Response:
+    ctx = context(request)
+    body = ctx.chains.encoded(ctx.store, kind, underlying, **q.kwargs())
+    return Response(body, media_type="application/json")
+
+
 @router.get("/chains/{underlying}", response_model=ChainView, **_G)
-def chain(store: StoreD, underlying: Symbol, q: At) -> dict[str, Any]:
+def chain(request: Request, underlying: Symbol, q: At) -> Response:
     """The option chain as it stood at ``at`` (default now), from one provider."""
-    return market.chain_view(store, underlying, **q.kwargs())
+    return _chain_json(request, "chain_view", underlying, q)
 
 
 @router.get("/chains/{underlying}/summary", response_model=ChainView, **_G)
-def chain_summary(store: StoreD, underlying: Symbol, q: At) -> dict[str, Any]:
+def chain_summary(request: Request, underlying: Symbol, q: At) -> Response:
     """Headline analytics per expiry (PCR, max pain, ATM IV, expected move, walls, GEX)."""
-    return market.summary_view(store, underlying, **q.kwargs())
+    return _chain_json(request, "summary_view", underlying, q)
 
 
 @router.get("/signals/{underlying}", response_model=ProviderPage, **_G)
