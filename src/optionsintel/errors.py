@@ -293,6 +293,14 @@ class ExportError(ExchangeError):
     """An export cannot be written (unknown format, bad compression, a sheet too large...)."""
 
 
+class OperationNotReadyError(OptionsIntelError):
+    """A long operation's result was asked for before the operation finished."""
+
+
+class ExportCancelledError(ExportError):
+    """A bulk export's record was moved to CANCELLED; the export stopped where it was."""
+
+
 class ImportFileError(ExchangeError):
     """A file offered for import is unreadable or hostile and was refused before parsing.
 
