@@ -29,5 +29,7 @@ def test_ist_days_equal_the_per_row_days(values: list) -> None:
 
 
 def test_ist_midnight_edges() -> None:
-    s = pd.Series(pd.to_datetime(["2025-07-16 18:29:59.999999+00:00", "2025-07-16 18:30:00+00:00"]))
+    s = pd.Series(
+        pd.to_datetime(["2025-07-16 18:29:59.999999+00:00", "2025-07-16 18:30:00.000000+00:00"])
+    )
     assert [d.isoformat() for d in ist_days(s)] == ["2025-07-16", "2025-07-17"]
