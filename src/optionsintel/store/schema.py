@@ -746,3 +746,19 @@ data_source_metrics = sa.Table(
 def natural_key(table: sa.Table) -> tuple[str, ...]:
     """The columns of ``table``'s natural (primary) key."""
     return tuple(c.name for c in table.primary_key.columns)
+
+
+#: 0007_perf_write_digests: what a large direct COPY wrote (``store.bulk``), so that an
+#: unchanged re-run is recognised without comparing every row. Only a cache: a digest
+#: is used only while its rows are provably untouched (count and ``xmin``).
+write_digests = sa.Table(
+    "write_digests",
+    metadata,
+    sa.Column("table_name", sa.String(64), nullable=False),
+    sa.Column("digest", sa.LargeBinary, nullable=False),  # SHA-256 of the encoded frame
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("row_xmin", sa.BigInteger, nullable=False),  # xid the COPYed rows carry
+    sa.Column("xact", sa.BigInteger, nullable=False),  # pg_current_xact_id() (64-bit) then
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("table_name", "digest"),
+)
