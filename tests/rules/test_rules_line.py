@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.rules.rule_strategies import lines
 
 from optionsintel.errors import RuleDataError, RuleSyntaxError, RuleValidationError
 from optionsintel.rules import evaluate, parse_rule, print_rule, validate_rule
 from optionsintel.rules.evaluate import line_values
-from tests.rules.rule_strategies import lines
 
 
-def _line(text: str):  # noqa: ANN202
+def _line(text: str):
     return parse_rule(f"close > {text}").condition.right  # type: ignore[union-attr]
 
 
