@@ -143,7 +143,7 @@ class ChartCanvas(w.VBox):
             self.message = f"{symbol} has fewer than two daily bars from {provider}."
             return
         self.bars, self.symbol = bars, symbol
-        self.detected = detect_for_chart(bars)
+        self.detected = detect_for_chart(bars, symbol)
         fig = candle_figure(bars, symbol, detected=self.detected, provider=provider)
         fig.update_layout(height=420, showlegend=False)
         if self.chart is None:

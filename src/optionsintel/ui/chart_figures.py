@@ -104,7 +104,8 @@ def candle_figure(
                       margin={"l": 48, "r": 16, "t": 40, "b": 36})  # fmt: skip
     if detected is not None and len(detected):
         shapes, notes = pattern_shapes(detected, bars.index)
-        fig.update_layout(shapes=shapes)
+        kept = [sh.to_plotly_json() for sh in fig.layout.shapes]  # e.g. RSI's 30/70 lines
+        fig.update_layout(shapes=[*kept, *shapes])
         for note in notes:
             fig.add_annotation(note)
     return fig
@@ -147,7 +148,8 @@ def pattern_shapes(
     return shapes, notes
 
 
-def detect_for_chart(bars: pd.DataFrame) -> pd.DataFrame:
-    """Every detector on one symbol's bars (``volume`` used when present)."""
-    vol = bars["volume"] if "volume" in bars.columns else None
-    return geo.detect_patterns(bars["high"], bars["low"], bars["close"], vol)
+def detect_for_chart(bars: pd.DataFrame, symbol: str = "") -> pd.DataFrame:
+    """Every detector on one symbol's bars (``volume`` used when present), named ``symbol``."""
+    cols = [c for c in ("high", "low", "close", "volume") if c in bars.columns]
+    one = {c: bars[[c]].set_axis([symbol or "symbol"], axis=1) for c in cols}
+    return geo.detect_patterns(one["high"], one["low"], one["close"], one.get("volume"))
