@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 from test_dashboards_browser import ARTIFACTS, LAPTOP, PHONE, _page, browser, voila
 
-from optionsintel.store import Store, get_engine
+from optionsintel.store import Store
+from optionsintel.store.engine import get_engine
 
 __all__ = ["browser", "voila"]  # fixtures, re-exported for pytest
 pytestmark = pytest.mark.e2e
