@@ -23,6 +23,16 @@ _TEXT_HAS = "(s) => [...document.querySelectorAll('textarea')].some(t => t.value
 _OPTION_HAS = "(s) => [...document.querySelectorAll('option')].some(o => o.textContent.includes(s))"
 
 
+def _wait(page, selector: str, name: str, timeout: int = 120_000) -> None:
+    """Wait for ``selector``; on a timeout keep a screenshot and say what the page showed."""
+    try:
+        page.wait_for_selector(selector, timeout=timeout)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{name}_timeout.png"), full_page=True)
+        shown = page.evaluate("[...document.querySelectorAll('.oi-msg')].map(m => m.innerText)")
+        raise AssertionError(f"{selector} did not appear; messages: {shown}") from None
+
+
 def _no_overflow(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 2, f"page scrolls sideways by {overflow}px"
@@ -36,7 +46,7 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
     show.wait_for(timeout=120_000)
     show.click()
     plot = page.locator(".oi-canvas-plot")
-    page.wait_for_selector(".oi-canvas-plot .cartesianlayer .trace", timeout=120_000)
+    _wait(page, ".oi-canvas-plot .cartesianlayer .trace", f"canvas_{size[0]}")
     page.wait_for_timeout(500)
     box = page.locator(".oi-canvas-plot .nsewdrag").first.bounding_box()
     assert box and box["width"] > 100
@@ -85,19 +95,18 @@ def test_report_technical_and_fundamental_tabs(voila, browser, size, demo_databa
     page.wait_for_selector(".oi-card", timeout=120_000)
     assert page.locator(".oi-gauge").count() == 1
     page.get_by_role("tab", name="Technical").click()
-    page.wait_for_selector(".js-plotly-plot .candlestick, .js-plotly-plot .trace.boxes",
-                           timeout=120_000)  # fmt: skip
+    _wait(page, ".js-plotly-plot .trace.boxes", f"report_technical_{size[0]}")
     page.wait_for_function(
         "(s) => [...document.querySelectorAll('.oi-msg')].some(m => m.textContent.includes(s))",
         arg="pattern detection(s)", timeout=60_000,
     )  # fmt: skip
     page.get_by_role("button", name="Run backtest").click()
-    page.wait_for_selector("text=Win rate", timeout=240_000)
+    _wait(page, "text=Win rate", f"report_backtest_{size[0]}", timeout=240_000)
     assert page.get_by_text("Average loss").count() >= 1
     page.screenshot(path=str(ARTIFACTS / f"report_technical_{size[0]}.png"), full_page=True)
     _no_overflow(page)
     page.get_by_role("tab", name="Fundamental").click()
-    page.wait_for_selector("text=Sector median", timeout=60_000)
+    _wait(page, "text=Sector median", f"report_fundamental_{size[0]}", timeout=60_000)
     assert page.get_by_text("Anomaly label").count() >= 1
     page.screenshot(path=str(ARTIFACTS / f"report_fundamental_{size[0]}.png"), full_page=True)
     assert page.locator(".oi-msg.error").count() == 0

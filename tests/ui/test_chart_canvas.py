@@ -115,6 +115,7 @@ def test_builder_canvas_draw_to_rule_text_full_path() -> None:
     bars = _bars()
     b = _builder(bars)
     assert b.canvas.chart is None  # nothing heavy until asked
+    assert b.canvas.symbol_select.value == "AAA"  # the first symbol of the provider
     b.canvas.symbol_select.value = "BBB"
     b.canvas.show_button.click()
     chart = b.canvas.chart

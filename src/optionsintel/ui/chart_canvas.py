@@ -125,7 +125,9 @@ class ChartCanvas(w.VBox):
 
     def set_symbols(self, symbols: list[str] | tuple[str, ...]) -> None:
         """The symbols the chart may show (the builder's universe for its provider)."""
+        keep = self.symbol_select.value
         self.symbol_select.options = list(symbols)
+        self.symbol_select.value = keep if keep in symbols else (symbols[0] if symbols else None)
 
     def show(self, symbol: str | None = None) -> None:
         """Draw ``symbol``'s candlesticks (the chosen one when None) with detected patterns."""
