@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from optionsintel.geometry._kernels import serial
+
 # parameter slots (see patterns.PatternParams.to_array)
 (
     P_MIN_BARS,
@@ -374,4 +376,4 @@ def detect(H, L, C, V, A, is_high, is_low, known_h, known_l, prm, offsets):  # p
     return out, counts
 
 
-detect_serial = numba.njit(cache=True)(detect.py_func)
+detect_serial = serial(detect)
