@@ -48,7 +48,10 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
     plot = page.locator(".oi-canvas-plot")
     _wait(page, ".oi-canvas-plot .cartesianlayer .trace", f"canvas_{size[0]}")
     page.wait_for_timeout(500)
-    box = page.locator(".oi-canvas-plot .nsewdrag").first.bounding_box()
+    drag = page.locator(".oi-canvas-plot .nsewdrag").first
+    drag.scroll_into_view_if_needed()  # the mouse only reaches what is in the viewport
+    page.wait_for_timeout(300)
+    box = drag.bounding_box()
     assert box and box["width"] > 100
     # draw with the mouse: plotly's draw-line tool is the default drag mode
     x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.7
@@ -58,7 +61,16 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
     for k in range(1, 11):
         page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
     page.mouse.up()
-    page.wait_for_function(_OPTION_HAS, arg="1: trendline", timeout=30_000)
+    try:
+        page.wait_for_function(_OPTION_HAS, arg="1: trendline", timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"canvas_draw_{size[0]}_timeout.png"))
+        drawn = plot.evaluate("(d) => JSON.stringify((d.layout.shapes || []).map(s => "
+                              "[s.name, s.x0, s.y0, s.x1, s.y1]))")  # fmt: skip
+        shown = page.evaluate("[...document.querySelectorAll('.oi-msg')].map(m => m.innerText)")
+        raise AssertionError(
+            f"no drawing offered; plotly shapes {drawn}; messages {shown}"
+        ) from None
     page.get_by_role("button", name="Add to rule").click()
     page.wait_for_function(_TEXT_HAS, arg="CROSSES ABOVE LINE(", timeout=30_000)
     # a second, parallel line through the page's plotly: a channel
