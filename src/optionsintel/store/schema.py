@@ -387,7 +387,7 @@ pattern_versions = sa.Table(
 
 user_strategies = sa.Table(
     # insert-only (Store.append): a saved version of a builder strategy is never updated,
-    # so a backtest that names ``owner/name@version`` finds the legs it ran (migration 0007)
+    # so a backtest that names ``owner/name@version`` finds the legs it ran (migration 0009)
     "user_strategies",
     metadata,
     sa.Column("owner", sa.String(64), nullable=False),
@@ -748,7 +748,7 @@ def natural_key(table: sa.Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)
 
 
-#: 0007_perf_write_digests: what a large direct COPY wrote (``store.bulk``), so that an
+#: 0010_perf_write_digests: what a large direct COPY wrote (``store.bulk``), so that an
 #: unchanged re-run is recognised without comparing every row. Only a cache: a digest
 #: is used only while its rows are provably untouched (count and ``xmin``).
 write_digests = sa.Table(

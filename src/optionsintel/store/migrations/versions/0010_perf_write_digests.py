@@ -10,8 +10,8 @@ rows are still there untouched: as many rows in the frame's key range, all with 
 count). Anything else falls back to the full merge, so a digest can only save work,
 never skip a change. Downgrading drops the table (nothing but a cache is lost).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
