@@ -61,7 +61,8 @@ def _seed(store, dataset: str) -> None:
             "contract": ["NIFTY 2025-07-31 24500 CE", None, None],
             "opened_at": pd.to_datetime(["2025-07-16 04:00:00.125", "2025-07-16 05:00:00.000",
                                          "2025-07-17 09:00:00.000"], utc=True),
-            "qty": [-75.0, 50.0, 1 / 3], "price": [123.45, 25010.0, 3000.1], "note": None})  # fmt: skip
+            "qty": [-75.0, 50.0, 1 / 3], "price": [123.45, 25010.0, 3000.1],
+            "note": None})  # fmt: skip
         position_service.write_positions(store, frame, "my_broker")
 
 
