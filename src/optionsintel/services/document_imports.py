@@ -16,7 +16,7 @@ from the newest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import pandas as pd
@@ -37,13 +37,26 @@ from optionsintel.store.strategies import content_hash, save_user_strategy
 Counts = tuple[int, int]  # (inserted, updated)
 
 
-def check_documents(store: Store, spec: DatasetSpec, report: ValidationReport) -> None:
-    """Append every row's model errors (and conflicts with stored versions) to ``report``."""
-    frame, cols = report.frame, report.mapping.columns
+def check_documents(
+    store: Store, spec: DatasetSpec, report: ValidationReport, known: Collection[str] = ()
+) -> None:
+    """Append every row's model errors (and conflicts with stored versions) to ``report``.
+
+    Symbols must be in ``known`` (also when nothing is known yet: a watchlist, strategy or
+    position of an unknown symbol would be refused by its service).
+    """
+    if any(e.row == 0 for e in report.errors):
+        return  # a required column is absent: the header error says so
+    frame = report.frame.reindex(columns=list(spec.columns))
+    cols = report.mapping.columns
     seen = {(e.row, e.column) for e in report.errors}  # one error per cell: the first
     errors: list[RowError] = []
+    symbols = [c for c, cs in spec.columns.items() if cs.symbol]
     for i, row in _rows(frame):
-        for column, code, message in _CHECKS[spec.name](row):
+        problems = _CHECKS[spec.name](row)
+        problems += [(c, "unknown_symbol", "symbol is not a known instrument")
+                     for c in symbols if row[c] is not None and row[c] not in known]  # fmt: skip
+        for column, code, message in problems:
             error = RowError(i + 1, cols.get(column, column), code, message[:300])
             if (error.row, error.column) not in seen:
                 seen.add((error.row, error.column))

@@ -129,7 +129,7 @@ def plan_import(
         known = known_symbols(store)  # instruments and every symbol with stored data
     report = validate(raw, spec, column_map, known_symbols=known)
     if spec.service:
-        check_documents(store, spec, report)
+        check_documents(store, spec, report, known or ())
     digest = hashlib.sha256(data).hexdigest()
     return ImportPlan(spec, provider, report, label, digest, user)
 
