@@ -69,3 +69,28 @@ def test_alert_history_with_attempts(clean_store, tmp_path):
     book = tmp_path / "history.xlsx"
     export_alert_history(clean_store, book)
     assert openpyxl.load_workbook(book).sheetnames == ["notifications", "attempts"]
+
+
+def test_scan_results_with_the_runs_provenance(clean_store, tmp_path):
+    import datetime as dt
+
+    from optionsintel.scans import scan_spec
+    from optionsintel.services import patterns
+    from optionsintel.services import scans as svc
+    from optionsintel.services.document_exports import export_scan_results
+    from optionsintel.tz import EXCHANGE_TZ
+    from scans.helpers import seed_universe
+
+    symbols, days = [f"S{i:02d}" for i in range(6)], pd.bdate_range("2025-01-01", periods=60).date
+    seed_universe(clean_store, symbols, days)
+    patterns.save_pattern(clean_store, "dip", "RSI(14) < 50", user="alice", name="Dip")
+    as_of = pd.Timestamp(dt.datetime.combine(days[-1], dt.time(18, 0)), tz=EXCHANGE_TZ)
+    spec = scan_spec(universe="symbols:" + ",".join(symbols), patterns=["dip@1"],
+                     as_of=as_of, provider="synthetic")  # fmt: skip
+    run = svc.run_scan(clean_store, spec)
+    path = tmp_path / "scan.parquet"
+    prov = export_scan_results(clean_store, run.run_id, path)
+    expected = svc.read_scan_results(clean_store, run.run_id)
+    assert prov.provider == "synthetic" and prov.query["run_id"] == run.run_id
+    assert prov.query["pins"] == run.plan.pins and prov.row_count == len(expected)
+    assert pd.read_parquet(path)["symbol"].tolist() == expected["symbol"].tolist()
