@@ -114,6 +114,7 @@ def build_panel(
     known_at: Any = None,
     progress: Progress | None = None,
     flag_anomalies: bool = False,
+    history_from: Any = None,
 ) -> PanelData:
     """Read what ``plan`` needs for ``symbols`` from ``provider`` and align it.
 
@@ -134,6 +135,9 @@ def build_panel(
     flag_anomalies
         Also read the DBSCAN ``anomaly`` labels when the rule does not need them, so the
         explanations flag the matches that are anomalies among their peers.
+    history_from
+        Read bars from this date (less the rule's warm-up) instead of only the warm-up
+        before the last bar: a backtest evaluates the rule on every bar of its period.
 
     Returns
     -------
@@ -153,6 +157,9 @@ def build_panel(
         newest = reads.latest_time(store, "daily_ohlc", universe, provider=provider)
         end = dt.date.today() if newest is None else newest.date()
     start = end - dt.timedelta(days=history_days(plan))
+    if history_from is not None:
+        first = pd.Timestamp(history_from).date() - dt.timedelta(days=history_days(plan))
+        start = min(start, first)
     seen = _known_filter(known_at)
     say(0.1, f"daily bars of {len(universe)} symbols ({provider})")
     bars = seen(_read_bars(store, provider, universe, start, end))

@@ -37,7 +37,7 @@ from optionsintel.scans import (
     evaluate_scan,
     rank_results,
 )
-from optionsintel.services import bulk
+from optionsintel.services import alert_runs, bulk
 from optionsintel.services.bulk import BatchOutcome, BulkStatus, ItemError, Progress
 from optionsintel.services.pattern_panel import bar_cutoff, build_panel, history_days
 from optionsintel.services.patterns import load_pinned
@@ -218,7 +218,11 @@ def run_scan_batch(store: Store, run_id: str, symbols: Sequence[str]) -> BulkSta
 
 
 def finish_scan(store: Store, run_id: str, *, timing: dict[str, float] | None = None) -> ScanRun:
-    """Close a run: final state and summary (matches, errors, timing)."""
+    """Close a run: final state and summary (matches, errors, timing); then the SCAN alerts.
+
+    The SCAN alert rules watching the scan's name are evaluated on its matches
+    (:func:`optionsintel.services.alert_runs.evaluate_scan`).
+    """
     plan = load_plan(store, run_id)
     op = bulk.BulkOperation(store, run_id, SCAN_KIND, [*plan.symbols, *plan.unknown])
     matches = len(repo.read_scan_rows(store, run_id))
@@ -226,6 +230,9 @@ def finish_scan(store: Store, run_id: str, *, timing: dict[str, float] | None = 
                "provider": plan.provider, "at": plan.at,
                **{f"{k}_seconds": round(v, 3) for k, v in (timing or {}).items()}}  # fmt: skip
     status = op.finish(summary)
+    # SCAN alert rules watching this scan: keyed on the scan bar, so a re-run notifies once
+    hits = repo.read_scan_rows(store, run_id)["symbol"] if matches else []
+    alert_runs.evaluate_scan(store, plan.name, plan.at, hits, plan.symbols)
     return ScanRun(plan, status)
 
 
