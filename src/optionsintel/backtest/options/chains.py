@@ -52,7 +52,7 @@ class ChainPanel:
     ask: FloatArray
     delta: FloatArray
     iv: FloatArray
-    last_fresh: npt.NDArray[np.int64]
+    last_fresh: npt.NDArray[np.int32]
     spot: FloatArray
     rows_read: int
 
@@ -146,9 +146,15 @@ def _contract_codes(frame: pd.DataFrame) -> tuple[npt.NDArray[np.int64], pd.Data
 
 
 def _matrix(values: pd.Series | None, r: np.ndarray, c: np.ndarray, shape: tuple[int, int]):
+    """Dense ``shape`` array of ``values`` at (r, c), NaN elsewhere.
+
+    An absent column is a read-only broadcast NaN (no memory): snapshots without bid/ask,
+    delta or IV do not pay for four more dense matrices.
+    """
+    if values is None or not values.notna().any():
+        return np.broadcast_to(np.float64(np.nan), shape)
     out = np.full(shape, np.nan)
-    if values is not None:
-        out[r, c] = pd.to_numeric(values, errors="coerce").to_numpy(np.float64)
+    out[r, c] = pd.to_numeric(values, errors="coerce").to_numpy(np.float64)
     return out
 
 
@@ -191,8 +197,8 @@ def chain_panel(
     fresh = np.isfinite(price) & (price >= 0)
     if kind == "eod" and "volume" in frame:
         fresh &= _matrix(frame["volume"], r, c, shape) > 0
-    rows = np.where(fresh, np.arange(shape[0])[:, None], -1)
-    last_fresh = np.maximum.accumulate(rows, axis=0)
+    rows = np.where(fresh, np.arange(shape[0], dtype=np.int32)[:, None], np.int32(-1))
+    last_fresh = np.maximum.accumulate(rows, axis=0)  # int32: half the memory of a month
     spot = pd.Series(frame["underlying_price"].to_numpy(float)).groupby(r).median()
     index = pd.DatetimeIndex(times.astype("datetime64[ns]")).tz_localize("UTC")
     day = index.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize().values.astype("datetime64[D]")
