@@ -10,12 +10,21 @@ from optionsintel.store import Store
 
 SECRET = "test-signing-secret-" + "x" * 32
 ACCOUNT_TABLES = ("api_usage", "api_keys", "audit_log", "user_roles", "users")
+#: What users own through the API (patterns, alert rules and their feed, bulk operations).
+USER_OBJECT_TABLES = ("pattern_versions", "custom_patterns", "alert_feed",
+                      "alert_delivery_attempts", "alert_notifications", "alert_rule_state",
+                      "alert_rules", "bulk_operation_items", "scan_results", "backtest_runs",
+                      "bulk_operations")  # fmt: skip
 
 
 def empty_accounts(store: Store) -> Store:
-    """Empty the account tables (TRUNCATE is the one removal the audit trigger allows)."""
+    """Empty the account tables and what users own through the API.
+
+    TRUNCATE is the one removal the audit trigger allows.
+    """
+    tables = ", ".join(ACCOUNT_TABLES + USER_OBJECT_TABLES)
     with store.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(ACCOUNT_TABLES)} CASCADE"))
+        conn.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
     return store
 
 

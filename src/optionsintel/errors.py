@@ -69,6 +69,10 @@ class PatternNotFoundError(RecordNotFoundError):
     """No stored custom pattern (or no such version of it) has the id or pin asked for."""
 
 
+class BacktestRunNotFoundError(RecordNotFoundError):
+    """No stored backtest run has the id asked for."""
+
+
 class PatternConflictError(StoreWriteError):
     """A concurrent save moved a pattern's head first; nothing was stored: reload and save again."""
 
@@ -287,6 +291,14 @@ class ExchangeError(OptionsIntelError):
 
 class ExportError(ExchangeError):
     """An export cannot be written (unknown format, bad compression, a sheet too large...)."""
+
+
+class OperationNotReadyError(OptionsIntelError):
+    """A long operation's result was asked for before the operation finished."""
+
+
+class ExportCancelledError(ExportError):
+    """A bulk export's record was moved to CANCELLED; the export stopped where it was."""
 
 
 class ImportFileError(ExchangeError):

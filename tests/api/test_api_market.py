@@ -59,3 +59,25 @@ def test_sse_stream_sends_the_latest_chain(client, accounts, demo_store) -> None
     data = json.loads(event[len("data: ") :])
     assert "event: chain" in text and data["provider"] == "replay"
     assert data["snapshot_ts"] == "2025-07-17T15:30:00+05:30" and data["rows"]
+
+
+def test_chain_cache_serves_new_rows_at_once(client, accounts, clean_store, nifty_0717) -> None:
+    """A cached as-of answer is reused only while the rows of its window are unchanged."""
+    from optionsintel.store.chain_version import read_chain_version
+
+    store, chain = clean_store, nifty_0717.chain
+    store.write("option_chain_snapshots", chain)
+    at = chain["snapshot_ts"].max()
+    key = user_with_key(accounts, "quant")
+    params = {"at": at.isoformat(), "provider": chain["provider"].iloc[0]}
+    first = client.get("/api/v2/chains/NIFTY", params=params, headers=auth(key)).json()
+    again = client.get("/api/v2/chains/NIFTY", params=params, headers=auth(key)).json()
+    cache = client.app.state.ctx.chains
+    assert first == again and (cache.hits, cache.misses) == (1, 1)
+    before = read_chain_version(store, "NIFTY", at, provider=params["provider"])
+    changed = chain.head(1).assign(oi=chain["oi"].iloc[0] + 12345)
+    store.write("option_chain_snapshots", changed)
+    assert read_chain_version(store, "NIFTY", at, provider=params["provider"]) != before
+    fresh = client.get("/api/v2/chains/NIFTY", params=params, headers=auth(key)).json()
+    assert cache.misses == 2
+    assert any(r["oi"] == chain["oi"].iloc[0] + 12345 for r in fresh["rows"])

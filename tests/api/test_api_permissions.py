@@ -10,11 +10,32 @@ from __future__ import annotations
 import pytest
 
 from accounts_helpers import auth, user_with_key
-from optionsintel.auth import ROLE_PERMISSIONS, Permission, Role
-from optionsintel.services import keys
-from optionsintel.services.identity import cli_identity
+from optionsintel.auth import ROLE_PERMISSIONS, Permission, Role, Tier
+from optionsintel.delivery import FeedItem
+from optionsintel.services import (
+    alert_access,
+    bulk,
+    dispatch,
+    export_jobs,
+    keys,
+    operation_access,
+    pattern_access,
+)
+from optionsintel.services.identity import Identity, cli_identity
 
 AT = "2025-07-16T15:00:00%2B05:30"
+RULE = "RSI(14) < 30"
+ALERT = {"name": "a", "symbols": ["NIFTY"], "channels": [{"kind": "in_app"}],
+         "condition": {"type": "PRICE", "op": "above", "value": 25000}}  # fmt: skip
+BACKTEST = {
+    "source": {"type": "pattern", "entry": "p-{role}@1"},
+    "symbols": ["NIFTY"],
+    "provider": "synthetic",
+}
+#: A short straddle-free leg set the replay chain prices: a future (parity forward).
+STRATEGY = {"underlying": "NIFTY", "provider": "replay", "as_of": "2025-07-17T11:00:00+05:30",
+            "legs": [{"instrument": "FUT", "side": "buy", "expiry": "2025-07-31"}],
+            "volatility": 0.12}  # fmt: skip
 #: A valid request per operation (path parameters filled, a body where one is needed).
 REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("get", "/api/v2/health"): ("/api/v2/health", None),
@@ -45,8 +66,78 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("post", "/api/v2/keys"): ("/api/v2/keys", {"name": "matrix"}),
     ("delete", "/api/v2/keys/{key_prefix}"): ("/api/v2/keys/{spare}", None),
     ("get", "/api/v2/audit"): ("/api/v2/audit", None),
+    ("get", "/api/v2/patterns"): ("/api/v2/patterns", None),
+    ("post", "/api/v2/patterns"): ("/api/v2/patterns",
+                                   {"pattern_id": "new-{role}", "name": "n", "rule": RULE}),
+    ("get", "/api/v2/patterns/{pattern_id}"): ("/api/v2/patterns/p-{role}", None),
+    ("get", "/api/v2/patterns/{pattern_id}/versions"): ("/api/v2/patterns/p-{role}/versions", None),
+    ("post", "/api/v2/patterns/{pattern_id}/versions"): (
+        "/api/v2/patterns/p-{role}/versions", {"rule": "RSI(14) < 20"}),
+    ("get", "/api/v2/patterns/{pattern_id}/versions/{version}"): (
+        "/api/v2/patterns/p-{role}/versions/1", None),
+    ("post", "/api/v2/patterns/validate"): ("/api/v2/patterns/validate", {"rule": RULE}),
+    ("post", "/api/v2/patterns/evaluate"): (
+        "/api/v2/patterns/evaluate", {"rule": RULE, "provider": "synthetic"}),
+    ("post", "/api/v2/patterns/{pattern_id}/evaluate"): (
+        "/api/v2/patterns/p-{role}/evaluate?provider=synthetic", None),
+    ("delete", "/api/v2/patterns/{pattern_id}"): ("/api/v2/patterns/p-{role}", None),
+    ("post", "/api/v2/strategies/analyse"): ("/api/v2/strategies/analyse", STRATEGY),
+    ("get", "/api/v2/alerts/rules"): ("/api/v2/alerts/rules", None),
+    ("post", "/api/v2/alerts/rules"): ("/api/v2/alerts/rules", {**ALERT, "name": "new"}),
+    ("get", "/api/v2/alerts/rules/{name}"): ("/api/v2/alerts/rules/a", None),
+    ("put", "/api/v2/alerts/rules/{name}"): ("/api/v2/alerts/rules/a", ALERT),
+    ("post", "/api/v2/alerts/rules/{name}/mute"): ("/api/v2/alerts/rules/a/mute", None),
+    ("post", "/api/v2/alerts/rules/{name}/unmute"): ("/api/v2/alerts/rules/a/unmute", None),
+    ("post", "/api/v2/alerts/rules/{name}/test"): ("/api/v2/alerts/rules/a/test", None),
+    ("get", "/api/v2/alerts/notifications"): ("/api/v2/alerts/notifications", None),
+    ("post", "/api/v2/alerts/notifications/{dedupe_key}/read"): (
+        "/api/v2/alerts/notifications/{feed}/read", None),
+    ("delete", "/api/v2/alerts/rules/{name}"): ("/api/v2/alerts/rules/a", None),
+    ("post", "/api/v2/exports"): ("/api/v2/exports", {"dataset": "instruments"}),
+    ("get", "/api/v2/exports/{operation_id}"): ("/api/v2/exports/{export}", None),
+    ("get", "/api/v2/exports/{operation_id}/download"): ("/api/v2/exports/{export}/download", None),
+    ("post", "/api/v2/exports/{operation_id}/cancel"): ("/api/v2/exports/{export}/cancel", None),
+    ("post", "/api/v2/scans"): ("/api/v2/scans", {"universe": "equity", "provider": "synthetic",
+                                                  "patterns": ["p-{role}@1"]}),
+    ("get", "/api/v2/scans/{operation_id}/results"): ("/api/v2/scans/{scan}/results", None),
+    ("post", "/api/v2/backtests"): ("/api/v2/backtests", BACKTEST),
+    ("get", "/api/v2/backtests/runs"): ("/api/v2/backtests/runs", None),
+    ("get", "/api/v2/backtests/runs/{run_id}"): ("/api/v2/backtests/runs/{run}", None),
+    ("get", "/api/v2/operations"): ("/api/v2/operations", None),
+    ("get", "/api/v2/operations/{operation_id}"): ("/api/v2/operations/{scan}", None),
+    ("get", "/api/v2/operations/{operation_id}/errors"): ("/api/v2/operations/{scan}/errors", None),
+    ("post", "/api/v2/operations/{operation_id}/cancel"): (
+        "/api/v2/operations/{scan}/cancel", None),
 }  # fmt: skip
 PUBLIC = {("post", "/api/v2/auth/login")}
+
+
+def _owned_objects(store, caller: str, role: Role) -> dict[str, str]:
+    """A pattern, an alert rule, a feed item and a finished export of the caller."""
+    me = Identity(caller, role, Tier.INSTITUTIONAL, "key")
+    tag = role.value.lower().replace("_", "-")
+    pattern_access.create(store, me, f"p-{tag}", RULE, name="p")
+    alert_access.create(store, me, ALERT)
+    dispatch.feed_writer(store)(FeedItem(caller, f"feed-{tag}", caller, "a", "t", "b", {}))
+    op = export_jobs.start(store, me, "instruments", fmt="csv", provider=None, background=False)
+    scan = operation_access.start_scan(store, me, {"universe": "equity", "provider": "synthetic",
+                                       "patterns": [f"p-{tag}@1"]}, background=False)  # fmt: skip
+    test = operation_access.start_backtest(
+        store, me, source={"type": "pattern", "entry": f"p-{tag}@1"}, symbols=["NIFTY"],
+        provider="synthetic", background=False)  # fmt: skip
+    run = bulk.read_operation(store, test).summary["run_id"]
+    return {"role": tag, "feed": f"feed-{tag}", "export": op, "scan": scan, "run": run}
+
+
+def _fill(value, role: str):
+    """``value`` with ``{role}`` filled in every string, however deep."""
+    if isinstance(value, str):
+        return value.format(role=role)
+    if isinstance(value, dict):
+        return {k: _fill(v, role) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, role) for v in value]
+    return value
 
 
 def _operations(client) -> dict[tuple[str, str], str]:
@@ -72,12 +163,12 @@ def test_role_by_endpoint_matrix(client, accounts, demo_store, role: Role) -> No
     caller = f"caller-{role.value.lower().replace('_', '-')}"
     spare = keys.create_key(accounts, cli_identity(), name="spare", username=caller)
     user_with_key(accounts, "target")
+    names = _owned_objects(accounts, caller, role)
     ops = _operations(client)
     for (method, path), (url, body) in REQUESTS.items():
-        url = url.format(spare=spare["key_prefix"])
+        url = url.format(spare=spare["key_prefix"], **names)
         if body is not None:
-            body = {k: v.format(role=role.value.lower().replace("_", "-")) if isinstance(v, str)
-                    else v for k, v in body.items()}  # fmt: skip
+            body = _fill(body, names["role"])
         r = client.request(method.upper(), url, json=body, headers=auth(key))
         if _allowed(role, ops[(method, path)]):
             assert r.status_code not in (401, 403), (role, method, path, r.text)
@@ -91,7 +182,15 @@ def test_role_by_endpoint_matrix(client, accounts, demo_store, role: Role) -> No
 
 def test_every_guarded_endpoint_needs_a_credential(client) -> None:
     for (method, _path), (url, body) in REQUESTS.items():
-        r = client.request(method.upper(), url.format(spare="oi_aaaaaaaa"), json=body)
+        url = url.format(
+            spare="oi_aaaaaaaa",
+            role="x",
+            feed="f",
+            export="export-" + "0" * 20,
+            scan="scan-" + "0" * 20,
+            run="r",
+        )
+        r = client.request(method.upper(), url, json=body)
         assert r.status_code == 401, (method, url, r.text)
         assert r.json()["code"] == "unauthenticated"
         assert r.headers["www-authenticate"] == "Bearer"

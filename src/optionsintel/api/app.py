@@ -15,12 +15,34 @@ from optionsintel import __version__
 from optionsintel.api import errors
 from optionsintel.api.deps import ApiContext
 from optionsintel.api.middleware import MAX_BODY_BYTES, GuardMiddleware
-from optionsintel.api.routers import accounts, audit, market, stream, system
+from optionsintel.api.routers import (
+    accounts,
+    alerts,
+    audit,
+    exports,
+    market,
+    operations,
+    patterns,
+    strategies,
+    stream,
+    system,
+)
 from optionsintel.services.signing import api_secret
 from optionsintel.store import Store, get_store
 
 API_PREFIX = "/api/v2"
-ROUTERS = (system.router, market.router, stream.router, accounts.router, audit.router)
+ROUTERS = (
+    system.router,
+    market.router,
+    stream.router,
+    patterns.router,
+    strategies.router,
+    alerts.router,
+    exports.router,
+    operations.router,
+    accounts.router,
+    audit.router,
+)
 
 
 def create_app(

@@ -20,6 +20,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from optionsintel.auth import Permission
 from optionsintel.errors import CredentialsError
 from optionsintel.services.access import authenticate
+from optionsintel.services.chain_cache import ChainViewCache
 from optionsintel.services.identity import Identity, authorise
 from optionsintel.services.quotas import RateLimiter, count_call
 from optionsintel.services.signing import api_secret
@@ -37,6 +38,7 @@ class ApiContext:
     store_factory: Callable[[], Store] = get_store
     secret_factory: Callable[[], str] = api_secret
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    chains: ChainViewCache = field(default_factory=ChainViewCache)
     _store: Store | None = None
     _secret: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

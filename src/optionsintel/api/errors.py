@@ -17,19 +17,30 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optionsintel.errors import (
+    AlertRuleError,
+    BacktestError,
+    BulkOperationError,
+    CalendarError,
     CredentialsError,
     DatabaseUnreachableError,
     DuplicateRecordError,
+    ExchangeError,
     FrameValidationError,
     InputError,
+    InvalidArgumentError,
     LoginThrottledError,
+    OperationNotReadyError,
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitedError,
     RecordNotFoundError,
+    RuleError,
+    RuleValidationError,
+    ScanSpecError,
     SchemaOutdatedError,
     StoreWriteError,
     StrategyError,
+    WatchlistError,
 )
 from optionsintel.services.serialise import iso
 
@@ -59,6 +70,21 @@ def error_response(
 
 def _retry(seconds: float) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+_INVALID = (
+    InputError,
+    InvalidArgumentError,
+    FrameValidationError,
+    StrategyError,
+    RuleError,
+    AlertRuleError,
+    ExchangeError,
+    CalendarError,
+    ScanSpecError,
+    WatchlistError,
+    BacktestError,
+)
 
 
 def _quota(exc: QuotaExceededError) -> JSONResponse:
@@ -116,7 +142,14 @@ def _library(request: Request, exc: Exception) -> JSONResponse:
         return error_response(409, "conflict", str(exc).split(";")[0], {"table": exc.table})
     if isinstance(exc, StoreWriteError):  # a constraint refused the write (e.g. a taken email)
         return error_response(409, "conflict", str(exc))
-    if isinstance(exc, InputError | FrameValidationError | StrategyError):
+    if isinstance(exc, OperationNotReadyError):
+        return error_response(409, "not_ready", str(exc))
+    if isinstance(exc, BulkOperationError):
+        return error_response(409, "conflict", str(exc))
+    if isinstance(exc, RuleValidationError):
+        errors = [{"path": p, "message": m} for p, m in exc.errors]
+        return error_response(422, "invalid_rule", str(exc), {"errors": errors})
+    if isinstance(exc, _INVALID):
         return error_response(422, "invalid_input", str(exc))
     if isinstance(exc, DatabaseUnreachableError | SchemaOutdatedError):
         log.error("store unavailable: %s", exc)

@@ -27,6 +27,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=4096)
 
 
+Strict = _Strict  # the base of request bodies: unknown fields are refused, strings capped
+
+
 class ErrorBody(BaseModel):
     """Every error: a stable code, a readable message, structured details."""
 

@@ -19,6 +19,7 @@ _EXPORTS = {
     "cost_breakdown": "costs",
     "load_cost_table": "costs",
     "order_fee_rates": "costs",
+    "BacktestSettings": "spec",
     "Bars": "spec",
     "ExitRules": "spec",
     "Sizing": "spec",

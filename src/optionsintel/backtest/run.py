@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -16,15 +15,8 @@ from optionsintel.backtest.results import (
     portfolio_metrics,
     trade_statistics,
 )
-from optionsintel.backtest.simulate import Engine, Simulation, simulate
-from optionsintel.backtest.spec import (
-    Bars,
-    Direction,
-    Execution,
-    ExitRules,
-    PortfolioMode,
-    Sizing,
-)
+from optionsintel.backtest.simulate import Simulation, simulate
+from optionsintel.backtest.spec import BacktestSettings, Bars, Engine, ExitRules
 from optionsintel.research import MetricsConfig
 
 __all__ = ["exposure", "run_backtest", "trades_frame", "warm_up"]
@@ -52,7 +44,7 @@ def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.Data
     )
 
 
-def _equity(sim: Simulation, init_cash: float, n_symbols: int, shared: bool) -> pd.Series:
+def _equity(sim: Simulation) -> pd.Series:
     value = sim.portfolio.value()
     if isinstance(value, pd.DataFrame):
         value = value.sum(axis=1)
@@ -84,27 +76,28 @@ def run_backtest(
     bars: Bars,
     entries: pd.DataFrame | pd.Series,
     exits: pd.DataFrame | pd.Series | None = None,
+    settings: BacktestSettings | None = None,
     *,
-    direction: Direction = "long",
-    exit_rules: ExitRules | None = None,
-    sizing: Sizing | None = None,
-    costs: CostModel | None = None,
-    init_cash: float = 1_000_000.0,
-    portfolio: PortfolioMode = "shared",
-    execution: Execution = "next_open",
     benchmark: pd.Series | None = None,
     metrics_config: MetricsConfig | None = None,
     signal_source: str = "code",
     provider: str | None = None,
-    engine: Engine = "auto",
+    **overrides: Any,
 ) -> BacktestResult:
     """Backtest boolean entry/exit frames and report metrics, trades and costs.
 
-    Parameters are those of :func:`optionsintel.backtest.simulate.simulate`, plus
-    ``benchmark`` (per-bar simple returns, e.g. NIFTY's, for the comparison table),
-    ``metrics_config`` (annualisation and risk-free rate; 252 and 0 by default),
-    ``signal_source`` (a description: pattern version, signal name, "code") and
-    ``provider`` (the data's provider, recorded in the inputs) and vectorbt's ``engine``.
+    Parameters
+    ----------
+    bars, entries, exits, settings, overrides
+        As for :func:`optionsintel.backtest.simulate.simulate`.
+    benchmark
+        Per-bar simple returns (e.g. NIFTY's) for the comparison table.
+    metrics_config
+        Annualisation and risk-free rate (default: the settings' ``periods_per_year``, 0).
+    signal_source
+        A description recorded in the inputs: pattern version, signal name, "code".
+    provider
+        The data's provider, recorded in the inputs.
 
     Returns
     -------
@@ -112,22 +105,17 @@ def run_backtest(
         Metrics (see :mod:`optionsintel.backtest.results` for every definition),
         trades, fills, cost breakdown, equity, returns, drawdown and benchmark table.
     """
-    cfg = metrics_config or MetricsConfig()
-    rules, size_spec = exit_rules or ExitRules(), sizing or Sizing()
-    sim = simulate(
-        bars, entries, exits, direction=direction, exit_rules=rules, sizing=size_spec,
-        costs=costs, init_cash=init_cash, portfolio=portfolio, execution=execution,
-        periods_per_year=cfg.periods_per_year, engine=engine,
-    )  # fmt: skip
+    cfg = BacktestSettings.resolve(settings, overrides)
+    metrics_cfg = metrics_config or MetricsConfig(periods_per_year=cfg.periods_per_year)
+    sim = simulate(bars, entries, exits, cfg)
     close = bars.close
-    shared = portfolio == "shared"
-    start_cash = init_cash if shared else init_cash * close.shape[1]
-    equity = _equity(sim, init_cash, close.shape[1], shared)
+    start_cash = cfg.init_cash if cfg.portfolio == "shared" else cfg.init_cash * close.shape[1]
+    equity = _equity(sim)
     returns, underwater = equity_curves(equity, start_cash)
     bench = None if benchmark is None else benchmark.reindex(close.index)
-    metrics, comparison = portfolio_metrics(returns, cfg, bench)
+    metrics, comparison = portfolio_metrics(returns, metrics_cfg, bench)
     trades = trades_frame(sim, close.index, close.columns)
-    breakdown = None if costs is None else cost_breakdown(sim.fills, costs)
+    breakdown = None if cfg.costs is None else cost_breakdown(sim.fills, cfg.costs)
     extra = trade_statistics(trades.loc[trades["closed"], "pnl"].to_numpy())
     extra |= {
         "exposure": exposure(sim.portfolio.exit_trades.values, len(close)),
@@ -139,10 +127,10 @@ def run_backtest(
         universe=tuple(map(str, close.columns)),
         start=pd.Timestamp(close.index[0]).to_pydatetime(),
         end=pd.Timestamp(close.index[-1]).to_pydatetime(),
-        cost_table_version=None if costs is None else costs.table.version,
+        cost_table_version=None if cfg.costs is None else cfg.costs.table.version,
         provider=provider,
         coverage=_coverage(close),
-        settings=_settings(direction, rules, size_spec, costs, init_cash, portfolio, execution),
+        settings=cfg.as_plain(),
     )
     return BacktestResult(
         inputs=inputs,
@@ -155,28 +143,6 @@ def run_backtest(
         drawdown=underwater,
         benchmark=comparison,
     )
-
-
-def _settings(
-    direction: str,
-    rules: ExitRules,
-    sizing: Sizing,
-    costs: CostModel | None,
-    init_cash: float,
-    portfolio: str,
-    execution: str,
-) -> dict[str, Any]:
-    return {
-        "direction": direction,
-        "exit_rules": asdict(rules),
-        "sizing": asdict(sizing),
-        "segment": None if costs is None else costs.segment,
-        "brokerage": None if costs is None else asdict(costs.brokerage),
-        "overrides": {} if costs is None else dict(costs.overrides),
-        "init_cash": init_cash,
-        "portfolio": portfolio,
-        "execution": execution,
-    }
 
 
 def warm_up(engine: Engine = "auto") -> float:

@@ -29,7 +29,7 @@ sizes and P&L include the exact costs (capped-percent brokerage is resolved the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import numba
 import numpy as np
@@ -38,19 +38,17 @@ import pandas as pd
 from optionsintel.backtest._vbt import vbt
 from optionsintel.backtest.costs import CostModel, cost_breakdown, order_fee_rates, trade_dates
 from optionsintel.backtest.spec import (
+    BacktestSettings,
     Bars,
     Direction,
-    Execution,
+    Engine,
     ExitRules,
-    PortfolioMode,
     Sizing,
     align_signals,
 )
 from optionsintel.errors import BacktestError
 
 __all__ = ["Engine", "Simulation", "simulate"]
-
-Engine: TypeAlias = Literal["auto", "numba", "rust"]
 
 _MAX_PASSES = 12
 
@@ -144,17 +142,10 @@ def simulate(
     bars: Bars,
     entries: pd.DataFrame | pd.Series,
     exits: pd.DataFrame | pd.Series | None = None,
+    settings: BacktestSettings | None = None,
     *,
-    direction: Direction = "long",
-    exit_rules: ExitRules | None = None,
-    sizing: Sizing | None = None,
-    costs: CostModel | None = None,
-    init_cash: float = 1_000_000.0,
-    portfolio: PortfolioMode = "shared",
-    execution: Execution = "next_open",
-    periods_per_year: float = 252.0,
-    engine: Engine = "auto",
     rerun_only: bool = False,
+    **overrides: Any,
 ) -> Simulation:
     """Run the signals through vectorbt with dated Indian costs.
 
@@ -164,23 +155,14 @@ def simulate(
         OHLC frames, index = bars, columns = symbols.
     entries, exits
         Boolean frames on (a subset of) the bars and symbols; missing cells are False.
-    direction
-        ``"long"`` (entries buy) or ``"short"`` (entries sell short).
-    exit_rules, sizing
-        Stops, target, trailing stop, time in trade; position sizing (:class:`Sizing`).
-    costs
-        Dated cost model (``None``: frictionless).
-    init_cash
-        Starting cash: of the whole portfolio (``"shared"``) or of each symbol
-        (``"per_symbol"``).
-    execution
-        ``"next_open"`` (default) or ``"close"`` (same-bar close, look-ahead prone).
-    engine
-        vectorbt's engine: ``"auto"`` (Rust where ``vectorbt-rust`` is installed and the
-        call is supported, else numba), ``"numba"`` or ``"rust"``.
+    settings
+        Direction, exits, sizing, costs, cash, portfolio mode, execution and engine
+        (:class:`~optionsintel.backtest.spec.BacktestSettings`; defaults when None).
     rerun_only
         Correct wrong side guesses by re-running only (never by re-feeing the orders);
         for verification.
+    overrides
+        Fields of ``settings`` to replace for this call (``sizing=Sizing(amount=1e4)``).
 
     Returns
     -------
@@ -192,15 +174,13 @@ def simulate(
     BacktestError
         Misaligned or non-boolean signals, bad option, or costs that cannot settle.
     """
-    rules, size_spec = exit_rules or ExitRules(), sizing or Sizing()
+    cfg = BacktestSettings.resolve(settings, overrides)
+    rules, size_spec, costs = cfg.exit_rules, cfg.sizing, cfg.costs
+    direction, portfolio, init_cash = cfg.direction, cfg.portfolio, cfg.init_cash
     close = bars.close
-    if execution not in ("next_open", "close") or direction not in ("long", "short"):
-        raise BacktestError("execution is 'next_open' or 'close'; direction 'long' or 'short'")
-    if portfolio not in ("shared", "per_symbol"):
-        raise BacktestError("portfolio is 'shared' (cash sharing) or 'per_symbol'")
     ent, ext = align_signals(entries, close, "entries"), align_signals(exits, close, "exits")
-    size, size_type = size_spec.size_arrays(close, periods_per_year)
-    if execution == "next_open":
+    size, size_type = size_spec.size_arrays(close, cfg.periods_per_year)
+    if cfg.execution == "next_open":
         ent, ext, size = _shift(ent, False), _shift(ext, False), _shift(size, np.nan)
         price = bars.field("open")
     else:
@@ -226,7 +206,7 @@ def simulate(
             cash_sharing=portfolio == "shared",
             group_by=True if portfolio == "shared" else None,
             freq=_freq(close.index),
-            engine=engine,
+            engine=cfg.engine,
             **kwargs,
         )
         rec = pf.order_records

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from optionsintel.errors import BacktestError
 
+if TYPE_CHECKING:
+    from optionsintel.backtest.costs import CostModel
+
 Direction: TypeAlias = Literal["long", "short"]
 Execution: TypeAlias = Literal["next_open", "close"]
 PortfolioMode: TypeAlias = Literal["shared", "per_symbol"]
 SizingKind: TypeAlias = Literal["fixed_amount", "percent_equity", "volatility_target"]
+Engine: TypeAlias = Literal["auto", "numba", "rust"]
 
-__all__ = ["Bars", "ExitRules", "Sizing", "align_signals"]
+__all__ = ["BacktestSettings", "Bars", "Engine", "ExitRules", "Sizing", "align_signals"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,3 +134,76 @@ def align_signals(
         raise BacktestError(f"{name} must be a boolean frame (bars x symbols)")
     aligned = signals.reindex(index=close.index, columns=close.columns, fill_value=False)
     return aligned.to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """How a backtest trades: what :func:`simulate` and :func:`run_backtest` both take.
+
+    ``direction`` long or short; ``exit_rules`` and ``sizing``; ``costs`` (None:
+    frictionless); ``init_cash`` of the whole portfolio (``portfolio="shared"``, cash
+    sharing) or of each symbol (``"per_symbol"``); ``execution`` ``"next_open"`` (a signal
+    on bar t fills at bar t+1's open) or ``"close"`` (same bar, only when asked);
+    ``periods_per_year`` annualises volatility sizing and the metrics; vectorbt's
+    ``engine``.
+    """
+
+    direction: Direction = "long"
+    exit_rules: ExitRules = field(default_factory=ExitRules)
+    sizing: Sizing = field(default_factory=Sizing)
+    costs: CostModel | None = None
+    init_cash: float = 1_000_000.0
+    portfolio: PortfolioMode = "shared"
+    execution: Execution = "next_open"
+    periods_per_year: float = 252.0
+    engine: Engine = "auto"
+
+    def __post_init__(self) -> None:
+        if self.execution not in ("next_open", "close") or self.direction not in ("long", "short"):
+            raise BacktestError("execution is 'next_open' or 'close'; direction 'long' or 'short'")
+        if self.portfolio not in ("shared", "per_symbol"):
+            raise BacktestError("portfolio is 'shared' (cash sharing) or 'per_symbol'")
+        if self.engine not in ("auto", "numba", "rust"):
+            raise BacktestError("engine is 'auto', 'numba' or 'rust'")
+        if not self.init_cash > 0 or not self.periods_per_year > 0:
+            raise BacktestError("init_cash and periods_per_year must be positive")
+
+    @classmethod
+    def resolve(
+        cls, settings: BacktestSettings | None, overrides: Mapping[str, Any]
+    ) -> BacktestSettings:
+        """``settings`` (default settings when None) with ``overrides`` applied.
+
+        ``None`` values of ``exit_rules``/``sizing`` mean their defaults.
+
+        Raises
+        ------
+        BacktestError
+            An override that names no setting.
+        """
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise BacktestError(f"unknown backtest settings {unknown}; known: {sorted(names)}")
+        base = settings or cls()
+        kw = dict(overrides)
+        for name, default in (("exit_rules", ExitRules), ("sizing", Sizing)):
+            if name in kw and kw[name] is None:
+                kw[name] = default()
+        return replace(base, **kw) if kw else base
+
+    def as_plain(self) -> dict[str, Any]:
+        """Every setting as plain values (what a stored run records)."""
+        costs = self.costs
+        return {
+            "direction": self.direction,
+            "exit_rules": asdict(self.exit_rules),
+            "sizing": asdict(self.sizing),
+            "segment": None if costs is None else costs.segment,
+            "brokerage": None if costs is None else asdict(costs.brokerage),
+            "overrides": {} if costs is None else dict(costs.overrides),
+            "init_cash": self.init_cash,
+            "portfolio": self.portfolio,
+            "execution": self.execution,
+            "periods_per_year": self.periods_per_year,
+        }

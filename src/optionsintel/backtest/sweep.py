@@ -19,7 +19,7 @@ import pandas as pd
 
 from optionsintel.backtest.results import BacktestResult
 from optionsintel.backtest.run import run_backtest
-from optionsintel.backtest.spec import Bars, ExitRules, Sizing
+from optionsintel.backtest.spec import BacktestSettings, Bars, ExitRules, Sizing
 from optionsintel.errors import BacktestError
 
 SignalFunc = Callable[..., tuple[pd.DataFrame, pd.DataFrame | None]]
@@ -29,6 +29,7 @@ __all__ = ["ParameterSweep", "grid_combinations", "sweep"]
 
 _EXIT_KEYS = {f.name for f in fields(ExitRules)}
 _SIZING_KEYS = {f.name for f in fields(Sizing)} - {"kind"}
+_SETTINGS_KEYS = {f.name for f in fields(BacktestSettings)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,16 +86,25 @@ def grid_combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]
 
 
 def split_params(
-    params: Mapping[str, Any], exit_rules: ExitRules, sizing: Sizing, has_signal_func: bool
-) -> tuple[ExitRules, Sizing, dict[str, Any], dict[str, Any]]:
-    """Route one combination to exit rules, sizing, run keywords and signal keywords."""
+    params: Mapping[str, Any], settings: BacktestSettings, has_signal_func: bool
+) -> tuple[BacktestSettings, dict[str, Any]]:
+    """Apply one combination's exit, sizing and direction values to ``settings``.
+
+    Returns the combination's settings and the remaining (signal-function) keywords.
+    """
     exit_kw = {k: v for k, v in params.items() if k in _EXIT_KEYS}
     size_kw = {k: v for k, v in params.items() if k in _SIZING_KEYS}
     run_kw = {k: v for k, v in params.items() if k == "direction"}
     signal_kw = {k: v for k, v in params.items() if k not in exit_kw | size_kw | run_kw}
     if signal_kw and not has_signal_func:
         raise BacktestError(f"unknown grid parameters {sorted(signal_kw)}; pass signal_func")
-    return replace(exit_rules, **exit_kw), replace(sizing, **size_kw), run_kw, signal_kw
+    combo = replace(
+        settings,
+        exit_rules=replace(settings.exit_rules, **exit_kw),
+        sizing=replace(settings.sizing, **size_kw),
+        **run_kw,
+    )
+    return combo, signal_kw
 
 
 def run_combination(
@@ -105,17 +115,21 @@ def run_combination(
     signal_func: SignalFunc | None,
     backtest_kwargs: Mapping[str, Any],
 ) -> BacktestResult:
-    """One backtest of one combination."""
+    """One backtest of one combination.
+
+    ``backtest_kwargs`` may hold ``settings`` and individual settings fields (applied on
+    top), and the other keywords of :func:`run_backtest` (benchmark, provider...).
+    """
     kw = dict(backtest_kwargs)
-    rules, sizing, run_kw, signal_kw = split_params(
-        params, kw.pop("exit_rules", None) or ExitRules(), kw.pop("sizing", None) or Sizing(),
-        signal_func is not None,
-    )  # fmt: skip
+    base = BacktestSettings.resolve(
+        kw.pop("settings", None), {k: kw.pop(k) for k in list(kw) if k in _SETTINGS_KEYS}
+    )
+    cfg, signal_kw = split_params(params, base, signal_func is not None)
     if signal_func is not None:
         entries, exits = signal_func(bars, **signal_kw)
     if entries is None:
         raise BacktestError("pass entries (and exits) or a signal_func")
-    return run_backtest(bars, entries, exits, exit_rules=rules, sizing=sizing, **run_kw, **kw)
+    return run_backtest(bars, entries, exits, cfg, **kw)
 
 
 def sweep(

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -21,7 +22,10 @@ APPS: dict[str, str] = {
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
+    "Backtests": "backtests.ipynb",
+    "Strategy builder": "strategy_builder.ipynb",
     "Scanner": "scanner.ipynb",
+    "Alerts manager": "alerts_manager.ipynb",
 }
 
 
@@ -48,25 +52,53 @@ def dashboard_urls(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> dict[st
     return {title: f"http://{host}:{port}/voila/render/{nb}" for title, nb in APPS.items()}
 
 
-def dashboard_server_commands(port: int = DEFAULT_PORT) -> list[list[str]]:
+#: Voila flags of exposed mode (kept in sync with optionsintel.ui.identity.EXPOSED_VOILA_FLAGS,
+#: named here so the CLI does not import the ui package).
+EXPOSED_FLAGS = (
+    "--Voila.identity_provider_class=optionsintel.ui.identity.PlatformIdentityProvider",
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (local mode)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def dashboard_server_commands(
+    port: int = DEFAULT_PORT, host: str = "127.0.0.1", folder: Path | None = None
+) -> list[list[str]]:
     """Return the command lines that serve the dashboards (one Voila server, all apps).
 
-    Voila serves every notebook of :func:`notebooks_dir` on 127.0.0.1 only, without
-    opening a browser; each app gets its own kernel per page view. Run with the
-    environment of the caller so ``DATABASE_URL`` reaches the kernels.
+    Voila serves every notebook of :func:`notebooks_dir` without opening a browser;
+    each app gets its own kernel per page view. On loopback (local mode) there is no
+    login; on any other interface (exposed mode) Voila runs behind the platform's users
+    (:mod:`optionsintel.ui.identity`). Run with the environment of the caller so
+    ``DATABASE_URL`` reaches the kernels.
     """
-    folder = notebooks_dir()
-    return [[sys.executable, "-m", "voila", str(folder), f"--port={port}", "--no-browser",
-             "--Voila.ip=127.0.0.1"]]  # fmt: skip
+    folder = folder or notebooks_dir()
+    command = [sys.executable, "-m", "voila", str(folder), f"--port={port}", "--no-browser",
+               f"--Voila.ip={host}"]  # fmt: skip
+    if not is_loopback(host):
+        command += list(EXPOSED_FLAGS)
+    return [command]
 
 
 @friendly_errors
 def dashboards(
-    port: int = typer.Option(DEFAULT_PORT, help="Port of the Voila server (127.0.0.1 only)."),
+    port: int = typer.Option(DEFAULT_PORT, help="Port of the Voila server."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Interface; beyond loopback people sign in with their platform account."
+    ),
 ) -> None:
-    """Serve the Voila dashboards (market monitor, analytics report, pattern builder)."""
-    commands = dashboard_server_commands(port)
-    for title, url in dashboard_urls(port).items():
+    """Serve the Voila dashboards (every app listed in APPS)."""
+    commands = dashboard_server_commands(port, host)
+    if not is_loopback(host):
+        console.print(f"[yellow]exposed mode[/]: sign in at http://{host}:{port}/login "
+                      "with a platform account (`optionsintel users create`)")  # fmt: skip
+    for title, url in dashboard_urls(port, host).items():
         console.print(f"[bold]{title}[/]: {url}")
     console.print("Press Ctrl+C to stop.")
     raise typer.Exit(code=run_servers(commands))

@@ -9,6 +9,7 @@ import typer
 # and light commands start fast (tests/test_cli_imports.py, benchmarks/bench_cli.py).
 from optionsintel.cli import admin, alerts, dashboards, db, exchange, market, up
 from optionsintel.cli import api as api_cli
+from optionsintel.cli import backtest as backtest_cli
 from optionsintel.cli import scans as scans_cli
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(admin.keys_app, name="keys")
 app.command(name="api")(api_cli.api)
 app.command(name="export")(exchange.export)
 app.command(name="import")(exchange.import_)
+app.add_typer(backtest_cli.app, name="backtest")
 app.add_typer(scans_cli.scan_app, name="scan")
 app.add_typer(scans_cli.bulk_app, name="bulk")
 app.add_typer(scans_cli.watchlist_app, name="watchlist")

@@ -6,7 +6,9 @@ The store is read through a server-side cursor
 (:func:`optionsintel.store.reads.stream.iter_dataset`)
 and each chunk goes straight to the file, so memory stays one chunk whatever the size. With
 ``operation_id`` the export is also a bulk operation: a ``bulk_operations`` record moves
-PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chunk.
+PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chunk; once
+someone moves the record to CANCELLED the export stops at its next chunk
+(:class:`ExportCancelledError`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from typing import Any
 import pandas as pd
 
 from optionsintel._typing import Provider
-from optionsintel.errors import ExportError, StoreError
+from optionsintel.errors import ExportCancelledError, ExportError, StoreError
 from optionsintel.exchange.export import Progress, open_export
 from optionsintel.exchange.formats import Compression, Format, detect
 from optionsintel.exchange.provenance import Provenance
-from optionsintel.store import Store
+from optionsintel.store import Now, Store
 from optionsintel.store.reads import MARKET_DATASETS, latest_time
 from optionsintel.store.reads.stream import (
     DEFAULT_CHUNK_ROWS,
@@ -88,6 +90,8 @@ def export_dataset(
                                       start=start, end=end, chunk_rows=chunk_rows):  # fmt: skip
                 session.write(chunk)
             rows = session.rows
+    except ExportCancelledError:
+        raise
     except Exception as exc:
         if tracker:
             tracker.finish("FAILED", str(exc))
@@ -117,16 +121,26 @@ class _Operation:
     def __init__(self, store: Store, operation_id: str, total: int, prov: Provenance) -> None:
         self.store, self.key = store, {"operation_id": operation_id}
         params = {"dataset": prov.dataset, "provider": prov.provider, **prov.query}
+        # A caller may have recorded the operation PENDING already (the API answers 202
+        # with its id before the export starts): then that record is the one moved on.
         store.append("bulk_operations", pd.DataFrame([{
             "operation_id": operation_id, "kind": EXPORT_KIND, "status": "PENDING",
-            "total_items": total, "params": params}]))  # fmt: skip
-        store.transition("bulk_operations", self.key, "PENDING", "RUNNING")
+            "total_items": total, "params": params}]), on_duplicate="skip")  # fmt: skip
+        if not store.transition(
+            "bulk_operations", self.key, "PENDING", "RUNNING", total_items=total
+        ):
+            raise ExportCancelledError(f"export {operation_id} was cancelled before it started")
 
     def progress(self, done: int, _total: int | None) -> None:
-        self.store.transition("bulk_operations", self.key, "RUNNING", "RUNNING", done_items=done)
+        if not self.store.transition(
+            "bulk_operations", self.key, "RUNNING", "RUNNING", done_items=done
+        ):
+            raise ExportCancelledError(f"export {self.key['operation_id']} was cancelled")
 
     def finish(self, status: str, error: str | None = None) -> None:
         extra: dict[str, Any] = {"item_errors": {"error": error[:500]}} if error else {}
+        # The bulk-operation model's final summary and end instant (services/bulk.py).
+        extra |= {"finished_at": Now(), "summary": {"error": error[:500]} if error else {}}
         # The export's own error matters more than a failure to record it.
         with contextlib.suppress(StoreError):
             self.store.transition("bulk_operations", self.key, "RUNNING", status, **extra)

@@ -36,6 +36,7 @@ from optionsintel.calendar import session_times
 from optionsintel.rules import Panel, Plan, align_reports
 from optionsintel.store import Store, reads
 from optionsintel.store.reads.fundamentals import read_fundamentals
+from optionsintel.store.reads.stream import iter_dataset
 from optionsintel.tz import EXCHANGE_TZ, to_utc
 
 Progress = Callable[[float, str], None]
@@ -113,6 +114,7 @@ def build_panel(
     known_at: Any = None,
     progress: Progress | None = None,
     flag_anomalies: bool = False,
+    history_from: Any = None,
 ) -> PanelData:
     """Read what ``plan`` needs for ``symbols`` from ``provider`` and align it.
 
@@ -133,6 +135,9 @@ def build_panel(
     flag_anomalies
         Also read the DBSCAN ``anomaly`` labels when the rule does not need them, so the
         explanations flag the matches that are anomalies among their peers.
+    history_from
+        Read bars from this date (less the rule's warm-up) instead of only the warm-up
+        before the last bar: a backtest evaluates the rule on every bar of its period.
 
     Returns
     -------
@@ -152,11 +157,12 @@ def build_panel(
         newest = reads.latest_time(store, "daily_ohlc", universe, provider=provider)
         end = dt.date.today() if newest is None else newest.date()
     start = end - dt.timedelta(days=history_days(plan))
+    if history_from is not None:
+        first = pd.Timestamp(history_from).date() - dt.timedelta(days=history_days(plan))
+        start = min(start, first)
     seen = _known_filter(known_at)
     say(0.1, f"daily bars of {len(universe)} symbols ({provider})")
-    bars = seen(
-        reads.read_daily_ohlc(store, provider=provider, symbols=universe, start=start, end=end)
-    )
+    bars = seen(_read_bars(store, provider, universe, start, end))
     frames = _bar_frames(bars, universe)
     index, cols = frames["close"].index, frames["close"].columns
     wanted = set(plan.datasets) | ({"anomaly"} if flag_anomalies else set())
@@ -177,6 +183,21 @@ def build_panel(
         sorted(frames),
         empty,
     )
+
+
+def _read_bars(
+    store: Store, provider: Provider, universe: list[str], start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Daily bars through COPY + Arrow (``iter_dataset``): the frame of ``read_daily_ohlc``.
+
+    Several times faster than the row-by-row read for a thousand symbols
+    (benchmarks/bench_scans.py: a 1,000-symbol scan read went from ~17 s to ~4.5 s under load).
+    """
+    chunks = list(iter_dataset(store, "daily_ohlc", provider=provider, subject=universe,
+                               start=start, end=end, chunk_rows=2_000_000))  # fmt: skip
+    if not chunks:
+        return reads.read_daily_ohlc(store, provider=provider, symbols=[], start=start, end=end)
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
 def _known_filter(known_at: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:

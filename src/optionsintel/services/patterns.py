@@ -16,7 +16,7 @@ it with :func:`load_pinned`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ from optionsintel.services.pattern_diff import RuleChange, RuleDiff, diff_rules
 from optionsintel.services.pattern_panel import PanelData, Progress, build_panel
 from optionsintel.store import Store
 from optionsintel.store import patterns as repo
+from optionsintel.store.api import Writer
 from optionsintel.store.patterns import PatternHead, PatternVersion, parse_pin, pattern_pin
 
 __all__ = [
@@ -117,6 +118,7 @@ def save_pattern(
     name: str | None = None,
     description: str | None = None,
     note: str | None = None,
+    on_saved: Callable[[Writer, PatternVersion], None] | None = None,
 ) -> SavedPattern:
     """Validate ``rule`` and store it as the next version of ``pattern_id``.
 
@@ -133,6 +135,9 @@ def save_pattern(
         Who saves it (recorded on the version; the owner of a new pattern).
     name, description, note
         Display name and description of the pattern, and what this version changes.
+    on_saved
+        Called with the open transaction and the new version before it commits (e.g. an
+        audit record that must commit with the version); not called when nothing changed.
 
     Returns
     -------
@@ -160,6 +165,7 @@ def save_pattern(
         name=name,
         description=description,
         note=note,
+        on_saved=on_saved,
     )
     return SavedPattern(version, created)
 
@@ -203,6 +209,7 @@ def evaluate_pattern(
     cache: IndicatorCache | None = None,
     progress: Progress | None = None,
     flag_anomalies: bool = False,
+    history_from: Any = None,
 ) -> PatternEvaluation:
     """Evaluate a rule (or a pinned version, ``"pattern_id@3"``) on the stored data.
 
@@ -228,6 +235,9 @@ def evaluate_pattern(
     flag_anomalies
         Read the DBSCAN anomaly labels even when the rule does not name ``ANOMALY``, so
         ``result.explanations()`` flags the matches that are anomalies among their peers.
+    history_from
+        Evaluate on every bar from this date (plus the rule's warm-up before it), as a
+        backtest does; None evaluates the warm-up window before the last bar only.
 
     Returns
     -------
@@ -250,6 +260,7 @@ def evaluate_pattern(
         known_at=known_at,
         progress=progress,
         flag_anomalies=flag_anomalies,
+        history_from=history_from,
     )
     if progress:
         progress(0.85, "evaluating")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from optionsintel.errors import (
 from optionsintel.store.schema import custom_patterns, pattern_versions
 
 if TYPE_CHECKING:
-    from optionsintel.store.api import Store
+    from optionsintel.store.api import Store, Writer
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _PIN = re.compile(r"^([a-z0-9][a-z0-9_-]{0,63})@([1-9][0-9]{0,8})$")
@@ -125,6 +125,7 @@ def save_version(
     name: str | None = None,
     description: str | None = None,
     note: str | None = None,
+    on_saved: Callable[[Writer, PatternVersion], None] | None = None,
 ) -> tuple[PatternVersion, bool]:
     """Store a new version of ``pattern_id`` (creating the pattern on its first save).
 
@@ -144,6 +145,9 @@ def save_version(
         given on a later save they replace the head's.
     note
         What changed in this version.
+    on_saved
+        Called with the open transaction and the new version before it commits (the
+        API's audit record); not called when nothing was stored.
 
     Returns
     -------
@@ -187,7 +191,9 @@ def save_version(
         }
         tx.append("pattern_versions", pd.DataFrame([row]))
         stored = _version_row(tx.conn, pattern_id, version)
-    assert stored is not None
+        assert stored is not None
+        if on_saved is not None:
+            on_saved(tx, stored)
     return stored, True
 
 
@@ -240,8 +246,18 @@ def _move_head(
         )
 
 
-def set_archived(store: Store, pattern_id: str, archived: bool = True) -> PatternHead:
-    """Archive (hide from listings) or restore a pattern; its versions stay readable."""
+def set_archived(
+    store: Store,
+    pattern_id: str,
+    archived: bool = True,
+    *,
+    on_changed: Callable[[Writer], None] | None = None,
+) -> PatternHead:
+    """Archive (hide from listings) or restore a pattern; its versions stay readable.
+
+    ``on_changed`` is called with the open transaction once the row changed (the API's
+    audit record commits with the change).
+    """
     t = custom_patterns
     with store.transaction() as tx:
         done = tx.conn.execute(
@@ -249,10 +265,12 @@ def set_archived(store: Store, pattern_id: str, archived: bool = True) -> Patter
             .where(t.c.pattern_id == check_pattern_id(pattern_id))
             .values(archived=archived, updated_at=sa.func.now())
         )
-    if done.rowcount != 1:
-        raise PatternNotFoundError(
-            f"no pattern {pattern_id!r}; list_patterns() shows the stored ones"
-        )
+        if done.rowcount != 1:
+            raise PatternNotFoundError(
+                f"no pattern {pattern_id!r}; list_patterns() shows the stored ones"
+            )
+        if on_changed is not None:
+            on_changed(tx)
     return read_pattern(store, pattern_id)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import AfterValidator
 
+from optionsintel.api.schemas import Offset, ProviderQ
 from optionsintel.services.serialise import row
 
 _EARLIEST = dt.date(1990, 1, 1)
@@ -26,6 +27,11 @@ Instant = Annotated[
     AfterValidator(lambda v: v if v is None else _date_in_range(v)),
     Query(description="ISO 8601 instant; without an offset it is read as IST."),
 ]
+#: An instant inside a JSON body (same bounds as :data:`Instant`).
+BodyInstant = Annotated[
+    dt.datetime | None,
+    AfterValidator(lambda v: v if v is None else _date_in_range(v)),
+]
 Day = Annotated[
     dt.date | None,
     AfterValidator(lambda v: v if v is None else _date_in_range(v)),
@@ -42,3 +48,40 @@ def paged(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]
         "offset": offset,
         "next_offset": nxt,
     }
+
+
+_PageSize = Annotated[int | None, Query(ge=1, le=1000, description="Page size.")]
+
+
+class Paging:
+    """``limit`` and ``offset`` of a paged list (a dependency: ``Depends()``)."""
+
+    default_limit = 100
+
+    def __init__(self, limit: _PageSize = None, offset: Offset = 0) -> None:
+        self.limit = self.default_limit if limit is None else limit
+        self.offset = offset
+
+    def kwargs(self) -> dict[str, int]:
+        """As keyword arguments of a read model."""
+        return {"limit": self.limit, "offset": self.offset}
+
+
+class LongPaging(Paging):
+    """Paging of long series (daily bars): 1,000 rows a page by default."""
+
+    default_limit = 1000
+
+    def __init__(self, limit: _PageSize = None, offset: Offset = 0) -> None:
+        super().__init__(limit, offset)
+
+
+class ChainAt:
+    """Which chain: as of an instant (default now), from one provider, one expiry."""
+
+    def __init__(self, at: Instant = None, provider: ProviderQ = None, expiry: Day = None) -> None:
+        self.at, self.provider, self.expiry = at, provider, expiry
+
+    def kwargs(self) -> dict[str, Any]:
+        """As keyword arguments of a read model."""
+        return {"at": self.at, "provider": self.provider, "expiry": self.expiry}

@@ -1,0 +1,151 @@
+"""Parameter sweeps on stored data as a bulk operation (kind ``"sweep"``).
+
+See :func:`sweep_stored`; :mod:`optionsintel.services.backtests` re-exports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from optionsintel._typing import Provider
+from optionsintel.backtest.spec import BacktestSettings
+from optionsintel.errors import BacktestError
+from optionsintel.services.backtest_inputs import Source, load_bars, source_signals
+from optionsintel.services.backtests import BacktestRun, record_of, store_record
+from optionsintel.store import Store
+
+if TYPE_CHECKING:
+    from optionsintel.backtest.sweep import ParameterSweep
+    from optionsintel.services.bulk import BulkStatus
+
+__all__ = ["SweepRun", "sweep_stored"]
+
+
+@dataclass(frozen=True, eq=False)
+class SweepRun:
+    """A sweep run as a bulk operation: the table, the best combination's run, the record.
+
+    ``operation`` is the bulk operation's final record (SUCCEEDED, PARTIAL when some
+    combinations failed, CANCELLED when stopped: the table then holds what finished).
+    """
+
+    sweep: ParameterSweep
+    best: BacktestRun
+    operation: BulkStatus
+
+
+def _combo_items(grid: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, Any]]:
+    from optionsintel.backtest.sweep import grid_combinations
+
+    combos = grid_combinations(grid)
+    return {
+        f"{i:04d}:" + ",".join(f"{k}={v}" for k, v in c.items())[:74]: c
+        for i, c in enumerate(combos)
+    }
+
+
+def sweep_stored(
+    store: Store,
+    source: Source,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    symbols: Sequence[str],
+    provider: Provider,
+    start: Any = None,
+    end: Any = None,
+    settings: BacktestSettings | None = None,
+    metric: str = "sharpe_ratio",
+    maximize: bool = True,
+    user: str = "system",
+    name: str | None = None,
+    save: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    on_status: Callable[[BulkStatus], None] | None = None,
+) -> SweepRun:
+    """Sweep exit/sizing parameters of ``source`` as a bulk operation; store the best run.
+
+    Each combination is one item of a ``"sweep"`` bulk operation
+    (:mod:`optionsintel.services.bulk`): progress after every combination, a failing
+    combination is recorded with its error and the sweep goes on, and cancelling the
+    operation (``bulk.cancel_operation``) stops it after the current combination. The
+    stored best run carries the sweep table, the grid, the operation id and the number
+    of combinations tried in ``extra["sweep"]``: the overfitting yardstick travels with
+    the result.
+
+    Parameters
+    ----------
+    progress
+        ``progress(finished, total)`` after each combination.
+    on_status
+        Called with the operation's :class:`BulkStatus` (for a ``BulkProgress`` widget).
+
+    Raises
+    ------
+    BacktestError
+        No bars or signals, an unknown metric, or no combination finished.
+    """
+    from optionsintel.backtest.run import run_backtest
+    from optionsintel.backtest.sweep import ParameterSweep, run_combination, split_params
+    from optionsintel.services import bulk
+
+    bars = load_bars(store, symbols, provider=provider, start=start, end=end)
+    entries, exits = source_signals(store, source, bars, provider=provider)
+    base = settings or BacktestSettings()
+    items = _combo_items(grid)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def work(batch: list[str]) -> Any:
+        done, failed = [], []
+        for key in batch:
+            try:
+                res = run_combination(bars, items[key], entries, exits, None, {"settings": base})
+            except BacktestError as exc:
+                failed.append(bulk.ItemError.from_exception(key, exc))
+                continue
+            rows[key] = {**items[key], **res.metrics.to_dict()}
+            done.append(key)
+        return bulk.BatchOutcome(done=done, failed=failed)
+
+    def report(status: BulkStatus) -> None:
+        if progress is not None:
+            progress(status.done + status.failed, status.total)
+        if on_status is not None:
+            on_status(status)
+
+    params = {"source": source.describe(), "grid": {k: list(v) for k, v in grid.items()},
+              "metric": metric, "provider": provider, "symbols": len(symbols)}  # fmt: skip
+    status = bulk.run_batches(store, "sweep", list(items), work, batch_size=1, params=params,
+                              requested_by=user, progress=report)  # fmt: skip
+    if not rows:
+        raise BacktestError(f"no combination of the sweep finished (operation {status.status})")
+    table = pd.DataFrame([rows[k] for k in items if k in rows])
+    if metric not in table.columns:
+        raise BacktestError(f"unknown metric {metric!r}; use one of {list(table.columns)}")
+    result = ParameterSweep(table, tuple(grid), metric, maximize)
+    row = result.best.name
+    best_params = {k: _plain(table[k].loc[row]) for k in result.parameters}
+    cfg, _ = split_params(best_params, base, False)
+    best = run_backtest(bars, entries, exits, cfg, provider=provider,
+                        signal_source=str(source.describe()))  # fmt: skip
+    extra = {
+        "sweep": {
+            "metric": metric, "maximize": maximize, "grid": params["grid"],
+            "combinations_tried": result.n_combinations, "operation_id": status.operation_id,
+            "operation_status": status.status, "best": best_params,
+            "table": table.to_dict(orient="list"),
+        }
+    }  # fmt: skip
+    stored = None
+    if save:
+        stored = store_record(store, record_of(best, source=source, user=user, name=name,
+                                               extra=extra))  # fmt: skip
+    return SweepRun(result, BacktestRun(best, stored), status)
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
