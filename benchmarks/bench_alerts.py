@@ -10,7 +10,13 @@
    event's transaction started; p50/p95/p99, lost and duplicated counts. Target p99 < 50 ms.
 
 Uses a scratch database on the configured server (embedded, or ``DATABASE_URL``) and drops
-it afterwards. ``python benchmarks/bench_alerts.py [--rate 200] [--seconds 60]``.
+it afterwards. ``python benchmarks/bench_alerts.py [--rate 200] [--seconds 60] [--producers 4]``
+(``--seconds 0`` skips the latency run); the last line is a one-line summary.
+
+3. The collection tick: the session's write callback on real synthetic ticks of the three
+   indices with the 1,000 rules active: the tick's tables alone against
+   ``services.alert_ticks.write_tick`` (tables + history reads + ATM IV + evaluation +
+   outbox, one transaction).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from optionsintel.tz import EXCHANGE_TZ
 
 INDICES = {"NIFTY": (25000.0, 50.0), "BANKNIFTY": (57000.0, 100.0), "FINNIFTY": (26500.0, 50.0)}
 ENV = "OPTIONSINTEL_WEBHOOK_SECRET_BENCH"
+SUMMARY: dict[str, float] = {}
 
 
 def _ms(fn, repeat: int = 15) -> float:
@@ -225,6 +232,55 @@ def bench_rules(store: Store, n_rules: int) -> None:
     service_tick()  # compile and cache the book, first state rows
     t_svc, c_svc = _cpu_ms(service_tick, repeat=9)
     print(f"evaluate_and_enqueue (DB, in a transaction): {t_svc:7.1f} ms wall, {c_svc:6.1f} ms CPU")
+    SUMMARY.update(eval_ms=t_eval, eval_cpu_ms=c_eval, service_ms=t_svc)
+
+
+def bench_collection_tick(store: Store, ticks: int = 8) -> None:
+    """The session's write callback on real synthetic ticks of 3 indices, with 1,000 rules.
+
+    ``write_all`` (the tick's tables only) against ``alert_ticks.write_tick`` (the same
+    tables plus reading the windows' history, ATM IV of the tick and of the windows'
+    start, IV rank, evaluating and appending the outbox), alternating on fresh ticks.
+    """
+    from optionsintel.collect.session import collect_tick, intraday_tables
+    from optionsintel.providers.registry import ProviderConfig, build_provider
+    from optionsintel.services.alert_ticks import write_tick
+
+    start = pd.Timestamp("2025-07-16 10:00", tz=EXCHANGE_TZ).tz_convert("UTC")
+    at = [start + pd.Timedelta(seconds=15 * k) for k in range(150 + 2 * ticks)]
+    clock = {"t": at[0]}
+    provider = build_provider("synthetic", ProviderConfig(synthetic_seed=7),
+                              clock=lambda: clock["t"].to_pydatetime())  # fmt: skip
+    frames = []
+    for t in at:
+        clock["t"] = t
+        frames.append(dict(intraday_tables(collect_tick(provider, list(INDICES), t))))
+
+    def plain(f) -> None:
+        with store.transaction() as writer:
+            for name, frame in f.items():
+                writer.write(name, frame)
+
+    for f in frames[:150]:  # 37 minutes of history (windows of up to 30 min look back)
+        plain(f)
+    t_plain, t_alert, c_plain, c_alert = [], [], [], []
+    for k in range(ticks):
+        for fn, f, wall, cpu in ((plain, frames[150 + 2 * k], t_plain, c_plain),
+                                 (lambda x: write_tick(store, x), frames[151 + 2 * k], t_alert,
+                                  c_alert)):  # fmt: skip
+            w0, p0 = time.perf_counter(), time.process_time()
+            fn(f)
+            wall.append((time.perf_counter() - w0) * 1e3)
+            cpu.append((time.process_time() - p0) * 1e3)
+    series = {"plain": t_plain, "alert": t_alert, "cplain": c_plain, "calert": c_alert}
+    m = {k: float(np.median(v)) for k, v in series.items()}
+    print(
+        f"collection tick of 3 indices ({len(frames[-1]['option_chain_snapshots'])} chain rows): "
+        f"tables only {m['plain']:.1f} ms wall ({m['cplain']:.1f} CPU); tables + 1,000 rules "
+        f"(write_tick) {m['alert']:.1f} ms wall ({m['calert']:.1f} CPU): alerts add "
+        f"{m['alert'] - m['plain']:.1f} ms"
+    )
+    SUMMARY.update(tick_plain_ms=m["plain"], tick_alert_ms=m["alert"])
 
 
 # -- 2. event -> webhook latency ------------------------------------------------------------
@@ -355,6 +411,8 @@ def bench_latency(store: Store, url: str, rate: float, seconds: float, producers
         f"event -> webhook receipt: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
         f"max {lat.max():.1f} ms"
     )
+    SUMMARY.update(rate=rate, achieved=n / produced, p50=p50, p95=p95, p99=p99, lost=lost,
+                   dup=dup)  # fmt: skip
 
 
 def main() -> None:
@@ -370,7 +428,26 @@ def main() -> None:
         store = Store(get_engine(url))
         if not args.skip_rules:
             bench_rules(store, args.rules)
-        bench_latency(store, url, args.rate, args.seconds, args.producers)
+            bench_collection_tick(store)
+        if args.seconds > 0:
+            bench_latency(store, url, args.rate, args.seconds, args.producers)
+    _print_summary()
+
+
+def _print_summary() -> None:
+    """One line: the figures RESULTS.md records, with the load average beside them."""
+    import os
+
+    s, load = SUMMARY, os.getloadavg()
+    parts = []
+    if "eval_ms" in s:
+        parts.append(f"evaluate 1000 rules {s['eval_ms']:.1f} ms ({s['eval_cpu_ms']:.1f} CPU)")
+        parts.append(f"tick write+alerts {s['tick_alert_ms']:.0f} ms vs {s['tick_plain_ms']:.0f}")
+    if "p99" in s:
+        parts.append(f"webhook p50/p95/p99 {s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f} ms at "
+                     f"{s['achieved']:.0f}/s (offered {s['rate']:.0f}/s), lost {s['lost']}, "
+                     f"dup {s['dup']}")  # fmt: skip
+    print("SUMMARY bench_alerts: " + "; ".join(parts) + f"; load {load[0]:.1f}/{load[1]:.1f}")
 
 
 if __name__ == "__main__":

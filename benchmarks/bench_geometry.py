@@ -4,6 +4,9 @@
    1,000 symbols x 504 daily bars (two years): target < 2 s.
 2. One symbol's detections for a chart (the same, 504 bars): target < 20 ms.
 3. Per-bar trendlines (support and resistance through the last 3 pivots), 1,000 x 504.
+4. The canvas and Technical tab's chart for one symbol: detections + candlestick figure with
+   the patterns drawn + its JSON for plotly.js (504 bars), and a drawn line's condition
+   (``close CROSSES ABOVE LINE(...)``) evaluated over 1,000 x 504.
 
 Numba kernels are compiled (and cached) before timing. Wall and process-CPU medians are
 printed; the kernels run ``numba.prange`` over symbols, so CPU can exceed wall on 2 cores.
@@ -21,6 +24,9 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.geometry import detect_patterns, swing_points, trendlines
+from optionsintel.rules import evaluate, parse_rule
+from optionsintel.ui.chart_figures import candle_figure, detect_for_chart
+from optionsintel.ui.plotly_grid import figure_json
 
 
 def make_panel(bars: int, symbols: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -65,6 +71,23 @@ def main() -> None:
     print(f"swing points only, 1,000 x 504: wall {w:.0f} ms, CPU {c:.0f} ms")
     w, c = _median_ms(lambda: trendlines(sw, points=3), 5)
     print(f"per-bar trendlines, 1,000 x 504: wall {w:.0f} ms, CPU {c:.0f} ms")
+    bars = pd.DataFrame({k: panel[k].iloc[:, 0] for k in ("high", "low", "close", "volume")})
+    bars.insert(0, "open", bars["close"])
+
+    def chart() -> None:
+        det = detect_for_chart(bars, "SYM0000")
+        figure_json(candle_figure(bars, "SYM0000", indicators=["SMA(20)", "Volume"], detected=det))
+
+    chart()
+    w, c = _median_ms(chart, 20)
+    print(
+        f"one symbol's chart (detections + figure + JSON), 504 bars: wall {w:.1f} ms, "
+        f"CPU {c:.1f} ms"
+    )
+    rule = parse_rule("close CROSSES ABOVE LINE(2023-06-01, 100, 2023-09-01, 110)")
+    evaluate(rule, panel)
+    w, c = _median_ms(lambda: evaluate(rule, panel), 5)
+    print(f"drawn-line condition over 1,000 x 504: wall {w:.1f} ms, CPU {c:.1f} ms")
 
 
 if __name__ == "__main__":

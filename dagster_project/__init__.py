@@ -13,6 +13,8 @@ from dagster_project.assets import ALL_ASSETS
 from dagster_project.checks import ALL_CHECKS
 from dagster_project.jobs import ALL_JOBS
 from dagster_project.resources import StoreResource, market_data_from_env
+from dagster_project.scan_jobs import SCAN_JOBS
+from dagster_project.scan_schedules import saved_scan_schedules
 from dagster_project.schedules import ALL_SCHEDULES
 from dagster_project.sensors import ALL_SENSORS
 
@@ -22,12 +24,15 @@ warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `Se
 
 
 def build_definitions(store: StoreResource | None = None, market=None) -> Definitions:  # type: ignore[no-untyped-def]
-    """The code location's definitions, with injectable resources (tests, ``optionsintel up``)."""
+    """The code location's definitions, with injectable resources (tests, ``optionsintel up``).
+
+    Saved scans with a cron get one schedule each (``scan_schedules``), read from ``store``.
+    """
     return Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
-        jobs=ALL_JOBS,
-        schedules=ALL_SCHEDULES,
+        jobs=[*ALL_JOBS, *SCAN_JOBS],
+        schedules=[*ALL_SCHEDULES, *saved_scan_schedules(store)],
         sensors=ALL_SENSORS,
         resources={"store": store or StoreResource(), "market": market or market_data_from_env()},
     )

@@ -23,7 +23,7 @@ from optionsintel.tz import EXCHANGE_TZ
 
 EOD_ASSETS = AssetSelection.assets(
     "daily_ohlc", "eod_option_chain", "daily_option_oi_summary", "signals",
-    "support_resistance_levels", "ml_cluster_labels",
+    "support_resistance_levels", "ml_cluster_labels", "eod_alert_triggers",
 )  # fmt: skip
 RAW_KEYS = ("underlying_quotes", "option_chain_snapshots")
 
@@ -46,10 +46,13 @@ market_data_job = define_asset_job(
 def collect_intraday_session(
     context: OpExecutionContext, store: StoreResource, market: MarketDataResource
 ):
-    """Long-running loop on aligned ticks; each tick is written in its own transaction."""
+    """Long-running loop on aligned ticks; each tick is written in its own transaction.
+
+    The alert rules are evaluated inside that transaction (``StoreResource.write_tick``).
+    """
     today = market.now().tz_convert(EXCHANGE_TZ).date()
     report = market.collect_session(
-        store.write_all, resume=lambda: read_session_samples(store.get(), today)
+        store.write_tick, resume=lambda: read_session_samples(store.get(), today)
     )
     context.log.info(f"collected {len(report.collected)} ticks, {len(report.failed)} failed, "
                      f"{len(report.skipped)} skipped, {report.signals} signal rows")  # fmt: skip

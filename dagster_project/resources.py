@@ -32,6 +32,7 @@ from optionsintel.providers.registry import (
     build_provider,
     provider_spec,
 )
+from optionsintel.services import alert_ticks
 from optionsintel.store import Store, get_store
 from optionsintel.store.bulk import MergeResult
 from optionsintel.store.engine import get_engine, normalise_url
@@ -55,6 +56,14 @@ class StoreResource(ConfigurableResource):
         """Upsert several tables in one transaction: all are written or none."""
         with self.get().transaction() as writer:
             return {name: writer.write(name, frame) for name, frame in frames.items()}
+
+    def write_tick(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, MergeResult]:
+        """Write one collection tick and evaluate the alert rules on it, in one transaction.
+
+        :func:`optionsintel.services.alert_ticks.write_tick`: the notifications commit
+        with the data that triggered them (transactional outbox).
+        """
+        return alert_ticks.write_tick(self.get(), frames)
 
 
 class MarketDataResource(ConfigurableResource, ABC):

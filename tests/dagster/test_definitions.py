@@ -34,6 +34,7 @@ def test_definitions_load_with_every_asset_job_schedule_and_sensor():
         "signals",
         "support_resistance_levels",
         "ml_cluster_labels",
+        "eod_alert_triggers",
         "data_source_metrics",
     }
     for name in ("eod_job", "market_data_job", "intraday_collection_job", "maintenance_job"):

@@ -79,7 +79,6 @@ def instruments() -> pd.DataFrame:
     )
 
 
-
 SEEDS = {
     "daily_bars": ("daily_ohlc", daily_bars),
     "option_chain": ("option_chain_snapshots", option_chain),

@@ -8,7 +8,16 @@ from pathlib import Path
 PACKAGE = Path(__file__).parents[2] / "src/optionsintel/geometry"
 ALLOWED = ("optionsintel.errors", "optionsintel._typing", "optionsintel.tz", "optionsintel.frames",
            "optionsintel.research", "optionsintel.chain", "optionsintel.geometry")  # fmt: skip
-THIRD_PARTY = {"numpy", "pandas", "numba", "__future__", "collections", "dataclasses", "typing"}
+THIRD_PARTY = {
+    "numpy",
+    "pandas",
+    "numba",
+    "__future__",
+    "collections",
+    "dataclasses",
+    "typing",
+    "types",
+}
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,9 +1,9 @@
 """Detectors validated on planted synthetic geometry (precision/recall floors) and on NIFTY 50.
 
-Synthetic: 25 symbols per pattern, 300 business days each, seed 1; the background is a
-random walk of 1 % daily volatility, which forms triangles, double tops and head and
-shoulders of its own, and every background detection counts as a false positive. Measured
-on seed 1 (``docs/chart_patterns.md`` has the table); the floors sit a little below it.
+Synthetic: 25 symbols per pattern, 300 business days each, seeds 1, 2 and 3 pooled; the
+background is a random walk of 1 % daily volatility, which forms triangles, double tops and
+head and shoulders of its own, and every background detection counts as a false positive.
+``docs/chart_patterns.md`` has the measured table; the floors sit below it.
 """
 
 from __future__ import annotations
@@ -17,35 +17,52 @@ import pytest
 from optionsintel.geometry import detect_patterns, swing_points
 from optionsintel.geometry.planted import TEMPLATES, planted_paths, score
 
-# pattern: (precision floor, recall floor)
+# pattern: (precision floor, recall floor), below the values pooled over seeds 1-3 (75
+# plants per pattern; one seed's 25 plants move recall by +-0.1, so a one-seed floor
+# would only hold for the seed it was read from)
 FLOORS = {
-    "ascending_triangle": (0.12, 0.75),
-    "descending_triangle": (0.15, 0.7),
-    "symmetrical_triangle": (0.4, 0.75),
-    "rising_wedge": (0.12, 0.75),
-    "falling_wedge": (0.1, 0.7),
-    "channel_up": (0.25, 0.75),
-    "channel_down": (0.25, 0.8),
-    "rectangle": (0.35, 0.55),
-    "bull_flag": (0.45, 0.25),
-    "bear_flag": (0.35, 0.3),
+    "ascending_triangle": (0.28, 0.75),
+    "descending_triangle": (0.32, 0.7),
+    "symmetrical_triangle": (0.55, 0.65),
+    "rising_wedge": (0.38, 0.75),
+    "falling_wedge": (0.3, 0.75),
+    "channel_up": (0.62, 0.65),
+    "channel_down": (0.7, 0.7),
+    "rectangle": (0.8, 0.65),
+    "bull_flag": (0.4, 0.25),
+    "bear_flag": (0.4, 0.3),
     "bull_pennant": (0.7, 0.5),
-    "bear_pennant": (0.7, 0.45),
-    "double_top": (0.08, 0.95),
-    "double_bottom": (0.08, 0.95),
+    "bear_pennant": (0.75, 0.45),
+    "double_top": (0.09, 0.95),
+    "double_bottom": (0.09, 0.95),
     "head_and_shoulders": (0.08, 0.95),
-    "inverse_head_and_shoulders": (0.1, 0.95),
+    "inverse_head_and_shoulders": (0.11, 0.95),
 }
+SEEDS = (1, 2, 3)
 NIFTY = (
     Path(__file__).parents[1]
     / "data/market/NIFTY50_daily_yahoo_2010-01-04_2024-12-30_nirumutha.csv"
 )
 
 
+def pooled_scores(seeds: tuple[int, ...] = SEEDS) -> pd.DataFrame:
+    """Precision and recall per detector over the planted paths of several seeds."""
+    tables = []
+    for seed in seeds:
+        frames, truth = planted_paths([n for n in TEMPLATES for _ in range(25)], seed=seed)
+        det = detect_patterns(frames["high"], frames["low"], frames["close"], frames["volume"])
+        tables.append(score(det, truth))
+    n = sum(t["detections"] for t in tables)
+    planted = sum(t["planted"] for t in tables)
+    return pd.DataFrame({
+        "detections": n,
+        "precision": sum(t["precision"].fillna(0) * t["detections"] for t in tables) / n,
+        "recall": sum(t["recall"] * t["planted"] for t in tables) / planted,
+    })  # fmt: skip
+
+
 def test_planted_patterns_precision_and_recall_floors() -> None:
-    frames, truth = planted_paths([n for n in TEMPLATES for _ in range(25)], seed=1)
-    det = detect_patterns(frames["high"], frames["low"], frames["close"], frames["volume"])
-    table = score(det, truth)
+    table = pooled_scores()
     low = [
         f"{name}: precision {table.at[name, 'precision']:.2f} < {p} or recall "
         f"{table.at[name, 'recall']:.2f} < {r}"

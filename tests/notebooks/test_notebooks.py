@@ -18,9 +18,19 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
 def test_notebooks_found():
     names = {p.name for p in NOTEBOOKS}
-    assert {"market_monitor.ipynb", "analytics_report.ipynb",
-            "01_getting_started.ipynb", "05_custom_patterns.ipynb",
-            "pattern_builder.ipynb"} <= names  # fmt: skip
+    assert {
+        "market_monitor.ipynb",
+        "analytics_report.ipynb",
+        "01_getting_started.ipynb",
+        "05_custom_patterns.ipynb",
+        "pattern_builder.ipynb",
+        "06_scans.ipynb",
+        "scanner.ipynb",
+        "07_backtests.ipynb",
+        "backtests.ipynb",
+        "strategy_builder.ipynb",
+        "alerts_manager.ipynb",
+    } <= names
     assert len(NOTEBOOKS) >= 6
 
 

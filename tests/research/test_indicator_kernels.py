@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import optionsintel.research.indicators as ind
-from optionsintel.research import _rolling
+from optionsintel.research import _recursive, _rolling
 
 
 def _old_rsi(close: pd.DataFrame, window: int) -> pd.DataFrame:
@@ -23,8 +23,8 @@ def _old_rsi(close: pd.DataFrame, window: int) -> pd.DataFrame:
     alpha = 1.0 / window
     up = np.where(np.isnan(d), np.nan, np.maximum(d, 0.0))
     dn = np.where(np.isnan(d), np.nan, np.maximum(-d, 0.0))
-    au = ind._smooth_kernel(up, window, alpha, False)
-    ad = ind._smooth_kernel(dn, window, alpha, False)
+    au = _recursive.smooth(up, window, alpha, False)
+    ad = _recursive.smooth(dn, window, alpha, False)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 100.0 - 100.0 / (1.0 + au / ad)
     out = np.where((ad == 0) & (au > 0), 100.0, out)

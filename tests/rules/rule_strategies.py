@@ -39,7 +39,23 @@ numbers = finite.map(lambda v: {"kind": "number", "value": v})
 pct_changes = st.builds(
     lambda s, b: {"kind": "pct_change", "operand": s, "bars": b}, series(), small_ints
 )
-operands = st.one_of(numbers, series(), pct_changes)
+
+
+@st.composite
+def lines(draw: Any) -> dict[str, Any]:
+    """A user-drawn line: two (time, price) points, the first strictly earlier."""
+    import datetime as dt
+
+    day0 = dt.date(2015, 1, 1) + dt.timedelta(days=draw(st.integers(0, 4000)))
+    day1 = day0 + dt.timedelta(days=draw(st.integers(0, 800)))
+    t0, t1 = day0.isoformat(), day1.isoformat()
+    if day1 == day0 or draw(st.booleans()):  # intraday points carry a clock
+        t0 += f"T{draw(st.integers(0, 11)):02d}:{draw(st.integers(0, 59)):02d}"
+        t1 += f"T{draw(st.integers(12, 23)):02d}:{draw(st.integers(0, 59)):02d}"
+    return {"kind": "line", "t0": t0, "p0": draw(finite), "t1": t1, "p1": draw(finite)}
+
+
+operands = st.one_of(numbers, series(), pct_changes, lines())
 clocks = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
 
 

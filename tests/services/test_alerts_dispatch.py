@@ -293,3 +293,21 @@ def test_no_secret_in_logs_errors_or_store(clean_store, receiver, secret, client
         )
     assert ENV in dump  # the rule names the variable...
     assert raw not in dump and raw not in caplog.text  # ...never its value
+
+
+def test_per_channel_rate_limit_spaces_sends(clean_store, receiver, secret, client) -> None:
+    """A token bucket per channel kind: 4/s with a burst of 4, so 8 sends span >= 1 s.
+
+    A lower bound on elapsed time (the limiter's behaviour), not a speed assertion: a slow
+    machine only makes the span longer. The in-app channel has no limit and is not held up.
+    """
+    _enqueue(clean_store, receiver.url, 8, channels=("webhook", "in_app"))
+    policy = DispatchPolicy(base_delay=0.0, max_delay=0.0, lease_seconds=30, poll_seconds=0.2,
+                            rate_limits={"webhook": 4.0}, batch_size=50)  # fmt: skip
+    d = Dispatcher(clean_store, _channels(clean_store, secret, client), policy)
+    _drain(d)
+    d.close()
+    assert set(_status(clean_store).values()) == {"SENT"}
+    times = sorted(r.at for r in receiver.requests)
+    assert len(times) == 8
+    assert times[-1] - times[0] >= (8 - 4) / 4.0 - 0.05

@@ -85,7 +85,7 @@ def test_direct_copy_falls_back_when_a_key_appears_meanwhile(
     """A concurrent writer may store the keys between the probe and the COPY."""
     df = _chain(2)
     clean_store.write(TABLE, df.iloc[:5])
-    monkeypatch.setattr(bulk, "_nothing_stored_near", lambda *a: True)  # the stale answer
+    monkeypatch.setattr(bulk, "_exists", lambda *a: False)  # the stale answer
     rows, inserted, updated = _write(clean_store, df, direct=True)
     assert (rows, inserted, updated) == (len(df), len(df) - 5, 0)
     assert clean_store.count(TABLE) == len(df)

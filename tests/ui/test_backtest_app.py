@@ -70,7 +70,8 @@ def test_signal_sweep_shows_best_table_heatmap_and_combinations(market: Store) -
     app.form.metric.value = "total_return"
     app.sweep_button.click()
     assert app.state == "ok", app.message
-    assert "of 4 combinations" in app.sweep_view.value and "combinations_tried" in app.sweep_view.value
+    assert "of 4 combinations" in app.sweep_view.value
+    assert "combinations_tried" in app.sweep_view.value
     assert len(app.charts.figures) == 2  # equity + heatmap
     assert app.charts.figures[1]["data"][0]["type"] == "heatmap"
 

@@ -13,7 +13,8 @@ Frames (the contract with the collection tick; extra columns are ignored):
 * ``summary``: ``underlying, snapshot_ts, expiry, atm_iv, iv_rank`` (history allowed,
   the nearest expiry is used);
 * ``signals``: ``underlying, signal_type, confidence, strength`` of the tick;
-* ``pattern_matches``: ``symbol, pattern, version``; ``scan_matches``: ``symbol, scan_id``.
+* ``pattern_matches``: ``symbol, pattern, version``; ``scan_matches``: ``symbol, scan_id``
+  (each with an optional boolean ``matched``: see :func:`matches`).
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ def matches(rows: pd.DataFrame, found: pd.DataFrame | None, keys: tuple[str, ...
     """PATTERN / SCAN: 1.0 where a match row names the instrument and the pinned id.
 
     ``keys`` are the match frame's columns in the order of the book's ``match_key``.
+    Without a ``matched`` column every row of ``found`` is a match and every other row
+    of the book measured 0 (the evaluation covered everything). With a boolean
+    ``matched`` column, ``found`` lists what was evaluated: its rows measure 1 or 0, and
+    rows of the book it does not name stay NaN (not evaluated: neither fire nor re-arm).
     """
     n = len(rows)
     if found is None:  # no evaluation ran this tick: neither fires nor clears
@@ -182,6 +187,14 @@ def matches(rows: pd.DataFrame, found: pd.DataFrame | None, keys: tuple[str, ...
     joined = parts[0]
     for p in parts[1:]:
         joined = joined + "\x1f" + p
-    known = pd.Index(joined.to_numpy(dtype=object)).drop_duplicates()
-    hit = known.get_indexer(rows["match_key"].to_numpy()) >= 0
-    return hit.astype("float64"), hit
+    wanted = rows["match_key"].to_numpy()
+    if "matched" not in found:
+        known = pd.Index(joined.to_numpy(dtype=object)).drop_duplicates()
+        hit = known.get_indexer(wanted) >= 0
+        return hit.astype("float64"), hit
+    flag = found["matched"].fillna(False).astype(bool).to_numpy()
+    evaluated = pd.Index(joined.to_numpy(dtype=object)).drop_duplicates()
+    matched = pd.Index(joined.to_numpy(dtype=object)[flag]).drop_duplicates()
+    hit = matched.get_indexer(wanted) >= 0
+    value = np.where(evaluated.get_indexer(wanted) >= 0, hit.astype("float64"), np.nan)
+    return value, hit

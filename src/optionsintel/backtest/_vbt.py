@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def numba_cache_dir() -> Path:
@@ -39,7 +40,33 @@ def _configure_cache() -> None:
 
 _configure_cache()
 
-import vectorbt as vbt  # noqa: E402
+
+def _import_vectorbt() -> Any:
+    """Import vectorbt without jsonschema's optional IRI grammar.
+
+    vectorbt imports plotly's ``FigureWidget``, which imports nbformat and so jsonschema;
+    jsonschema imports the optional ``rfc3987_syntax`` (its ``iri`` format checker) when
+    installed, and that module compiles a Lark grammar at import: 1.5 s on an idle core,
+    5 s on the loaded benchmark machine, a third of the first backtest's import time.
+    Nothing a backtest does validates IRIs, so while jsonschema is first imported the
+    optional module is marked absent (``sys.modules[name] = None`` makes its import fail
+    and jsonschema leaves that one format checker out); the mark is removed afterwards,
+    so a later ``import rfc3987_syntax`` works. A process that imported jsonschema
+    before is left as it is.
+    """
+    name = "rfc3987_syntax"
+    hide = "jsonschema" not in sys.modules and name not in sys.modules
+    if hide:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import vectorbt
+    finally:
+        if hide and name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
+    return vectorbt
+
+
+vbt = _import_vectorbt()
 from vectorbt._engine import is_rust_available as rust_available  # noqa: E402
 
 

@@ -23,6 +23,9 @@ APPS: dict[str, str] = {
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
     "Backtests": "backtests.ipynb",
+    "Strategy builder": "strategy_builder.ipynb",
+    "Scanner": "scanner.ipynb",
+    "Alerts manager": "alerts_manager.ipynb",
 }
 
 
@@ -90,7 +93,7 @@ def dashboards(
         "127.0.0.1", help="Interface; beyond loopback people sign in with their platform account."
     ),
 ) -> None:
-    """Serve the Voila dashboards (market monitor, analytics report, pattern builder)."""
+    """Serve the Voila dashboards (every app listed in APPS)."""
     commands = dashboard_server_commands(port, host)
     if not is_loopback(host):
         console.print(f"[yellow]exposed mode[/]: sign in at http://{host}:{port}/login "

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from optionsintel.geometry._kernels import serial
+
 # parameter slots (see patterns.PatternParams.to_array)
 (
     P_MIN_BARS,
@@ -40,8 +42,9 @@ import numpy as np
     P_MIN_TOUCHES,
     P_MIN_HEIGHT,
     P_MIN_HEIGHT_ATR,
-) = range(23)
-N_PARAMS = 23
+    P_CONSOL_HEIGHT_ATR,
+) = range(24)
+N_PARAMS = 24
 # output columns
 (
     F_SYM,
@@ -139,13 +142,15 @@ def _emit(
 
 
 @numba.njit(cache=True)
-def _tall(height, price, atr, prm):  # pragma: no cover - compiled
+def _tall(height, price, atr, prm, multiple=-1.0):  # pragma: no cover - compiled
     """Tell whether a pattern is tall enough to stand out.
 
-    A pattern must stand out: ``P_MIN_HEIGHT`` of price and ``P_MIN_HEIGHT_ATR`` ATRs (the
-    ATR at the known bar; NaN while it warms up, which fails the test).
+    A pattern must stand out: ``P_MIN_HEIGHT`` of price and ``P_MIN_HEIGHT_ATR`` ATRs, or
+    ``multiple`` ATRs when given (the ATR at the known bar; NaN while it warms up, which
+    fails the test).
     """
-    return height >= prm[P_MIN_HEIGHT] * price and height >= prm[P_MIN_HEIGHT_ATR] * atr
+    n_atr = prm[P_MIN_HEIGHT_ATR] if multiple < 0 else multiple
+    return height >= prm[P_MIN_HEIGHT] * price and height >= n_atr * atr
 
 
 @numba.njit(cache=True)
@@ -234,19 +239,20 @@ def _consolidation(
         return cnt
     top0, bot0 = us * start + ui, ls * start + li
     w0, w1 = top0 - bot0, (us - ls) * end + ui - li
-    if (
-        not _tall(w0, bot0, A[t], prm)
-        or w1 <= 0
-        or not _contained(C, start, t, us, ui, ls, li, prm[P_CONTAIN])
-    ):
+    # triangles, wedges, channels and rectangles need P_CONSOL_HEIGHT_ATR ATRs (noise forms
+    # low ones all the time); a flag or pennant is small by definition: P_MIN_HEIGHT_ATR
+    big = _tall(w0, bot0, A[t], prm, prm[P_CONSOL_HEIGHT_ATR])
+    small = span <= prm[P_FLAG_MAX_BARS] and _tall(w0, bot0, A[t], prm)
+    if not (big or small) or w1 <= 0 or not _contained(C, start, t, us, ui, ls, li, prm[P_CONTAIN]):
         return cnt
     code = _classify(us * span / w0, ls * span / w0, w0, w1, prm)
     if code < 0:
         return cnt
     lines = np.array([us, ui, ls, li])
     res = np.sqrt(ss / (touches[0] + touches[1]))
-    cnt = _emit(out, pos, cap, cnt, s, code, start, end, t, lines, touches, res, 0, C, V, prm)
-    if span <= prm[P_FLAG_MAX_BARS]:
+    if big:
+        cnt = _emit(out, pos, cap, cnt, s, code, start, end, t, lines, touches, res, 0, C, V, prm)
+    if small:
         flag = _flag(code, start, top0, bot0, w0, H, L, prm)
         if flag >= 0:
             cnt = _emit(
@@ -370,4 +376,4 @@ def detect(H, L, C, V, A, is_high, is_low, known_h, known_l, prm, offsets):  # p
     return out, counts
 
 
-detect_serial = numba.njit(cache=True)(detect.py_func)
+detect_serial = serial(detect)

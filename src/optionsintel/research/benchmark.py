@@ -12,7 +12,6 @@ from typing import Any, Literal
 import numba
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from optionsintel.research._common import (
@@ -139,6 +138,8 @@ def _statsmodels_one(
     kwargs = (
         {"maxlags": int(np.floor(4 * (mask.sum() / 100) ** (2 / 9)))} if cov_type == "HAC" else {}
     )
+    import statsmodels.api as sm  # seconds to import: only when a regression is fitted
+
     fit = sm.OLS(y[mask], sm.add_constant(x[mask])).fit(cov_type=cov_type, cov_kwds=kwargs or None)
     ci = np.asarray(fit.conf_int(alpha=1 - level))
     se, t, p, prm = (np.asarray(v) for v in (fit.bse, fit.tvalues, fit.pvalues, fit.params))

@@ -2,11 +2,12 @@
 
 Every function accepts a Series (one symbol) or a wide DataFrame (thousands of
 symbols) and returns the same type; multi-line indicators return a ``dict`` of
-them. Recursive smoothers (EMA, Wilder) run in numba kernels over the 2-D array,
-one pass per column; windowed ones (SMA, Bollinger) in the numba kernels of
-:mod:`optionsintel.research._rolling` (pandas' conventions, ~10x faster than
-``DataFrame.rolling`` on wide frames). Leading NaN (a
+them. Recursive smoothers (EMA, Wilder: RSI, ATR) run in the numba kernels of
+:mod:`optionsintel.research._recursive` (four columns at a time); windowed ones
+(SMA, Bollinger) in those of :mod:`optionsintel.research._rolling` (pandas'
+conventions, ~10x faster than ``DataFrame.rolling`` on wide frames). Leading NaN (a
 symbol listed later) is skipped: each column starts at its first valid value.
+Speed against TA-Lib: benchmarks/RESULTS.md (issue 21).
 
 Definitions (textbook originals, not library variants):
 
@@ -23,10 +24,10 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-import numba
 import numpy as np
 import pandas as pd
 
+from optionsintel.research import _recursive
 from optionsintel.research._common import FloatArray, ResearchInputError, normalise
 from optionsintel.research._rolling import bollinger, rolling_mean
 from optionsintel.tz import EXCHANGE_TZ
@@ -51,96 +52,14 @@ def _values(data: pd.Series | pd.DataFrame, what: str = "close") -> FloatArray:
 
 
 def _wrap(like: PandasT, values: FloatArray) -> PandasT:
-    if isinstance(like, pd.Series):
-        return pd.Series(values[:, 0], index=like.index, name=like.name)
-    return pd.DataFrame(values, index=like.index, columns=like.columns)
+    """``values`` (a fresh kernel output nobody else holds) as ``like``'s type, no copy.
 
-
-@numba.njit(cache=True)
-def _smooth_kernel(
-    x: FloatArray, n: int, alpha: float, seed_first: bool
-) -> FloatArray:  # pragma: no cover - numba
-    T, m = x.shape
-    out = np.full((m, T), np.nan).T  # column-major, written down each column
-    for j in range(m):
-        start = 0
-        while start < T and np.isnan(x[start, j]):
-            start += 1
-        if seed_first:
-            if start >= T:
-                continue
-            prev = x[start, j]
-            out[start, j] = prev
-            first = start + 1
-        else:
-            if start + n > T:
-                continue
-            acc = 0.0
-            bad = False
-            for t in range(start, start + n):
-                if np.isnan(x[t, j]):
-                    bad = True
-                acc += x[t, j]
-            if bad:
-                continue
-            prev = acc / n
-            out[start + n - 1, j] = prev
-            first = start + n
-        for t in range(first, T):
-            v = x[t, j]
-            if np.isnan(v):
-                continue  # a missing bar keeps the state and gives NaN
-            prev = prev + alpha * (v - prev)
-            out[t, j] = prev
-    return out
-
-
-@numba.njit(cache=True, inline="always")
-def _rsi_value(au: float, ad: float) -> float:  # pragma: no cover - numba
-    if ad == 0.0:
-        return 100.0 if au > 0.0 else (50.0 if au == 0.0 else np.nan)
-    return 100.0 - 100.0 / (1.0 + au / ad)
-
-
-@numba.njit(cache=True)
-def _rsi_kernel(x: FloatArray, n: int) -> FloatArray:  # pragma: no cover - numba
-    """Wilder RSI in one pass per column.
-
-    The price changes, both Wilder averages (:func:`_smooth_kernel`'s SMA-seeded
-    recursion, operation for operation) and the ratio, without the six full-size
-    temporaries of the array formulation.
+    pandas 3 copies a NumPy array into a new frame by default; a 20 MB copy per output
+    was a third of an indicator's time.
     """
-    T, m = x.shape
-    out = np.full((m, T), np.nan).T
-    alpha = 1.0 / n
-    for j in range(m):
-        start = 1
-        while start < T and (np.isnan(x[start, j]) or np.isnan(x[start - 1, j])):
-            start += 1
-        if start + n > T:
-            continue
-        acc_u = 0.0
-        acc_d = 0.0
-        bad = False
-        for t in range(start, start + n):
-            d = x[t, j] - x[t - 1, j]
-            if np.isnan(d):
-                bad = True
-            acc_u += max(d, 0.0)
-            acc_d += max(-d, 0.0)
-        if bad:
-            continue
-        au = acc_u / n
-        ad = acc_d / n
-        out[start + n - 1, j] = _rsi_value(au, ad)
-        for t in range(start + n, T):
-            d = x[t, j] - x[t - 1, j]
-            if np.isnan(d):
-                continue  # a missing bar keeps the state and gives NaN
-            au = au + alpha * (max(d, 0.0) - au)
-            ad = ad + alpha * (max(-d, 0.0) - ad)
-            out[t, j] = _rsi_value(au, ad)
-    return out
+    if isinstance(like, pd.Series):
+        return pd.Series(values[:, 0], index=like.index, name=like.name, copy=False)
+    return pd.DataFrame(values, index=like.index, columns=like.columns, copy=False)
 
 
 def sma(close: PandasT, window: int = 20) -> PandasT:
@@ -173,7 +92,7 @@ def ema(close: PandasT, span: int = 20, seed: Literal["sma", "first"] = "sma") -
 
 
 def _ema(x: FloatArray, span: int, seed_first: bool = False) -> FloatArray:
-    return _smooth_kernel(x, span, 2.0 / (span + 1.0), seed_first)
+    return _recursive.smooth(x, span, 2.0 / (span + 1.0), seed_first)
 
 
 def rsi(close: PandasT, window: int = 14) -> PandasT:
@@ -189,7 +108,7 @@ def rsi(close: PandasT, window: int = 14) -> PandasT:
     gives 70.46 for the first 14-day value (70.53 published with rounded averages).
     """
     _check(close, window)
-    return _wrap(close, _rsi_kernel(_values(close), int(window)))
+    return _wrap(close, _recursive.rsi(_values(close), int(window)))
 
 
 def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dict[str, PandasT]:
@@ -207,7 +126,8 @@ def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dic
     for period, name in ((fast, "fast"), (slow, "slow"), (signal, "signal")):
         _check(close, period, name)
     x = _values(close)
-    line = _ema(x, int(fast)) - _ema(x, int(slow))
+    line = _ema(x, int(fast))
+    np.subtract(line, _ema(x, int(slow)), out=line)  # in place: no third full-size array
     sig = _ema(line, int(signal))
     return {
         k: _wrap(close, v) for k, v in (("macd", line), ("signal", sig), ("histogram", line - sig))
@@ -243,10 +163,7 @@ def atr(high: PandasT, low: PandasT, close: PandasT, window: int = 14) -> Pandas
     h, lo, c = (_values(v, "price") for v in (high, low, close))
     if not h.shape == lo.shape == c.shape:
         raise ResearchInputError("high, low and close must have the same shape")
-    prev = np.vstack([np.full((1, c.shape[1]), np.nan), c[:-1]])
-    tr = np.fmax(h - lo, np.fmax(np.abs(h - prev), np.abs(lo - prev)))
-    tr[0] = h[0] - lo[0]
-    return _wrap(close, _smooth_kernel(tr, int(window), 1.0 / window, False))
+    return _wrap(close, _recursive.atr(h, lo, c, int(window)))
 
 
 def vwap(

@@ -99,6 +99,27 @@ def _operand_value(node: Any, op: Any, values: dict[Any, Any], kernels: dict[Any
     return _shift(arr, node.offset)
 
 
+def line_values(node: Any, index: pd.Index) -> Array:
+    """Values of a :class:`~optionsintel.rules.model.Line` at the bars of ``index``.
+
+    Time is measured in days of exchange time (a tz-aware index is converted to the
+    exchange zone, a naive one is taken as exchange time). NaN before the line's second
+    point ``t1``: the line is not known before it was drawn.
+
+    Raises
+    ------
+    RuleDataError
+        ``index`` is not a DatetimeIndex.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        raise RuleDataError("LINE(...) needs bars with a DatetimeIndex")
+    local = index.tz_convert(EXCHANGE_TZ).tz_localize(None) if index.tz is not None else index
+    t = local.to_numpy("datetime64[ns]").astype(np.int64) / 86.4e12
+    t0, t1 = (pd.Timestamp(x).value / 86.4e12 for x in (node.t0, node.t1))
+    out = node.p0 + (node.p1 - node.p0) * (t - t0) / (t1 - t0)
+    return np.where(t >= t1, out, np.nan)
+
+
 def _operand_values(
     plan: Plan, kernels: dict[Any, Any], panel: Panel, cache: IndicatorCache
 ) -> dict[Any, tuple[Any, Any]]:
@@ -107,6 +128,11 @@ def _operand_values(
     for key, op in plan.operands.items():  # inner operands were planned first
         if op.node.kind == "number":
             values[key] = (np.float64(op.node.value), True)
+            continue
+        if op.node.kind == "line":
+            shape = (len(panel.index), len(panel.columns))
+            x = np.broadcast_to(line_values(op.node, panel.index)[:, None], shape)
+            values[key] = (x, ~np.isnan(x))
             continue
         ckey = ("operand", key, panel.fingerprint, panel.as_of)
         entry = cache.get(ckey, derived=True)

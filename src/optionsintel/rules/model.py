@@ -7,8 +7,9 @@ A :class:`Rule` holds one condition tree. Conditions are discriminated by ``kind
 time), ``signal`` (one of the eight or any, minimum confidence) and ``anomaly``.
 Operands are ``number`` constants, ``series`` from the closed
 :data:`~optionsintel.rules.catalogue.CATALOGUE` (with parameters and a look-back
-``offset``: ``RSI(14)[1]`` is RSI one bar ago) and ``pct_change`` of a series over N
-bars. Every model forbids unknown keys; every number is finite and bounded. Use
+``offset``: ``RSI(14)[1]`` is RSI one bar ago), ``pct_change`` of a series over N
+bars and ``line``, a straight line a user drew through two (time, price) points.
+Every model forbids unknown keys; every number is finite and bounded. Use
 :func:`optionsintel.rules.validate.validate_rule` to build one from untrusted data:
 it enforces the size limits first and turns every problem into a
 :class:`~optionsintel.errors.RuleValidationError` with the path of the node.
@@ -16,8 +17,10 @@ it enforces the size limits first and turns every problem into a
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -135,7 +138,54 @@ class PctChange(_Node):
     bars: int = Field(ge=1, le=MAX_WINDOW)
 
 
-Operand = Annotated[Number | Series | PctChange, Field(discriminator="kind")]
+_WHEN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T([01][0-9]|2[0-3]):[0-5][0-9])?$"
+
+
+def _when(v: Any) -> str:
+    if not isinstance(v, str) or not re.fullmatch(_WHEN, v):
+        raise ValueError("must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM (exchange time)")
+    try:
+        dt.datetime.fromisoformat(v)
+    except ValueError:
+        raise ValueError(f"{v!r} is not a calendar date") from None
+    return v
+
+
+class Line(_Node):
+    """A line a user drew through two (time, price) points, extended by its slope in time.
+
+    ``LINE(2024-01-15, 101.5, 2024-03-01, 110.2)``: at a bar of time ``t`` (exchange time)
+    its value is ``p0 + (p1 - p0) (t - t0) / (t1 - t0)``. A horizontal level has
+    ``p0 == p1``. The line is *known* from its later point ``t1`` on (a technician could not
+    have drawn it earlier): before ``t1`` it is missing, so backtests do not look ahead.
+    """
+
+    kind: Literal["line"] = "line"
+    t0: str = Field(max_length=16)
+    p0: float
+    t1: str = Field(max_length=16)
+    p1: float
+
+    @field_validator("t0", "t1", mode="before")
+    @classmethod
+    def _time(cls, v: Any) -> str:
+        return _when(v)
+
+    @field_validator("p0", "p1", mode="before")
+    @classmethod
+    def _price(cls, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("must be a number")
+        return _finite(float(v))
+
+    @model_validator(mode="after")
+    def _order(self) -> Line:
+        if dt.datetime.fromisoformat(self.t0) >= dt.datetime.fromisoformat(self.t1):
+            raise ValueError(f"the first point ({self.t0}) must come before the second ({self.t1})")
+        return self
+
+
+Operand = Annotated[Number | Series | PctChange | Line, Field(discriminator="kind")]
 
 
 class Compare(_Node):
@@ -280,5 +330,6 @@ NODE_KINDS: frozenset[str] = frozenset(
         "number",
         "series",
         "pct_change",
+        "line",
     }
 )

@@ -67,6 +67,8 @@ def operand_key(node: Any) -> OperandKey:
         return ("number", node.value)
     if node.kind == "pct_change":
         return ("pct_change", operand_key(node.operand), node.bars)
+    if node.kind == "line":
+        return ("line", node.t0, node.p0, node.t1, node.p1)
     return ("series", node.name, tuple(sorted(node.params.items())), node.offset)
 
 
@@ -74,7 +76,7 @@ def _add_operand(plan: Plan, node: Any) -> OperandKey:
     key = operand_key(node)
     if key in plan.operands:
         return key
-    if node.kind == "number":
+    if node.kind in ("number", "line"):
         plan.operands[key] = PlannedOperand(key, print_operand(node), node)
     elif node.kind == "pct_change":
         inner = _add_operand(plan, node.operand)

@@ -45,7 +45,8 @@ trend: operand TREND _FOR INT _BARS
 time_window: _TIME _BETWEEN CLOCK _AND CLOCK
 signal: _SIGNAL ("(" NAME ("," number)? ")")?
 anomaly: _ANOMALY
-?operand: number | series | pct_change
+?operand: number | series | pct_change | line
+line: _LINE "(" WHEN "," number "," WHEN "," number ")"
 series: NAME [args] ["[" INT "]"]
 args: "(" [arg ("," arg)*] ")"
 ?arg: number | choice
@@ -68,6 +69,8 @@ _TIME.2: /TIME\b/i
 _SIGNAL.2: /SIGNAL\b/i
 _ANOMALY.2: /ANOMALY\b/i
 _PCT_CHANGE.2: /PCT_CHANGE\b/i
+_LINE.2: /LINE\b/i
+WHEN.4: /[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?/
 CLOCK.3: /[0-9]{2}:[0-9]{2}/
 COMPOP: "<=" | ">=" | "==" | "!=" | "<" | ">"
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
@@ -176,6 +179,10 @@ class _ToData(Transformer):  # type: ignore[type-arg]
 
     def pct_change(self, c: list[Any]) -> dict[str, Any]:
         return {"kind": "pct_change", "operand": c[0], "bars": _int(c[1])}
+
+    def line(self, c: list[Any]) -> dict[str, Any]:
+        t0, p0, t1, p1 = c
+        return {"kind": "line", "t0": str(t0), "p0": p0["value"], "t1": str(t1), "p1": p1["value"]}
 
 
 def _positioned() -> type:
@@ -332,6 +339,8 @@ def _operand(node: Any) -> str:
         return _fmt(node.value)
     if node.kind == "pct_change":
         return f"PCT_CHANGE({_operand(node.operand)}, {node.bars})"
+    if node.kind == "line":
+        return f"LINE({node.t0}, {_fmt(node.p0)}, {node.t1}, {_fmt(node.p1)})"
     spec = CATALOGUE[node.name]
     values = [node.params[p.name] for p in spec.params]
     while (

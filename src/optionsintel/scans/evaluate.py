@@ -269,7 +269,8 @@ def rank_results(frame: pd.DataFrame, *, matches_only: bool = False) -> pd.DataF
 
     Run it after gathering every batch: the rank is the only cross-symbol value.
     """
-    rows = frame.loc[frame["matched"].astype(bool)] if matches_only else frame
+    rows = frame.reset_index(drop=True)
+    rows = rows.loc[rows["matched"].astype(bool)] if matches_only else rows
     key = pd.DataFrame({
         "m": ~rows["matched"].astype(bool), "s": -rows["score"].fillna(-np.inf),
         "v": -pd.to_numeric(rows["volume_ratio"], errors="coerce").fillna(-np.inf),

@@ -25,10 +25,12 @@ from optionsintel.store import Store
 from optionsintel.store.alerts import (
     delete_alert_rule,
     read_alert_feed,
+    read_alert_notifications,
     read_alert_rule_state,
     read_alert_rules,
     read_alert_rules_version,
     read_alert_watchlists,
+    read_delivery_attempts,
 )
 from optionsintel.store.api import Writer
 from optionsintel.store.notify import ALERTS_CHANNEL, notify
@@ -173,8 +175,11 @@ def save_watchlist(store: Store, owner: str, name: str, symbols: Sequence[str]) 
 # -- evaluation -----------------------------------------------------------------------------
 
 
-def _book(writer: Writer) -> RuleBook | None:
-    """The compiled active rules, recompiled only when rules or watchlists changed."""
+def active_book(writer: Writer) -> RuleBook | None:
+    """The compiled active rules (None when there are none).
+
+    Recompiled only when rules or watchlists changed (a cache keyed on their version).
+    """
     lists = read_alert_watchlists(writer)
     watch = {
         (o, n): tuple(s)
@@ -201,7 +206,9 @@ def _book(writer: Writer) -> RuleBook | None:
     return book if len(book) else None
 
 
-def evaluate_and_enqueue(writer: Writer, tick_frames: TickFrames, now: Any) -> EnqueueResult:
+def evaluate_and_enqueue(
+    writer: Writer, tick_frames: TickFrames, now: Any, *, book: RuleBook | None = None
+) -> EnqueueResult:
     """Evaluate the active rules on one tick; append outbox rows in the caller's transaction.
 
     Parameters
@@ -212,13 +219,15 @@ def evaluate_and_enqueue(writer: Writer, tick_frames: TickFrames, now: Any) -> E
         The tick's frames (:class:`~optionsintel.alerts.TickFrames`).
     now
         The tick instant (naive = IST): the trigger instant of the idempotency keys.
+    book
+        The active rules when the caller already holds them (:func:`active_book`).
 
     Returns
     -------
     EnqueueResult
         Triggers, outbox rows inserted and rows skipped because their key was stored.
     """
-    book = _book(writer)
+    book = book if book is not None else active_book(writer)
     if book is None:
         return EnqueueResult(pd.DataFrame(), 0, 0)
     result = evaluate(book, tick_frames, now, read_alert_rule_state(writer))
@@ -269,6 +278,29 @@ def _outbox_rows(book: RuleBook, triggers: pd.DataFrame) -> pd.DataFrame:
 
 def _num(x: Any) -> float | None:
     return None if pd.isna(x) else float(x)
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def rule_history(store: Store, owner: str, name: str) -> pd.DataFrame:
+    """A rule's triggers, one row per notification (channel), newest first.
+
+    Columns: ``dedupe_key, triggered_at, instrument, channel, status, attempts,
+    last_error, sent_at, value, threshold``.
+    """
+    rows = read_alert_notifications(store, owner=owner, rule_name=name)
+    events = [p.get("event", {}) for p in rows["payload"]]
+    out = rows[["dedupe_key", "triggered_at", "instrument", "channel", "status", "attempts",
+                "last_error", "sent_at"]].copy()  # fmt: skip
+    out["value"] = [e.get("value") for e in events]
+    out["threshold"] = [e.get("threshold") for e in events]
+    return out.iloc[::-1].reset_index(drop=True)
+
+
+def delivery_attempts(store: Store, dedupe_key: str) -> pd.DataFrame:
+    """Every recorded delivery attempt of one notification, in order."""
+    return read_delivery_attempts(store, dedupe_key=dedupe_key)
 
 
 # -- in-app feed ----------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def _show(node: Any) -> Any:
     """A condition or operand as its text form; anything else as it is."""
     if not isinstance(node, dict) or "kind" not in node:
         return node
-    if node["kind"] in ("number", "series", "pct_change"):
+    if node["kind"] in ("number", "series", "pct_change", "line"):
         probe = Rule.model_validate(
             {
                 "condition": {

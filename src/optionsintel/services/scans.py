@@ -37,12 +37,12 @@ from optionsintel.scans import (
     evaluate_scan,
     rank_results,
 )
-from optionsintel.services import bulk
+from optionsintel.services import alert_runs, bulk
 from optionsintel.services.bulk import BatchOutcome, BulkStatus, ItemError, Progress
 from optionsintel.services.pattern_panel import bar_cutoff, build_panel, history_days
 from optionsintel.services.patterns import load_pinned
 from optionsintel.services.universe import resolve_universe
-from optionsintel.store import Store, reads
+from optionsintel.store import Store
 from optionsintel.store import scans as repo
 from optionsintel.store.api import Writer
 from optionsintel.tz import EXCHANGE_TZ
@@ -100,7 +100,7 @@ class ScanRun:
 
 def prepare_scan(
     store: Store,
-    spec: ScanSpec,
+    spec: ScanSpec | None,
     *,
     operation_id: str | None = None,
     name: str = "adhoc",
@@ -108,15 +108,25 @@ def prepare_scan(
 ) -> ScanPlan:
     """Resolve and freeze a run (or load the plan of ``operation_id`` to resume it).
 
+    ``spec`` may be None to resume ``operation_id`` with its stored spec; a different
+    spec than the stored one is refused.
+
     Raises
     ------
     ScanSpecError
         Unknown provider or universe, no bars of the provider up to ``as_of``.
+    BulkOperationError
+        Resuming with another spec, or no spec and no stored run.
     PatternNotFoundError
         A pin names no stored version.
     """
     if operation_id is not None and repo.read_bulk_operation(store, operation_id) is not None:
-        return load_plan(store, operation_id)
+        plan = load_plan(store, operation_id)
+        if spec is not None and spec.to_json() != plan.spec:
+            raise BulkOperationError(f"run {operation_id} was started with another scan spec")
+        return plan
+    if spec is None:
+        raise BulkOperationError("a new scan needs its spec (only a stored run resumes without)")
     started = pd.Timestamp.now(tz="UTC")
     as_of = pd.Timestamp(spec.as_of) if spec.as_of is not None else started
     compiled, pins = _compile(store, spec)
@@ -208,7 +218,11 @@ def run_scan_batch(store: Store, run_id: str, symbols: Sequence[str]) -> BulkSta
 
 
 def finish_scan(store: Store, run_id: str, *, timing: dict[str, float] | None = None) -> ScanRun:
-    """Close a run: final state and summary (matches, errors, timing)."""
+    """Close a run: final state and summary (matches, errors, timing); then the SCAN alerts.
+
+    The SCAN alert rules watching the scan's name are evaluated on its matches
+    (:func:`optionsintel.services.alert_runs.evaluate_scan`).
+    """
     plan = load_plan(store, run_id)
     op = bulk.BulkOperation(store, run_id, SCAN_KIND, [*plan.symbols, *plan.unknown])
     matches = len(repo.read_scan_rows(store, run_id))
@@ -216,12 +230,15 @@ def finish_scan(store: Store, run_id: str, *, timing: dict[str, float] | None = 
                "provider": plan.provider, "at": plan.at,
                **{f"{k}_seconds": round(v, 3) for k, v in (timing or {}).items()}}  # fmt: skip
     status = op.finish(summary)
+    # SCAN alert rules watching this scan: keyed on the scan bar, so a re-run notifies once
+    hits = repo.read_scan_rows(store, run_id)["symbol"] if matches else []
+    alert_runs.evaluate_scan(store, plan.name, plan.at, hits, plan.symbols)
     return ScanRun(plan, status)
 
 
 def run_scan(
     store: Store,
-    spec: ScanSpec,
+    spec: ScanSpec | None,
     *,
     operation_id: str | None = None,
     name: str = "adhoc",
@@ -236,7 +253,7 @@ def run_scan(
     store
         The store.
     spec
-        The scan (:func:`optionsintel.scans.scan_spec`).
+        The scan (:func:`optionsintel.scans.scan_spec`); None to resume ``operation_id``.
     operation_id
         Run id; an existing one is resumed (its DONE symbols are skipped).
     name
@@ -350,15 +367,17 @@ def _compile(
 
 
 def _default_provider(store: Store, spec: ScanSpec, as_of: pd.Timestamp) -> str:
-    """The provider with daily bars for the most symbols in the days before ``as_of``."""
+    """The provider with daily bars for the most symbols in the days before the newest bar."""
     end = bar_cutoff(as_of)
-    start = end - dt.timedelta(days=_BAR_PROBE_DAYS) if end else None
     probe = list(spec.universe.symbols) or None
     where = {"symbol": probe} if probe else None
-    rows = store.read("daily_ohlc", where=where, start=start, end=end,
-                      columns=["symbol", "provider"])  # fmt: skip
-    if rows.empty:
+    newest = store.read("daily_ohlc", where=where, end=end, columns=["trade_date"],
+                        order_by=["-trade_date"], limit=1)  # fmt: skip
+    if newest.empty:
         raise ScanSpecError("no daily bars of any provider before the scan instant; load history")
+    last = pd.Timestamp(newest["trade_date"].iloc[0]).date()
+    rows = store.read("daily_ohlc", where=where, start=last - dt.timedelta(days=_BAR_PROBE_DAYS),
+                      end=last, columns=["symbol", "provider"])  # fmt: skip
     counts = rows.drop_duplicates().groupby("provider").size()
     best = counts[counts == counts.max()].index
     return str(sorted(best)[0])
@@ -384,9 +403,7 @@ def _bar_index(
     day_end = pd.Timestamp(dt.datetime.combine(end, dt.time(23, 59, 59)), tz=EXCHANGE_TZ)
     read_as_of = min(as_of, day_end.tz_convert("UTC"))
     start = end - dt.timedelta(days=history_days(compiled.panel_plan))
-    dates = reads.read_daily_ohlc(store, provider=provider, symbols=symbols, start=start,
-                                  end=end, columns=["trade_date"])  # fmt: skip
-    days = sorted(pd.to_datetime(dates["trade_date"]).unique())
+    days = repo.read_trade_dates(store, provider=provider, symbols=symbols, start=start, end=end)
     return read_as_of, [pd.Timestamp(d).strftime("%Y-%m-%d") for d in days]
 
 

@@ -14,6 +14,9 @@ Format reference: PostgreSQL documentation, "COPY — Binary Format".
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -96,7 +99,62 @@ def encode_parts(
     """
     if not conformed:
         frame = conform(table, frame)
-    encoded = [_encode_column(table.c[c], frame[c]) for c in frame.columns]
+    return list(Encoded(table, frame, max_layouts).parts(chunk_rows=len(frame) or 1))
+
+
+class Encoded:
+    """A conformed frame's columns encoded once: its digest and its COPY pieces.
+
+    Raises
+    ------
+    TooManyLayoutsError, FrameValidationError
+        As :func:`encode`, on construction (before anything is written).
+    """
+
+    def __init__(self, table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> None:
+        self.names = list(frame.columns)
+        self.rows = len(frame)
+        self.columns = [_encode_column(table.c[c], frame[c]) for c in self.names]
+        self.groups = _layout_groups(self.columns, self.rows, max_layouts)
+
+    def digest(self, skip: frozenset[str] = frozenset()) -> bytes:
+        """SHA-256 of every encoded value (names, NULL masks, values), ``skip`` left out.
+
+        Equal digests mean equal COPY data for the columns hashed: the same rows in the
+        same order.
+        """
+        h = hashlib.sha256(repr((self.rows, [c for c in self.names if c not in skip])).encode())
+        for name, (isnull, values, _) in zip(self.names, self.columns, strict=True):
+            if name in skip:
+                continue
+            h.update(np.packbits(isnull).tobytes())
+            if isinstance(values, tuple):  # text: codes into the distinct values
+                codes, distinct = values
+                h.update(np.ascontiguousarray(codes, dtype=np.int64).data)
+                h.update(repr(distinct).encode())
+            else:
+                h.update(np.ascontiguousarray(values).data)
+        return h.digest()
+
+    def parts(self, chunk_rows: int = 65_536) -> Iterator[bytes | memoryview]:
+        """Header, the rows (one piece per layout and ``chunk_rows``), trailer; lazily.
+
+        Encoded as they are consumed, so COPY can send one piece while the next is built.
+        """
+        yield HEADER
+        for layout, rows in self.groups:
+            whole = len(rows) == self.rows  # one layout: slices of the columns, no gather
+            for lo in range(0, len(rows), chunk_rows):
+                hi = min(lo + chunk_rows, len(rows))
+                sel = slice(lo, hi) if whole else rows[lo:hi]
+                yield _encode_group(self.columns, layout, sel, hi - lo)
+        yield TRAILER
+
+
+def _layout_groups(
+    encoded: list[_Encoded], n_rows: int, max_layouts: int
+) -> list[tuple[dict, np.ndarray]]:
+    """(layout, row positions) for each distinct row layout."""
     sig = {f"n{i}": e[0] for i, e in enumerate(encoded)}
     sig |= {f"l{i}": e[2] for i, e in enumerate(encoded) if e[2] is not None}
     first = {k: (v[0] if len(v) else 0) for k, v in sig.items()}
@@ -105,20 +163,19 @@ def encode_parts(
     if varying:
         groups = pd.DataFrame(varying).groupby(list(varying), sort=False).indices
     else:
-        groups = {(): np.arange(len(frame))}
+        groups = {(): np.arange(n_rows)}
     if len(groups) > max_layouts:
         raise TooManyLayoutsError(f"{len(groups)} row layouts")
-    parts: list[bytes | memoryview] = [HEADER]
-    for key, rows in groups.items():
-        layout = first | dict(zip(varying, key if isinstance(key, tuple) else (key,), strict=True))
-        parts.append(_encode_group(encoded, layout, rows, whole=len(rows) == len(frame)))
-    parts.append(TRAILER)
-    return parts
+    return [
+        (first | dict(zip(varying, key if isinstance(key, tuple) else (key,), strict=True)), rows)
+        for key, rows in groups.items()
+    ]
 
 
 def _encode_group(
-    encoded: list[_Encoded], layout: dict, rows: np.ndarray, *, whole: bool
+    encoded: list[_Encoded], layout: dict, sel: slice | np.ndarray, n: int
 ) -> memoryview:
+    """The ``n`` rows ``sel`` (a slice: views, no gather) of one layout as COPY rows."""
     fields: list[tuple[str, str]] = [("n", ">i2")]
     for i, (_, values, lengths) in enumerate(encoded):
         fields.append((f"l{i}", ">i4"))
@@ -127,7 +184,7 @@ def _encode_group(
         assert isinstance(values, np.ndarray) or lengths is not None
         fmt = f"S{int(layout[f'l{i}'])}" if lengths is not None else values.dtype.str  # type: ignore[union-attr]
         fields.append((f"v{i}", fmt))
-    out = np.empty(len(rows), dtype=np.dtype(fields))
+    out = np.empty(n, dtype=np.dtype(fields))
     out["n"] = len(encoded)
     for i, (_, values, lengths) in enumerate(encoded):
         if layout[f"n{i}"]:
@@ -138,10 +195,8 @@ def _encode_group(
             out[f"l{i}"] = width
             if width:
                 codes, distinct = values  # type: ignore[misc]
-                out[f"v{i}"] = np.array(distinct, dtype=f"S{width}")[
-                    codes if whole else codes[rows]
-                ]
+                out[f"v{i}"] = np.array(distinct, dtype=f"S{width}")[codes[sel]]
             continue
         out[f"l{i}"] = values.dtype.itemsize  # type: ignore[union-attr]
-        out[f"v{i}"] = values if whole else values[rows]  # type: ignore[index]
+        out[f"v{i}"] = values[sel]  # type: ignore[index]
     return memoryview(out.view(np.uint8))  # type: ignore[arg-type]  # no copy: COPY reads the buffer as it is

@@ -8,8 +8,9 @@ Inserts go through ``Writer.append`` (rules, outbox, attempts, feed), state thro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -23,9 +24,16 @@ from optionsintel.store.schema import (
     alert_rule_state,
     alert_rules,
     alert_watchlists,
+    daily_option_oi_summary,
+    option_chain_snapshots,
+    scan_results,
+    underlying_quotes,
 )
 
 Source = Store | Writer
+#: (underlying, provider) pairs: each instrument's history comes from the provider that
+#: answered it on the tick being evaluated, never from a mix.
+Pairs = Sequence[tuple[str, str]]
 
 
 @contextmanager
@@ -127,3 +135,65 @@ def delete_alert_rule(source: Source, owner: str, name: str) -> bool:
         return source.conn.execute(stmt).first() is not None
     with source.engine.begin() as conn:
         return conn.execute(stmt).first() is not None
+
+
+# -- the market data an alert evaluation reads (inside the tick's own transaction) ----------
+
+
+def _pair_filter(t: sa.Table, column: str, pairs: Pairs) -> sa.ColumnElement[bool]:
+    return sa.tuple_(t.c[column], t.c.provider).in_([tuple(p) for p in pairs])
+
+
+def read_quote_window(source: Source, pairs: Pairs, start: Any, end: Any) -> pd.DataFrame:
+    """Quotes (underlying, provider, snapshot_ts, ltp, volume) of ``pairs`` in [start, end]."""
+    t = underlying_quotes
+    if not pairs:
+        return pd.DataFrame(columns=["underlying", "provider", "snapshot_ts", "ltp", "volume"])
+    stmt = (
+        sa.select(t.c.underlying, t.c.provider, t.c.snapshot_ts, t.c.ltp, t.c.volume)
+        .where(_pair_filter(t, "underlying", pairs), t.c.snapshot_ts.between(start, end))
+        .order_by(t.c.snapshot_ts, t.c.underlying)
+    )
+    return _read(source, stmt, t)
+
+
+def read_chain_at(
+    source: Source, underlying: str, provider: str, at: Any, not_before: Any
+) -> pd.DataFrame:
+    """The last chain snapshot of (underlying, provider) at or before ``at`` (empty if none).
+
+    ``not_before`` bounds the search (the tables are partitioned by day).
+    """
+    t = option_chain_snapshots
+    where = (t.c.underlying == underlying, t.c.provider == provider)
+    latest = (
+        sa.select(sa.func.max(t.c.snapshot_ts))
+        .where(*where, t.c.snapshot_ts <= at, t.c.snapshot_ts >= not_before)
+        .scalar_subquery()
+    )
+    return _read(source, sa.select(t).where(*where, t.c.snapshot_ts == latest), t)
+
+
+def read_daily_atm_iv(source: Source, pairs: Pairs, start: Any, end: Any) -> pd.DataFrame:
+    """Daily ATM IV (underlying, provider, trade_date, expiry, atm_iv) of ``pairs``."""
+    t = daily_option_oi_summary
+    cols = ["underlying", "provider", "trade_date", "expiry", "atm_iv"]
+    if not pairs:
+        return pd.DataFrame(columns=cols)
+    stmt = (
+        sa.select(*(t.c[c] for c in cols))
+        .where(_pair_filter(t, "underlying", pairs), t.c.trade_date.between(start, end))
+        .order_by(t.c.trade_date, t.c.expiry)
+    )
+    return _read(source, stmt, t)
+
+
+def read_scan_run(source: Source, run_id: str) -> pd.DataFrame:
+    """A scan run's ``scan_results`` rows (``kind='scan'``): name, symbol, as_of, passed."""
+    t = scan_results
+    stmt = (
+        sa.select(t.c.run_id, t.c.name, t.c.symbol, t.c.as_of, t.c.passed, t.c.provider)
+        .where(t.c.run_id == run_id, t.c.kind == "scan")
+        .order_by(t.c.symbol)
+    )
+    return _read(source, stmt, t)

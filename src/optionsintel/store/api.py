@@ -529,7 +529,9 @@ def _bound(col: sa.Column[Any], value: Any) -> Any:
 
 
 def _frame(result: sa.CursorResult[Any], t: sa.Table) -> pd.DataFrame:
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    # Plain tuples: pandas probes every row for namedtuple fields, and each probe of a
+    # SQLAlchemy Row raises and catches a KeyError inside SQLAlchemy (~10 us a row).
+    frame = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
     for c in frame.columns:
         col = t.c.get(c)
         if col is None:

@@ -10,6 +10,12 @@ in place with ``UPDATE ... FROM`` the staging table. The caller learns how many 
 were inserted, updated and left unchanged. Everything runs inside the caller's
 transaction.
 
+A large direct COPY also records a digest of the frame (:mod:`._digests`): writing the
+same frame again, its rows untouched since, is then recognised by one lookup and one
+scan of the key range, without staging or joining a row (backfills are re-run often).
+Large binary payloads are encoded piece by piece while psycopg's queued writer sends
+the previous piece, so encoding overlaps the server's COPY.
+
 Why not one ``INSERT ... ON CONFLICT DO UPDATE``: on a partitioned table it cannot say
 which rows were inserted (no ``xmax`` in ``RETURNING``), and it rewrites unchanged rows.
 Figures: benchmarks/RESULTS.md (Store).
@@ -20,6 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,12 +35,13 @@ import pandas as pd
 import psycopg
 import sqlalchemy as sa
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import FrameValidationError
 from optionsintel.frames import to_jsonable
-from optionsintel.store import _pgbinary
+from optionsintel.store import _digests, _pgbinary
 from optionsintel.store._coerce import conform
 from optionsintel.store.engine import raw_connection
 from optionsintel.store.partitions import ensure_partitions, ist_days
@@ -127,35 +136,88 @@ def copy_merge(
         Rows to write; extra columns are ignored, absent non-key columns keep defaults.
     direct
         Allow the fast path: when no stored row can share a key with ``frame`` (see
-        :func:`_nothing_stored_near`), COPY straight into ``table``. ``False`` forces the
+        :func:`_near`), COPY straight into ``table``. ``False`` forces the
         staged merge (tests pin that both store the same rows).
     """
     prepared = prepare_with_partitions(conn, table, frame)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
-    fmt, payload = _payload(table, prepared)
+    payload, n, cols = _Payload(table, prepared), len(prepared), list(prepared.columns)
     with raw_connection(conn).cursor() as cur:
-        fast = direct and _nothing_stored_near(cur, table, prepared)
-        if fast and _copy_direct(cur, table, list(prepared.columns), fmt, payload):
-            return MergeResult(table.name, len(prepared), len(prepared), 0)
+        near = _near(table, prepared) if direct else None
+        digested = n >= DIGEST_MIN_ROWS and payload.encoded is not None
+        if near is not None and not _exists(cur, table, near):
+            if digested:
+                payload.start_digest()  # hashed in a thread while the rows are sent
+            if _copy_direct(cur, table, cols, payload):
+                if digested:
+                    _digests.record(cur, table.name, near, payload.digest(), n)
+                return MergeResult(table.name, n, n, 0)
+        elif (
+            near is not None
+            and digested
+            and _digests.unchanged(cur, table.name, near, payload.digest(), n)
+        ):
+            return MergeResult(table.name, n, 0, 0)
         tmp = f"_stage_{table.name}"
-        _stage_payload(cur, table, list(prepared.columns), tmp, fmt, payload)
-        inserted, updated = _merge(
-            cur, table, list(prepared.columns), tmp, len(prepared), _time_range(table, prepared)
-        )
-    return MergeResult(table.name, len(prepared), inserted, updated)
+        _stage_payload(cur, table, cols, tmp, payload)
+        inserted, updated = _merge(cur, table, cols, tmp, n, _time_range(table, prepared))
+    return MergeResult(table.name, n, inserted, updated)
 
 
-def _nothing_stored_near(cur: psycopg.Cursor[Any], table: sa.Table, prepared: pd.DataFrame) -> bool:
-    """Whether no stored row can share a natural key with ``prepared`` (one index probe).
+#: Frames this large get a content digest (``write_digests``): below it a re-run's
+#: staged merge is cheap anyway and a snapshot write pays nothing extra.
+DIGEST_MIN_ROWS = 50_000
 
-    Only for partitioned tables, whose key holds the partition timestamp: no stored row
-    with the frame's leading key values (underlying, provider...) lies in the frame's
-    time range. A new snapshot or a backfill into an empty day passes; a re-run does not.
+
+class _Payload:
+    """COPY data of a prepared frame: binary (vectorised) or CSV text, and its digest."""
+
+    def __init__(self, table: sa.Table, prepared: pd.DataFrame) -> None:
+        self._frame = prepared
+        self._digest: bytes | None = None
+        self._thread: threading.Thread | None = None
+        try:
+            self.encoded: _pgbinary.Encoded | None = _pgbinary.Encoded(table, prepared)
+            self.fmt = "FORMAT binary"
+        except _pgbinary.TooManyLayoutsError:
+            self.encoded, self.fmt = None, "FORMAT csv, NULL ''"
+
+    def parts(self) -> Iterator[bytes | memoryview]:
+        """The COPY data, piece by piece (built as consumed; callable again)."""
+        if self.encoded is None:
+            return iter([_to_csv(self._frame)])
+        return self.encoded.parts()
+
+    def start_digest(self) -> None:
+        """Begin :meth:`digest` in a thread (hashlib releases the GIL on large buffers)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._compute, name="oi-digest", daemon=True)
+            self._thread.start()
+
+    def digest(self) -> bytes:
+        """SHA-256 of the compared contents (``ingested_at``... left out); binary only."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._digest is None:
+            self._compute()
+        assert self._digest is not None
+        return self._digest
+
+    def _compute(self) -> None:
+        if self._digest is None and self.encoded is not None:
+            self._digest = self.encoded.digest(skip=_NO_COMPARE)
+
+
+def _near(table: sa.Table, prepared: pd.DataFrame) -> _digests.Near | None:
+    """Where a stored row could share a key with ``prepared`` (partitioned tables only).
+
+    Their key holds the partition timestamp: the frame's time range and its leading key
+    values (underlying, provider...) bound every key it can collide with.
     """
     ts_col, key = PARTITIONED_TABLES.get(table.name), natural_key(table)
     if ts_col is None or ts_col not in key:
-        return False
+        return None
     conds: list[sql.Composable] = [sql.SQL("{} BETWEEN %s AND %s").format(sql.Identifier(ts_col))]
     params: list[Any] = list(_time_range(table, prepared) or ())
     for c in key[: key.index(ts_col)]:
@@ -164,13 +226,18 @@ def _nothing_stored_near(cur: psycopg.Cursor[Any], table: sa.Table, prepared: pd
             break
         conds.append(sql.SQL("{} = ANY(%s)").format(sql.Identifier(c)))
         params.append(list(values))
+    return _digests.Near(sql.SQL(" AND ").join(conds), params)
+
+
+def _exists(cur: psycopg.Cursor[Any], table: sa.Table, near: _digests.Near) -> bool:
+    """Whether any stored row lies where ``near`` says (one primary-key probe)."""
     cur.execute(
         sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE {w})").format(
-            t=sql.Identifier(table.name), w=sql.SQL(" AND ").join(conds)
+            t=sql.Identifier(table.name), w=near.where
         ),
-        params,
+        near.params,
     )
-    return not cur.fetchone()[0]  # type: ignore[index]
+    return bool(cur.fetchone()[0])  # type: ignore[index]
 
 
 _MAX_PROBE_VALUES = 64
@@ -186,11 +253,7 @@ def _time_range(table: sa.Table, prepared: pd.DataFrame) -> tuple[dt.datetime, d
 
 
 def _copy_direct(
-    cur: psycopg.Cursor[Any],
-    table: sa.Table,
-    cols: list[str],
-    fmt: str,
-    payload: list[bytes | memoryview],
+    cur: psycopg.Cursor[Any], table: sa.Table, cols: list[str], payload: _Payload
 ) -> bool:
     """COPY ``payload`` straight into ``table`` under a savepoint; False if keys collided.
 
@@ -200,7 +263,7 @@ def _copy_direct(
     """
     cur.execute("SAVEPOINT _oi_direct_copy")
     try:
-        _copy(cur, table.name, cols, fmt, payload)
+        _copy(cur, table.name, cols, payload)
     except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
         cur.execute("ROLLBACK TO SAVEPOINT _oi_direct_copy")
         return False
@@ -208,32 +271,26 @@ def _copy_direct(
     return True
 
 
-def _copy(
-    cur: psycopg.Cursor[Any],
-    target: str,
-    cols: list[str],
-    fmt: str,
-    payload: list[bytes | memoryview],
-) -> None:
+def _copy(cur: psycopg.Cursor[Any], target: str, cols: list[str], payload: _Payload) -> None:
+    """COPY ``payload`` into ``target``.
+
+    Large binary payloads go through psycopg's queued writer: a worker thread sends one
+    piece while this thread encodes the next, so the client's encoding overlaps the
+    server's COPY instead of preceding it.
+    """
     copy_sql = sql.SQL("COPY {t} ({cols}) FROM STDIN WITH ({fmt})").format(
         t=sql.Identifier(target),
         cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
-        fmt=sql.SQL(fmt),
+        fmt=sql.SQL(payload.fmt),
     )
-    with cur.copy(copy_sql) as copy:
-        for part in payload:
+    queued = payload.encoded is not None and payload.encoded.rows >= _QUEUED_MIN_ROWS
+    writer = QueuedLibpqWriter(cur) if queued else None
+    with cur.copy(copy_sql, writer=writer) as copy:
+        for part in payload.parts():
             copy.write(part)
 
 
-def _payload(table: sa.Table, frame: pd.DataFrame) -> tuple[str, list[bytes | memoryview]]:
-    """Binary COPY data when the vectorised encoder applies, CSV text otherwise.
-
-    ``frame`` comes from :func:`prepare_frame`, so it is already conformed.
-    """
-    try:
-        return "FORMAT binary", _pgbinary.encode_parts(table, frame, conformed=True)
-    except _pgbinary.TooManyLayoutsError:
-        return "FORMAT csv, NULL ''", [_to_csv(frame)]
+_QUEUED_MIN_ROWS = 100_000  # below it one piece is the whole payload: nothing to overlap
 
 
 def _to_csv(frame: pd.DataFrame) -> bytes:
@@ -349,17 +406,11 @@ def stage_frame(
     ``tmp`` is created like ``table`` on first use in the transaction (dropped at commit)
     and emptied otherwise, so several writes of one transaction can reuse it.
     """
-    fmt, payload = _payload(table, prepared)
-    _stage_payload(cur, table, list(prepared.columns), tmp, fmt, payload)
+    _stage_payload(cur, table, list(prepared.columns), tmp, _Payload(table, prepared))
 
 
 def _stage_payload(
-    cur: psycopg.Cursor[Any],
-    table: sa.Table,
-    cols: list[str],
-    tmp: str,
-    fmt: str,
-    payload: list[bytes | memoryview],
+    cur: psycopg.Cursor[Any], table: sa.Table, cols: list[str], tmp: str, payload: _Payload
 ) -> None:
     cur.execute(
         sql.SQL(
@@ -367,4 +418,4 @@ def _stage_payload(
         ).format(tmp=sql.Identifier(tmp), t=sql.Identifier(table.name))
     )
     cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(tmp)))
-    _copy(cur, tmp, cols, fmt, payload)
+    _copy(cur, tmp, cols, payload)

@@ -30,8 +30,10 @@ def partition_name(table: str, day: dt.date) -> str:
 
 def ist_days(timestamps: pd.Series) -> list[dt.date]:
     """The distinct IST calendar days of aware ``timestamps``."""
-    ts = pd.to_datetime(timestamps, utc=True).dt.tz_convert(IST)
-    return sorted({d for d in ts.dt.date.unique()})
+    # distinct instants first: a 1M-row backfill has ~100 (``.dt.date`` on every row
+    # built 1M Python dates, ~0.5 s)
+    instants = pd.DatetimeIndex(pd.to_datetime(timestamps, utc=True).unique())
+    return sorted(set(instants.tz_convert(IST).date))
 
 
 def ensure_partitions(conn: Connection, table: str, days: Iterable[dt.date]) -> list[str]:

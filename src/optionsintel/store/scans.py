@@ -24,6 +24,7 @@ from optionsintel.store.schema import (
     bulk_operation_items,
     bulk_operations,
     contract_specs,
+    daily_ohlc,
     instruments,
     saved_scans,
     scan_results,
@@ -217,3 +218,19 @@ def read_derivative_symbols(source: Source) -> list[str]:
     stmt = sa.select(t.c.symbol).distinct().order_by(t.c.symbol)
     with _conn(source) as conn:
         return [str(s) for s in conn.execute(stmt).scalars()]
+
+
+def read_trade_dates(
+    source: Source, *, provider: str, symbols: list[str], start: Any, end: Any
+) -> list[Any]:
+    """Distinct ``daily_ohlc`` trade dates of ``symbols`` (one provider) in [start, end]."""
+    t = daily_ohlc
+    stmt = (
+        sa.select(t.c.trade_date)
+        .distinct()
+        .where(t.c.provider == provider, t.c.symbol.in_(symbols))
+        .where(t.c.trade_date >= start, t.c.trade_date <= end)
+        .order_by(t.c.trade_date)
+    )
+    with _conn(source) as conn:
+        return list(conn.execute(stmt).scalars())

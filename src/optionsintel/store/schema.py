@@ -385,6 +385,24 @@ pattern_versions = sa.Table(
     sa.CheckConstraint("version >= 1", name="version_positive"),
 )
 
+user_strategies = sa.Table(
+    # insert-only (Store.append): a saved version of a builder strategy is never updated,
+    # so a backtest that names ``owner/name@version`` finds the legs it ran (migration 0009)
+    "user_strategies",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("underlying", sa.String(40), nullable=False),
+    sa.Column("legs", JSONB, nullable=False),
+    sa.Column("rules", JSONB),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "name", "version"),
+    sa.CheckConstraint("version >= 1", name="version_positive"),
+)
+
 scan_results = sa.Table(
     "scan_results",
     metadata,
@@ -728,3 +746,19 @@ data_source_metrics = sa.Table(
 def natural_key(table: sa.Table) -> tuple[str, ...]:
     """The columns of ``table``'s natural (primary) key."""
     return tuple(c.name for c in table.primary_key.columns)
+
+
+#: 0010_perf_write_digests: what a large direct COPY wrote (``store.bulk``), so that an
+#: unchanged re-run is recognised without comparing every row. Only a cache: a digest
+#: is used only while its rows are provably untouched (count and ``xmin``).
+write_digests = sa.Table(
+    "write_digests",
+    metadata,
+    sa.Column("table_name", sa.String(64), nullable=False),
+    sa.Column("digest", sa.LargeBinary, nullable=False),  # SHA-256 of the encoded frame
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("row_xmin", sa.BigInteger, nullable=False),  # xid the COPYed rows carry
+    sa.Column("xact", sa.BigInteger, nullable=False),  # pg_current_xact_id() (64-bit) then
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("table_name", "digest"),
+)

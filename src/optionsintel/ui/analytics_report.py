@@ -23,15 +23,19 @@ import traitlets as t
 
 from optionsintel.research import InsufficientCoverageError, Report, build_report
 from optionsintel.ui import panels
-from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource, report_source
+from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource
 from optionsintel.ui.figures import REPORT_FIGURES, report_figures
 from optionsintel.ui.plotly_grid import PlotlyGrid
+from optionsintel.ui.report_backtest import risk_gauges
+from optionsintel.ui.report_data import full_report_source
+from optionsintel.ui.report_tabs import FundamentalTab, TechnicalTab
 
 if TYPE_CHECKING:
     from optionsintel.store import Store
 
 log = logging.getLogger(__name__)
 TIMEFRAMES = ("1D", "1W", "1M", "3M", "1Y", "ALL")
+TABS = ("Statistical", "Technical", "Fundamental")
 FIGURES = REPORT_FIGURES
 
 
@@ -62,15 +66,20 @@ class AnalyticsReport(w.VBox):
             min=0.0, max=1.0, layout=w.Layout(width="98%", visibility="hidden")
         )
         self.progress_label = w.HTML()
-        self.status, self.cards = w.HTML(), w.HTML()
+        self.status, self.cards, self.gauges = w.HTML(), w.HTML(), w.HTML()
         self.charts = PlotlyGrid(column_min_width="340px", layout=w.Layout(width="100%"))
+        self.technical: TechnicalTab | None = None  # built when its tab is first opened
+        self.fundamental: FundamentalTab | None = None
+        self.tabs = w.Tab([w.VBox([self.gauges, self.cards, self.charts]), w.VBox(), w.VBox()])
+        self.tabs.titles = TABS
+        self.tabs.observe(lambda _c: self._open_tab(), "selected_index")
         controls = w.HBox([self.symbol_select,
                            w.VBox([self.timeframe_select, self.benchmark_select,
                                    self.generate_button])],
                           layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
         super().__init__(children=[w.HTML(panels.STYLE + "<h2>Analytics report</h2>"), controls,
                                    self.progress_bar, self.progress_label, self.status,
-                                   self.cards, self.charts], **kwargs)  # fmt: skip
+                                   self.tabs], **kwargs)  # fmt: skip
         self.add_class("oi-app")
         t.link((self, "timeframe"), (self.timeframe_select, "value"))
         t.link((self, "benchmark"), (self.benchmark_select, "value"))
@@ -108,6 +117,7 @@ class AnalyticsReport(w.VBox):
         self.report, self.symbols, self.benchmark, self.timeframe = None, (), "", "1Y"
         self.price_providers = {}
         self.cards.value, self.charts.figures, self.progress = "", [], 0.0
+        self.gauges.value = ""
         self.load()
 
     def generate(self) -> Report | None:
@@ -124,6 +134,7 @@ class AnalyticsReport(w.VBox):
             self.message = " ".join(self.report.notes)
         except InsufficientCoverageError as exc:  # a refusal, with its reason
             self.report, self.cards.value, self.charts.figures = None, "", []
+            self.gauges.value = ""
             self.state, self.message = "empty", str(exc)
         except Exception as exc:
             self._fail(exc)
@@ -154,12 +165,27 @@ class AnalyticsReport(w.VBox):
                                self.price_providers.get(sym, "unknown"))
                  for sym in report.symbols]  # fmt: skip
         self.cards.value = _period_html(report, self.price_providers) + "".join(cards)
+        self.gauges.value = risk_gauges(report)
         built = report_figures(report)
         figs = [go.Figure(built[k]) for k in FIGURES if k in built]
         for fig in figs:
             fig.update_layout(height=320, margin={"l": 48, "r": 16, "t": 40, "b": 36},
                               template="plotly_white")  # fmt: skip
         self.charts.show(figs)
+        self._open_tab()
+
+    def _open_tab(self) -> None:
+        """Build the chosen tab on first opening; show the report's symbols in it."""
+        i = self.tabs.selected_index or 0
+        if i == 1 and self.technical is None:
+            self.technical = TechnicalTab(self.source.bars)
+            self.tabs.children = [self.tabs.children[0], self.technical, self.tabs.children[2]]
+        elif i == 2 and self.fundamental is None:
+            self.fundamental = FundamentalTab(self.source.fundamentals)
+            self.tabs.children = [*self.tabs.children[:2], self.fundamental]
+        tab = {1: self.technical, 2: self.fundamental}.get(i)
+        if tab is not None:
+            tab.set_symbols(tuple(self.report.symbols) if self.report else self.symbols)
 
     def _fail(self, exc: Exception) -> None:
         log.exception("analytics report failed")
@@ -219,7 +245,7 @@ def build_analytics_report(
                 from optionsintel.store import get_store
 
                 store = get_store()
-            source = report_source(store)
+            source = full_report_source(store)
         except Exception as exc:  # e.g. no database: say so in the page
             source = _unavailable(exc)
     app = AnalyticsReport(source, **kwargs)

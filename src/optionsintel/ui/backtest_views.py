@@ -88,7 +88,7 @@ def table_html(frame: pd.DataFrame, cls: str, limit: int = 200, index: bool = Fa
     for label, row in zip(shown.index, shown.itertuples(index=False, name=None), strict=True):
         cells = ([_e(label)] if index else []) + [
             _cell(c, v) for c, v in zip(cols[index:], row, strict=True)
-        ]  # noqa: E501
+        ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     more = f"<p class='sub'>first {limit} of {len(frame)}</p>" if len(frame) > limit else ""
     return (

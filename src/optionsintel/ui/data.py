@@ -291,6 +291,10 @@ class ReportSource:
     symbols: Callable[[], list[str]]
     prices: Callable[..., pd.DataFrame]  # (symbols, timeframe=None)
     intraday: Callable[[Sequence[str]], pd.DataFrame | None]
+    bars: Callable[[str], tuple[pd.DataFrame, str]] | None = None
+    """One symbol's daily OHLCV and its provider (the Technical tab)."""
+    fundamentals: Callable[[str], Any] | None = None
+    """One symbol's fundamentals against its sector (the Fundamental tab)."""
 
 
 def monitor_source(store: Store) -> MonitorSource:

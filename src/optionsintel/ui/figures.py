@@ -8,16 +8,18 @@ the live refresh free of flicker and the user's zoom where it was.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from optionsintel.research import Report
 from optionsintel.research.drawdown import drawdown
 from optionsintel.research.performance import rolling_sharpe
 from optionsintel.tz import EXCHANGE_TZ
+
+if TYPE_CHECKING:  # the report stack (statsmodels...) is not a market monitor's import
+    from optionsintel.research import Report
 
 IST = EXCHANGE_TZ
 CALL, PUT = "#d9534f", "#2e8b57"

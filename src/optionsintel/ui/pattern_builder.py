@@ -21,6 +21,7 @@ import traitlets as t
 from optionsintel.errors import OptionsIntelError, RuleValidationError
 from optionsintel.rules import TEMPLATES, Rule, parse_rule, print_rule, validate_rule
 from optionsintel.ui import panels
+from optionsintel.ui.chart_canvas import ChartCanvas
 from optionsintel.ui.pattern_data import PatternSource, pattern_source
 from optionsintel.ui.pattern_rows import ConditionGroup, ConditionRow, TextRow, editor_for
 from optionsintel.ui.pattern_views import (
@@ -69,6 +70,8 @@ class PatternBuilder(w.VBox):
         t.link((self.text, "value"), (self, "rule_text"))
         self._build_preview()
         self._build_store_panel()
+        self.canvas = ChartCanvas(source.history, lambda: self.provider, self.current_rule,
+                                  self.set_rule)  # fmt: skip
         super().__init__(self._sections(), **kwargs)
         self.add_class("oi-app")
         self.observe(self._text_changed, "rule_text")
@@ -121,6 +124,8 @@ class PatternBuilder(w.VBox):
             h("Text form"),
             self.text,
             self.text_message,
+            h("Draw on a chart (trendline, level, channel)"),
+            self.canvas,
             h("Preview (newest bar)"),
             w.HBox([self.provider_select, self.universe, self.preview_button], layout=wrap),
             self.progress_bar,
@@ -160,6 +165,7 @@ class PatternBuilder(w.VBox):
     def _on_provider_select(self, change: dict[str, Any]) -> None:
         self.provider = change["new"] or ""
         self.universe.options = self.source.symbols(self.provider) if self.provider else []
+        self.canvas.set_symbols(self.universe.options)
 
     def set_rule(self, rule: Rule) -> None:
         """Show ``rule`` in the rows and the text form."""

@@ -10,9 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from optionsintel.rules import Rule
 from optionsintel.services import patterns as svc
 from optionsintel.store import Store, reads
+from optionsintel.ui.data import DashboardDataError
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class PatternSource:
     load: Callable[[str], tuple[svc.PatternVersion, Rule]]
     """A pin ``pattern_id@version`` -> the version and its rule."""
     diff: Callable[[str, int, int], svc.RuleDiff]
+    history: Callable[[str, str], pd.DataFrame] | None = None
+    """``(provider, symbol)`` -> that symbol's daily bars from that provider (the canvas)."""
 
 
 def daily_providers(store: Store) -> list[str]:
@@ -39,6 +44,21 @@ def daily_providers(store: Store) -> list[str]:
     found = reads.list_providers(store, "daily_ohlc")
     size = {p: len(reads.list_symbols(store, provider=p)) for p in found}
     return sorted(found, key=lambda p: (-size[p], p))
+
+
+def daily_bars(store: Store, provider: str, symbol: str) -> pd.DataFrame:
+    """One symbol's daily ``open high low close volume`` from one provider (date index).
+
+    Raises
+    ------
+    DashboardDataError
+        The provider has no daily bar of ``symbol``.
+    """
+    raw = reads.read_daily_ohlc(store, provider=provider, symbols=symbol)
+    if raw.empty:
+        raise DashboardDataError(f"no daily bars of {symbol} from {provider}")
+    bars = raw.set_index(pd.DatetimeIndex(pd.to_datetime(raw["trade_date"]), name="date"))
+    return bars[["open", "high", "low", "close", "volume"]].astype(float).sort_index()
 
 
 def pattern_source(store: Store) -> PatternSource:
@@ -65,4 +85,5 @@ def pattern_source(store: Store) -> PatternSource:
         versions=lambda pid: svc.version_history(store, pid),
         load=lambda pin: svc.load_pinned(store, pin),
         diff=lambda pid, a, b: svc.diff_versions(store, pid, a, b),
+        history=lambda p, s: daily_bars(store, p, s),
     )
