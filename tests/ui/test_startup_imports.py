@@ -30,3 +30,11 @@ def test_lazy_packages_export_every_name() -> None:
             assert getattr(pkg, name) is not None
         assert set(pkg.__all__) <= set(dir(pkg))
     assert research.sma.__module__ == "optionsintel.research.indicators"
+
+
+def test_research_function_named_like_its_submodule_stays_the_function():
+    """``drawdown`` is a submodule and a function; importing the first never hides the second."""
+    code = ("import optionsintel.research.drawdown, optionsintel.research as r\n"
+            "from optionsintel.research import drawdown\n"
+            "assert callable(drawdown) and r.drawdown is drawdown, drawdown\n")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], check=True)
