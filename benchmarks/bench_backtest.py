@@ -58,7 +58,7 @@ def overhead() -> None:
     from optionsintel.backtest._vbt import vbt
     from optionsintel.backtest.costs import Brokerage, CostModel
     from optionsintel.backtest.run import run_backtest
-    from optionsintel.backtest.simulate import simulate
+    from optionsintel.backtest.simulation import simulate
     from optionsintel.backtest.spec import ExitRules, Sizing
 
     bars, ent, ext = _market(2500, 1000)
@@ -77,7 +77,7 @@ def overhead() -> None:
         pf.value()
 
     from optionsintel.backtest.costs import trade_dates
-    from optionsintel.backtest.simulate import _fee_arrays
+    from optionsintel.backtest.simulation import _fee_arrays
 
     buy = e1 & ~x1
     fee_arr, fixed_arr = _fee_arrays(costs, trade_dates(bars.close.index), buy, buy & False)
@@ -141,7 +141,7 @@ def first() -> None:
 def sweep_bench() -> None:
     from optionsintel.backtest.costs import CostModel
     from optionsintel.backtest.spec import Sizing
-    from optionsintel.backtest.sweep import sweep
+    from optionsintel.backtest.sweeps import sweep
 
     bars, ent, ext = _market(2500, 100)
     grid = {

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from optionsintel.backtest.costs import Brokerage, CostModel, cost_breakdown
 from optionsintel.backtest.run import run_backtest
-from optionsintel.backtest.simulate import simulate
+from optionsintel.backtest.simulation import simulate
 from optionsintel.backtest.spec import Bars, ExitRules, Sizing
 from optionsintel.errors import BacktestError
 
@@ -268,7 +268,7 @@ def test_cash_bound_shared_portfolio_settles_with_exact_fees():
 
 @pytest.mark.parametrize("portfolio", ["shared", "per_symbol"])
 def test_lowest_cash_from_orders_equals_vectorbt(market, portfolio):
-    from optionsintel.backtest.simulate import _lowest_cash
+    from optionsintel.backtest.simulation import _lowest_cash
 
     entries, exits = random_signals(market, seed=12)
     sim = simulate(market, entries, exits, sizing=Sizing(amount=90_000), costs=CostModel(),

@@ -11,7 +11,7 @@ from optionsintel.backtest.costs import CostModel
 from optionsintel.backtest.montecarlo import monte_carlo
 from optionsintel.backtest.run import run_backtest
 from optionsintel.backtest.spec import ExitRules, Sizing
-from optionsintel.backtest.sweep import sweep
+from optionsintel.backtest.sweeps import sweep
 from optionsintel.backtest.walkforward import walk_forward, window_bounds
 from optionsintel.errors import BacktestError
 
@@ -142,3 +142,14 @@ def test_monte_carlo_rejects_bad_input(result):
     with pytest.raises(BacktestError):
         monte_carlo(result, n_paths=0)
     assert isinstance(result.trades, pd.DataFrame)
+
+
+def test_package_names_are_the_functions_whatever_was_imported_before() -> None:
+    """A submodule named like an export would shadow it once imported (sweep was)."""
+    import importlib
+
+    import optionsintel.backtest as pkg
+
+    for name, module in pkg._EXPORTS.items():
+        importlib.import_module(f"optionsintel.backtest.{module}")
+        assert not isinstance(getattr(pkg, name), type(pkg)), name

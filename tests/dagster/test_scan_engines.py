@@ -84,7 +84,9 @@ def test_multiprocess_executor_gets_the_in_process_results(
     pids = {
         e.dagster_event.pid
         for e in logs
-        if e.dagster_event is not None and (e.step_key or "").startswith("scan_symbol_batch")
+        if e.dagster_event is not None
+        and e.dagster_event.event_type_value == "STEP_START"
+        and (e.step_key or "").startswith("scan_symbol_batch")
     }
     assert len(pids) >= 2 and os.getpid() not in pids  # steps ran in their own processes
     _assert_same_as_in_process(store_resource.get(), scan_universe, run_id)

@@ -30,16 +30,20 @@ def test_scan_set_up_by_clicks_shows_ranked_matches(demo_store, voila, browser, 
         label="Equity universe"
     )
     run.click()
-    page.wait_for_selector("table.oi-scan-table tbody tr", timeout=180_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.oi-scan-status');"
+        " return s && s.innerText.trim() && !s.innerText.startsWith('Running'); }",
+        timeout=180_000,
+    )
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / f"scanner_{size[0]}.png"), full_page=True)
+    status = page.locator(".oi-scan-status").inner_text()
+    assert "matches of" in status and "synthetic" in status, status
     rows = page.locator("table.oi-scan-table tbody tr")
     assert rows.count() >= 1
     assert page.locator("table.oi-scan-table svg.oi-spark").count() >= 1
     href = rows.first.locator("a").first.get_attribute("href")
     assert href.startswith("/voila/render/analytics_report.ipynb?symbol=")
-    status = page.locator(".oi-scan-status").inner_text()
-    assert "matches of" in status and "synthetic" in status
     page.locator("select:has(option:text-is('close'))").select_option("close")
     page.get_by_role("checkbox", name="Descending").check()
     page.wait_for_timeout(500)

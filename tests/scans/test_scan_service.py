@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optionsintel.errors import ScanSpecError
+from optionsintel.errors import BulkOperationError, ScanSpecError
 from optionsintel.scans import batches, scan_spec
 from optionsintel.services import bulk, patterns
 from optionsintel.services import scans as svc
@@ -136,3 +136,23 @@ def test_sector_and_watchlist_universes(universe: Store) -> None:
         "S03", "S04"]  # fmt: skip
     with pytest.raises(ScanSpecError, match="no watchlist"):
         svc.run_scan(universe, _spec(universe="watchlist:alice/none"))
+
+
+def test_resume_runs_only_pending_symbols(universe: Store) -> None:
+    whole = svc.read_scan_results(universe, svc.run_scan(universe, _spec()).run_id)
+    plan = svc.prepare_scan(universe, _spec())
+    svc.run_scan_batch(universe, plan.run_id, plan.symbols[:5])  # a worker died after this
+    seen = []
+    with pytest.raises(BulkOperationError, match="another scan spec"):
+        svc.run_scan(universe, _spec(match="all"), operation_id=plan.run_id)
+    run = svc.run_scan(universe, None, operation_id=plan.run_id, progress=seen.append)
+    assert run.status.status == "SUCCEEDED" and seen[0].done == 5  # resumed at 5 of 16
+    resumed = svc.read_scan_results(universe, plan.run_id)
+    pd.testing.assert_frame_equal(whole[["symbol", "score"]], resumed[["symbol", "score"]])
+
+
+def test_default_provider_covers_most_symbols(universe: Store) -> None:
+    few = {s: 100 + np.arange(100.0) for s in SYMBOLS[:3]}
+    universe.write("daily_ohlc", bars_frame(few, DAYS[:100], provider="replay"))
+    run = svc.run_scan(universe, _spec(provider=None))
+    assert run.plan.provider == "synthetic" and run.plan.spec["provider"] is None

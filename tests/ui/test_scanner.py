@@ -45,7 +45,7 @@ def test_choices_come_from_the_store(seeded):
     app = build_scanner(seeded)
     assert app.patterns.options == ("up@2", "up@1")  # pinned versions, newest first
     assert ("Watchlist alice/tech", "watchlist:alice/tech") in app.universe.options
-    assert app.provider.options == ("synthetic",)
+    assert app.provider.options == ("synthetic",) and app.provider.value == "synthetic"
     assert "CALL_BUILDUP" in app.detectors.options and "ANOMALY" in app.detectors.options
 
 
@@ -60,6 +60,8 @@ def test_run_shows_the_stored_results_with_explanation_sparkline_and_link(seeded
     assert page.count("<tr>") == len(want) + 1 and page.count("<svg") == len(want)
     assert "?symbol=" + want["symbol"].iloc[0] in page
     assert html.escape(app.table.results["explanation"].iloc[0])[:60] in page
+    assert re.match(r"close > SMA\(5\) \(close=[0-9.]+, SMA\(5\)=[0-9.]+\)",
+                    app.table.results["explanation"].iloc[0])  # fmt: skip
     assert app.progress.bar.value == 30 and app.progress.status == "SUCCEEDED"
 
 

@@ -15,7 +15,7 @@ from optionsintel.backtest.results import (
     portfolio_metrics,
     trade_statistics,
 )
-from optionsintel.backtest.simulate import Simulation, simulate
+from optionsintel.backtest.simulation import Simulation, simulate
 from optionsintel.backtest.spec import BacktestSettings, Bars, Engine, ExitRules
 from optionsintel.research import MetricsConfig
 
@@ -89,7 +89,7 @@ def run_backtest(
     Parameters
     ----------
     bars, entries, exits, settings, overrides
-        As for :func:`optionsintel.backtest.simulate.simulate`.
+        As for :func:`optionsintel.backtest.simulation.simulate`.
     benchmark
         Per-bar simple returns (e.g. NIFTY's) for the comparison table.
     metrics_config

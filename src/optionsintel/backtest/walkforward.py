@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from optionsintel.backtest.spec import Bars
-from optionsintel.backtest.sweep import (
+from optionsintel.backtest.sweeps import (
     Progress,
     SignalFunc,
     grid_combinations,
@@ -87,7 +87,7 @@ def walk_forward(
     Parameters
     ----------
     bars, grid, entries, exits, signal_func, metric, maximize
-        As for :func:`optionsintel.backtest.sweep.sweep`.
+        As for :func:`optionsintel.backtest.sweeps.sweep`.
     train_bars, test_bars, step
         Window lengths in bars; ``step`` defaults to ``test_bars`` (adjacent test windows).
     report

@@ -108,8 +108,11 @@ def run(
     resume: str = typer.Option(None, "--resume", help="Resume this run id (skips done symbols)."),
     top: int = typer.Option(25, "--top", min=1, help="Rows shown."),
 ) -> None:
-    """Run a scan now (or as of a past instant) with a progress bar; print the matches."""
-    spec = _spec(universe, pattern, detector, as_of, provider, match)
+    """Run a scan now (or as of a past instant) with a progress bar; print the matches.
+
+    With --resume RUN_ID the stored run continues with its own spec (other flags ignored).
+    """
+    spec = None if resume else _spec(universe, pattern, detector, as_of, provider, match)
     store = _store.get_store()
     bar, update = _progress_runner("scanning")
     with bar:

@@ -14,6 +14,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# ``drawdown`` names both a submodule and a function: once anything imports the submodule,
+# the package attribute would be the module and PEP 562's hook would never run. The
+# module is cheap (NumPy and pandas), so the function is bound eagerly.
+from optionsintel.research.drawdown import drawdown
+
 if TYPE_CHECKING:
     from optionsintel.research._common import MetricsConfig, ResearchInputError
     from optionsintel.research.anomaly import (

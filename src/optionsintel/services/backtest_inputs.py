@@ -239,32 +239,57 @@ def settings_from_plain(plain: Mapping[str, Any]) -> BacktestSettings:
     BacktestError
         An unknown key or a value out of range.
     """
-    from optionsintel.backtest.costs import Brokerage, CostModel
+    from optionsintel.backtest.costs import SEGMENTS, Brokerage, CostModel
 
     known = {*BacktestSettings().as_plain(), "costs"}
     unknown = sorted(set(plain) - known)
     if unknown:
         raise BacktestError(f"unknown backtest settings {unknown}; known: {sorted(known)}")
+    segment = plain.get("segment", "equity_delivery")
+    brokerage = dict(_mapping(plain, "brokerage"))
+    sizing = dict(_mapping(plain, "sizing"))
+    exit_kw = dict(_mapping(plain, "exit_rules"))
+    _choose("segment", segment, (*SEGMENTS, None))
+    _choose("brokerage kind", brokerage.get("kind", "flat"), _BROKERAGE)
+    _choose("sizing", sizing.get("kind", "fixed_amount"), _SIZING)
     try:
         costs = None
-        if plain.get("segment", "equity_delivery") is not None:
-            costs = CostModel(
-                segment=plain.get("segment", "equity_delivery"),
-                brokerage=Brokerage(**(plain.get("brokerage") or {})),
-                overrides=dict(plain.get("overrides") or {}),
-            )
+        if segment is not None:
+            overrides = {str(k): float(v) for k, v in _mapping(plain, "overrides").items()}
+            costs = CostModel(segment=segment, brokerage=Brokerage(**brokerage),
+                              overrides=overrides)  # fmt: skip
         return BacktestSettings(
             direction=plain.get("direction", "long"),
-            exit_rules=ExitRules(**(plain.get("exit_rules") or {})),
-            sizing=Sizing(**(plain.get("sizing") or {})),
+            exit_rules=ExitRules(**exit_kw),
+            sizing=Sizing(**sizing),
             costs=costs,
             init_cash=float(plain.get("init_cash", 1_000_000.0)),
             portfolio=plain.get("portfolio", "shared"),
             execution=plain.get("execution", "next_open"),
             periods_per_year=float(plain.get("periods_per_year", 252.0)),
         )
-    except TypeError as exc:
-        raise BacktestError(f"bad backtest settings: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        text = " ".join(str(exc).split())[:200]
+        raise BacktestError(f"bad backtest settings: {text}") from None
+
+
+_BROKERAGE = ("flat", "percent", "percent_capped", "zero")
+_SIZING = ("fixed_amount", "percent_equity", "volatility_target")
+
+
+def _mapping(plain: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = plain.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BacktestError(f"setting {name!r} is a mapping of its fields, got {str(value)[:30]!r}")
+    return value
+
+
+def _choose(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        shown = ", ".join(str(a) for a in allowed)
+        raise BacktestError(f"{name} {str(value)[:30]!r} is not one of {shown}")
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

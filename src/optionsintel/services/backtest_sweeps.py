@@ -19,7 +19,7 @@ from optionsintel.services.backtests import BacktestRun, record_of, store_record
 from optionsintel.store import Store
 
 if TYPE_CHECKING:
-    from optionsintel.backtest.sweep import ParameterSweep
+    from optionsintel.backtest.sweeps import ParameterSweep
     from optionsintel.services.bulk import BulkStatus
 
 __all__ = ["SweepRun", "sweep_stored"]
@@ -39,7 +39,7 @@ class SweepRun:
 
 
 def _combo_items(grid: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, Any]]:
-    from optionsintel.backtest.sweep import grid_combinations
+    from optionsintel.backtest.sweeps import grid_combinations
 
     combos = grid_combinations(grid)
     return {
@@ -89,7 +89,7 @@ def sweep_stored(
         No bars or signals, an unknown metric, or no combination finished.
     """
     from optionsintel.backtest.run import run_backtest
-    from optionsintel.backtest.sweep import ParameterSweep, run_combination, split_params
+    from optionsintel.backtest.sweeps import ParameterSweep, run_combination, split_params
     from optionsintel.services import bulk
 
     bars = load_bars(store, symbols, provider=provider, start=start, end=end)

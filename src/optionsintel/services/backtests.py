@@ -290,10 +290,10 @@ def export_run(store: Store, run_id: str, path: str | Path) -> Path:
     from optionsintel.exchange.export import export_workbook
     from optionsintel.exchange.provenance import Provenance
 
-    rec = read_run(store, run_id).record
+    stored = read_run(store, run_id)
+    rec = stored.record
     inputs = pd.DataFrame(
-        [(k, str(v)) for k, v in _inputs_of(read_run(store, run_id)).items()],
-        columns=["input", "value"],
+        [(k, str(v)) for k, v in _inputs_of(stored).items()], columns=["input", "value"]
     )
     frames = {
         "inputs": inputs,

@@ -25,7 +25,7 @@ from optionsintel.errors import ExportCancelledError, ExportError, StoreError
 from optionsintel.exchange.export import Progress, open_export
 from optionsintel.exchange.formats import Compression, Format, detect
 from optionsintel.exchange.provenance import Provenance
-from optionsintel.store import Store
+from optionsintel.store import Now, Store
 from optionsintel.store.reads import MARKET_DATASETS, latest_time
 from optionsintel.store.reads.stream import (
     DEFAULT_CHUNK_ROWS,
@@ -139,6 +139,8 @@ class _Operation:
 
     def finish(self, status: str, error: str | None = None) -> None:
         extra: dict[str, Any] = {"item_errors": {"error": error[:500]}} if error else {}
+        # The bulk-operation model's final summary and end instant (services/bulk.py).
+        extra |= {"finished_at": Now(), "summary": {"error": error[:500]} if error else {}}
         # The export's own error matters more than a failure to record it.
         with contextlib.suppress(StoreError):
             self.store.transition("bulk_operations", self.key, "RUNNING", status, **extra)

@@ -100,7 +100,7 @@ class ScanRun:
 
 def prepare_scan(
     store: Store,
-    spec: ScanSpec,
+    spec: ScanSpec | None,
     *,
     operation_id: str | None = None,
     name: str = "adhoc",
@@ -108,15 +108,25 @@ def prepare_scan(
 ) -> ScanPlan:
     """Resolve and freeze a run (or load the plan of ``operation_id`` to resume it).
 
+    ``spec`` may be None to resume ``operation_id`` with its stored spec; a different
+    spec than the stored one is refused.
+
     Raises
     ------
     ScanSpecError
         Unknown provider or universe, no bars of the provider up to ``as_of``.
+    BulkOperationError
+        Resuming with another spec, or no spec and no stored run.
     PatternNotFoundError
         A pin names no stored version.
     """
     if operation_id is not None and repo.read_bulk_operation(store, operation_id) is not None:
-        return load_plan(store, operation_id)
+        plan = load_plan(store, operation_id)
+        if spec is not None and spec.to_json() != plan.spec:
+            raise BulkOperationError(f"run {operation_id} was started with another scan spec")
+        return plan
+    if spec is None:
+        raise BulkOperationError("a new scan needs its spec (only a stored run resumes without)")
     started = pd.Timestamp.now(tz="UTC")
     as_of = pd.Timestamp(spec.as_of) if spec.as_of is not None else started
     compiled, pins = _compile(store, spec)
@@ -228,7 +238,7 @@ def finish_scan(store: Store, run_id: str, *, timing: dict[str, float] | None = 
 
 def run_scan(
     store: Store,
-    spec: ScanSpec,
+    spec: ScanSpec | None,
     *,
     operation_id: str | None = None,
     name: str = "adhoc",
@@ -243,7 +253,7 @@ def run_scan(
     store
         The store.
     spec
-        The scan (:func:`optionsintel.scans.scan_spec`).
+        The scan (:func:`optionsintel.scans.scan_spec`); None to resume ``operation_id``.
     operation_id
         Run id; an existing one is resumed (its DONE symbols are skipped).
     name

@@ -100,7 +100,11 @@ class Scanner(w.VBox):
             self.patterns.options = self.source.pins()
             lists = [(f"Watchlist {n}", f"watchlist:{n}") for n in self.source.watchlists()]
             self.universe.options = [*UNIVERSES, *lists]
-            self.provider.options = self.source.providers()
+            providers = self.source.providers()
+            current = self.provider.value
+            self.provider.options = providers
+            if providers:  # ipywidgets leaves the value empty when options change
+                self.provider.value = current if current in providers else providers[0]
         except Exception as exc:  # no database: say so in the page
             self._fail(exc)
         self._universe_changed()

@@ -112,8 +112,26 @@ class ResultsTable(w.VBox):
         self.html.value = self.count.value = ""
 
 
+def _reason(item: Any) -> str:
+    """One explanation entry as a trader reads it: ``RSI(14) <= 100 (RSI(14)=78.05)``."""
+    if not isinstance(item, dict) or "condition" not in item:
+        return str(item)
+    values = item.get("values") or {}
+    shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, int | float) else f"{k}={v}"
+                      for k, v in values.items() if not _is_number(k))  # fmt: skip
+    return f"{item['condition']} ({shown})" if shown else str(item["condition"])
+
+
+def _is_number(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _joined(value: Any) -> Any:
-    return "; ".join(map(str, value)) if isinstance(value, list | tuple) else value
+    return "; ".join(map(_reason, value)) if isinstance(value, list | tuple) else value
 
 
 def _flatten(frame: pd.DataFrame) -> pd.DataFrame:

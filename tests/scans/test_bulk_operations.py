@@ -121,3 +121,17 @@ def test_all_items_failing_is_failed(clean_store: Store) -> None:
 
     status = bulk.run_batches(clean_store, "sweep", ITEMS[:4], work, batch_size=3)
     assert status.status == "FAILED" and status.failed == 4 and status.done == 0
+
+
+def test_an_export_is_a_bulk_operation_of_the_same_model(clean_store: Store, tmp_path) -> None:
+    from optionsintel.services.exports import export_dataset, new_operation_id
+    from scans.helpers import seed_universe
+
+    seed_universe(clean_store, ["AAA", "BBB"], pd.bdate_range("2025-01-01", periods=5).date)
+    op = new_operation_id()
+    export_dataset(clean_store, "daily_ohlc", tmp_path / "bars.csv", provider="synthetic",
+                   operation_id=op)  # fmt: skip
+    status = bulk.read_operation(clean_store, op)
+    assert status.kind == "export" and status.status == "SUCCEEDED" and status.finished
+    assert status.finished_at is not None and status.done == status.total == 10
+    assert not bulk.cancel_operation(clean_store, op)  # finished: nothing to cancel
