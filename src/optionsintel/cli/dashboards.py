@@ -18,7 +18,9 @@ from optionsintel.cli._servers import run_servers
 from optionsintel.errors import OptionsIntelError
 
 DEFAULT_PORT = 8866
+#: The Voila apps by title; the home page comes first (it links every other one).
 APPS: dict[str, str] = {
+    "Home": "home.ipynb",
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
@@ -26,6 +28,7 @@ APPS: dict[str, str] = {
     "Strategy builder": "strategy_builder.ipynb",
     "Scanner": "scanner.ipynb",
     "Alerts manager": "alerts_manager.ipynb",
+    "Admin": "admin.ipynb",
 }
 
 

@@ -762,3 +762,14 @@ write_digests = sa.Table(
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     sa.PrimaryKeyConstraint("table_name", "digest"),
 )
+
+#: 0012_admin_user_settings: each person's app settings, one validated JSON document
+#: (``services.user_settings.UserSettings``), upserted; the audit log keeps changes.
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("username"),
+)
