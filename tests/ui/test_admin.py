@@ -153,7 +153,6 @@ def test_config_masks_secrets_and_dark_theme_reaches_the_chart(clean_store):
         "breaker_state": "CLOSED", "last_error": None}]))  # fmt: skip
     app = AdminApp(clean_store, local_identity(), us.UserSettings(colour_scheme="dark"),
                    dagster_url="http://127.0.0.1:9", process_urls={})  # fmt: skip
-    chart = next(c for c in app.panes["Data"].children if hasattr(c, "layout") and
-                 hasattr(c, "data"))  # fmt: skip
+    chart = app.provider_figure
     assert chart.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
     assert "10.00" in _text(app, "Data")  # error rate 10 % for synthetic

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
-from plotly import graph_objects as go
 
 from optionsintel.auth import Permission
 from optionsintel.services import admin_health as health
@@ -27,6 +26,7 @@ from optionsintel.services.identity import Identity
 from optionsintel.services.user_settings import UserSettings
 from optionsintel.store.sysinfo import database_size, table_sizes
 from optionsintel.ui import admin_panels as ap
+from optionsintel.ui.plotly_grid import PlotlyGrid
 from optionsintel.ui.theme import page_style, session
 
 if TYPE_CHECKING:
@@ -150,7 +150,9 @@ class AdminApp(w.VBox):
         size = ap.human_bytes(database_size(self.store))
         since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)
         metrics = self.store.read("data_source_metrics", start=since, time_column="ts")
-        chart = go.FigureWidget(ap.provider_chart(metrics, self.prefs))
+        self.provider_figure = ap.provider_chart(metrics, self.prefs)
+        chart = PlotlyGrid(column_min_width="300px", layout=w.Layout(width="100%"))
+        chart.show([self.provider_figure])
         sizes = table_sizes(self.store).assign(size=lambda f: f["bytes"].map(ap.human_bytes))
         return [self._html(f"<p>Database size: <b>{size}</b></p><h4>Coverage and gaps</h4>",
                            ap.frame_html(data_coverage(self.store), self.prefs, "no market data"),
