@@ -56,9 +56,7 @@ def test_home_lists_every_app_and_admin_walks_every_tab(voila, browser, size, tm
         page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text=title).first.click()
         page.wait_for_timeout(400)
         _shot(page, tmp_path, f"admin_{size[0]}_{i}")
-        assert "oi-admin-error" not in page.inner_html(
-            ".lm-TabPanel-widget:not(.lm-mod-hidden), .p-TabPanel-widget:not(.p-mod-hidden)"
-        )
+    assert page.locator(".oi-admin-error").count() == 0  # every tab is rendered, none failed
     page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text="Data").first.click()
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     assert "Traceback" not in page.content()
