@@ -49,8 +49,15 @@ def test_home_lists_every_app_and_admin_walks_every_tab(voila, browser, size, tm
     assert hrefs == [f"/voila/render/{nb}" for nb in APPS.values()]
     assert page.locator("li.oi-ready").count() >= 5  # the demo data is there
     _no_sideways(page)
+    assert not problems, problems
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.locator("ul.oi-apps a", has_text="Admin").click()
+    page.wait_for_url("**/voila/render/admin.ipynb", timeout=60_000)
     page.wait_for_selector(".lm-TabBar-tab, .p-TabBar-tab", timeout=120_000)
+    # leaving the home page shuts its kernel down with a request Voila may refuse (403);
+    # what counts is the admin page's own console
+    problems.clear()
     assert "Dagster UI not running" in page.content()
     for i, title in enumerate(TABS):
         page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text=title).first.click()
@@ -60,7 +67,7 @@ def test_home_lists_every_app_and_admin_walks_every_tab(voila, browser, size, tm
     page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text="Data").first.click()
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     assert "Traceback" not in page.content()
-    assert not problems, problems
+    assert not problems, (problems, failed)
     assert external <= {"cdn.jsdelivr.net"}, external
 
 
