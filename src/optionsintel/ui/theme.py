@@ -121,6 +121,9 @@ body, .jp-Notebook, .jp-Cell, .widget-html, .jp-OutputArea-output {
 .widget-label, .widget-html-content, label, th, td { color: #e6e6e6 !important; }
 table.oi-table th { background: #1d232a !important; }
 a { color: #7ab7ff !important; }
+.jp-RenderedHTMLCommon, .jp-RenderedMarkdown, h1, h2, h3, h4, p { color: #e6e6e6 !important; }
+.oi-card, .oi-app { background: #1d232a !important; }
+.oi-card, .oi-card * { color: #e6e6e6 !important; }
 """
 _AUTO = "@media (prefers-color-scheme: dark) {" + _DARK + "}"
 _COMPACT = ".widget-box, .widget-html { margin: 1px !important; } td, th { padding: 2px 4px; }"
