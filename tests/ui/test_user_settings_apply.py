@@ -46,6 +46,9 @@ def test_viewer_is_local_super_admin_or_the_named_account(clean_store, monkeypat
     monkeypatch.setenv(USER_ENV, "nobody")
     ident = theme.viewer_identity(clean_store)
     assert (ident.username, ident.role.value) == ("nobody", "USER")
+    monkeypatch.delenv(USER_ENV)
+    monkeypatch.setenv(theme.EXPOSED_ENV, "1")  # exposed mode, viewer not named: fail closed
+    assert theme.viewer_identity(clean_store).role.value == "USER"
 
 
 @pytest.fixture

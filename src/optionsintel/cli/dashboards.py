@@ -99,6 +99,7 @@ def dashboards(
     """Serve the Voila dashboards (every app listed in APPS)."""
     commands = dashboard_server_commands(port, host)
     if not is_loopback(host):
+        os.environ["OPTIONSINTEL_EXPOSED"] = "1"  # kernels inherit it: no local SUPER_ADMIN
         console.print(f"[yellow]exposed mode[/]: sign in at http://{host}:{port}/login "
                       "with a platform account (`optionsintel users create`)")  # fmt: skip
     for title, url in dashboard_urls(port, host).items():

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["apply_figure", "format_number", "page_style", "session", "template_name"]
 
 USER_ENV = "OPTIONSINTEL_USER"
+#: Set by ``optionsintel dashboards`` beyond loopback: kernels then never assume ``local``.
+EXPOSED_ENV = "OPTIONSINTEL_EXPOSED"
 
 
 def local_identity() -> Identity:
@@ -44,6 +46,9 @@ def local_identity() -> Identity:
 def viewer_identity(store: Store | None) -> Identity:
     """Who the app is showing to (see the module docstring); unknown accounts are USERs."""
     name = os.environ.get(USER_ENV, "").strip()
+    if not name and os.environ.get(EXPOSED_ENV):
+        # exposed mode without a named viewer: fail closed (never the local SUPER_ADMIN)
+        return Identity(username="viewer", role=Role.USER, tier=Tier.FREE, via="token")
     if not name or name == LOCAL_USER:
         return local_identity()
     from optionsintel.store.accounts import read_account
