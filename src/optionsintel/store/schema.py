@@ -782,3 +782,14 @@ positions = sa.Table(
     sa.CheckConstraint("qty <> 0", name="qty_nonzero"),
     sa.CheckConstraint("price >= 0", name="price_nonnegative"),
 )
+
+#: 0012_admin_user_settings: each person's app settings, one validated JSON document
+#: (``services.user_settings.UserSettings``), upserted; the audit log keeps changes.
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("username"),
+)
