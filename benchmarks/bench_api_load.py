@@ -36,7 +36,8 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,6 +62,7 @@ class Outcome:
     errors: int
     send_lag: list[float]
     elapsed: float
+    codes: dict[int, int] = field(default_factory=dict)  # non-200 answers by status (0: I/O)
 
 
 def _request(path: str, key: str, port: int) -> bytes:
@@ -91,21 +93,30 @@ async def _open_loop(port: int, req: bytes, rate: float, n: int, t0: float, conn
         pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
     lat: list[float] = []
     lag: list[float] = []
-    errors = 0
+    codes: Counter[int] = Counter()
 
     async def one(scheduled: float) -> None:
-        nonlocal errors
         conn = await pool.get()
         try:
-            ok = await _exchange(*conn, req) == 200
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            ok = False
+            code = await _exchange(*conn, req)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            # the server closed an idle keep-alive connection (uvicorn: after 5 s): like
+            # any HTTP client, send again on a fresh connection (the latency keeps counting)
+            code = 0
+            conn = await asyncio.open_connection("127.0.0.1", port)
+            if not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial:
+                try:
+                    code = await _exchange(*conn, req)
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    conn = await asyncio.open_connection("127.0.0.1", port)
+        except (OSError, ValueError):
+            code = 0
             conn = await asyncio.open_connection("127.0.0.1", port)
         pool.put_nowait(conn)
-        if ok:
+        if code == 200:
             lat.append(time.monotonic() - scheduled)
         else:
-            errors += 1
+            codes[code] += 1
 
     tasks = []
     for i in range(n):
@@ -116,7 +127,7 @@ async def _open_loop(port: int, req: bytes, rate: float, n: int, t0: float, conn
         lag.append(max(0.0, time.monotonic() - scheduled))
         tasks.append(asyncio.create_task(one(scheduled)))
     await asyncio.gather(*tasks)
-    return Outcome(lat, errors, lag, time.monotonic() - t0)
+    return Outcome(lat, sum(codes.values()), lag, time.monotonic() - t0, dict(codes))
 
 
 def _open_worker(args: tuple[int, bytes, float, int, float, int, float], out: mp.Queue) -> None:
@@ -144,6 +155,7 @@ def open_loop(port: int, path: str, key: str, rate: float, seconds: float, procs
         sum(p.errors for p in parts),
         [x for p in parts for x in p.send_lag],
         max(p.elapsed for p in parts),
+        dict(sum((Counter(p.codes) for p in parts), Counter())),
     )
 
 
@@ -197,7 +209,8 @@ def _summary(name: str, o: Outcome, target: float | None = None) -> str:
     rate = f"target {target:.0f}/s " if target else ""
     lag = (f"  send lag p99 {np.percentile(o.send_lag, 99) * 1000:.1f} ms"
            if o.send_lag else "")  # fmt: skip
-    return (f"{name}: {rate}achieved {a.size / o.elapsed:.0f}/s n={a.size} errors={o.errors}  "
+    errs = f"errors={o.errors}" + (f" {o.codes}" if o.codes else "")
+    return (f"{name}: {rate}achieved {a.size / o.elapsed:.0f}/s n={a.size} {errs}  "
             f"p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms  "
             f"max {a.max():.1f} ms{lag}")  # fmt: skip
 

@@ -16,6 +16,7 @@ and the two recorded real NIFTY days.
    (``domcontentloaded``), Voila's share before the kernel runs the notebook.
 
     python benchmarks/bench_dashboards.py [--browser-rounds 3] [--no-browser]
+        [--cold-rounds 3] [--peer-src /path/to/other/checkout/src]
 """
 
 from __future__ import annotations
@@ -78,19 +79,34 @@ print(json.dumps({"imports": t1 - t0, "render": t2 - t1}))
 """
 
 
-def bench_cold(url: str, rounds: int = 3) -> None:
-    """First full render in fresh interpreters (nothing imported, numba cache on disk)."""
-    rows = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", _COLD, url], capture_output=True,
-                             text=True, check=True)  # fmt: skip
-        wall = time.perf_counter() - start
-        rows.append({**json.loads(out.stdout.strip().splitlines()[-1]), "wall": wall})
-    med = {k: statistics.median(r[k] for r in rows) * 1e3 for k in rows[0]}
-    print(f"first full render, fresh process ({rounds} processes, medians): imports "
-          f"{med['imports']:.0f} ms + build {med['render']:.0f} ms; whole child incl. "
-          f"interpreter start {med['wall']:.0f} ms")  # fmt: skip
+def _cold_child(url: str, src: str | None) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _COLD, url], capture_output=True,
+                         text=True, check=True, env=env)  # fmt: skip
+    wall = time.perf_counter() - start
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "wall": wall}
+
+
+def bench_cold(url: str, rounds: int = 3, peer_src: str | None = None) -> None:
+    """First full render in fresh interpreters (nothing imported, numba cache on disk).
+
+    With ``peer_src`` (another checkout's ``src``, e.g. the code before a change) its
+    children run interleaved with ours (A, B, B, A...), so both see the same load.
+    """
+    runs: dict[str, str | None] = {"this checkout": None}
+    if peer_src:
+        runs[f"peer {peer_src}"] = peer_src
+    rows: dict[str, list[dict[str, float]]] = {k: [] for k in runs}
+    for i in range(rounds):
+        for name in runs if i % 2 == 0 else list(reversed(runs)):
+            rows[name].append(_cold_child(url, runs[name]))
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    for name, r in rows.items():
+        med = {k: statistics.median(x[k] for x in r) * 1e3 for k in r[0]}
+        print(f"first full render, fresh process, {name} ({rounds} processes, medians): imports "
+              f"{med['imports']:.0f} ms + build {med['render']:.0f} ms; whole child incl. "
+              f"interpreter start {med['wall']:.0f} ms")  # fmt: skip
 
 
 def _free_port() -> int:
@@ -165,6 +181,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--browser-rounds", type=int, default=3)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--cold-rounds", type=int, default=3)
+    ap.add_argument("--peer-src", help="another checkout's src/ to time cold renders against")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="oi_bench_ui_"))
     try:
@@ -172,7 +190,7 @@ def main() -> None:
         migrate.upgrade(get_engine(url))
         store = Store(get_engine(url))
         _seed(url, root)
-        bench_cold(url)
+        bench_cold(url, args.cold_rounds, args.peer_src)
         app = build_market_monitor(store, autostart=False)
         warm = _ms(lambda: build_market_monitor(store, autostart=False), 5)
         print(f"first full render, warm process:               {warm:8.1f} ms")

@@ -125,7 +125,9 @@ def _owned_objects(store, caller: str, role: Role) -> dict[str, str]:
     test = operation_access.start_backtest(
         store, me, source={"type": "pattern", "entry": f"p-{tag}@1"}, symbols=["NIFTY"],
         provider="synthetic", background=False)  # fmt: skip
-    run = bulk.read_operation(store, test).summary["run_id"]
+    done = bulk.read_operation(store, test)
+    assert "run_id" in done.summary, (done, bulk.operation_errors(store, test))
+    run = done.summary["run_id"]
     return {"role": tag, "feed": f"feed-{tag}", "export": op, "scan": scan, "run": run}
 
 

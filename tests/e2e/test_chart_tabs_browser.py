@@ -20,7 +20,18 @@ __all__ = ["browser", "voila"]  # fixtures, re-exported for pytest
 pytestmark = pytest.mark.e2e
 
 _TEXT_HAS = "(s) => [...document.querySelectorAll('textarea')].some(t => t.value.includes(s))"
-_OPTION_HAS = "(s) => [...document.querySelectorAll('option')].some(o => o.textContent.includes(s))"
+# ipywidgets writes option labels with non-breaking spaces
+_OPTION_HAS = ("(s) => [...document.querySelectorAll('option')]"
+               ".some(o => o.textContent.replace(/\\u00a0/g, ' ').includes(s))")  # fmt: skip
+
+
+def _choose(page, text: str) -> None:
+    """Select the option labelled ``text`` (by index: labels carry non-breaking spaces)."""
+    select = page.locator(f"select:has(option:text-is('{text}'))").first
+    index = select.evaluate("(el, t) => [...el.options].findIndex("
+                            "o => o.textContent.replace(/\\u00a0/g, ' ') === t)", text)  # fmt: skip
+    assert index >= 0, text
+    select.select_option(index=index)
 
 
 def _wait(page, selector: str, name: str, timeout: int = 120_000) -> None:
@@ -62,7 +73,7 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
         page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
     page.mouse.up()
     try:
-        page.wait_for_function(_OPTION_HAS, arg="1: trendline", timeout=30_000)
+        page.wait_for_function(_OPTION_HAS, arg="1: trendline", timeout=90_000)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / f"canvas_draw_{size[0]}_timeout.png"))
         drawn = plot.evaluate("(d) => JSON.stringify((d.layout.shapes || []).map(s => "
@@ -72,18 +83,23 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
             f"no drawing offered; plotly shapes {drawn}; messages {shown}"
         ) from None
     page.get_by_role("button", name="Add to rule").click()
-    page.wait_for_function(_TEXT_HAS, arg="CROSSES ABOVE LINE(", timeout=30_000)
+    page.wait_for_function(_TEXT_HAS, arg="CROSSES ABOVE LINE(", timeout=90_000)
     # a second, parallel line through the page's plotly: a channel
     plot.evaluate("""(div) => {
         const s = div.layout.shapes.filter(x => !String(x.name || '').startsWith('pattern:'))[0];
         const lower = {type: 'line', x0: s.x0, x1: s.x1, y0: s.y0 * 0.95, y1: s.y1 * 0.95};
         return div.__oiPlotly.relayout(div, {shapes: [...div.layout.shapes, lower]});
     }""")
-    page.wait_for_function(_OPTION_HAS, arg="1+2: channel", timeout=30_000)
-    page.locator("select:has(option:text-is('1+2: channel'))").select_option(label="1+2: channel")
-    page.locator("select:has(option:text-is('is inside'))").select_option(label="is inside")
+    page.wait_for_function(_OPTION_HAS, arg="1+2: channel", timeout=90_000)
+    _choose(page, "1+2: channel")
+    page.wait_for_function(_OPTION_HAS, arg="is inside", timeout=60_000)
+    _choose(page, "is inside")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('code')].some(c => c.textContent.includes('BETWEEN'))",
+        timeout=60_000,
+    )
     page.get_by_role("button", name="Add to rule").click()
-    page.wait_for_function(_TEXT_HAS, arg="BETWEEN LINE(", timeout=30_000)
+    page.wait_for_function(_TEXT_HAS, arg="BETWEEN LINE(", timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / f"canvas_{size[0]}.png"), full_page=True)
     assert page.locator(".oi-canvas-plot path[class*='shapelayer'], .oi-canvas-plot .shapelayer "
                         "path").count() >= 2  # fmt: skip

@@ -88,7 +88,8 @@ def test_price_cross_uses_the_stored_previous_tick(clean_store) -> None:
     assert len(got) == 1 and got["payload"].iloc[0]["event"]["threshold"] == cross
 
 
-def test_volatility_and_oi_rules_read_the_ticks_chain(clean_store) -> None:
+@pytest.mark.parametrize("cached", [True, False], ids=["same-process", "restarted"])
+def test_volatility_and_oi_rules_read_the_ticks_chain(clean_store, cached) -> None:
     svc.create_rule(
         clean_store, _rule("iv", {"type": "VOLATILITY", "metric": "atm_iv", "op": "above",
                                   "value": 0.5})
@@ -104,6 +105,10 @@ def test_volatility_and_oi_rules_read_the_ticks_chain(clean_store) -> None:
                      "threshold": 1, "direction": "either"}),
     )  # fmt: skip
     write_tick(clean_store, _frames(T0))
+    if not cached:  # a restarted collector: the window's start is read and solved again
+        from optionsintel.services import alert_ticks
+
+        alert_ticks._ATM_CACHE.clear()
     later = T0 + pd.Timedelta(minutes=1)
     write_tick(clean_store, _frames(later))
     got = read_alert_notifications(clean_store)
@@ -112,6 +117,15 @@ def test_volatility_and_oi_rules_read_the_ticks_chain(clean_store) -> None:
     assert by_rule["ivchg"] == later  # needs the chain one window back: the first tick's
     event = got.loc[got["rule_name"] == "ivchg", "payload"].iloc[0]["event"]
     assert np.isfinite(event["value"])
+    events = {r: p["event"] for r, p in zip(got["rule_name"], got["payload"], strict=True)}
+    first_iv = events["iv"]["value"]  # the ATM IV at T0, as the first tick measured it
+    later_iv = None
+    from optionsintel.chain.vol import atm_iv
+
+    chain = _frames(later)["option_chain_snapshots"]
+    nifty = atm_iv(chain[chain["underlying"] == "NIFTY"]).sort_values("expiry")
+    later_iv = float(nifty["atm_iv"].iloc[0])
+    np.testing.assert_allclose(event["value"], later_iv - first_iv, rtol=1e-9)
 
 
 def test_a_tick_that_kept_nothing_evaluates_nothing(clean_store) -> None:

@@ -27,7 +27,11 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.backtest.costs import CostBreakdown
-from optionsintel.research import MetricsConfig, compute_all_metrics, drawdown
+from optionsintel.research import MetricsConfig, compute_all_metrics
+
+# `drawdown` is also the name of its submodule: once that module is imported the package
+# attribute is the module, so the lazy package name cannot be trusted; import it directly.
+from optionsintel.research.drawdown import drawdown
 
 __all__ = ["BacktestInputs", "BacktestResult", "portfolio_metrics", "trade_statistics"]
 

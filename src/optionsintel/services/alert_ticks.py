@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,8 @@ from optionsintel.services.alerts import EnqueueResult, active_book, evaluate_an
 from optionsintel.store import Store
 from optionsintel.store.alerts import (
     Pairs,
-    read_chain_at,
+    read_chain_snapshot,
+    read_chain_time_at,
     read_daily_atm_iv,
     read_quote_window,
 )
@@ -47,6 +49,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: ATM IV of recent snapshots per (underlying, provider, instant): each is solved once.
+_ATM_CACHE: OrderedDict[tuple[str, str, pd.Timestamp], pd.DataFrame] = OrderedDict()
+_ATM_CACHE_SIZE = 4096
 
 #: Daily observations an IV rank looks back over (with the current one): about a year.
 IV_RANK_DAYS = 252
@@ -165,12 +170,14 @@ def summary_frame(
     now_rows = _atm(chains)
     parts = [now_rows]
     rows = book.parts["VOLATILITY"][1]
+    for underlying, provider in pairs:
+        _remember((underlying, provider, now), now_rows[now_rows["underlying"] == underlying])
     for seconds in pd.unique(rows["window_s"].dropna()):
         at = now - pd.Timedelta(seconds=float(seconds))
         for underlying, provider in pairs:
-            past = read_chain_at(source, underlying, provider, at, at - pd.Timedelta(days=4))
+            past = _past_atm(source, underlying, provider, at)
             if len(past):
-                parts.append(_atm(past))
+                parts.append(past)
     out = pd.concat(parts, ignore_index=True)
     out["iv_rank"] = np.nan
     if (rows["sub"] == "iv_rank").any():
@@ -178,6 +185,29 @@ def summary_frame(
         current = out["snapshot_ts"] == now
         out.loc[current, "iv_rank"] = out.loc[current, "underlying"].map(ranks).astype(float)
     return out[SUMMARY_COLUMNS]
+
+
+def _remember(key: tuple[str, str, pd.Timestamp], rows: pd.DataFrame) -> None:
+    _ATM_CACHE[key] = rows
+    _ATM_CACHE.move_to_end(key)
+    while len(_ATM_CACHE) > _ATM_CACHE_SIZE:
+        _ATM_CACHE.popitem(last=False)
+
+
+def _past_atm(source: Any, underlying: str, provider: str, at: pd.Timestamp) -> pd.DataFrame:
+    """ATM IV of the last stored chain at or before ``at`` (solved once per snapshot).
+
+    A tick this process evaluated is in the cache (solved when it was live; a retried
+    tick replaces its entry), so only the snapshot's instant is read; otherwise the
+    chain is read and solved.
+    """
+    stamp = read_chain_time_at(source, underlying, provider, at, at - pd.Timedelta(days=4))
+    if stamp is None:
+        return pd.DataFrame(columns=["underlying", "snapshot_ts", "expiry", "atm_iv"])
+    key = (underlying, provider, stamp)
+    if key not in _ATM_CACHE:
+        _remember(key, _atm(read_chain_snapshot(source, underlying, provider, stamp)))
+    return _ATM_CACHE[key]
 
 
 def _atm(chain: pd.DataFrame) -> pd.DataFrame:

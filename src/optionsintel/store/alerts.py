@@ -174,6 +174,31 @@ def read_chain_at(
     return _read(source, sa.select(t).where(*where, t.c.snapshot_ts == latest), t)
 
 
+def read_chain_time_at(
+    source: Source, underlying: str, provider: str, at: Any, not_before: Any
+) -> pd.Timestamp | None:
+    """The instant of the last chain snapshot of (underlying, provider) in [not_before, at]."""
+    t = option_chain_snapshots
+    stmt = sa.select(sa.func.max(t.c.snapshot_ts)).where(
+        t.c.underlying == underlying,
+        t.c.provider == provider,
+        t.c.snapshot_ts <= at,
+        t.c.snapshot_ts >= not_before,
+    )
+    with _conn(source) as conn:
+        found = conn.execute(stmt).scalar()
+    return None if found is None else pd.Timestamp(found).tz_convert("UTC")
+
+
+def read_chain_snapshot(source: Source, underlying: str, provider: str, at: Any) -> pd.DataFrame:
+    """The chain snapshot of (underlying, provider) taken at instant ``at``."""
+    t = option_chain_snapshots
+    stmt = sa.select(t).where(
+        t.c.underlying == underlying, t.c.provider == provider, t.c.snapshot_ts == at
+    )
+    return _read(source, stmt, t)
+
+
 def read_daily_atm_iv(source: Source, pairs: Pairs, start: Any, end: Any) -> pd.DataFrame:
     """Daily ATM IV (underlying, provider, trade_date, expiry, atm_iv) of ``pairs``."""
     t = daily_option_oi_summary

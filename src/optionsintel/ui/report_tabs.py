@@ -131,7 +131,7 @@ def fundamental_html(view: FundamentalView) -> str:
     )
     peers = ", ".join(view.peers) or "none reported"
     head = (f"<p><b>{html.escape(view.symbol)}</b> · sector {html.escape(view.sector or '–')} "
-            f"· peers {html.escape(peers)} · report of {html.escape(str(view.as_of))} · "
+            f"· peers {html.escape(peers)} · report of {pd.Timestamp(view.as_of):%Y-%m-%d} · "
             f"provider {html.escape(view.provider)}</p>")  # fmt: skip
     table = ("<table class='oi-table'><thead><tr><th>Field</th><th>Value</th><th>Sector "
              "median</th><th>Above % of peers</th><th>Universe median</th></tr></thead>"
