@@ -171,3 +171,15 @@ def test_bad_settings_are_one_line_errors(monkeypatch, tmp_path, var, value, say
     assert "ConfigurationError" in line and says in line
     assert "hunter2" not in line
     assert list(tmp_path.iterdir()) == []  # a sqlite:// URL creates nothing
+
+
+def test_dashboards_cull_kernels_of_closed_pages() -> None:
+    """Each page view starts a kernel (~350 MB); one left by a killed browser must end."""
+    from pathlib import Path
+
+    from optionsintel.cli.dashboards import KERNEL_CULLING, dashboard_server_commands
+
+    for host in ("127.0.0.1", "0.0.0.0"):
+        [cmd] = dashboard_server_commands(8866, host, folder=Path("."))
+        assert set(KERNEL_CULLING) <= set(cmd)
+    assert "--MappingKernelManager.cull_connected=False" in KERNEL_CULLING  # open pages stay

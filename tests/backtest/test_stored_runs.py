@@ -206,6 +206,9 @@ def test_cli_run_list_show_compare(market: Store, database_url: str, monkeypatch
         (["--signal", "PUT_BUILDUP", "--sweep", "max_bars=a"], "must be int numbers"),
         (["--signal", "PUT_BUILDUP", "--direction", "up"], "direction 'long' or 'short'"),
         (["--signal", "PUT_BUILDUP", "--symbols", "ZZZ"], "no daily bars"),
+        (["--signal", "PUT_BUILDUP", "--start", "2025-13-45"], "is not a date (YYYY-MM-DD)"),
+        (["--signal", "PUT_BUILDUP", "--end", "yesterday"], "is not a date (YYYY-MM-DD)"),
+        (["--signal", "PUT_BUILDUP", "--start", "2024-03-01", "--end", "2024-01-01"], "after"),
     ],
 )
 def test_cli_bad_input_is_one_line(market: Store, database_url, monkeypatch, args, message):

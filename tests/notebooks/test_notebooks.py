@@ -36,6 +36,19 @@ def test_notebooks_found():
     assert len(NOTEBOOKS) >= 6
 
 
+def test_each_app_notebook_shows_its_app_once():
+    """A merge once tripled the analytics report's cells: Voila showed the app three times."""
+    from optionsintel.cli.dashboards import APPS
+
+    folder = NOTEBOOKS[0].parent
+    for name in APPS.values():
+        code = [c.source for c in nbformat.read(folder / name, as_version=4).cells
+                if c.cell_type == "code"]  # fmt: skip
+        assert len(code) == len(set(code)), f"{name} repeats a code cell"
+        builds = sum(src.count("= build_") for src in code)
+        assert builds <= 1, f"{name} builds its app {builds} times"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, demo_database_url, monkeypatch, tmp_path):

@@ -45,6 +45,7 @@ def _one_line_error(result) -> str:
         (["scan", "run", "-d", "ANOMALY", "--provider", "[/bold]"], "provider"),
         (["scan", "run", "-u", "symbols:S00", "-p", "nope@1"], "PatternNotFoundError"),
         (["scan", "show", "scan-nope"], "no bulk operation"),
+        (["scan", "run", "--resume", "scan-nope"], "no stored scan run 'scan-nope' to resume"),
         (["scan", "save", "x", "-d", "ANOMALY", "--schedule", "daily"], "cron"),
         (["bulk", "status", "op-nope"], "no bulk operation"),
         (["bulk", "cancel", "op-nope"], "no bulk operation"),

@@ -61,6 +61,19 @@ def test_pattern_run_shows_cards_costs_trades_and_is_stored(market: Store) -> No
     assert "Download " in app.export_view.value and ".xlsx" in app.export_view.value
 
 
+def test_positions_left_open_are_reported_next_to_closed_trades(market: Store) -> None:
+    """No exit rule: the run holds its position to the end, "0 trades" read as nothing done."""
+    app = build_backtest_app(market, warm=False)
+    app.form.universe.value = ("AAA",)
+    app.run_button.click()
+    assert app.state == "ok", app.message
+    assert "0 closed trades, 1 position still open (data: synthetic)" in app.message
+    app.form.max_bars.value = 5
+    app.run_button.click()
+    closed = int(app.message.split()[0])
+    assert closed > 0 and app.message.startswith(f"{closed} closed trades"), app.message
+
+
 def test_signal_sweep_shows_best_table_heatmap_and_combinations(market: Store) -> None:
     app = build_backtest_app(market, warm=False)
     app.form.kind.value = "Signal"

@@ -47,6 +47,10 @@ def test_choices_come_from_the_store(seeded):
     assert ("Watchlist alice/tech", "watchlist:alice/tech") in app.universe.options
     assert app.provider.options == ("synthetic",) and app.provider.value == "synthetic"
     assert "CALL_BUILDUP" in app.detectors.options and "ANOMALY" in app.detectors.options
+    assert app.universe.value == "fno"  # it showed a blank box (and scanned F&O)
+    app.universe.value = "watchlist:alice/tech"
+    app.load()
+    assert app.universe.value == "watchlist:alice/tech"  # a reload keeps the choice
 
 
 def test_run_shows_the_stored_results_with_explanation_sparkline_and_link(seeded):

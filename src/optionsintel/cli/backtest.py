@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import typer
@@ -53,6 +54,20 @@ def _symbols(store: Any, symbols: str | None, provider: str) -> list[str]:
     if not found:
         raise InvalidArgumentError(f"provider {provider!r} has no daily bars; pass --symbols")
     return list(found)
+
+
+def _dates(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """Parse ``--start``/``--end`` (YYYY-MM-DD) into dates, first before last."""
+    out: list[dt.date | None] = []
+    for flag, value in (("--start", start), ("--end", end)):
+        try:
+            out.append(None if value is None else dt.date.fromisoformat(value.strip()))
+        except ValueError:
+            raise InvalidArgumentError(f"{flag} {value!r} is not a date (YYYY-MM-DD)") from None
+    first, last = out
+    if first is not None and last is not None and first > last:
+        raise InvalidArgumentError(f"--start {first} is after --end {last}")
+    return first, last
 
 
 def _settings(opts: dict[str, Any]) -> Any:
@@ -131,11 +146,12 @@ def run(
     """Backtest a saved pattern version or a signal on stored daily bars, and store the run."""
     opts = dict(locals())
     source = _source(pattern, exit_pattern, signal, min_confidence, exit_signal)
+    first, last = _dates(start, end)
     settings = _settings(opts)
     grid = bt.parse_grid(sweep) if sweep else None
     store = _store.get_store()
     universe = _symbols(store, symbols, provider)
-    common = dict(symbols=universe, provider=provider, start=start, end=end,
+    common = dict(symbols=universe, provider=provider, start=first, end=last,
                   settings=settings, user=user, name=name, save=save)  # fmt: skip
     with _progress_bar() as bar:
         task = bar.add_task(f"backtest on {len(universe)} symbols ({provider})", total=1.0)

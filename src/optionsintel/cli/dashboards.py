@@ -62,6 +62,16 @@ EXPOSED_FLAGS = (
 )
 
 
+#: A page closed without its unload handler (a crashed or killed browser, a dropped
+#: network) leaves its kernel running (~350 MB each): shut kernels down after an hour idle
+#: with no page connected; an open page keeps its kernel whatever its age.
+KERNEL_CULLING = (
+    "--MappingKernelManager.cull_idle_timeout=3600",
+    "--MappingKernelManager.cull_interval=300",
+    "--MappingKernelManager.cull_connected=False",
+)
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is a loopback address (local mode)."""
     try:
@@ -83,7 +93,7 @@ def dashboard_server_commands(
     """
     folder = folder or notebooks_dir()
     command = [sys.executable, "-m", "voila", str(folder), f"--port={port}", "--no-browser",
-               f"--Voila.ip={host}"]  # fmt: skip
+               f"--Voila.ip={host}", *KERNEL_CULLING]  # fmt: skip
     if not is_loopback(host):
         command += list(EXPOSED_FLAGS)
     return [command]

@@ -125,6 +125,8 @@ def prepare_scan(
         if spec is not None and spec.to_json() != plan.spec:
             raise BulkOperationError(f"run {operation_id} was started with another scan spec")
         return plan
+    if spec is None and operation_id is not None:
+        raise BulkOperationError(f"no stored scan run {operation_id!r} to resume (see `scan list`)")
     if spec is None:
         raise BulkOperationError("a new scan needs its spec (only a stored run resumes without)")
     started = pd.Timestamp.now(tz="UTC")

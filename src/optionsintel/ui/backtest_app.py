@@ -194,7 +194,7 @@ class BacktestApp(w.VBox):
         self.mc_view.value = ""
         self._show_charts()
         self.progress = 1.0
-        self._status("ok", f"{int(rec.metrics.get('n_trades') or 0)} trades (data: {rec.provider})")
+        self._status("ok", f"{_trade_count(rec)} (data: {rec.provider})")
         self._refresh_runs()
         self.stored.value = rec.run_id
 
@@ -287,3 +287,12 @@ def build_backtest_app(
 
         threading.Thread(target=warm_up, daemon=True, name="backtest-warm-up").start()
     return BacktestApp(backtest_services(store, user))
+
+
+def _trade_count(rec: Any) -> str:
+    """Closed trades, and the positions still open at the last bar (metrics count closed ones)."""
+    closed = int(rec.metrics.get("n_trades") or 0)
+    trades = rec.trades
+    still = 0 if "closed" not in trades else int((~trades["closed"].astype(bool)).sum())
+    text = f"{closed} closed trade{'s' if closed != 1 else ''}"
+    return text + (f", {still} position{'s' if still != 1 else ''} still open" if still else "")

@@ -30,7 +30,10 @@ def _e(value: Any) -> str:
 
 
 def _value(v: float) -> str:
-    return "–" if v is None or not math.isfinite(v) else f"{v:,.4g}"
+    """Four significant digits, but whole numbers from 10,000 (an index close, not 6.295e+04)."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:,.4g}"
 
 
 def _held(held: bool | None) -> str:

@@ -99,7 +99,10 @@ class Scanner(w.VBox):
         try:
             self.patterns.options = self.source.pins()
             lists = [(f"Watchlist {n}", f"watchlist:{n}") for n in self.source.watchlists()]
+            chosen = self.universe.value
             self.universe.options = [*UNIVERSES, *lists]
+            values = [v for _, v in self.universe.options]
+            self.universe.value = chosen if chosen in values else "fno"  # not a blank box
             providers = self.source.providers()
             current = self.provider.value
             self.provider.options = providers
