@@ -142,6 +142,7 @@ def test_test_send_reaches_a_verifying_webhook_receiver(app, secret) -> None:
         app.editor.channels.target["webhook"].value = receiver.url + "/hook"
         app.editor.channels.secret_env.value = ENV
         assert list(app.test_kind.options) == ["in_app", "webhook"]
+        assert app.test_kind.value == "in_app"  # a ticked channel is chosen, never blank
         app.test_kind.value = "webhook"
         app.buttons["Send test"].click()
         assert app.message.startswith("Test sent to webhook"), app.message

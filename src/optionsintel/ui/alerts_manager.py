@@ -318,7 +318,10 @@ class AlertsManager(w.VBox):
 
     def _test_kinds(self) -> None:
         kinds = [k for k, box in self.editor.channels.on.items() if box.value]
+        current = self.test_kind.value
         self.test_kind.options = kinds
+        # ipywidgets keeps a dropdown blank after its options change: choose one explicitly.
+        self.test_kind.value = current if current in kinds else (kinds[0] if kinds else None)
 
     def _say(self, kind: str, text: str) -> None:
         self.message = text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
@@ -237,13 +238,23 @@ def _finite(values: Any) -> Any:
             for k, v in values.items()}  # fmt: skip
 
 
+def _bar_label(bar: Any) -> str | None:
+    """A daily bar (naive midnight) is a date, ``YYYY-MM-DD``; an intraday bar an instant."""
+    if bar is None:
+        return None
+    stamp = pd.Timestamp(bar)
+    if stamp.tzinfo is None and stamp == stamp.normalize():
+        return stamp.date().isoformat()
+    return iso(bar)
+
+
 def _evaluation(found: Any) -> dict[str, Any]:
     result = found.result
     explained = records(result.explanations())
     for row in explained:
         row["values"] = _finite(row["values"])
     bar = result.index[-1] if len(result.index) else None
-    return {"provider": found.provider, "pin": found.pin, "bar": iso(bar),
+    return {"provider": found.provider, "pin": found.pin, "bar": _bar_label(bar),
             "matches": [str(s) for s in result.matching_symbols()] if bar is not None else [],
             "explanations": explained, "empty_datasets": list(found.data.empty)}  # fmt: skip
 
