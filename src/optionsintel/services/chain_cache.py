@@ -43,8 +43,7 @@ class ChainViewCache:
         expiry: Any,
     ) -> bytes:  # fmt: skip
         """The JSON of ``market.<kind>`` (``chain_view`` or ``summary_view``) for the read."""
-        when = pd.Timestamp.now(tz="UTC") if at is None else at
-        used = market.provider_for(store, "option_chain_snapshots", underlying, provider, at=when)
+        used, when = market.chain_instant(store, underlying, at=at, provider=provider)
         version = read_chain_version(store, underlying, when, provider=used, expiry=expiry)
         if version is None:
             raise RecordNotFoundError(

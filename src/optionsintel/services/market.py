@@ -89,12 +89,26 @@ def instruments(store: Store, *, segment: str | None, limit: int, offset: int) -
     return page(records(frame), limit, offset)
 
 
+def chain_instant(
+    store: Store, underlying: str, *, at: Any, provider: str | None
+) -> tuple[str, Any]:
+    """The provider and instant a chain read of ``underlying`` uses (see :func:`chain`)."""
+    if at is not None:
+        return provider_for(store, "option_chain_snapshots", underlying, provider, at=at), at
+    used = provider_for(store, "option_chain_snapshots", underlying, provider)
+    newest = latest_time(store, "option_chain_snapshots", underlying, provider=used)
+    return used, pd.Timestamp.now(tz="UTC") if newest is None else newest
+
+
 def chain(
     store: Store, underlying: str, *, at: Any, provider: str | None, expiry: Any
 ) -> tuple[str, pd.DataFrame]:
-    """The provider used and the chain of ``underlying`` as of ``at`` (now when None)."""
-    when = pd.Timestamp.now(tz="UTC") if at is None else at
-    used = provider_for(store, "option_chain_snapshots", underlying, provider, at=when)
+    """The provider used and the chain of ``underlying`` as of ``at``.
+
+    ``at=None`` means the newest stored snapshot (of ``provider``, or of whichever provider
+    wrote the newest one), so "the chain now" also answers on a weekend or a holiday.
+    """
+    used, when = chain_instant(store, underlying, at=at, provider=provider)
     frame = read_chain_as_of(store, underlying, when, provider=used, expiry=expiry)
     if frame.empty:
         raise RecordNotFoundError(
