@@ -65,6 +65,10 @@ def test_bad_specs_are_422_and_foreign_pins_404(client, accounts) -> None:
                     "signal_type": "CALL_BUILDUP"}, "symbols": ["INFY"], "provider": "synthetic",
                     "settings": {"leverage": 99}}, headers=auth(key))  # fmt: skip
     assert r.status_code == 422 and "unknown backtest settings" in r.json()["message"]
+    r = client.post("/api/v2/backtests", json={"source": {"type": "signal",
+                    "signal_type": "CALL_BUILDUP"}, "symbols": ["INFY"], "provider": "synthetic",
+                    "start": "2025-06-01", "end": "2025-01-01"}, headers=auth(key))  # fmt: skip
+    assert r.status_code == 422 and "after end" in r.text  # refused at once, no operation
     assert client.get("/api/v2/operations", headers=auth(key)).json() == []
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from optionsintel.api.deps import current_identity, guard, store_of
 from optionsintel.api.routers._params import BodyInstant, Paging
@@ -80,6 +80,12 @@ class BacktestIn(Strict):
     settings: dict[str, Any] = Field(default_factory=dict, max_length=40)
     benchmark: str | None = Field(default=None, pattern=SYMBOL_PATTERN)
     name: str | None = Field(default=None, max_length=120)
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> BacktestIn:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
 
 
 class OperationOut(BaseModel):
