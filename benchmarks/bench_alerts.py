@@ -398,7 +398,13 @@ def _produce(url: str, hook: str, rate: float, n: int, plan: tuple, out, go) -> 
 
 
 def bench_latency(
-    store: Store, url: str, rate: float, seconds: float, producers: int, batch_ms: float = 20.0
+    store: Store,
+    url: str,
+    rate: float,
+    seconds: float,
+    producers: int,
+    batch_ms: float = 20.0,
+    dispatchers: int = 1,
 ) -> None:
     """Offer ``rate`` events/s for ``seconds``; report the achieved rate and the latencies."""
     secret = new_secret()
@@ -417,8 +423,11 @@ def bench_latency(
     )
     ctx = mp.get_context("spawn")
     stop, reports, go, shared_start = ctx.Event(), ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
-    proc = ctx.Process(target=_dispatch_process, args=(url, secret, stop))
-    proc.start()
+    procs = [
+        ctx.Process(target=_dispatch_process, args=(url, secret, stop)) for _ in range(dispatchers)
+    ]
+    for proc in procs:
+        proc.start()
     time.sleep(4.0)  # the dispatcher imports, connects and listens
     n = int(rate * seconds)
     workers = [
@@ -447,7 +456,8 @@ def bench_latency(
         time.sleep(0.1)
     received_by = time.time() - start
     stop.set()
-    proc.join(10)
+    for proc in procs:
+        proc.join(10)
     server.shutdown()
     lat = np.array([v[0] for v in got.values()]) * 1e3
     dup = sum(len(v) - 1 for v in got.values())
@@ -456,7 +466,8 @@ def bench_latency(
     p50, p95, p99 = np.percentile(lat, [50, 95, 99]) if len(lat) else (np.nan,) * 3
     print(
         f"offered {n} events at {rate:.0f}/s over {(n - 1) / rate:.1f} s from {producers} "
-        f"producers (batches every {batch_ms:.0f} ms): committed {committed} in {span:.1f} s = "
+        f"producers (batches every {batch_ms:.0f} ms) to {dispatchers} dispatcher(s): "
+        f"committed {committed} in {span:.1f} s = "
         f"{committed / span:.1f}/s achieved, {batches} transactions ({late} behind schedule)"
     )
     print(
@@ -478,6 +489,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--producers", type=int, default=2)
     ap.add_argument("--batch-ms", type=float, default=20.0, help="producers commit every N ms")
+    ap.add_argument("--dispatchers", type=int, default=1, help="dispatcher processes")
     ap.add_argument("--skip-rules", action="store_true")
     args = ap.parse_args()
     with scratch_database(resolve_database_url(get_settings()), "oi_bench_alerts") as url:
@@ -487,7 +499,9 @@ def main() -> None:
             bench_rules(store, args.rules)
             bench_collection_tick(store)
         if args.seconds > 0:
-            bench_latency(store, url, args.rate, args.seconds, args.producers, args.batch_ms)
+            bench_latency(
+                store, url, args.rate, args.seconds, args.producers, args.batch_ms, args.dispatchers
+            )
     _print_summary()
 
 
