@@ -169,3 +169,36 @@ def test_iv_rank_against_the_daily_history(clean_store) -> None:
     np.testing.assert_allclose(got["NIFTY"], 100 * (25 - 10) / (39 - 10))  # hand-computed
     short = iv_ranks(clean_store, now_rows, [("NIFTY", "replay")], T0)  # another provider
     assert np.isnan(short["NIFTY"])  # no history of that provider: fewer than 20 days
+
+
+def test_a_window_start_solved_from_its_nearest_expiry_equals_the_whole_snapshot(
+    clean_store,
+) -> None:
+    """The faster read (nearest expiry only) measures exactly what the whole snapshot did.
+
+    Pins the IV-change path before/after the change: on stored ticks, the window start's ATM
+    IV from the nearest-expiry rows equals ``_atm`` of the full snapshot, and the
+    notifications of ticks evaluated with a cold cache equal those of the full-read path.
+    """
+    from optionsintel.services import alert_ticks
+    from optionsintel.store.alerts import read_chain_snapshot
+
+    rule = _rule("ivchg", {"type": "VOLATILITY", "metric": "atm_iv_change", "op": "above",
+                           "value": -100, "window_minutes": 1}, cooldown_seconds=0,
+                 hysteresis=False, symbols=["NIFTY", "FINNIFTY"])  # fmt: skip
+    svc.create_rule(clean_store, rule)
+    ticks = [T0 + pd.Timedelta(seconds=15 * k) for k in range(7)]
+    for at in ticks:
+        alert_ticks._ATM_CACHE.clear()  # every window start is read from the store
+        write_tick(clean_store, _frames(at))
+    got = read_alert_notifications(clean_store).sort_values(["triggered_at", "instrument"])
+    assert len(got) == 2 * 3  # ticks 4..6 have a chain one minute back, for both indices
+    for at, name, payload in zip(got["triggered_at"], got["instrument"], got["payload"],
+                                 strict=True):  # fmt: skip
+        start = at - pd.Timedelta(minutes=1)
+        full = alert_ticks._atm(read_chain_snapshot(clean_store, name, "synthetic", start))
+        fast = alert_ticks._past_atm(clean_store, name, "synthetic", start)
+        pd.testing.assert_frame_equal(fast.reset_index(drop=True), full.reset_index(drop=True))
+        now_chain = _frames(at)["option_chain_snapshots"]
+        now_iv = alert_ticks._atm(now_chain[now_chain["underlying"] == name])["atm_iv"].iloc[0]
+        assert payload["event"]["value"] == float(now_iv - full["atm_iv"].iloc[0])

@@ -30,7 +30,7 @@ from optionsintel.services.alerts import EnqueueResult, active_book, evaluate_an
 from optionsintel.store import Store
 from optionsintel.store.alerts import (
     Pairs,
-    read_chain_snapshot,
+    read_chain_nearest_expiry,
     read_chain_time_at,
     read_daily_atm_iv,
     read_quote_window,
@@ -199,14 +199,14 @@ def _past_atm(source: Any, underlying: str, provider: str, at: pd.Timestamp) -> 
 
     A tick this process evaluated is in the cache (solved when it was live; a retried
     tick replaces its entry), so only the snapshot's instant is read; otherwise the
-    chain is read and solved.
+    snapshot's nearest expiry (all :func:`_atm` measures) is read and solved.
     """
     stamp = read_chain_time_at(source, underlying, provider, at, at - pd.Timedelta(days=4))
     if stamp is None:
         return pd.DataFrame(columns=["underlying", "snapshot_ts", "expiry", "atm_iv"])
     key = (underlying, provider, stamp)
     if key not in _ATM_CACHE:
-        _remember(key, _atm(read_chain_snapshot(source, underlying, provider, stamp)))
+        _remember(key, _atm(read_chain_nearest_expiry(source, underlying, provider, stamp)))
     return _ATM_CACHE[key]
 
 

@@ -199,6 +199,20 @@ def read_chain_snapshot(source: Source, underlying: str, provider: str, at: Any)
     return _read(source, stmt, t)
 
 
+def read_chain_nearest_expiry(
+    source: Source, underlying: str, provider: str, at: Any
+) -> pd.DataFrame:
+    """The rows of the chain snapshot at ``at`` whose expiry is that snapshot's nearest.
+
+    What an ATM IV of the nearest expiry needs, without reading (and converting) the
+    other expiries' rows: a real index chain lists a dozen expiries or more.
+    """
+    t = option_chain_snapshots
+    where = (t.c.underlying == underlying, t.c.provider == provider, t.c.snapshot_ts == at)
+    nearest = sa.select(sa.func.min(t.c.expiry)).where(*where).scalar_subquery()
+    return _read(source, sa.select(t).where(*where, t.c.expiry == nearest), t)
+
+
 def read_daily_atm_iv(source: Source, pairs: Pairs, start: Any, end: Any) -> pd.DataFrame:
     """Daily ATM IV (underlying, provider, trade_date, expiry, atm_iv) of ``pairs``."""
     t = daily_option_oi_summary
