@@ -74,8 +74,17 @@ class ApiContext:
         return self._secret
 
     def start(self) -> None:
-        """Serving: cache verified keys and batch the call counts (see the module doc)."""
-        self.keys.start(self.store)
+        """Serving: cache verified keys and batch the call counts (see the module doc).
+
+        When the store cannot be opened at startup the app serves without both (each
+        request then reads the key and counts its call in the database, as before).
+        """
+        try:
+            store = self.store
+        except Exception as exc:
+            _log.warning("API serving without key cache and batched counts: %s", exc)
+            return
+        self.keys.start(store)
         self.meter = UsageMeter()
 
     def flush(self) -> None:
