@@ -3,7 +3,7 @@
 ``with TestClient(app)`` runs the lifespan as uvicorn does, so keys verified once are
 answered from memory and call counts are written in batches. Every change to keys or
 accounts, made anywhere (here through the services, as the CLI does), must still refuse
-the key at once: the cache is dropped by the LISTEN/NOTIFY of migration 0011.
+the key at once: the cache is dropped by the LISTEN/NOTIFY of migration 0013.
 """
 
 from __future__ import annotations

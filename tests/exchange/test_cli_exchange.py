@@ -46,3 +46,22 @@ def test_errors_are_one_line_and_exit_1(cli_env, clean_store, tmp_path):
     assert result.exit_code == 1 and "row 1, column 'trade_date'" in result.output
     result = runner.invoke(app, ["export", "daily_ohlc", str(tmp_path / "x.csv")])
     assert result.exit_code == 1 and "ExportError" in result.output
+
+
+def test_documents_export_and_import_through_their_services(cli_env, clean_store, tmp_path):
+    from optionsintel.services.patterns import list_patterns, save_pattern
+
+    save_pattern(clean_store, "rsi_dip", "RSI(14) < 30", user="asha", name="RSI dip")
+    out = tmp_path / "patterns.json"
+    done = runner.invoke(app, ["export", "patterns", str(out)])
+    assert "wrote 1 rows of patterns" in done.output, done.output
+    clean_store.engine.dispose()
+    out.write_text(out.read_text().replace('"rsi_dip"', '"rsi_dip2"'))
+    dry = runner.invoke(app, ["import", "patterns", str(out)])
+    assert "all valid" in dry.output and "dry run" in dry.output, dry.output
+    assert [p.pattern_id for p in list_patterns(clean_store)] == ["rsi_dip"]
+    done = runner.invoke(app, ["import", "patterns", str(out), "--commit"])
+    assert "1 new" in done.output, done.output
+    assert {p.pattern_id for p in list_patterns(clean_store)} == {"rsi_dip", "rsi_dip2"}
+    missing = runner.invoke(app, ["export", "backtest_run", str(tmp_path / "b.csv")])
+    assert missing.exit_code == 1 and "--run-id" in missing.output

@@ -36,3 +36,41 @@ def test_import_panel_validates_then_imports(clean_store):
     panel.provider = "nse"
     panel.validate("bars.csv", b"symbol,trade_date\n")
     assert panel.state == "error" and "ProviderNameError" in panel.message
+
+
+def test_documents_round_trip_through_the_panels(clean_store, tmp_path):
+    from optionsintel.services.patterns import list_patterns, save_pattern
+
+    save_pattern(clean_store, "rsi_dip", "RSI(14) < 30", user="asha", name="RSI dip")
+    out = ExportPanel(clean_store, directory=tmp_path)
+    out.dataset, out.format_box.value = "patterns", "json"
+    out.export_button.click()
+    assert out.state == "ok" and 'download="patterns.json"' in out.link.value
+    data = (tmp_path / "patterns.json").read_bytes().replace(b'"rsi_dip"', b'"copy"')
+    panel = ImportPanel(clean_store)
+    panel.dataset = "patterns"
+    panel.validate("patterns.json", data)
+    assert panel.state == "ok" and not panel.import_button.disabled, panel.report.value
+    panel.import_button.click()
+    assert "1 new" in panel.message
+    assert {p.pattern_id for p in list_patterns(clean_store)} == {"rsi_dip", "copy"}
+    panel.validate("w.csv", b"owner,name,symbol\nasha,core,NIFTY\n")  # not patterns
+    assert panel.state == "invalid" and "definition" in panel.report.value
+    panel.dataset = "watchlists"
+    panel.validate("w.csv", b"owner,name,symbol\nasha,core,NOPE\n")
+    assert panel.state == "invalid" and "unknown_symbol" in panel.report.value
+
+
+def test_the_analytics_report_has_an_export_import_tab(clean_store):
+    from optionsintel.ui.analytics_report import TABS, AnalyticsReport
+    from optionsintel.ui.report_data import full_report_source
+
+    app = AnalyticsReport(full_report_source(clean_store), store=clean_store)
+    assert TABS[-1] == "Export / import"
+    app.tabs.selected_index = 3
+    tab = app.tabs.children[3]
+    assert any(isinstance(c, ExportPanel) for c in tab.children)
+    assert any(isinstance(c, ImportPanel) for c in tab.children)
+    bare = AnalyticsReport(full_report_source(clean_store))
+    bare.tabs.selected_index = 3
+    assert "need the store" in bare.tabs.children[3].children[0].value

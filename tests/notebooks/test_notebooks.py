@@ -30,6 +30,8 @@ def test_notebooks_found():
         "backtests.ipynb",
         "strategy_builder.ipynb",
         "alerts_manager.ipynb",
+        "home.ipynb",
+        "admin.ipynb",
     } <= names
     assert len(NOTEBOOKS) >= 6
 

@@ -37,7 +37,7 @@ def _offline(bars: pd.DataFrame) -> AnalyticsReport:
 
 def test_tabs_are_built_only_when_opened() -> None:
     app = _offline(_bars())
-    assert app.tabs.titles == ("Statistical", "Technical", "Fundamental")
+    assert app.tabs.titles == ("Statistical", "Technical", "Fundamental", "Export / import")
     assert app.technical is None and app.fundamental is None
     assert app.generate() is not None and app.state == "ok"
     assert app.technical is None  # still not built: the statistical tab is showing

@@ -18,7 +18,9 @@ from optionsintel.cli._servers import run_servers
 from optionsintel.errors import OptionsIntelError
 
 DEFAULT_PORT = 8866
+#: The Voila apps by title; the home page comes first (it links every other one).
 APPS: dict[str, str] = {
+    "Home": "home.ipynb",
     "Market monitor": "market_monitor.ipynb",
     "Analytics report": "analytics_report.ipynb",
     "Pattern builder": "pattern_builder.ipynb",
@@ -26,6 +28,7 @@ APPS: dict[str, str] = {
     "Strategy builder": "strategy_builder.ipynb",
     "Scanner": "scanner.ipynb",
     "Alerts manager": "alerts_manager.ipynb",
+    "Admin": "admin.ipynb",
 }
 
 
@@ -96,6 +99,7 @@ def dashboards(
     """Serve the Voila dashboards (every app listed in APPS)."""
     commands = dashboard_server_commands(port, host)
     if not is_loopback(host):
+        os.environ["OPTIONSINTEL_EXPOSED"] = "1"  # kernels inherit it: no local SUPER_ADMIN
         console.print(f"[yellow]exposed mode[/]: sign in at http://{host}:{port}/login "
                       "with a platform account (`optionsintel users create`)")  # fmt: skip
     for title, url in dashboard_urls(port, host).items():

@@ -7,7 +7,7 @@ import typer
 # Sub-command modules import only typer/rich at module level: the store, SQLAlchemy,
 # pandas, numba and the providers load inside the command that uses them, so `--help`
 # and light commands start fast (tests/test_cli_imports.py, benchmarks/bench_cli.py).
-from optionsintel.cli import admin, alerts, dashboards, db, exchange, market, up
+from optionsintel.cli import admin, alerts, dashboards, db, exchange, market, settings_cli, up
 from optionsintel.cli import api as api_cli
 from optionsintel.cli import backtest as backtest_cli
 from optionsintel.cli import scans as scans_cli
@@ -33,6 +33,7 @@ app.add_typer(backtest_cli.app, name="backtest")
 app.add_typer(scans_cli.scan_app, name="scan")
 app.add_typer(scans_cli.bulk_app, name="bulk")
 app.add_typer(scans_cli.watchlist_app, name="watchlist")
+app.add_typer(settings_cli.app, name="settings")
 
 
 @app.command()

@@ -102,8 +102,10 @@ def platform_commands(host: str, port: int, dashboards_port: int, api_port: int)
 
 def serve(root: Path, host: str, port: int, dashboards_port: int, api_port: int = 8000) -> int:
     """Run Dagster, the dashboards, the API and the alert dispatcher until stopped."""
+    urls = dashboard_urls(dashboards_port)
+    console.print(f"[bold green]Start here (home):[/] {urls.pop('Home')}")
     console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}")
-    for title, url in dashboard_urls(dashboards_port).items():
+    for title, url in urls.items():
         console.print(f"[bold green]{title}:[/] {url}")
     console.print(f"[bold green]REST API:[/] http://127.0.0.1:{api_port}/api/v2/docs "
                   "(every call needs a key: `optionsintel keys create`)")  # fmt: skip

@@ -7,6 +7,7 @@ and validate every row (:mod:`~optionsintel.exchange.validate`). Nothing here to
 the use cases in :mod:`optionsintel.services` join these codecs to it.
 """
 
+from optionsintel.exchange import documents  # noqa: F401  (registers the document specs)
 from optionsintel.exchange.export import export_frame, export_workbook, open_export
 from optionsintel.exchange.formats import COMPRESSIONS, FORMATS, Compression, Format, detect
 from optionsintel.exchange.provenance import Provenance, read_sidecar

@@ -49,6 +49,7 @@ class DatasetSpec:
     market: bool = False
     sourced: bool = False  # rows name their source in ``provider`` without being market data
     append_only: bool = False
+    service: bool = False  # committed through its owner's service (validated by its model)
     validators: dict[str, DefinitionValidator] = field(default_factory=dict)
 
     @property
@@ -141,9 +142,10 @@ INSTRUMENTS = DatasetSpec(
     sourced=True,
 )
 
-# Patterns and alert rules are not imported as table rows: their storage is versioned
-# (``pattern_versions``) and service-backed (``alert_rules`` documents with arm state), so
-# their import goes through ``services.patterns`` / ``services.alerts`` (not yet wired).
+# Patterns, alert rules, watchlists, strategies and positions are never imported as raw
+# table rows: their specs (``exchange.documents``) mark them ``service=True`` and the import
+# goes through their owner's service (``services.document_imports``), which validates each
+# row with the owner's model and stores it the way the app would.
 
 DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (DAILY_BARS, OPTION_CHAIN, INSTRUMENTS)}
 

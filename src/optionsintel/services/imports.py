@@ -28,6 +28,8 @@ from optionsintel.exchange.mapping import auto_map
 from optionsintel.exchange.readers import Limits, read_table
 from optionsintel.exchange.specs import DatasetSpec, check_provider_name, dataset_spec
 from optionsintel.exchange.validate import ValidationReport, validate
+from optionsintel.services.document_imports import check_documents, commit_documents
+from optionsintel.services.universe import known_symbols
 from optionsintel.store import Store
 from optionsintel.store.reads import MARKET_DATASETS, list_providers
 
@@ -45,6 +47,7 @@ class ImportPlan:
     report: ValidationReport
     source: str
     sha256: str
+    user: str = "import"
 
     @property
     def operation_id(self) -> str:
@@ -83,6 +86,7 @@ def plan_import(
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
     limits: Limits = Limits(),
+    user: str = "import",
 ) -> ImportPlan:
     """Read, map and validate ``source`` for ``dataset``; nothing is written (the dry run).
 
@@ -93,11 +97,14 @@ def plan_import(
     source
         A path or uploaded bytes (``name`` then tells the format).
     dataset
-        ``daily_bars``, ``option_chain`` or ``instruments``.
+        ``daily_bars``, ``option_chain``, ``instruments``, or a user document set:
+        ``patterns``, ``alert_rules``, ``watchlists``, ``strategies``, ``positions``.
     provider
         Market data only: the name stamped on the rows (see :func:`check_import_provider`).
     mapping
         Overrides of the detected column mapping: data-set column -> file column.
+    user
+        Who imports (recorded as the author of pattern versions without ``created_by``).
 
     Raises
     ------
@@ -118,8 +125,13 @@ def plan_import(
     raw = read_table(data, fmt, compression, name=label, sheet=sheet, limits=limits)
     column_map = auto_map([str(c) for c in raw.columns], spec, mapping)
     known = _known_symbols(store) if spec.market else None
+    if spec.service and any(c.symbol for c in spec.columns.values()):
+        known = known_symbols(store)  # instruments and every symbol with stored data
     report = validate(raw, spec, column_map, known_symbols=known)
-    return ImportPlan(spec, provider, report, label, hashlib.sha256(data).hexdigest())
+    if spec.service:
+        check_documents(store, spec, report, known or ())
+    digest = hashlib.sha256(data).hexdigest()
+    return ImportPlan(spec, provider, report, label, digest, user)
 
 
 def commit_import(store: Store, plan: ImportPlan) -> ImportResult:
@@ -160,12 +172,16 @@ def commit_import(store: Store, plan: ImportPlan) -> ImportResult:
             }
         ]
     )
+    if plan.spec.service:
+        # validated as a whole first; each document is stored by its owner's service
+        inserted, updated = commit_documents(
+            store, plan.spec, report.frame, provider=plan.provider, user=plan.user
+        )
+        store.append("bulk_operations", record, on_duplicate="skip")
+        return ImportResult(plan.spec.name, plan.provider, len(frame), inserted, updated,
+                            plan.operation_id)  # fmt: skip
     with store.transaction() as writer:
-        if plan.spec.append_only:
-            _check_versions_unchanged(store, plan.spec, frame)
-            merged = writer.append(plan.spec.table, frame, on_duplicate="skip")
-        else:
-            merged = writer.write(plan.spec.table, frame)
+        merged = writer.write(plan.spec.table, frame)
         writer.append("bulk_operations", record, on_duplicate="skip")
     return ImportResult(
         plan.spec.name,
@@ -231,22 +247,3 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
 
 def _known_symbols(store: Store) -> set[str]:
     return {str(s) for s in store.distinct("instruments", "symbol")}
-
-
-def _check_versions_unchanged(store: Store, spec: DatasetSpec, frame: pd.DataFrame) -> None:
-    stored = store.read(spec.table, where={"name": sorted(set(frame["name"]))})
-    if stored.empty:
-        return
-    mine = frame.set_index(["name", "version"])["definition"]
-    for row in stored.itertuples():
-        key = (row.name, int(row.version))
-        if key in mine.index and _canon(mine.loc[key]) != _canon(row.definition):
-            raise ImportValidationError(
-                f"pattern {row.name!r} version {row.version} is stored with another definition; "
-                "versions are immutable: import it as a new version",
-                report=None,
-            )
-
-
-def _canon(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

@@ -5,7 +5,7 @@ load that round trip, not the hash, is the price of a request. :class:`KeyCache`
 outcome of a *successful* verification, keyed by the key's SHA-256 (never the key), for
 at most :data:`TTL` seconds.
 
-Revocation stays immediate: the triggers of migration 0011 announce every UPDATE,
+Revocation stays immediate: the triggers of migration 0013 announce every UPDATE,
 DELETE or TRUNCATE of ``api_keys`` and ``users`` on
 :data:`optionsintel.store.notify.AUTH_CHANNEL` when the change commits, and a listener
 thread empties the cache on receipt. The bound is the notification's delivery time

@@ -22,7 +22,7 @@ from optionsintel.store.api import Store, Writer
 #: Channel on which new alert notifications are announced.
 ALERTS_CHANNEL = "optionsintel_alert_notifications"
 #: Channel on which changes to API keys and accounts are announced (by the triggers of
-#: migration 0011), so caches of verified keys can be dropped at once.
+#: migration 0013), so caches of verified keys can be dropped at once.
 AUTH_CHANNEL = "optionsintel_auth"
 
 

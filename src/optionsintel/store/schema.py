@@ -762,3 +762,34 @@ write_digests = sa.Table(
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     sa.PrimaryKeyConstraint("table_name", "digest"),
 )
+
+positions = sa.Table(
+    # upserted by (owner, source, symbol, contract, opened_at): a user's own book of
+    # positions, imported from a broker statement or spreadsheet (migration 0011, issue 19).
+    # ``source`` names where the rows came from (e.g. the broker), like a provider.
+    "positions",
+    metadata,
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("symbol", sa.String(40), nullable=False),
+    sa.Column("contract", sa.String(80), nullable=False, server_default=""),
+    sa.Column("opened_at", TS, nullable=False),
+    sa.Column("qty", sa.Float, nullable=False),
+    sa.Column("price", sa.Float, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("ingested_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("owner", "source", "symbol", "contract", "opened_at"),
+    sa.CheckConstraint("qty <> 0", name="qty_nonzero"),
+    sa.CheckConstraint("price >= 0", name="price_nonnegative"),
+)
+
+#: 0012_admin_user_settings: each person's app settings, one validated JSON document
+#: (``services.user_settings.UserSettings``), upserted; the audit log keeps changes.
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("settings", JSONB, nullable=False),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("username"),
+)

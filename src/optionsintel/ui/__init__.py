@@ -9,6 +9,8 @@
   notification bell any app can include.
 - :class:`BulkProgress` — the progress bar (and Cancel) of a bulk operation.
 - :func:`build_strategy_builder` — the options strategy builder Voila app.
+- :func:`build_home` — the front door; :func:`build_admin` — the admin dashboard;
+  :mod:`optionsintel.ui.theme` — the viewer's settings applied (numbers, colours).
 - :mod:`optionsintel.ui.data` — the store reads the widgets get injected.
 
 The apps are imported on first use (PEP 562): a notebook's ``from optionsintel.ui
@@ -23,17 +25,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from optionsintel.ui.admin import AdminApp, build_admin
     from optionsintel.ui.alerts_bell import NotificationBell, build_bell
     from optionsintel.ui.alerts_manager import AlertsManager, build_alerts_manager
     from optionsintel.ui.analytics_report import AnalyticsReport, build_analytics_report
     from optionsintel.ui.backtest_app import BacktestApp, build_backtest_app
     from optionsintel.ui.bulk_progress import BulkProgress, track_operation
+    from optionsintel.ui.home import build_home
     from optionsintel.ui.market_monitor import MarketMonitor, build_market_monitor
     from optionsintel.ui.pattern_builder import PatternBuilder, build_pattern_builder
     from optionsintel.ui.scanner import Scanner, build_scanner
     from optionsintel.ui.strategy_builder import StrategyBuilder, build_strategy_builder
 
 _HOME = {
+    "AdminApp": "optionsintel.ui.admin",
+    "build_admin": "optionsintel.ui.admin",
+    "build_home": "optionsintel.ui.home",
     "NotificationBell": "optionsintel.ui.alerts_bell",
     "build_bell": "optionsintel.ui.alerts_bell",
     "AlertsManager": "optionsintel.ui.alerts_manager",
@@ -55,6 +62,7 @@ _HOME = {
 }
 
 __all__ = [
+    "AdminApp",
     "AlertsManager",
     "AnalyticsReport",
     "BacktestApp",
@@ -64,10 +72,12 @@ __all__ = [
     "PatternBuilder",
     "Scanner",
     "StrategyBuilder",
+    "build_admin",
     "build_alerts_manager",
     "build_analytics_report",
     "build_backtest_app",
     "build_bell",
+    "build_home",
     "build_market_monitor",
     "build_pattern_builder",
     "build_scanner",

@@ -24,6 +24,7 @@ import traitlets as t
 from optionsintel.research import InsufficientCoverageError, Report, build_report
 from optionsintel.ui import panels
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource
+from optionsintel.ui.exchange_panels import exchange_tab
 from optionsintel.ui.figures import REPORT_FIGURES, report_figures
 from optionsintel.ui.plotly_grid import PlotlyGrid
 from optionsintel.ui.report_backtest import risk_gauges
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TIMEFRAMES = ("1D", "1W", "1M", "3M", "1Y", "ALL")
-TABS = ("Statistical", "Technical", "Fundamental")
+TABS = ("Statistical", "Technical", "Fundamental", "Export / import")
 FIGURES = REPORT_FIGURES
 
 
@@ -49,8 +50,10 @@ class AnalyticsReport(w.VBox):
     message = t.Unicode("")
     progress = t.Float(0.0)
 
-    def __init__(self, source: ReportSource, **kwargs: Any) -> None:
+    def __init__(self, source: ReportSource, *, store: Store | None = None, **kwargs: Any) -> None:
         self.source = source
+        self.store = store  # the export/import tab's store (None: the tab says so)
+        self.exchange: w.Widget | None = None
         self.report: Report | None = None
         #: The provider each symbol's prices came from (one per symbol, never mixed).
         self.price_providers: dict[str, str] = {}
@@ -70,7 +73,9 @@ class AnalyticsReport(w.VBox):
         self.charts = PlotlyGrid(column_min_width="340px", layout=w.Layout(width="100%"))
         self.technical: TechnicalTab | None = None  # built when its tab is first opened
         self.fundamental: FundamentalTab | None = None
-        self.tabs = w.Tab([w.VBox([self.gauges, self.cards, self.charts]), w.VBox(), w.VBox()])
+        self.tabs = w.Tab(
+            [w.VBox([self.gauges, self.cards, self.charts]), w.VBox(), w.VBox(), w.VBox()]
+        )
         self.tabs.titles = TABS
         self.tabs.observe(lambda _c: self._open_tab(), "selected_index")
         controls = w.HBox([self.symbol_select,
@@ -179,10 +184,13 @@ class AnalyticsReport(w.VBox):
         i = self.tabs.selected_index or 0
         if i == 1 and self.technical is None:
             self.technical = TechnicalTab(self.source.bars)
-            self.tabs.children = [self.tabs.children[0], self.technical, self.tabs.children[2]]
+            self.tabs.children = [self.tabs.children[0], self.technical, *self.tabs.children[2:]]
         elif i == 2 and self.fundamental is None:
             self.fundamental = FundamentalTab(self.source.fundamentals)
-            self.tabs.children = [*self.tabs.children[:2], self.fundamental]
+            self.tabs.children = [*self.tabs.children[:2], self.fundamental, self.tabs.children[3]]
+        elif i == 3 and self.exchange is None:
+            self.exchange = exchange_tab(self.store)
+            self.tabs.children = [*self.tabs.children[:3], self.exchange]
         tab = {1: self.technical, 2: self.fundamental}.get(i)
         if tab is not None:
             tab.set_symbols(tuple(self.report.symbols) if self.report else self.symbols)
@@ -248,7 +256,7 @@ def build_analytics_report(
             source = full_report_source(store)
         except Exception as exc:  # e.g. no database: say so in the page
             source = _unavailable(exc)
-    app = AnalyticsReport(source, **kwargs)
+    app = AnalyticsReport(source, store=store, **kwargs)
     app.load()
     return app
 

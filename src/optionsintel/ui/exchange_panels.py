@@ -22,6 +22,11 @@ import traitlets as t
 from optionsintel.errors import OptionsIntelError
 from optionsintel.exchange.formats import FORMATS
 from optionsintel.exchange.specs import DATASETS
+from optionsintel.services.document_exports import (
+    DOCUMENT_SETS,
+    export_alert_history,
+    export_documents,
+)
 from optionsintel.services.exports import export_dataset
 from optionsintel.services.imports import ImportPlan, commit_import, plan_import
 from optionsintel.ui import panels
@@ -31,8 +36,8 @@ if TYPE_CHECKING:
 
 _LINK_LIMIT = 50 * 1024 * 1024  # larger files are left on disk; the panel shows the path
 _EXPORTABLE = ("daily_ohlc", "option_chain_snapshots", "eod_option_chain", "signals",
-               "support_resistance_levels", "instruments", "custom_patterns", "alert_rules",
-               "scan_results")  # fmt: skip
+               "support_resistance_levels", "instruments", *DOCUMENT_SETS,
+               "alert_history")  # fmt: skip
 
 
 class ExportPanel(w.VBox):
@@ -61,7 +66,14 @@ class ExportPanel(w.VBox):
         """Write the export and show its link; on failure show the one-line error."""
         path = self.directory / f"{self.dataset}.{self.format_box.value}"
         try:
-            prov = export_dataset(self.store, self.dataset, path, provider=self.provider or None)
+            if self.dataset in DOCUMENT_SETS:  # through their services, in the import's shape
+                prov = export_documents(self.store, self.dataset, path)
+            elif self.dataset == "alert_history":
+                prov = export_alert_history(self.store, path)
+            else:
+                prov = export_dataset(
+                    self.store, self.dataset, path, provider=self.provider or None
+                )
         except OptionsIntelError as exc:
             self.state, self.message = "error", f"{type(exc).__name__}: {exc}"
             self.link.value = panels.message("error", self.message)
@@ -151,6 +163,14 @@ class ImportPanel(w.VBox):
         """Forget the upload and its report."""
         self.plan, self.state, self.message, self.report.value = None, "idle", "", ""
         self.import_button.disabled = True
+
+
+def exchange_tab(store: Store | None) -> w.VBox:
+    """The apps' *Export / import* tab: both panels on ``store`` (or why there are none)."""
+    if store is None:
+        return w.VBox([w.HTML(panels.message("info", "Export and import need the store."))])
+    return w.VBox([w.HTML("<h3>Export</h3>"), ExportPanel(store),
+                   w.HTML("<h3>Import (dry run first)</h3>"), ImportPanel(store)])  # fmt: skip
 
 
 def _download_link(path: Path, label: str) -> str:

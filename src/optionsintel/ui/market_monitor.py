@@ -31,7 +31,7 @@ from optionsintel.calendar import is_market_open
 from optionsintel.chain import chain_summary, iv_smile
 from optionsintel.transforms.sampling import sample_ticks
 from optionsintel.tz import EXCHANGE_TZ
-from optionsintel.ui import figures, panels
+from optionsintel.ui import figures, panels, theme
 from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
@@ -407,7 +407,12 @@ def build_market_monitor(
             source = monitor_source(store)
         except Exception as exc:  # e.g. no database: say so in the page
             source = _unavailable(exc)
+    prefs = theme.session(store)[1]  # the viewer's settings: refresh, chart template, CSS
+    kwargs.setdefault("refresh_seconds", float(prefs.refresh_seconds))
     app = MarketMonitor(source, **kwargs)
+    for fig in app._figures():
+        theme.apply_figure(fig, prefs)
+    app.children = (theme.page_style(prefs), *app.children)
     app.refresh()
     if autostart:
         app.start()

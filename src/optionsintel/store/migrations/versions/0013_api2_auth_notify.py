@@ -8,8 +8,8 @@ manual SQL fix): a statement-level trigger on ``api_keys`` and ``users`` sends
 when the changing transaction commits; the API drops its cache on receipt. Inserts need
 no signal (a new key is not in any cache yet).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,158 @@
+"""Headless tests of the admin dashboard on real PostgreSQL and a real local HTTP server."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+import pytest
+
+from optionsintel.auth import Role, Tier
+from optionsintel.services import bulk, keys, users
+from optionsintel.services import user_settings as us
+from optionsintel.services.admin_health import config_in_effect, dagster_health
+from optionsintel.services.identity import Identity, cli_identity
+from optionsintel.settings import Settings
+from optionsintel.ui.admin import TABS, AdminApp, build_admin
+from optionsintel.ui.theme import USER_ENV, local_identity
+
+#: The shape of a Dagster webserver's answer to the dashboard's GraphQL query.
+DAGSTER_ANSWER = {"data": {
+    "runsOrError": {"__typename": "Runs", "results": [
+        {"runId": "r1", "jobName": "daily_job", "status": "SUCCESS",
+         "startTime": 1764400000.0, "endTime": 1764400090.5},
+        {"runId": "r2", "jobName": "intraday_job", "status": "FAILURE",
+         "startTime": 1764401000.0, "endTime": 1764401010.0}]},
+    "repositoriesOrError": {"__typename": "RepositoryConnection", "nodes": [{
+        "name": "__repository__",
+        "schedules": [{"name": "daily_schedule", "scheduleState": {
+            "status": "RUNNING", "ticks": [{"status": "SUCCESS", "timestamp": 1764400000.0}]}}],
+        "sensors": [{"name": "intraday_sensor", "sensorState": {"status": "STOPPED",
+                                                               "ticks": []}}]}]}}}  # fmt: skip
+
+
+@pytest.fixture
+def graphql_server():
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.path, json.loads(body)))
+            out = json.dumps(DAGSTER_ANSWER).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+
+
+def _text(app, tab):
+    def walk(widget):
+        out = [
+            getattr(widget, "value", "") if isinstance(getattr(widget, "value", ""), str) else ""
+        ]
+        for child in getattr(widget, "children", ()):
+            out += walk(child)
+        return out
+
+    return "".join(walk(app.panes[tab]))
+
+
+def _app(store, identity=None, dagster_url="http://127.0.0.1:9", **kw):
+    return AdminApp(store, identity or local_identity(), us.UserSettings(),
+                    dagster_url=dagster_url, process_urls=kw.get("procs", {}))  # fmt: skip
+
+
+def test_user_is_refused_with_a_clear_page(clean_store, monkeypatch):
+    users.create_user(clean_store, cli_identity(), "bob", role=Role.USER)
+    monkeypatch.setenv(USER_ENV, "bob")
+    app = build_admin(clean_store)
+    assert app.refused
+    text = "".join(c.value for c in app.children if hasattr(c, "value"))
+    assert "needs the ADMIN or SUPER_ADMIN role; bob is USER" in text
+    assert not hasattr(app, "tabs")
+
+
+def test_every_panel_renders_in_local_mode_without_dagster(clean_store, monkeypatch):
+    monkeypatch.delenv(USER_ENV, raising=False)
+    app = build_admin(clean_store, dagster_url="http://127.0.0.1:9", process_urls={})
+    assert not app.refused and app.tabs.titles == TABS
+    assert "Dagster UI not running at http://127.0.0.1:9" in _text(app, "Pipeline")
+    data = _text(app, "Data")
+    assert "Database size:" in data and "Largest tables" in data and "error" not in data.lower()
+    assert "pandas" in _text(app, "System")
+    for tab in TABS:
+        assert "oi-admin-error" not in _text(app, tab), (tab, _text(app, tab))
+
+
+def test_pipeline_from_dagster_graphql(clean_store, graphql_server):
+    url, seen = graphql_server
+    app = _app(clean_store, dagster_url=url)
+    text = _text(app, "Pipeline")
+    assert seen[0][0] == "/graphql" and "runsOrError" in seen[0][1]["query"]
+    assert "daily_job" in text and "Failed runs (1)" in text and "intraday_sensor" in text
+    assert f'href="{url}/runs"' in text
+    d = dagster_health(url)
+    assert d.runs.loc[0, "seconds"] == 90.5 and d.instigators["status"].tolist() == [
+        "RUNNING", "STOPPED"]  # fmt: skip
+
+
+def test_disable_user_revoke_key_cancel_operation_audit_filter(clean_store):
+    admin = cli_identity()
+    users.create_user(clean_store, admin, "carol", role=Role.USER)
+    key = keys.create_key(clean_store, admin, name="k", username="carol")
+    op = bulk.BulkOperation.start(clean_store, "scan", ["A", "B"])
+    app = _app(clean_store)
+    assert "carol" in _text(app, "Users & keys") and key["key_prefix"] in _text(app, "Users & keys")
+    assert op.operation_id in _text(app, "Operations")
+    app.user_name.value = "carol"
+    app.disable_button.click()
+    assert "user carol disabled" in app.status.value
+    app.key_prefix.value = key["key_prefix"]
+    app.revoke_button.click()
+    assert "revoked" in app.status.value
+    app.operation_id.value = op.operation_id
+    app.cancel_button.click()
+    assert "cancelled" in app.status.value
+    assert bulk.read_operation(clean_store, op.operation_id).status == "CANCELLED"
+    app.key_prefix.value = "nope"
+    app.revoke_button.click()
+    assert "oi-admin-error" in app.status.value and "Traceback" not in app.status.value
+    app.audit_action.value = "key.revoke"
+    app.audit_button.click()
+    audit = _text(app, "Audit log")
+    assert "key.revoke" in audit and "user.create" not in audit and "audit_log.csv" in audit
+
+
+def test_admin_may_read_but_not_manage(clean_store):
+    admin = Identity("ann", Role.ADMIN, Tier.FREE, via="token")
+    users.create_user(clean_store, cli_identity(), "dave", role=Role.USER)
+    app = _app(clean_store, admin)
+    assert "Only your own keys" in _text(app, "Users & keys")
+    app.user_name.value = "dave"
+    app.disable_button.click()
+    assert "lacks permission users:manage" in app.status.value
+
+
+def test_config_masks_secrets_and_dark_theme_reaches_the_chart(clean_store):
+    settings = Settings(smtp_password="hunter2", database_url="postgresql://u:pw@h/db")
+    conf = config_in_effect(cli_identity(), settings)
+    assert "hunter2" not in json.dumps(conf) and "pw@" not in json.dumps(conf)
+    assert conf["smtp_password"] == "•••••• (set)"
+    clean_store.write("data_source_metrics", pd.DataFrame([{
+        "provider": "synthetic", "ts": pd.Timestamp.now(tz="UTC").floor("min"), "requests": 10,
+        "successes": 9, "failures": 1, "avg_latency_ms": 12.0, "p95_latency_ms": 30.0,
+        "breaker_state": "CLOSED", "last_error": None}]))  # fmt: skip
+    app = AdminApp(clean_store, local_identity(), us.UserSettings(colour_scheme="dark"),
+                   dagster_url="http://127.0.0.1:9", process_urls={})  # fmt: skip
+    chart = app.provider_figure
+    assert chart.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
+    assert "10.00" in _text(app, "Data")  # error rate 10 % for synthetic
