@@ -20,6 +20,7 @@ from optionsintel.services import (
     keys,
     operation_access,
     pattern_access,
+    strategy_access,
 )
 from optionsintel.services.identity import Identity, cli_identity
 
@@ -36,6 +37,12 @@ BACKTEST = {
 STRATEGY = {"underlying": "NIFTY", "provider": "replay", "as_of": "2025-07-17T11:00:00+05:30",
             "legs": [{"instrument": "FUT", "side": "buy", "expiry": "2025-07-31"}],
             "volatility": 0.12}  # fmt: skip
+SAVED = {
+    "name": "s-{role}",
+    "underlying": "NIFTY",
+    "note": "matrix",
+    "legs": [{"instrument": "CE", "side": "sell", "expiry": "2025-07-31", "strike": 25000}],
+}
 #: A valid request per operation (path parameters filled, a body where one is needed).
 REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("get", "/api/v2/health"): ("/api/v2/health", None),
@@ -82,6 +89,13 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
         "/api/v2/patterns/p-{role}/evaluate?provider=synthetic", None),
     ("delete", "/api/v2/patterns/{pattern_id}"): ("/api/v2/patterns/p-{role}", None),
     ("post", "/api/v2/strategies/analyse"): ("/api/v2/strategies/analyse", STRATEGY),
+    ("get", "/api/v2/strategies/saved"): ("/api/v2/strategies/saved", None),
+    ("post", "/api/v2/strategies/saved"): ("/api/v2/strategies/saved", SAVED),
+    ("get", "/api/v2/strategies/saved/{name}"): ("/api/v2/strategies/saved/s-{role}", None),
+    ("get", "/api/v2/strategies/saved/{name}/versions"): (
+        "/api/v2/strategies/saved/s-{role}/versions", None),
+    ("get", "/api/v2/strategies/saved/{name}/versions/{version}"): (
+        "/api/v2/strategies/saved/s-{role}/versions/1", None),
     ("get", "/api/v2/alerts/rules"): ("/api/v2/alerts/rules", None),
     ("post", "/api/v2/alerts/rules"): ("/api/v2/alerts/rules", {**ALERT, "name": "new"}),
     ("get", "/api/v2/alerts/rules/{name}"): ("/api/v2/alerts/rules/a", None),
@@ -117,6 +131,8 @@ def _owned_objects(store, caller: str, role: Role) -> dict[str, str]:
     me = Identity(caller, role, Tier.INSTITUTIONAL, "key")
     tag = role.value.lower().replace("_", "-")
     pattern_access.create(store, me, f"p-{tag}", RULE, name="p")
+    strategy_access.save(store, me, f"s-{tag}", underlying="NIFTY", legs=[{"instrument": "FUT",
+                         "side": "buy", "expiry": "2025-07-31"}])  # fmt: skip
     alert_access.create(store, me, ALERT)
     dispatch.feed_writer(store)(FeedItem(caller, f"feed-{tag}", caller, "a", "t", "b", {}))
     op = export_jobs.start(store, me, "instruments", fmt="csv", provider=None, background=False)

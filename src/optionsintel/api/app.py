@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from optionsintel import __version__
 from optionsintel.api import errors
-from optionsintel.api.deps import ApiContext
+from optionsintel.api.deps import ApiContext, serving
 from optionsintel.api.middleware import MAX_BODY_BYTES, GuardMiddleware
 from optionsintel.api.routers import (
     accounts,
@@ -23,6 +23,7 @@ from optionsintel.api.routers import (
     market,
     operations,
     patterns,
+    saved_strategies,
     strategies,
     stream,
     system,
@@ -37,6 +38,7 @@ ROUTERS = (
     stream.router,
     patterns.router,
     strategies.router,
+    saved_strategies.router,
     alerts.router,
     exports.router,
     operations.router,
@@ -77,6 +79,7 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lambda _app: serving(ctx),
     )
     app.state.ctx = ctx
     for router in ROUTERS:

@@ -27,6 +27,7 @@ from optionsintel.store import Increment, Now
 from optionsintel.store.accounts import read_account, read_key_identity
 
 if TYPE_CHECKING:
+    from optionsintel.services.key_cache import KeyCache
     from optionsintel.store import Store
 
 FREE_FAILURES: Final = 5
@@ -48,8 +49,18 @@ def lock_duration(failures: int) -> dt.timedelta:
     return min(_MAX_LOCK, _BASE_LOCK * 2**doublings)
 
 
-def authenticate(store: Store, credential: str, *, secret: str, source: str | None) -> Identity:
+def authenticate(
+    store: Store,
+    credential: str,
+    *,
+    secret: str,
+    source: str | None,
+    cache: KeyCache | None = None,
+) -> Identity:
     """The identity behind an API key or a login token.
+
+    With a :class:`~optionsintel.services.key_cache.KeyCache`, an API key verified in the
+    last few seconds (and unchanged since) is answered from memory.
 
     Raises
     ------
@@ -58,7 +69,12 @@ def authenticate(store: Store, credential: str, *, secret: str, source: str | No
         valid token of an active user. The message never repeats the credential.
     """
     if looks_like_api_key(credential):
-        return _key_identity(store, credential, source)
+        if cache is None:
+            return _key_identity(store, credential, source)[0]
+        generation = cache.generation()
+        identity, expires_at = _key_identity(store, credential, source)
+        cache.put(credential, identity, expires_at, generation)
+        return identity
     username = verify_token(credential, secret)
     account = read_account(store, username)
     if account is None or account["status"] != "ACTIVE":
@@ -72,7 +88,9 @@ def authenticate(store: Store, credential: str, *, secret: str, source: str | No
     )
 
 
-def _key_identity(store: Store, key: str, source: str | None) -> Identity:
+def _key_identity(
+    store: Store, key: str, source: str | None
+) -> tuple[Identity, pd.Timestamp | None]:
     prefix = key_prefix(key)
     row = read_key_identity(store, prefix) if prefix else None
     if prefix is None or row is None or not key_matches(key, row["key_hash"]):
@@ -87,7 +105,7 @@ def _key_identity(store: Store, key: str, source: str | None) -> Identity:
     if last is None or row["db_now"] - last >= LAST_USED_RESOLUTION:
         store.transition("api_keys", prefix, "ACTIVE", "ACTIVE", last_used_at=Now())
     scopes = parse_scopes(row["scopes"] or [])
-    return Identity(
+    identity = Identity(
         username=row["username"],
         role=Role(row["role"]),
         tier=Tier(row["tier"]),
@@ -96,6 +114,8 @@ def _key_identity(store: Store, key: str, source: str | None) -> Identity:
         key_prefix=prefix,
         source=source,
     )
+    expires = row["expires_at"]
+    return identity, None if expires is None else pd.Timestamp(expires)
 
 
 def login(store: Store, username: str, password: str, *, secret: str, source: str | None) -> str:

@@ -52,7 +52,17 @@ def count_call(store: Store, identity: Identity, *, now: pd.Timestamp | None = N
     QuotaExceededError
         ``retryable`` (429) when the day's calls are used up, with the reset instant.
     """
-    used = count_api_call(store, identity.username, exchange_day(now))
+    return enforce_daily(identity, count_api_call(store, identity.username, exchange_day(now)), now)
+
+
+def enforce_daily(identity: Identity, used: int, now: pd.Timestamp | None = None) -> int:
+    """``used`` (calls today, this one included) if within the tier's daily limit.
+
+    Raises
+    ------
+    QuotaExceededError
+        ``retryable`` (429) when the day's calls are used up, with the reset instant.
+    """
     allowed = TIER_QUOTAS[identity.tier].api_calls_per_day
     if allowed is not None and used > allowed:
         reset = next_reset(now)

@@ -150,6 +150,26 @@ def count_api_call(store: Store, username: str, day: dt.date) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
+def add_api_calls(
+    store: Store, counts: dict[tuple[str, dt.date], int]
+) -> dict[tuple[str, dt.date], int]:
+    """Add ``counts`` ((username, day) -> calls) in one statement; the new totals.
+
+    The batched form of :func:`count_api_call` (same asynchronous commit).
+    """
+    if not counts:
+        return {}
+    values = [{"username": u, "day": d, "calls": n} for (u, d), n in sorted(counts.items())]
+    new = insert(api_usage).values(values)
+    stmt = new.on_conflict_do_update(
+        index_elements=[api_usage.c.username, api_usage.c.day],
+        set_={"calls": api_usage.c.calls + new.excluded.calls},
+    ).returning(api_usage.c.username, api_usage.c.day, api_usage.c.calls)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        return {(r[0], r[1]): int(r[2]) for r in conn.execute(stmt)}
+
+
 def read_api_calls(store: Store, username: str, day: dt.date) -> int:
     """Calls counted for ``username`` on ``day`` (0 when none)."""
     stmt = sa.select(api_usage.c.calls).where(

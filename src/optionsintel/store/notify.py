@@ -21,6 +21,9 @@ from optionsintel.store.api import Store, Writer
 
 #: Channel on which new alert notifications are announced.
 ALERTS_CHANNEL = "optionsintel_alert_notifications"
+#: Channel on which changes to API keys and accounts are announced (by the triggers of
+#: migration 0013), so caches of verified keys can be dropped at once.
+AUTH_CHANNEL = "optionsintel_auth"
 
 
 def notify(writer: Writer, channel: str, payload: str = "") -> None:
@@ -74,6 +77,11 @@ class Listener:
         except psycopg.OperationalError:
             self.close()
             return 1
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listening connection is open (no notification can be missed)."""
+        return self._conn is not None and not self._conn.closed
 
     def close(self) -> None:
         """Close the listening connection (idempotent)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,15 @@ from optionsintel.errors import InvalidArgumentError, RecordNotFoundError
 from optionsintel.store.schema import user_strategies
 
 if TYPE_CHECKING:
-    from optionsintel.store.api import Store
+    from optionsintel.store.api import Store, Writer
 
-__all__ = ["SavedStrategy", "list_user_strategies", "read_user_strategy", "save_user_strategy"]
+__all__ = [
+    "SavedStrategy",
+    "list_user_strategies",
+    "list_user_strategy_versions",
+    "read_user_strategy",
+    "save_user_strategy",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,79}$")
 
@@ -86,9 +92,13 @@ def _newest(conn: sa.Connection, owner: str, name: str) -> SavedStrategy | None:
 def save_user_strategy(
     store: Store, owner: str, name: str, *, underlying: str,
     legs: Sequence[Mapping[str, Any]], rules: Mapping[str, Any] | None = None,
-    note: str | None = None,
+    note: str | None = None, on_saved: Callable[[Writer, SavedStrategy], None] | None = None,
 ) -> tuple[SavedStrategy, bool]:  # fmt: skip
-    """Append a new version (or return the newest, unchanged); True when one was stored."""
+    """Append a new version (or return the newest, unchanged); True when one was stored.
+
+    ``on_saved`` is called with the transaction and the new version before it commits
+    (the API writes its audit record there); not called for an unchanged save.
+    """
     _check(owner, name)
     if not legs:
         raise InvalidArgumentError("a saved strategy needs at least one leg")
@@ -112,7 +122,9 @@ def save_user_strategy(
         }
         tx.append("user_strategies", pd.DataFrame([row]))
         stored = _newest(tx.conn, owner, name)
-    assert stored is not None
+        assert stored is not None
+        if on_saved is not None:
+            on_saved(tx, stored)
     return stored, True
 
 
@@ -144,3 +156,12 @@ def list_user_strategies(store: Store, owner: str) -> pd.DataFrame:
     with store.engine.connect() as conn:
         found = conn.execute(stmt).mappings().all()
     return pd.DataFrame(found, columns=["name", "version", "underlying", "created_at", "note"])
+
+
+def list_user_strategy_versions(store: Store, owner: str, name: str) -> list[SavedStrategy]:
+    """Every version of ``owner``'s strategy ``name``, oldest first (empty when none)."""
+    _check(owner, name)
+    t = user_strategies
+    stmt = sa.select(t).where(t.c.owner == owner, t.c.name == name).order_by(t.c.version)
+    with store.engine.connect() as conn:
+        return [_as_saved(r) for r in conn.execute(stmt).mappings()]

@@ -9,7 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request
 
 from optionsintel import __version__
-from optionsintel.api.deps import current_identity, guard, store_of
+from optionsintel.api.deps import context, current_identity, guard, store_of
 from optionsintel.api.schemas import ERRORS, Health, Me, VersionInfo
 from optionsintel.auth import ROLE_PERMISSIONS, TIER_QUOTAS, Permission
 from optionsintel.services.identity import Identity
@@ -47,8 +47,15 @@ def me(request: Request, identity: Identity = Depends(current_identity)) -> dict
         "key_prefix": identity.key_prefix,
         "permissions": perms,
         "quota": asdict(TIER_QUOTAS[identity.tier]),
-        "api_calls_today": calls_today(store_of(request), identity.username),
+        "api_calls_today": _calls_today(request, identity.username),
     }
+
+
+def _calls_today(request: Request, username: str) -> int:
+    """Today's calls, counting those the server has not written yet."""
+    meter = context(request).meter
+    used = meter.used(username) if meter is not None else None
+    return used if used is not None else calls_today(store_of(request), username)
 
 
 @router.get("/system/metrics", **guard(Permission.SYSTEM_METRICS))
