@@ -168,8 +168,7 @@ class Dispatcher:
         outcomes = list(self._pool.map(self._deliver, rows))
         with self.store.transaction() as writer:
             writer.append(ATTEMPTS, _attempt_frame(outcomes, self.name), on_duplicate="skip")
-            for o in outcomes:
-                self._finish(writer, o)
+            self._finish(writer, outcomes)
         return len(rows)
 
     def _claim(self) -> list[dict[str, Any]]:
@@ -236,18 +235,38 @@ class Dispatcher:
             "RETRY", error=error, delay=backoff_seconds(attempt, self.policy, self._rng, after)
         )
 
-    def _finish(self, writer: Writer, o: _Outcome) -> None:
-        key = o.row["dedupe_key"]
-        if o.outcome == "SENT":
-            changes: dict[str, Any] = {"sent_at": Now(), "last_error": None}
-            new = "SENT"
-        elif o.outcome == "RETRY":
-            delay = pd.Timedelta(seconds=o.delay).to_pytimedelta()
-            changes, new = {"next_attempt_at": Now(delay), "last_error": o.error}, "PENDING"
-        else:
-            changes, new = {"last_error": o.error}, "FAILED"
-        if not writer.transition(TABLE, key, "SENDING", new, **changes):
-            log.warning("outbox row %s left SENDING before this dispatcher finished it", key)
+    def _finish(self, writer: Writer, outcomes: list[_Outcome]) -> None:
+        """Move the batch's rows out of SENDING: one compare-and-set ``UPDATE`` per change set.
+
+        A row moves only while this dispatcher still holds it (state SENDING, ``claimed_by``
+        this dispatcher, ``attempts`` the attempt it claimed); a row re-claimed after an
+        expired lease is left to its new holder. Normally every row of a batch is SENT, so
+        the whole batch is one statement; retries (each with its own jittered delay) and
+        failures (their own error) group by identical changes.
+        """
+        groups: dict[tuple[str, Any, Any], list[dict[str, Any]]] = {}
+        for o in outcomes:
+            held = {"dedupe_key": o.row["dedupe_key"], "claimed_by": self.name,
+                    "attempts": int(o.row["attempts"])}  # fmt: skip
+            groups.setdefault((o.outcome, o.error, o.delay), []).append(held)
+        for (outcome, error, delay), held_rows in groups.items():
+            changes: dict[str, Any]
+            if outcome == "SENT":
+                changes, new = {"sent_at": Now(), "last_error": None}, "SENT"
+            elif outcome == "RETRY":
+                at = Now(pd.Timedelta(seconds=delay).to_pytimedelta())
+                changes, new = {"next_attempt_at": at, "last_error": error}, "PENDING"
+            else:
+                changes, new = {"last_error": error}, "FAILED"
+            moved = writer.transition_many(TABLE, held_rows, "SENDING", new, **changes)
+            if len(moved) < len(held_rows):
+                done = {m["dedupe_key"] for m in moved}
+                for r in held_rows:
+                    if r["dedupe_key"] not in done:
+                        log.warning(
+                            "outbox row %s left this dispatcher before it finished it",
+                            r["dedupe_key"],
+                        )
 
     # -- the loop ---------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event) -> None:
