@@ -10,7 +10,9 @@ Guarantees (``docs/alerts.md``):
   Delivery is therefore *at least once*: a send that reached the far end just before
   the dispatcher died is repeated once the lease expires (the at-least-once window is
   the lease). Webhook receivers drop the repeat by ``webhook-id``; the in-app feed does
-  so itself.
+  so itself. A batch's rows leave SENDING in one compare-and-set ``UPDATE`` that moves a
+  row only while this dispatcher still holds it (``claimed_by``, ``attempts``); expired
+  leases are looked for at most every ``min(poll_seconds, lease_seconds)``.
 * **Retries.** Transient failures are retried with exponential backoff and full jitter
   (``Retry-After`` is a floor) up to ``max_attempts``, then FAILED with the last error
   kept; permanent failures (HTTP 4xx but 408/429, SMTP 5xx) go straight to FAILED.
