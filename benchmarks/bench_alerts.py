@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import threading
 import time
 import timeit
@@ -326,7 +327,15 @@ def _dispatch_process(url: str, secret: str, stop) -> None:
     d = Dispatcher(store, channels, DispatchPolicy(batch_size=50, concurrency=8, poll_seconds=0.5))
     stopper = threading.Event()
     threading.Thread(target=lambda: (stop.wait(), stopper.set()), daemon=True).start()
-    d.run_forever(stopper)
+    profile_to = os.environ.get("BENCH_ALERTS_PROFILE")  # cProfile of the dispatcher loop
+    if profile_to:
+        import cProfile
+
+        cProfile.runctx(
+            "d.run_forever(stopper)", globals(), locals(), f"{profile_to}.{os.getpid()}"
+        )
+    else:
+        d.run_forever(stopper)
     d.close()
 
 

@@ -248,6 +248,30 @@ def test_transition_counts_attempts_with_the_database_clock(clean_store: Store) 
     assert row["next_attempt_at"] - row["sent_at"] > pd.Timedelta(minutes=4)
 
 
+def test_transition_many_moves_only_rows_still_held(clean_store: Store) -> None:
+    k0, k1, k2, k3 = _notifications(clean_store, 4)
+    claimed = clean_store.claim(
+        "alert_notifications", state="PENDING", to_state="SENDING", limit=4,
+        attempts=Increment(1), claimed_by="d1",
+    )  # fmt: skip
+    assert set(claimed["attempts"]) == {1}
+    held = [
+        {"dedupe_key": k0, "claimed_by": "d1", "attempts": 1},
+        {"dedupe_key": k1, "claimed_by": "d1", "attempts": 1},
+        {"dedupe_key": k2, "claimed_by": "d2", "attempts": 1},  # another holder
+        {"dedupe_key": k3, "claimed_by": "d1", "attempts": 2},  # another attempt
+    ]
+    with clean_store.transaction() as w:
+        moved = w.transition_many("alert_notifications", held, "SENDING", "SENT", sent_at=Now())
+        assert w.transition_many("alert_notifications", [], "SENDING", "SENT") == []
+    assert sorted(m["dedupe_key"] for m in moved) == [k0, k1]
+    got = clean_store.read("alert_notifications", order_by=["dedupe_key"])
+    assert list(got["status"]) == ["SENT", "SENT", "SENDING", "SENDING"]
+    assert got["sent_at"].iloc[:2].notna().all() and got["sent_at"].iloc[2:].isna().all()
+    with clean_store.transaction() as w, pytest.raises(StoreError, match="every row names"):
+        w.transition_many("alert_notifications", [{"dedupe_key": k2, "nope": 1}], "SENDING", "SENT")
+
+
 def test_transition_rejects_what_the_schema_does_not_declare(clean_store: Store) -> None:
     _operation(clean_store, "op1")
     with pytest.raises(InvalidStateError, match="no state 'DONE'"):

@@ -10,7 +10,9 @@ Guarantees (``docs/alerts.md``):
   Delivery is therefore *at least once*: a send that reached the far end just before
   the dispatcher died is repeated once the lease expires (the at-least-once window is
   the lease). Webhook receivers drop the repeat by ``webhook-id``; the in-app feed does
-  so itself.
+  so itself. A batch's rows leave SENDING in one compare-and-set ``UPDATE`` that moves a
+  row only while this dispatcher still holds it (``claimed_by``, ``attempts``); expired
+  leases are looked for at most every ``min(poll_seconds, lease_seconds)``.
 * **Retries.** Transient failures are retried with exponential backoff and full jitter
   (``Retry-After`` is a floor) up to ``max_attempts``, then FAILED with the last error
   kept; permanent failures (HTTP 4xx but 408/429, SMTP 5xx) go straight to FAILED.
@@ -154,6 +156,7 @@ class Dispatcher:
         self._rng = random.Random(seed)
         self._limiter = _RateLimiter(self.policy.rate_limits)
         self._pool = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="dispatch")
+        self._expiry_checked = -float("inf")
 
     def close(self) -> None:
         """Stop the delivery threads."""
@@ -168,8 +171,7 @@ class Dispatcher:
         outcomes = list(self._pool.map(self._deliver, rows))
         with self.store.transaction() as writer:
             writer.append(ATTEMPTS, _attempt_frame(outcomes, self.name), on_duplicate="skip")
-            for o in outcomes:
-                self._finish(writer, o)
+            self._finish(writer, outcomes)
         return len(rows)
 
     def _claim(self) -> list[dict[str, Any]]:
@@ -181,10 +183,12 @@ class Dispatcher:
         }
         limit = self.policy.batch_size
         with self.store.transaction() as writer:
-            expired = writer.claim(
-                TABLE, state="SENDING", to_state="SENDING", limit=limit,
-                order_by=["next_attempt_at"], due="next_attempt_at", **changes,
-            )  # fmt: skip
+            expired = pd.DataFrame()
+            if self._expiry_check_due():
+                expired = writer.claim(
+                    TABLE, state="SENDING", to_state="SENDING", limit=limit,
+                    order_by=["next_attempt_at"], due="next_attempt_at", **changes,
+                )  # fmt: skip
             if len(expired):
                 _record_abandoned(writer, expired)
             fresh = writer.claim(
@@ -195,6 +199,20 @@ class Dispatcher:
         if not parts:
             return []
         return pd.concat(parts, ignore_index=True).to_dict("records")
+
+    def _expiry_check_due(self) -> bool:
+        """Look for expired leases at most every ``min(poll_seconds, lease_seconds)``.
+
+        Leases expire rarely (a dispatcher died); checking on every round of a busy
+        dispatcher cost one more statement per batch. The wait adds at most that interval
+        to the re-delivery of a dead dispatcher's rows.
+        """
+        now = time.monotonic()
+        every = min(self.policy.poll_seconds, self.policy.lease_seconds)
+        if now - self._expiry_checked < every:
+            return False
+        self._expiry_checked = now
+        return True
 
     def _deliver(self, row: dict[str, Any]) -> _Outcome:
         started = pd.Timestamp.now(tz="UTC")
@@ -236,18 +254,38 @@ class Dispatcher:
             "RETRY", error=error, delay=backoff_seconds(attempt, self.policy, self._rng, after)
         )
 
-    def _finish(self, writer: Writer, o: _Outcome) -> None:
-        key = o.row["dedupe_key"]
-        if o.outcome == "SENT":
-            changes: dict[str, Any] = {"sent_at": Now(), "last_error": None}
-            new = "SENT"
-        elif o.outcome == "RETRY":
-            delay = pd.Timedelta(seconds=o.delay).to_pytimedelta()
-            changes, new = {"next_attempt_at": Now(delay), "last_error": o.error}, "PENDING"
-        else:
-            changes, new = {"last_error": o.error}, "FAILED"
-        if not writer.transition(TABLE, key, "SENDING", new, **changes):
-            log.warning("outbox row %s left SENDING before this dispatcher finished it", key)
+    def _finish(self, writer: Writer, outcomes: list[_Outcome]) -> None:
+        """Move the batch's rows out of SENDING: one compare-and-set ``UPDATE`` per change set.
+
+        A row moves only while this dispatcher still holds it (state SENDING, ``claimed_by``
+        this dispatcher, ``attempts`` the attempt it claimed); a row re-claimed after an
+        expired lease is left to its new holder. Normally every row of a batch is SENT, so
+        the whole batch is one statement; retries (each with its own jittered delay) and
+        failures (their own error) group by identical changes.
+        """
+        groups: dict[tuple[str, Any, Any], list[dict[str, Any]]] = {}
+        for o in outcomes:
+            held = {"dedupe_key": o.row["dedupe_key"], "claimed_by": self.name,
+                    "attempts": int(o.row["attempts"])}  # fmt: skip
+            groups.setdefault((o.outcome, o.error, o.delay), []).append(held)
+        for (outcome, error, delay), held_rows in groups.items():
+            changes: dict[str, Any]
+            if outcome == "SENT":
+                changes, new = {"sent_at": Now(), "last_error": None}, "SENT"
+            elif outcome == "RETRY":
+                at = Now(pd.Timedelta(seconds=delay).to_pytimedelta())
+                changes, new = {"next_attempt_at": at, "last_error": error}, "PENDING"
+            else:
+                changes, new = {"last_error": error}, "FAILED"
+            moved = writer.transition_many(TABLE, held_rows, "SENDING", new, **changes)
+            if len(moved) < len(held_rows):
+                done = {m["dedupe_key"] for m in moved}
+                for r in held_rows:
+                    if r["dedupe_key"] not in done:
+                        log.warning(
+                            "outbox row %s left this dispatcher before it finished it",
+                            r["dedupe_key"],
+                        )
 
     # -- the loop ---------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event) -> None:

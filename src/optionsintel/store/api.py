@@ -458,6 +458,33 @@ class Writer:
                 changes=changes,
             )
 
+    def transition_many(
+        self,
+        table: str,
+        rows: Sequence[Mapping[str, Any]],
+        expected_state: str | Collection[str],
+        new_state: str,
+        /,
+        *,
+        state_column: str = "status",
+        **changes: Any,
+    ) -> list[dict[str, Any]]:
+        """Compare-and-set many rows in one statement; the keys of the rows it moved.
+
+        See :func:`optionsintel.store.records.transition_many`: each row names the natural
+        key plus guard columns that must still match (e.g. the claimer and its attempt).
+        """
+        with records.rejected_as_store_error(table, f"moving {len(rows)} rows to {new_state}"):
+            return records.transition_many(
+                self.conn,
+                _table(table),
+                rows,
+                expected_state,
+                new_state,
+                state_column=state_column,
+                changes=changes,
+            )
+
     def claim(
         self,
         table: str,

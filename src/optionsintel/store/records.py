@@ -289,6 +289,44 @@ def transition(
     return False
 
 
+def transition_many(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    expected_state: str | Collection[str],
+    new_state: str,
+    *,
+    state_column: str = "status",
+    changes: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Compare-and-set many rows in one ``UPDATE``; the keys of the rows it moved.
+
+    Each of ``rows`` names the natural key and the same further guard columns (for
+    example the claimer and the attempt a worker holds); a row moves only if all of
+    them still match and its state is one of ``expected_state``. ``changes`` as in
+    :func:`transition`, the same for every row. Rows that no longer match are left alone
+    (another worker got there first) and are absent from the result.
+    """
+    if not rows:
+        return []
+    expected = [expected_state] if isinstance(expected_state, str) else list(expected_state)
+    _check_states(table, state_column, *expected, new_state)
+    names = list(natural_key(table))
+    cols = names + [c for c in rows[0] if c not in names]
+    if any(set(r) != set(cols) for r in rows) or any(c not in table.c for c in cols):
+        raise StoreError(f"{table.name}: every row names {cols}, columns of the table")
+    guard = sa.tuple_(*(table.c[c] for c in cols)).in_(
+        [tuple(_plain(table.c[c], r[c]) for c in cols) for r in rows]
+    )
+    stmt = (
+        sa.update(table)
+        .where(guard, table.c[state_column].in_(expected))
+        .values(_values(table, {state_column: new_state, **(changes or {})}))
+        .returning(*(table.c[c] for c in names))
+    )
+    return [dict(m) for m in conn.execute(stmt).mappings()]
+
+
 def _key_match(table: sa.Table, key: Key) -> list[sa.ColumnElement[bool]]:
     names = natural_key(table)
     if not isinstance(key, Mapping):
