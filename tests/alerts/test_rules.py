@@ -71,6 +71,7 @@ def test_channels_schedule_and_caps() -> None:
     ("change", "message"),
     [
         ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"active_from": "00:00:00Z"}, "without an offset"),  # found by the API fuzzer
         ({"symbols": []}, "exactly one of symbols"),
         ({"watchlist": "fno"}, "exactly one of symbols"),
         ({"symbols": ["NIFTY", "NIFTY"]}, "repeat"),

@@ -17,6 +17,7 @@ from optionsintel.errors import (
 )
 from optionsintel.services import backtests as bt
 from optionsintel.services import patterns
+from optionsintel.settings import get_settings
 from optionsintel.store import Store
 from optionsintel.store.backtests import (
     BacktestRunRecord,
@@ -34,6 +35,15 @@ def _bars(symbol: str, closes: np.ndarray, provider: str) -> pd.DataFrame:
     return pd.DataFrame({"symbol": symbol, "trade_date": DAYS.date, "open": closes - 0.5,
                          "high": closes + 1, "low": closes - 1, "close": closes,
                          "volume": 1e4, "provider": provider})  # fmt: skip
+
+
+@pytest.fixture
+def cli_database(monkeypatch, database_url: str):
+    """Point the CLI at the test database; settings are cached, so drop them before and after."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -171,12 +181,13 @@ def test_sweep_stores_the_best_with_combinations_tried(market: Store) -> None:
     assert best.result.metrics["total_return"] == pytest.approx(result.best["total_return"])
 
 
-def test_cli_run_list_show_compare(market: Store, database_url: str, monkeypatch) -> None:
+def test_cli_run_list_show_compare(
+    cli_database, market: Store, database_url: str, monkeypatch
+) -> None:
     from typer.testing import CliRunner
 
     from optionsintel.cli.main import app
 
-    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")
     runner = CliRunner()
     base = ["backtest", "run", "--provider", "synthetic", "--signal", "PUT_BUILDUP",
@@ -211,12 +222,13 @@ def test_cli_run_list_show_compare(market: Store, database_url: str, monkeypatch
         (["--signal", "PUT_BUILDUP", "--start", "2024-03-01", "--end", "2024-01-01"], "after"),
     ],
 )
-def test_cli_bad_input_is_one_line(market: Store, database_url, monkeypatch, args, message):
+def test_cli_bad_input_is_one_line(
+    cli_database, market: Store, database_url, monkeypatch, args, message
+):
     from typer.testing import CliRunner
 
     from optionsintel.cli.main import app
 
-    monkeypatch.setenv("DATABASE_URL", database_url)
     out = CliRunner().invoke(app, ["backtest", "run", "--provider", "synthetic", *args])
     assert out.exit_code == 1
     lines = [line for line in out.output.splitlines() if line.strip()]

@@ -8,7 +8,6 @@ and always stops; the stored matches equal the in-process scan's.
 import os
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -36,9 +35,11 @@ def dagster_home(tmp_path_factory, database_url):
     engine = sa.create_engine(database_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    # update_query_dict keeps the embedded server's ``?host=<socket dir>`` beside the option
     plain = sa.make_url(database_url).set(drivername="postgresql+psycopg2")
-    url = plain.render_as_string(hide_password=False)
-    url += f"?options={quote(f'-csearch_path={schema}', safe='')}"
+    url = plain.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text(
         f'storage:\n  postgres:\n    postgres_url: "{url}"\ntelemetry:\n  enabled: false\n'

@@ -14,7 +14,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from optionsintel.errors import AlertRuleError
 from optionsintel.signals.config import SignalType, Strength
@@ -234,6 +241,13 @@ class AlertRule(_Model):
     active_days: Literal["trading_days", "weekdays", "every_day"] = "trading_days"
     expires_at: dt.datetime | None = None
     max_triggers_per_day: int | None = Field(default=None, ge=1, le=10_000)
+
+    @field_validator("active_from", "active_until")
+    @classmethod
+    def _wall_clock(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("active hours are IST wall-clock times: give HH:MM without an offset")
+        return value
 
     @model_validator(mode="after")
     def _targets(self) -> AlertRule:
