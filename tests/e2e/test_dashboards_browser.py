@@ -41,7 +41,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")  # one server per module: every page view gets its own kernel
+@pytest.fixture
 def voila(demo_database_url):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
@@ -67,7 +67,7 @@ def voila(demo_database_url):
         log.close()
 
 
-@pytest.fixture(scope="module")  # one Chromium per module: every test opens its own pages
+@pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 
