@@ -91,5 +91,4 @@ def saved_scan_schedules(store: StoreResource | None = None) -> list[ScheduleDef
     except Exception as exc:  # a code location must load without its schedules
         _log.warning("saved-scan schedules not loaded: %s", str(exc).splitlines()[0][:200])
         return []
-    # a NULL schedule can come back as NaN (truthy): keep real cron strings only
-    return [saved_scan_schedule(s) for s in saved if isinstance(s.schedule, str) and s.schedule]
+    return [saved_scan_schedule(s) for s in saved]  # scheduled_only: each has a cron

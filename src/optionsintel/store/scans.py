@@ -117,13 +117,7 @@ def read_saved_scans(
     source: Source, *, owner: str | None = None, name: str | None = None
 ) -> pd.DataFrame:
     """Saved scans (owner, name, spec, schedule, description, last_run_id, timestamps)."""
-    t = saved_scans
-    stmt = sa.select(t).order_by(t.c.owner, t.c.name)
-    if owner is not None:
-        stmt = stmt.where(t.c.owner == owner)
-    if name is not None:
-        stmt = stmt.where(t.c.name == name)
-    return _read(source, stmt, t)
+    return _read_owned(source, saved_scans, owner, name)
 
 
 def delete_saved_scan(writer: Writer, owner: str, name: str) -> bool:
@@ -152,7 +146,11 @@ def read_watchlists(
     source: Source, *, owner: str | None = None, name: str | None = None
 ) -> pd.DataFrame:
     """Watchlists (owner, name, symbols, created_at, updated_at), by owner and name."""
-    t = alert_watchlists
+    return _read_owned(source, alert_watchlists, owner, name)
+
+
+def _read_owned(source: Source, t: sa.Table, owner: str | None, name: str | None) -> pd.DataFrame:
+    """Rows of an ``(owner, name)``-keyed table, optionally of one owner / one name."""
     stmt = sa.select(t).order_by(t.c.owner, t.c.name)
     if owner is not None:
         stmt = stmt.where(t.c.owner == owner)
