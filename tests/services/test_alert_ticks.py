@@ -181,7 +181,7 @@ def test_a_window_start_solved_from_its_nearest_expiry_equals_the_whole_snapshot
     notifications of ticks evaluated with a cold cache equal those of the full-read path.
     """
     from optionsintel.services import alert_ticks
-    from optionsintel.store.alerts import read_chain_snapshot
+    from optionsintel.store.reads import read_chain_as_of
 
     rule = _rule("ivchg", {"type": "VOLATILITY", "metric": "atm_iv_change", "op": "above",
                            "value": -100, "window_minutes": 1}, cooldown_seconds=0,
@@ -196,7 +196,7 @@ def test_a_window_start_solved_from_its_nearest_expiry_equals_the_whole_snapshot
     for at, name, payload in zip(got["triggered_at"], got["instrument"], got["payload"],
                                  strict=True):  # fmt: skip
         start = at - pd.Timedelta(minutes=1)
-        full = alert_ticks._atm(read_chain_snapshot(clean_store, name, "synthetic", start))
+        full = alert_ticks._atm(read_chain_as_of(clean_store, name, start, provider="synthetic"))
         fast = alert_ticks._past_atm(clean_store, name, "synthetic", start)
         pd.testing.assert_frame_equal(fast.reset_index(drop=True), full.reset_index(drop=True))
         now_chain = _frames(at)["option_chain_snapshots"]

@@ -190,15 +190,6 @@ def read_chain_time_at(
     return None if found is None else pd.Timestamp(found).tz_convert("UTC")
 
 
-def read_chain_snapshot(source: Source, underlying: str, provider: str, at: Any) -> pd.DataFrame:
-    """The chain snapshot of (underlying, provider) taken at instant ``at``."""
-    t = option_chain_snapshots
-    stmt = sa.select(t).where(
-        t.c.underlying == underlying, t.c.provider == provider, t.c.snapshot_ts == at
-    )
-    return _read(source, stmt, t)
-
-
 def read_chain_nearest_expiry(
     source: Source, underlying: str, provider: str, at: Any
 ) -> pd.DataFrame:
