@@ -86,6 +86,9 @@ def test_watchlist_commands(cli_store) -> None:
     assert made.exit_code == 0 and "2 symbols" in made.output and "NOSUCH" in made.output
     added = runner.invoke(app, ["watchlist", "add", "w", "S02", "--owner", "al"])
     assert "added 1" in added.output
+    refused = runner.invoke(app, ["watchlist", "add", "w", "NOSUCH", "ZZZ", "--owner", "al"])
+    assert refused.exit_code == 1 and "NOSUCH, ZZZ" in refused.output  # all refused: exit 1
+    assert "3 symbols" in refused.output  # the list is untouched
     removed = runner.invoke(app, ["watchlist", "remove", "w", "S00", "S07", "--owner", "al"])
     assert "removed 1" in removed.output and "not in the list" in removed.output
     assert runner.invoke(app, ["watchlist", "rename", "w", "w2", "--owner", "al"]).exit_code == 0

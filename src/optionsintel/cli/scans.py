@@ -253,6 +253,8 @@ def _report(change: Any) -> None:
                          ("not in the list", change.absent)):  # fmt: skip
         if items:
             console.print(f"  [yellow]{label}:[/] " + escape(", ".join(items)))
+    if (change.unknown or change.invalid or change.absent) and not (change.added or change.removed):
+        raise typer.Exit(code=1)  # every symbol given was refused: a script must see it
 
 
 @watchlist_app.command("create")
