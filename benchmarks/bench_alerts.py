@@ -8,8 +8,9 @@
    a dispatcher running in its own process (woken by LISTEN/NOTIFY) to a webhook receiver on
    127.0.0.1 that verifies every signature. Event ``k`` is scheduled at ``start + k / rate``;
    producer processes commit the events due every ``--batch-ms`` through the real enqueue
-   path (outbox append + NOTIFY), so the offered load is the rate whenever the machine
-   allows; the achieved rate (events committed / time to the last commit) is reported.
+   path (``services.alerts.enqueue``: outbox append, NOTIFY by its trigger), so the offered
+   load is the rate whenever the machine allows; the achieved rate (events committed / time
+   to the last commit) is reported.
    Latency = receipt time minus the event's scheduled instant; p50/p95/p99, lost and
    duplicated counts. Target p99 < 50 ms.
 
@@ -320,14 +321,17 @@ def _dispatch_process(url: str, secret: str, stop) -> None:
     import httpx
 
     from optionsintel.delivery import WebhookChannel
-    from optionsintel.services.dispatch import Dispatcher, DispatchPolicy
+    from optionsintel.services.dispatch import Dispatcher, DispatchPolicy, settle_heap
 
     store = Store(get_engine(url))
     channels = {"webhook": WebhookChannel({ENV: secret}, httpx.Client(timeout=5))}
     d = Dispatcher(store, channels, DispatchPolicy(batch_size=50, concurrency=8, poll_seconds=0.5))
     stopper = threading.Event()
     threading.Thread(target=lambda: (stop.wait(), stopper.set()), daemon=True).start()
+    trace_to = os.environ.get("BENCH_ALERTS_TRACE")
+    dump = _trace_dispatcher(channels["webhook"], f"{trace_to}.{os.getpid()}") if trace_to else None
     profile_to = os.environ.get("BENCH_ALERTS_PROFILE")  # cProfile of the dispatcher loop
+    settle_heap()  # as `optionsintel alerts dispatch` does before its loop
     if profile_to:
         import cProfile
 
@@ -335,8 +339,93 @@ def _dispatch_process(url: str, secret: str, stop) -> None:
             "d.run_forever(stopper)", globals(), locals(), f"{profile_to}.{os.getpid()}"
         )
     else:
+        cpu = time.process_time()
         d.run_forever(stopper)
+        print(f"dispatcher process CPU during the run: {time.process_time() - cpu:.2f} s",
+              flush=True)  # fmt: skip
     d.close()
+    if dump is not None:
+        dump()
+
+
+def _enqueue(writer, rows: pd.DataFrame) -> None:
+    """The producers' outbox append: ``services.alerts.enqueue`` (NOTIFY by its trigger).
+
+    The peer measured beside it in RESULTS.md (main before issue 17's changes) has no
+    ``enqueue``; there the producers appended and sent ``NOTIFY`` themselves, as
+    ``evaluate_and_enqueue`` then did.
+    """
+    if hasattr(svc, "enqueue"):
+        svc.enqueue(writer, rows)
+    else:
+        writer.append("alert_notifications", rows, on_duplicate="skip")
+        notify(writer, ALERTS_CHANNEL)
+
+
+def _hog(stop) -> None:
+    """Spin on a core until ``stop`` is set (``--cpu-hogs``: a machine shared with others)."""
+    x = 0
+    while not stop.is_set():
+        for _ in range(10_000):
+            x += 1
+
+
+def _trace_dispatcher(channel, path: str):
+    """Record when the dispatcher woke, claimed and posted each row (``--trace``).
+
+    Wraps the listener's wait, the claim and the channel's send of this dispatcher; the
+    per-row instants are written to ``path`` (JSON lines) by the returned function.
+    """
+    import json
+
+    from optionsintel.services import dispatch as dmod
+    from optionsintel.store import outbox as ob
+
+    marks: list = []
+    last = {"woke": 0.0}
+    wait, claim, send = dmod.Listener.wait, ob.claim_due, channel.send
+
+    def traced_wait(self, timeout):
+        got = wait(self, timeout)
+        last["woke"] = time.time()
+        return got
+
+    def traced_claim(*a, **kw):
+        t0 = time.time()
+        rows = claim(*a, **kw)
+        t1 = time.time()
+        for r in rows:
+            marks.append(("claim", r["dedupe_key"], last["woke"], t0, t1))
+        return rows
+
+    def traced_send(note):
+        t0 = time.time()
+        try:
+            return send(note)
+        finally:
+            marks.append(("send", note.dedupe_key, t0, time.time()))
+
+    dmod.Listener.wait, ob.claim_due, channel.send = traced_wait, traced_claim, traced_send
+    import gc
+
+    gc_start = {}
+
+    def on_gc(phase, info):
+        if phase == "start":
+            gc_start["t"] = time.perf_counter()
+        else:
+            marks.append(
+                ("gc", "", info["generation"], time.perf_counter() - gc_start["t"], time.time())
+            )
+
+    gc.callbacks.append(on_gc)
+
+    def dump() -> None:
+        with open(path, "w") as fh:
+            for m in list(marks):
+                fh.write(json.dumps(m) + "\n")
+
+    return dump
 
 
 def _produce(url: str, hook: str, rate: float, n: int, plan: tuple, out, go) -> None:
@@ -344,8 +433,9 @@ def _produce(url: str, hook: str, rate: float, n: int, plan: tuple, out, go) -> 
 
     Event ``k`` is due at ``start + k / rate`` (its scheduled instant, carried in the
     payload as ``sent``). Every ``batch_ms`` this producer commits the events that fell
-    due since its last commit through the real enqueue path (``Writer.append`` of the
-    outbox rows with ``on_duplicate="skip"``, then ``NOTIFY``, one transaction), so the
+    due since its last commit through the real enqueue path (``services.alerts.enqueue``,
+    the outbox append every producer uses, whose insert trigger sends the ``NOTIFY``; one
+    transaction), so the
     offered load stays at ``rate`` even when one transaction takes longer than 1/rate.
     Latency is measured from the scheduled instant: waiting for the batch counts.
     ``plan`` is (offset, step, batch_ms, start): ``start`` (a shared value) is set once
@@ -353,12 +443,13 @@ def _produce(url: str, hook: str, rate: float, n: int, plan: tuple, out, go) -> 
     Reports (events committed, batches, batches that started behind schedule, last commit).
     """
     offset, step, batch_ms, shared_start = plan
+    trace: list | None = [] if os.environ.get("BENCH_ALERTS_TRACE") else None
     store = Store(get_engine(url))
     with store.transaction() as writer:  # connect before the clock starts
         notify(writer, ALERTS_CHANNEL)
     out.put(None)
     go.wait()
-    start = shared_start.value
+    start, cpu = shared_start.value, time.process_time()
     mine = list(range(offset, n, step))
     done = batches = late = j = 0
     tick = batch_ms / 1e3
@@ -398,12 +489,14 @@ def _produce(url: str, hook: str, rate: float, n: int, plan: tuple, out, go) -> 
                 for k in due
             ]
         )
+        t0 = time.time()
         with store.transaction() as writer:
-            writer.append("alert_notifications", rows, on_duplicate="skip")
-            notify(writer, ALERTS_CHANNEL)
+            _enqueue(writer, rows)
+        if trace is not None:
+            trace.append((due, t0, time.time()))
         done += len(due)
         batches += 1
-    out.put((done, batches, late, time.time()))
+    out.put((done, batches, late, time.time(), trace, time.process_time() - cpu))
 
 
 def bench_latency(
@@ -414,8 +507,13 @@ def bench_latency(
     producers: int,
     batch_ms: float = 20.0,
     dispatchers: int = 1,
+    cpu_hogs: int = 0,
 ) -> None:
-    """Offer ``rate`` events/s for ``seconds``; report the achieved rate and the latencies."""
+    """Offer ``rate`` events/s for ``seconds``; report the achieved rate and the latencies.
+
+    ``cpu_hogs`` processes spin on the CPU for the whole run, the same for every code
+    compared: the latency of a machine whose cores are shared with other work.
+    """
     secret = new_secret()
     got: dict[str, list[float]] = {}
     server = _receiver(secret, got)
@@ -450,8 +548,12 @@ def bench_latency(
         w.start()
     for _ in workers:  # every producer imported, connected and waiting
         reports.get()
+    hogs = [ctx.Process(target=_hog, args=(stop,)) for _ in range(cpu_hogs)]
+    for h in hogs:
+        h.start()
     start = time.time() + 0.5
     shared_start.value = start
+    cpu_main = time.process_time()
     go.set()
     got_back = [reports.get() for _ in workers]
     for w in workers:
@@ -464,8 +566,9 @@ def bench_latency(
     while len(got) < n and time.time() < deadline:
         time.sleep(0.1)
     received_by = time.time() - start
+    cpu_main = time.process_time() - cpu_main
     stop.set()
-    for proc in procs:
+    for proc in procs + hogs:
         proc.join(10)
     server.shutdown()
     lat = np.array([v[0] for v in got.values()]) * 1e3
@@ -484,11 +587,80 @@ def bench_latency(
         f"rows SENT {sent_rows}"
     )
     print(
+        f"CPU during the run: producers {sum(r[5] for r in got_back):.2f} s, receiver "
+        f"(this process) {cpu_main:.2f} s; {cpu_hogs} CPU hog process(es) running"
+    )
+    print(
         f"scheduled event instant -> webhook receipt (signature verified): p50 {p50:.1f} ms, "
         f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {lat.max() if len(lat) else np.nan:.1f} ms"
     )
+    if os.environ.get("BENCH_ALERTS_TRACE"):
+        _trace_report(os.environ["BENCH_ALERTS_TRACE"], got_back, got, start, rate)
     SUMMARY.update(rate=rate, achieved=committed / span, p50=p50, p95=p95, p99=p99, lost=lost,
                    dup=dup)  # fmt: skip
+
+
+def _trace_report(prefix: str, got_back, got, start: float, rate: float) -> None:
+    """Per-event stages (ms): percentiles of each hop from the scheduled instant to receipt."""
+    import glob
+    import json
+
+    ev: dict[int, dict[str, float]] = {}
+    gcs: list[tuple[int, float]] = []
+    for r in got_back:
+        for due, t0, t1 in r[4] or []:
+            for k in due:
+                ev[k] = {"sched": start + k / rate, "tx0": t0, "commit": t1}
+    for path in glob.glob(prefix + ".*"):
+        with open(path) as fh:
+            for line in fh:
+                m = json.loads(line)
+                if m[0] == "gc":
+                    if m[4] >= start:  # passes while events flowed, not at start-up
+                        gcs.append((m[2], m[3] * 1e3))
+                    continue
+                k = int(m[1].split("-")[1])
+                if k not in ev:
+                    continue
+                if m[0] == "claim" and "claim1" not in ev[k]:
+                    ev[k].update(woke=m[2], claim0=m[3], claim1=m[4])
+                elif m[0] == "send" and "send0" not in ev[k]:
+                    ev[k].update(send0=m[2], send1=m[3])
+        os.remove(path)
+    for key, lat in got.items():
+        k = int(key.split("-")[1])
+        if k in ev:
+            ev[k]["recv"] = start + k / rate + lat[0]
+    hops = [("sched->tx start (batch wait)", "sched", "tx0"),
+            ("tx start->commit (enqueue tx)", "tx0", "commit"),
+            ("commit->claim start (wake/queue)", "commit", "claim0"),
+            ("  of which last wake->claim start", "woke", "claim0"),
+            ("claim statement", "claim0", "claim1"),
+            ("claimed->send start", "claim1", "send0"),
+            ("send start->receipt (sign+POST)", "send0", "recv"),
+            ("receipt->send returns", "recv", "send1"),
+            ("total sched->receipt", "sched", "recv")]  # fmt: skip
+    for gen in range(3):
+        ms = [d for g, d in gcs if g == gen]
+        if ms:
+            print(
+                f"dispatcher gc generation {gen} while events flowed: {len(ms)} passes, "
+                f"max {max(ms):.1f} ms, "
+                f"total {sum(ms):.0f} ms"
+            )
+    print(f"trace of {len(ev)} events (ms):            p50     p95     p99     max")
+    for name, a, b in hops:
+        d = np.array([e[b] - e[a] for e in ev.values() if a in e and b in e]) * 1e3
+        if len(d):
+            q = np.percentile(d, [50, 95, 99, 100])
+            print(f"  {name:34s} {q[0]:7.1f} {q[1]:7.1f} {q[2]:7.1f} {q[3]:7.1f}")
+    ranked = sorted((e["recv"] - e["sched"], k) for k, e in ev.items() if "recv" in e)
+    slow = [ev[k] for _, k in ranked[-len(ev) // 100 :]]
+    medians = []
+    for name, a, b in hops[:-1]:
+        d = [(e[b] - e[a]) * 1e3 for e in slow if a in e and b in e]
+        medians.append(f"{name.strip()} {np.median(d) if d else np.nan:.1f}")
+    print("  hops of the slowest 1 % (median ms): " + ", ".join(medians))
 
 
 def main() -> None:
@@ -499,6 +671,7 @@ def main() -> None:
     ap.add_argument("--producers", type=int, default=2)
     ap.add_argument("--batch-ms", type=float, default=20.0, help="producers commit every N ms")
     ap.add_argument("--dispatchers", type=int, default=1, help="dispatcher processes")
+    ap.add_argument("--cpu-hogs", type=int, default=0, help="processes spinning meanwhile")
     ap.add_argument("--skip-rules", action="store_true")
     args = ap.parse_args()
     with scratch_database(resolve_database_url(get_settings()), "oi_bench_alerts") as url:
@@ -509,8 +682,9 @@ def main() -> None:
             bench_collection_tick(store)
         if args.seconds > 0:
             bench_latency(
-                store, url, args.rate, args.seconds, args.producers, args.batch_ms, args.dispatchers
-            )
+                store, url, args.rate, args.seconds, args.producers, args.batch_ms,
+                args.dispatchers, args.cpu_hogs,
+            )  # fmt: skip
     _print_summary()
 
 

@@ -12,6 +12,10 @@ or the embedded one), then the streamed export of them back out.
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +31,15 @@ from optionsintel.settings import get_settings
 from optionsintel.store import Store, migrate, resolve_database_url
 from optionsintel.store.admin import scratch_database
 from optionsintel.store.engine import get_engine
+
+# 1,000 symbols a day; every value derived from the row number (no Python per row).
+_FILL_BARS = """
+INSERT INTO daily_ohlc (symbol, trade_date, open, high, low, close, volume, oi, provider)
+SELECT 'SYM' || lpad((g % 1000)::text, 4, '0'), date '2000-01-03' + (g / 1000)::int,
+       100 + (g % 997) * 0.25, 101 + (g % 997) * 0.25, 99 + (g % 997) * 0.25,
+       100.5 + (g % 997) * 0.25, (g % 10007) * 100.0, NULL, 'rss'
+FROM generate_series(0, :n - 1) AS g
+"""
 
 _NUMERIC = (
     "ltp",
@@ -175,19 +188,66 @@ def bench_import(tmp: Path, n: int) -> None:
         )
 
 
+def rss_child(url: str, fmt: str, out: str) -> None:
+    """Run in a fresh process: one streamed export; print its time and peak RSS as JSON."""
+    store = Store(get_engine(url))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    prov = export_dataset(store, "daily_ohlc", out, fmt, provider="rss")  # type: ignore[arg-type]
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rows": prov.row_count, "s": seconds, "before_kb": before, "peak_kb": peak}))
+
+
+def bench_streamed_rss(tmp: Path, sizes: list[int], fmt: str) -> None:
+    """Peak RSS of a streamed store -> file export, each in a fresh process, by row count."""
+    print(f"\nstreamed export of stored daily bars (server-side cursor) to {fmt}: peak RSS")
+    import sqlalchemy as sa
+
+    with scratch_database(resolve_database_url(get_settings()), "oi_bench_rss") as url:
+        engine = get_engine(url)
+        migrate.upgrade(engine)
+        done = 0
+        for n in sorted(sizes):
+            with engine.begin() as conn:  # top up to n rows (same rows as a fresh fill)
+                conn.execute(
+                    sa.text(_FILL_BARS.replace("generate_series(0", f"generate_series({done}")),
+                    {"n": n},
+                )
+            done = n
+            with engine.begin() as conn:
+                conn.execute(sa.text("ANALYZE daily_ohlc"))
+            cmd = [sys.executable, __file__, "--rss-child", url, fmt, str(tmp / f"rss.{fmt}")]
+            got = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            assert got["rows"] == n, got
+            row(f"{n:,} rows: peak RSS {got['peak_kb'] / 1024:,.0f} MB "
+                f"(process before export {got['before_kb'] / 1024:,.0f} MB)", got["s"])  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--xlsx-rows", type=int, default=100_000)
     ap.add_argument("--bars", type=int, default=1_000_000)
-    ap.add_argument("--only", choices=["export", "import"], default=None)
+    ap.add_argument("--only", choices=["export", "import", "rss"], default=None)
+    ap.add_argument("--rss-rows", default="1000000,5000000", help="row counts, comma-separated")
+    ap.add_argument("--rss-format", default="parquet")
+    ap.add_argument(
+        "--rss-child", nargs=3, metavar=("URL", "FORMAT", "OUT"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
+    if args.rss_child:
+        rss_child(*args.rss_child)
+        return
     print("| case | optionsintel | plain pandas | target |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        if args.only != "import":
+        if args.only in (None, "export"):
             bench_exports(Path(tmp), args.rows, args.xlsx_rows)
-        if args.only != "export":
+        if args.only in (None, "import"):
             bench_import(Path(tmp), args.bars)
+        if args.only in (None, "rss"):
+            sizes = [int(n) for n in args.rss_rows.split(",")]
+            bench_streamed_rss(Path(tmp), sizes, args.rss_format)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
    side by side with a plain pandas implementation (ewm-based EMA/Wilder on the same
    wide frame) -- the plain pandas versions use the same definitions.
 
-Run: .venv/bin/python benchmarks/bench_research.py
+Run: .venv/bin/python benchmarks/bench_research.py [--talib-only] [--rounds N]
+(``--talib-only``: only the interleaved comparison with TA-Lib, total and per indicator.)
 """
 
 from __future__ import annotations
@@ -137,28 +138,35 @@ def _talib_indicators(close, high, low):  # type: ignore[no-untyped-def]
     return out
 
 
-def _ours_full(close, high, low):  # type: ignore[no-untyped-def]
+def _ours_full(close, high, low, extras: bool = False):  # type: ignore[no-untyped-def]
+    """Ours; ``extras=False``: Bollinger's three bands only, TA-Lib's BBANDS outputs."""
     m = rs.macd(close)
     return {
         "rsi": rs.rsi(close, 14),
         "sma": rs.sma(close, 20),
         "macd": m["macd"],
         "signal": m["signal"],
-        "upper": rs.bollinger_bands(close)["upper"],
+        "upper": rs.bollinger_bands(close, extras=extras)["upper"],
         "atr": rs.atr(high, low, close, 14),
     }
 
 
 def bench_vs_talib(rounds: int = 7) -> None:
-    """RSI 14 + MACD 12/26/9 + Bollinger 20/2 + ATR 14 + SMA 20, 1,000 x 2,500, interleaved."""
+    """RSI 14 + MACD 12/26/9 + Bollinger 20/2 + ATR 14 + SMA 20, 1,000 x 2,500, interleaved.
+
+    "optionsintel" computes what TA-Lib computes (Bollinger: middle, upper, lower);
+    "optionsintel, BB 5 outputs" is the default ``bollinger_bands`` (also bandwidth, %b).
+    """
     rng = np.random.default_rng(1)
     close = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.015, (2500, 1000)), axis=0)))
     spread = np.abs(rng.normal(0, 0.01, close.shape)) * close
     high, low = close + spread, close - spread
-    _ours_full(close.iloc[:60, :3], high.iloc[:60, :3], low.iloc[:60, :3])  # numba cache load
+    for extras in (False, True):  # numba cache load
+        _ours_full(close.iloc[:60, :3], high.iloc[:60, :3], low.iloc[:60, :3], extras)
     runs = {
         "optionsintel": lambda: _ours_full(close, high, low),
         "TA-Lib": lambda: _talib_indicators(close, high, low),
+        "optionsintel, BB 5 outputs": lambda: _ours_full(close, high, low, True),
     }
     times: dict[str, list[float]] = {k: [] for k in runs}
     for i in range(rounds):
@@ -172,12 +180,65 @@ def bench_vs_talib(rounds: int = 7) -> None:
     for name, v in times.items():
         med = float(np.median(v))
         print(
-            f"  {name:<14} median {med:.3f} s  min {min(v):.3f} s  this / TA-Lib {med / base:.2f}x"
+            f"  {name:<26} median {med:.3f} s  min {min(v):.3f} s  this / TA-Lib {med / base:.2f}x"
         )
+    _per_indicator(close, high, low, rounds)
     for k in ours:  # after the warm-up (TA-Lib seeds MACD's fast EMA later than the textbook)
         a, b = ours[k].to_numpy()[200:], ta[k][200:]
         print(f"  {k:<7} max |ours - TA-Lib| / |TA-Lib| after bar 200: "
               f"{float(np.nanmax(np.abs(a - b) / np.abs(b))):.1e}")  # fmt: skip
+
+
+def _per_indicator(close, high, low, rounds: int) -> None:  # type: ignore[no-untyped-def]
+    """Each indicator alone against the same TA-Lib calls, interleaved, median of ``rounds``."""
+    import talib
+
+    c, h, lo = (np.asfortranarray(f.to_numpy()) for f in (close, high, low))
+
+    def ta(fn):  # type: ignore[no-untyped-def]
+        """Column by column into 2-D outputs, as ``_talib_indicators`` (a wide result)."""
+
+        def run():  # type: ignore[no-untyped-def]
+            outs = None
+            for j in range(c.shape[1]):
+                r = fn(j)
+                r = r if isinstance(r, tuple) else (r,)
+                if outs is None:
+                    outs = [np.empty(c.shape, order="F") for _ in r]
+                for o, v in zip(outs, r, strict=True):
+                    o[:, j] = v
+            return outs
+
+        return run
+
+    pairs = {
+        "RSI 14": (lambda: rs.rsi(close, 14), ta(lambda j: talib.RSI(c[:, j], 14))),
+        "SMA 20": (lambda: rs.sma(close, 20), ta(lambda j: talib.SMA(c[:, j], 20))),
+        "MACD 12/26/9": (lambda: rs.macd(close), ta(lambda j: talib.MACD(c[:, j], 12, 26, 9))),
+        "Bollinger 20/2": (
+            lambda: rs.bollinger_bands(close, extras=False),
+            ta(lambda j: talib.BBANDS(c[:, j], 20, 2.0, 2.0, 0)),
+        ),
+        "BB, 5 outputs": (  # ours also bandwidth and %b; TA-Lib the same three bands
+            lambda: rs.bollinger_bands(close),
+            ta(lambda j: talib.BBANDS(c[:, j], 20, 2.0, 2.0, 0)),
+        ),
+        "ATR 14": (
+            lambda: rs.atr(high, low, close, 14),
+            ta(lambda j: talib.ATR(h[:, j], lo[:, j], c[:, j], 14)),
+        ),
+    }
+    print(f"  per indicator, median of {rounds} interleaved (ours / TA-Lib):")
+    for name, (mine, theirs) in pairs.items():
+        tm: list[float] = []
+        tt: list[float] = []
+        for i in range(rounds):
+            for fn, acc in ((mine, tm), (theirs, tt)) if i % 2 == 0 else ((theirs, tt), (mine, tm)):
+                t0 = time.perf_counter()
+                fn()
+                acc.append(time.perf_counter() - t0)
+        a, b = float(np.median(tm)), float(np.median(tt))
+        print(f"    {name:<15} ours {a * 1e3:6.1f} ms  TA-Lib {b * 1e3:6.1f} ms  {a / b:.2f}x")
 
 
 if __name__ == "__main__":
@@ -185,4 +246,5 @@ if __name__ == "__main__":
 
     if "--talib-only" not in sys.argv:
         main()
-    bench_vs_talib()
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 7
+    bench_vs_talib(rounds)

@@ -1,7 +1,10 @@
 """Store benchmarks (foundation issue).
 
 1. Write one full snapshot of NIFTY, BANKNIFTY and FINNIFTY chains (all expiries, ~10k rows)
-   through ``Store.write`` (COPY + merge). Target < 100 ms.
+   through ``Store.write`` (COPY + merge) vs raw binary COPY (into the partitioned table and
+   into the day's partition), interleaved. Target < 60 ms (issue 21). ``--only-snapshot``
+   runs this alone; the stored rows of both ways are compared (count + checksum).
+   ``--phases N`` times N such writes before / during / after the server's COPY instead.
 2. 1,000,000 option rows: COPY+merge vs psycopg ``executemany`` (INSERT ... ON CONFLICT) vs
    ``pandas.DataFrame.to_sql``, side by side in one run; rows/second for each.
 3. Layout: the same day of 15-second snapshots in the partitioned table vs an identical
@@ -23,10 +26,11 @@ import psycopg
 from psycopg import sql
 
 from optionsintel.settings import get_settings
-from optionsintel.store import Store, _pgbinary, migrate, resolve_database_url
+from optionsintel.store import Store, _pgbinary, bulk, migrate, resolve_database_url
 from optionsintel.store.admin import scratch_database
 from optionsintel.store.api import _table
 from optionsintel.store.engine import get_engine, raw_connection
+from optionsintel.store.partitions import partition_name
 
 COLS = [
     "underlying",
@@ -86,17 +90,26 @@ def _truncate(store: Store, table: str = "option_chain_snapshots") -> None:
         c.exec_driver_sql(f"TRUNCATE {table}")
 
 
-def _raw_copy(store: Store, df: pd.DataFrame, payload: bytes | None = None) -> None:
+def _raw_copy(
+    store: Store,
+    df: pd.DataFrame,
+    payload: bytes | None = None,
+    target: str = "option_chain_snapshots",
+) -> None:
     """The peer: binary COPY of the frame straight into the table, one transaction.
 
     With ``payload`` the encoding is done beforehand (COPY alone); without, the frame is
-    encoded inside the timing (what any writer of a frame must at least do).
+    encoded inside the timing (what any writer of a frame must at least do). ``target``
+    may name the day's partition instead of the partitioned table (no routing, and no
+    statement trigger of the parent: not a way to write, a measure of the routing).
     """
     table = _table("option_chain_snapshots")
     data = payload if payload is not None else _pgbinary.encode(table, df)
     with store.engine.begin() as c, raw_connection(c).cursor() as cur:
-        stmt = sql.SQL("COPY option_chain_snapshots ({}) FROM STDIN WITH (FORMAT binary)")
-        with cur.copy(stmt.format(sql.SQL(", ").join(map(sql.Identifier, df.columns)))) as cp:
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary)").format(
+            sql.Identifier(target), sql.SQL(", ").join(map(sql.Identifier, df.columns))
+        )
+        with cur.copy(stmt) as cp:
             cp.write(data)
 
 
@@ -118,22 +131,31 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def bench_snapshot(store: Store, rounds: int = 9) -> None:
-    """One 3-index snapshot at a new instant: Store.write vs raw COPY, interleaved."""
+    """One 3-index snapshot at a new instant: Store.write vs raw COPY, interleaved.
+
+    Peers: COPY of the frame into the partitioned table with the encoding timed
+    (``copy+encode``) and pre-encoded (``copy``), and pre-encoded into the day's partition
+    itself (``copy->part``: what partition routing and the parent's trigger cost).
+    """
     t0 = pd.Timestamp("2025-07-16 10:00:00+05:30").tz_convert("UTC")
     table = _table("option_chain_snapshots")
-    times: dict[str, list[float]] = {"write": [], "copy+encode": [], "copy": []}
+    part = partition_name("option_chain_snapshots", t0.tz_convert("Asia/Kolkata").date())
+    times: dict[str, list[float]] = {"write": [], "copy+encode": [], "copy": [], "copy->part": []}
     store.write("option_chain_snapshots", chain_rows([t0 - pd.Timedelta(minutes=1)], 14, 120))
     for k in range(rounds):
         base = t0 + pd.Timedelta(minutes=k)  # every write is a new instant of a used day
         frames = {
-            m: chain_rows([base + pd.Timedelta(seconds=15 * i)], 14, 120)
+            m: chain_rows([base + pd.Timedelta(seconds=10 * i)], 14, 120)
             for i, m in enumerate(times)
         }
-        payload = _pgbinary.encode(table, frames["copy"])
+        payloads = {m: _pgbinary.encode(table, frames[m]) for m in ("copy", "copy->part")}
         runs = {
             "write": lambda f=frames: store.write("option_chain_snapshots", f["write"]),
             "copy+encode": lambda f=frames: _raw_copy(store, f["copy+encode"]),
-            "copy": lambda f=frames, p=payload: _raw_copy(store, f["copy"], p),
+            "copy": lambda f=frames, p=payloads: _raw_copy(store, f["copy"], p["copy"]),
+            "copy->part": lambda f=frames, p=payloads: _raw_copy(
+                store, f["copy->part"], p["copy->part"], part
+            ),
         }
         order = list(runs) if k % 2 else list(reversed(runs))
         for m in order:
@@ -141,10 +163,62 @@ def bench_snapshot(store: Store, rounds: int = 9) -> None:
     med = {m: statistics.median(v[1:]) * 1e3 for m, v in times.items()}
     print(
         f"[1] one full 3-index snapshot, {len(frames['write']):,} rows, "
-        f"{rounds} rounds interleaved:"
+        f"{rounds} rounds interleaved (first round left out):"
     )
     for m, v in med.items():
-        print(f"    {m:<12} median {v:6.1f} ms   (Store.write / this = {med['write'] / v:.2f})")
+        runs_ms = ", ".join(f"{x * 1e3:.1f}" for x in times[m])
+        print(
+            f"    {m:<12} median {v:6.1f} ms   (Store.write / this = {med['write'] / v:.2f})"
+            f"  runs: {runs_ms}"
+        )
+    _same_snapshot_contents(store, chain_rows([t0 + pd.Timedelta(hours=1)], 14, 120))
+
+
+def bench_phases(store: Store, writes: int = 25) -> None:
+    """Store.write of new snapshots split around the server's COPY (before / COPY / after).
+
+    The COPY's own time moves by tens of ms between runs on a busy machine; the time
+    before it starts (frame preparation, encoding, round trips) is ours alone.
+    """
+    marks: dict[str, float] = {}
+    real_copy = bulk._copy
+
+    def traced(*args, **kwargs):  # type: ignore[no-untyped-def]
+        marks["start"] = time.perf_counter()
+        real_copy(*args, **kwargs)
+        marks["end"] = time.perf_counter()
+
+    t0 = pd.Timestamp("2025-07-16 12:00:00+05:30").tz_convert("UTC")
+    parts: dict[str, list[float]] = {"before COPY": [], "COPY": [], "after (RELEASE+COMMIT)": []}
+    bulk._copy = traced
+    try:
+        for k in range(writes + 1):
+            frame = chain_rows([t0 + pd.Timedelta(seconds=15 * k)], 14, 120)
+            start = time.perf_counter()
+            store.write("option_chain_snapshots", frame)
+            done = time.perf_counter()
+            if k:  # the first is left out (a new partition's first write)
+                parts["before COPY"].append(marks["start"] - start)
+                parts["COPY"].append(marks["end"] - marks["start"])
+                parts["after (RELEASE+COMMIT)"].append(done - marks["end"])
+    finally:
+        bulk._copy = real_copy
+    print(f"[1b] Store.write of {writes} new snapshots around the COPY (medians):")
+    print("    " + "   ".join(f"{m} {statistics.median(v) * 1e3:.2f} ms" for m, v in parts.items()))
+
+
+def _same_snapshot_contents(store: Store, frame: pd.DataFrame) -> None:
+    """Store.write and the raw COPY of one snapshot store the same rows (count + checksum)."""
+    contents = {}
+    for m, write in {
+        "Store.write": lambda: store.write("option_chain_snapshots", frame),
+        "raw COPY": lambda: _raw_copy(store, frame),
+    }.items():
+        _truncate(store)
+        write()
+        contents[m] = _contents(store)
+    assert len(set(contents.values())) == 1, contents
+    print(f"    stored contents identical (row count + checksum): {contents['raw COPY']}")
 
 
 def bench_million(store: Store, rows: int, rounds: int) -> None:
@@ -283,12 +357,25 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--slow-peers", action="store_true", help="also executemany and to_sql")
     ap.add_argument("--skip-layout", action="store_true")
+    ap.add_argument("--snapshot-rounds", type=int, default=9)
+    ap.add_argument(
+        "--only-snapshot", action="store_true", help="only [1], the 10,080-row snapshot write"
+    )
+    ap.add_argument(
+        "--phases", type=int, default=0, metavar="N",
+        help="only [1b]: N snapshot writes timed before / during / after the COPY",
+    )  # fmt: skip
     args = ap.parse_args()
     with scratch_database(resolve_database_url(get_settings()), "oi_bench") as url:
         engine = get_engine(url)
         migrate.upgrade(engine)
         store = Store(engine)
-        bench_snapshot(store)
+        if args.phases:
+            bench_phases(store, args.phases)
+            return
+        bench_snapshot(store, args.snapshot_rounds)
+        if args.only_snapshot:
+            return
         bench_million(store, args.rows, args.rounds)
         if args.slow_peers:
             bench_slow_peers(store, url, args.rows)

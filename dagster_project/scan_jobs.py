@@ -190,7 +190,7 @@ def celery_execution_config(broker: str, queue: str, backend: str = "rpc://") ->
     """The ``execution`` block routing every step to Celery ``queue`` on ``broker``.
 
     Workers must listen on the same queue (``celery -A dagster_celery.app worker -Q
-    queue``); see ``docs/architecture.md`` (Scale-out).
+    queue``); see ``docs/orchestration.md`` ("Scans: one machine to a cluster").
     """
     return {"broker": broker, "backend": backend,
             "config_source": {"task_default_queue": queue}}  # fmt: skip

@@ -1,6 +1,6 @@
 """The intraday collection sensor: keeps exactly one collection run alive during the session.
 
-Design (see docs/architecture.md, "Orchestration"): the 15-second cadence lives inside
+Design (see docs/orchestration.md): the 15-second cadence lives inside
 one long-running run per session (``intraday_collection_job``), which loops on aligned
 ticks; this sensor only (re)starts that run when none is in flight during market hours.
 """

@@ -14,7 +14,7 @@ ACCOUNT_TABLES = ("api_usage", "api_keys", "audit_log", "user_roles", "users")
 USER_OBJECT_TABLES = ("pattern_versions", "custom_patterns", "alert_feed",
                       "alert_delivery_attempts", "alert_notifications", "alert_rule_state",
                       "alert_rules", "bulk_operation_items", "scan_results", "backtest_runs",
-                      "bulk_operations", "user_strategies")  # fmt: skip
+                      "bulk_operations", "user_strategies", "alert_watchlists")  # fmt: skip
 
 
 def empty_accounts(store: Store) -> Store:

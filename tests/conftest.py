@@ -7,9 +7,11 @@ Either way the schema is created by the real Alembic migrations.
 
 Two databases: the scratch one every store test writes to (``store``, ``clean_store``),
 and the demo one (``demo_store``), filled once per session through the real Dagster asset
-graph exactly as ``optionsintel demo`` fills it, and only read afterwards. Filling it takes
-10-30 s, so every test that needs it is marked ``slow`` (out of the fast lane,
-``pytest -m "not e2e and not slow"``; the full run keeps them).
+graph exactly as ``optionsintel demo`` fills it, and only read afterwards. Apps, notebooks
+and tests that write to demo data (a saved pattern, a scan run, a settings row) use a copy
+of it, ``demo_scratch_url`` / ``demo_scratch_store``, so the demo database stays read-only
+for every test. Filling it takes 10-30 s, so every test that needs it is marked ``slow``
+(out of the fast lane, ``pytest -m "not e2e and not slow"``; the full run keeps them).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from chain_builders import load_nse
 from optionsintel.store import Store, migrate
 from optionsintel.store.admin import scratch_database
 from optionsintel.store.embedded import embedded_url, stop_embedded
-from optionsintel.store.engine import dispose_engines, get_engine
+from optionsintel.store.engine import dispose_engine, dispose_engines, get_engine
 
 TESTS_DIR = Path(__file__).parent
 DATA_DIR = TESTS_DIR / "data"
@@ -145,3 +147,60 @@ def demo_database_url(_new_database) -> str:
 def demo_store(demo_database_url: str) -> Store:
     """The demo store (see :func:`demo_database_url`); tests only read it."""
     return Store(get_engine(demo_database_url))
+
+
+def _copy_database(url: str, suffix: str) -> str:
+    """Copy the database of ``url`` (``CREATE DATABASE … TEMPLATE``); return the copy's URL.
+
+    A template must have no connection: ours are disposed and any left (a Voila kernel
+    still exiting) are ended first.
+    """
+    source = sa.make_url(url)
+    name = f"{source.database}_{suffix}"[:63]
+    dispose_engine(url)
+    admin = sa.create_engine(
+        source.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :db AND pid <> pg_backend_pid()"),
+                {"db": source.database},
+            )  # fmt: skip
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+    finally:
+        admin.dispose()
+    return source.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    dispose_engine(url)
+    target = sa.make_url(url)
+    admin = sa.create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_scratch_url(demo_database_url: str) -> Iterator[str]:
+    """URL of a writable copy of the demo database, made once per session on first use.
+
+    For the apps, notebooks and tests that write (the scanner's pattern and scan run, the
+    notebooks' saves, a viewer's settings row): the demo database itself stays read-only.
+    """
+    url = _copy_database(demo_database_url, "scratch")
+    yield url
+    _drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def demo_scratch_store(demo_scratch_url: str) -> Store:
+    """A store on :func:`demo_scratch_url` (demo data; tests may write)."""
+    return Store(get_engine(demo_scratch_url))

@@ -183,3 +183,14 @@ def test_dashboards_cull_kernels_of_closed_pages() -> None:
         [cmd] = dashboard_server_commands(8866, host, folder=Path("."))
         assert set(KERNEL_CULLING) <= set(cmd)
     assert "--MappingKernelManager.cull_connected=False" in KERNEL_CULLING  # open pages stay
+
+
+def test_backtest_show_header_has_no_empty_name_slot() -> None:
+    from types import SimpleNamespace
+
+    from optionsintel.cli.backtest import _header
+
+    unnamed = SimpleNamespace(run_id="bt-1", kind="signal", name=None, created_by="cli")
+    assert _header(unnamed) == "[bold]bt-1[/] signal · by cli"
+    named = SimpleNamespace(run_id="bt-2", kind="options", name="iron fly", created_by="ana")
+    assert _header(named) == "[bold]bt-2[/] options · iron fly · by ana"

@@ -42,6 +42,28 @@ def test_stopping_the_supervisor_stops_every_server(sig, tmp_path: Path) -> None
     assert alive == [], f"orphans left running: {[p.pid for p in alive]}"
 
 
+@pytest.mark.slow
+def test_a_second_signal_during_the_shutdown_leaves_no_orphan() -> None:
+    # a server that ignores SIGINT (started in the background of a script) takes the
+    # whole SIGINT grace period; a second SIGTERM then used to end the supervisor mid-way
+    deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"
+    sup = subprocess.Popen([sys.executable, "-c",
+        "import sys; from optionsintel.cli._servers import run_servers; "
+        f"sys.exit(run_servers([[sys.executable, '-c', {deaf!r}]]))"])  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not _descendants(sup.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    spawned = _descendants(sup.pid)
+    assert spawned, "the server should be running"
+    time.sleep(1.0)  # the server has set its SIGINT handler
+    os.kill(sup.pid, signal.SIGTERM)
+    time.sleep(2.0)
+    os.kill(sup.pid, signal.SIGTERM)
+    assert sup.wait(timeout=60) == 0
+    _, alive = psutil.wait_procs(spawned, timeout=10)
+    assert alive == [], f"orphans left running: {[p.pid for p in alive]}"
+
+
 def test_a_server_that_dies_stops_the_others() -> None:
     quick = [sys.executable, "-c", "import sys; sys.exit(3)"]
     slow = [sys.executable, "-c", "import time; time.sleep(120)"]

@@ -187,6 +187,10 @@ class BacktestError(OptionsIntelError):
     """A backtest's inputs are inconsistent (misaligned frames, unknown option, empty data)."""
 
 
+class BacktestWorkerError(BacktestError):
+    """The backtest worker failed internally or broke off a request (see its log)."""
+
+
 class CostTableError(BacktestError):
     """A cost table is malformed, or a fill is dated where the table has no rate."""
 

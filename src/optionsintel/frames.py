@@ -25,6 +25,7 @@ CANDLE_COLUMNS
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,3 +142,12 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
+
+
+def json_text(value: Any) -> str:
+    """``value`` as the JSON text a ``jsonb`` column stores (see :func:`to_jsonable`).
+
+    The one serialisation of every writer of JSON values (the store's COPY and small
+    appends, the exchange's Arrow columns), so equal values always give equal text.
+    """
+    return json.dumps(to_jsonable(value))

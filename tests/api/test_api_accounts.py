@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from accounts_helpers import auth, user_with_key
 from optionsintel.services import users
 from optionsintel.services.identity import cli_identity
@@ -83,6 +85,9 @@ def test_audit_log_over_http_names_actor_action_target_source(client, accounts) 
     [rec] = page["items"]
     assert (rec["actor"], rec["target"], rec["source"]) == ("root", "dave", "testclient")
     assert rec["ts"].endswith("+05:30")
+    client.post("/api/v2/users", json={"username": "erin"}, headers=auth(root))
+    by_object = client.get("/api/v2/audit?target=erin", headers=auth(root)).json()["items"]
+    assert [(r["action"], r["target"]) for r in by_object] == [("user.create", "erin")]
 
 
 def test_taken_email_is_a_conflict_not_a_crash(client, accounts) -> None:
@@ -101,3 +106,19 @@ def test_login_attempts_are_limited_per_client_address(client, accounts) -> None
     codes = [client.post("/api/v2/auth/login", json={"username": f"who{i}", "password": "x"})
              .status_code for i in range(11)]  # fmt: skip
     assert codes == [401] * 10 + [429]
+
+
+def test_expired_key_is_refused_and_last_use_is_listed(client, accounts) -> None:
+    mine = user_with_key(accounts, "alice")
+    new = client.post("/api/v2/keys", json={"name": "short", "expires_in_days": 1},
+                      headers=auth(mine)).json()  # fmt: skip
+    assert client.get("/api/v2/me", headers=auth(new["key"])).status_code == 200
+    [listed] = [k for k in client.get("/api/v2/keys", headers=auth(mine)).json()["items"]
+                if k["key_prefix"] == new["key_prefix"]]  # fmt: skip
+    assert listed["last_used_at"] is not None and listed["last_used_at"].endswith("+05:30")
+    with accounts.engine.begin() as conn:  # its day has passed
+        conn.execute(sa.text("UPDATE api_keys SET expires_at = now() - interval '1 second' "
+                             "WHERE key_prefix = :p"), {"p": new["key_prefix"]})  # fmt: skip
+    refused = client.get("/api/v2/me", headers=auth(new["key"]))
+    assert refused.status_code == 401 and "expired" in refused.json()["message"]
+    assert new["key"] not in refused.text

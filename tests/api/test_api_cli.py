@@ -69,3 +69,16 @@ def test_users_commands_and_clear_errors(cli_env) -> None:
 def test_api_command_is_registered() -> None:
     r = runner.invoke(app, ["api", "--help"])
     assert r.exit_code == 0 and "127.0.0.1" in r.output
+
+
+def test_up_says_the_api_needs_a_key_and_how_to_make_one(monkeypatch, capsys, tmp_path) -> None:
+    from optionsintel.cli import up
+
+    started: list = []
+    monkeypatch.setattr(up, "run_servers", lambda cmds, cwd: started.append(cmds) or 0)
+    assert up.serve(tmp_path, "127.0.0.1", 3000, 8866, api_port=8123, preheat=False) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "http://127.0.0.1:8123/api/v2/docs" in out
+    assert "every call needs a key: `optionsintel keys create`" in out
+    [api] = [c for c in started[0] if "api" in c]
+    assert api[-4:] == ["--host", "127.0.0.1", "--port", "8123"]  # the API stays on loopback

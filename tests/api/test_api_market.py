@@ -81,3 +81,43 @@ def test_chain_cache_serves_new_rows_at_once(client, accounts, clean_store, nift
     fresh = client.get("/api/v2/chains/NIFTY", params=params, headers=auth(key)).json()
     assert cache.misses == 2
     assert any(r["oi"] == chain["oi"].iloc[0] + 12345 for r in fresh["rows"])
+
+
+def test_open_streams_per_user_are_capped_and_counted_until_they_end(
+    client, accounts, monkeypatch
+) -> None:
+    import asyncio
+
+    import pytest
+
+    from optionsintel.api.routers import stream
+    from optionsintel.auth import Role, Tier
+    from optionsintel.errors import QuotaExceededError
+    from optionsintel.services.identity import Identity
+
+    monkeypatch.setattr(stream, "MAX_OPEN_STREAMS", 2)
+    me = Identity("sam", Role.USER, Tier.FREE, "key")
+
+    async def forever():
+        while True:
+            yield ": tick\n\n"
+            await asyncio.sleep(0)
+
+    async def scenario() -> None:
+        first, second = stream._counted(me, forever()), stream._counted(me, forever())
+        await first.__anext__(), await second.__anext__()  # two open
+        with pytest.raises(QuotaExceededError, match="at most 2 streams"):
+            stream._admit(me)
+        await first.aclose()  # a client goes away: its stream stops counting
+        stream._admit(me)
+        await second.aclose()
+        assert stream._open_streams["sam"] == 0
+
+    asyncio.run(scenario())
+    # over HTTP: the refusal is a 429 naming the limit, before any event
+    key = user_with_key(accounts, "quant")
+    monkeypatch.setitem(stream._open_streams, "quant", 2)
+    r = client.get("/api/v2/stream/chains/NIFTY", params={"provider": "replay"},
+                   headers=auth(key))  # fmt: skip
+    assert r.status_code == 429 and r.json()["code"] == "quota_exceeded"
+    assert r.json()["details"]["limit"] == "open_streams"

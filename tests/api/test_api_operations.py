@@ -44,7 +44,8 @@ def test_scan_then_backtest_through_the_library(client, accounts, demo_store) ->
     assert run["metrics"]["n_trades"] == expected.metrics["n_trades"]
     listed = client.get("/api/v2/backtests/runs", headers=auth(key)).json()["items"]
     assert [x["run_id"] for x in listed] == [run["run_id"]]
-    kinds = {o["kind"] for o in client.get("/api/v2/operations", headers=auth(key)).json()}
+    kinds = {o["kind"] for o in client.get("/api/v2/operations",
+                                           headers=auth(key)).json()["items"]}  # fmt: skip
     assert kinds == {"scan", "backtest"}
 
 
@@ -69,7 +70,7 @@ def test_bad_specs_are_422_and_foreign_pins_404(client, accounts) -> None:
                     "signal_type": "CALL_BUILDUP"}, "symbols": ["INFY"], "provider": "synthetic",
                     "start": "2025-06-01", "end": "2025-01-01"}, headers=auth(key))  # fmt: skip
     assert r.status_code == 422 and "after end" in r.text  # refused at once, no operation
-    assert client.get("/api/v2/operations", headers=auth(key)).json() == []
+    assert client.get("/api/v2/operations", headers=auth(key)).json()["items"] == []
 
 
 def test_cancel_and_ownership_of_operations(client, accounts) -> None:
@@ -82,7 +83,20 @@ def test_cancel_and_ownership_of_operations(client, accounts) -> None:
     assert r.status_code == 200 and r.json()["status"] == "CANCELLED" and r.json()["finished"]
     again = client.post(f"{url}/cancel", headers=auth(key))
     assert again.status_code == 200 and again.json()["status"] == "CANCELLED"
+    audit = accounts.read("audit_log")
+    cancels = audit[audit["action"] == "operation.cancel"]  # the change only, not the no-op
+    assert list(cancels["target"]) == [op.operation_id] and list(cancels["actor"]) == ["quant"]
     assert client.get(f"{url}/errors", headers=auth(key)).json() == []
+    bulk.BulkOperation.start(accounts, "scan", ["C"], requested_by="quant")
+    first = client.get("/api/v2/operations?limit=1", headers=auth(key)).json()
+    rest = client.get("/api/v2/operations?limit=1&offset=1", headers=auth(key)).json()
+    assert (len(first["items"]), first["next_offset"], rest["next_offset"]) == (1, 1, None)
+    assert rest["items"][0]["operation_id"] == op.operation_id  # newest first
+    bulk.BulkOperation.start(accounts, "scan", ["D"], requested_by="other")  # newer, not mine
+    first = client.get("/api/v2/operations?limit=1", headers=auth(key)).json()
+    rest = client.get("/api/v2/operations?limit=1&offset=1", headers=auth(key)).json()
+    assert (first["next_offset"], rest["next_offset"]) == (1, None)  # pages of mine only
+    assert rest["items"][0]["operation_id"] == op.operation_id
 
 
 def test_backtests_per_day_of_the_tier(client, accounts) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from accounts_helpers import auth, user_with_key
-from optionsintel.services import patterns
+from optionsintel.auth import Tier
+from optionsintel.services import patterns, quotas
 
 RULE = "RSI(14) < 30"
 RULE2 = "RSI(14) < 25"
@@ -72,7 +75,12 @@ def test_validate_reports_every_error_and_invalid_save_stores_nothing(client, ac
     assert client.get("/api/v2/patterns", headers=auth(key)).json()["total"] == 0
 
 
-def test_pattern_allowance_of_the_tier(client, accounts) -> None:
+def test_pattern_allowance_of_the_tier(client, accounts, monkeypatch) -> None:
+    # the FREE rate (5/s, burst 10) would answer the 11th quick request 429 before the
+    # pattern allowance is reached: this test is about the allowance, so the rate is lifted
+    quick = dict(quotas.TIER_QUOTAS)
+    quick[Tier.FREE] = replace(quick[Tier.FREE], requests_per_second=1_000, burst=1_000)
+    monkeypatch.setattr(quotas, "TIER_QUOTAS", quick)
     key = user_with_key(accounts, "free", tier="FREE")
     for i in range(10):
         assert _create(client, key, pid=f"p{i}").status_code == 201

@@ -21,6 +21,7 @@ from optionsintel.services import (
     operation_access,
     pattern_access,
     strategy_access,
+    watchlist_access,
 )
 from optionsintel.services.identity import Identity, cli_identity
 
@@ -63,6 +64,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("get", "/api/v2/coverage"): ("/api/v2/coverage?subject=NIFTY", None),
     ("get", "/api/v2/stream/chains/{underlying}"): (
         "/api/v2/stream/chains/NIFTY?max_events=1&interval=0.2", None),
+    ("get", "/api/v2/stream/notifications"): (
+        "/api/v2/stream/notifications?since=2000-01-01&max_events=1&interval=0.2", None),
     ("get", "/api/v2/users"): ("/api/v2/users", None),
     ("post", "/api/v2/users"): ("/api/v2/users", {"username": "new-{role}"}),
     ("get", "/api/v2/users/{username}"): ("/api/v2/users/target", None),
@@ -107,6 +110,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("post", "/api/v2/alerts/notifications/{dedupe_key}/read"): (
         "/api/v2/alerts/notifications/{feed}/read", None),
     ("delete", "/api/v2/alerts/rules/{name}"): ("/api/v2/alerts/rules/a", None),
+    ("get", "/api/v2/watchlists"): ("/api/v2/watchlists", None),
+    ("get", "/api/v2/watchlists/{name}"): ("/api/v2/watchlists/wl-{role}", None),
+    ("put", "/api/v2/watchlists/{name}"): ("/api/v2/watchlists/wl-{role}", {"symbols": ["NIFTY"]}),
+    ("delete", "/api/v2/watchlists/{name}"): ("/api/v2/watchlists/wl-{role}", None),
     ("post", "/api/v2/exports"): ("/api/v2/exports", {"dataset": "instruments"}),
     ("get", "/api/v2/exports/{operation_id}"): ("/api/v2/exports/{export}", None),
     ("get", "/api/v2/exports/{operation_id}/download"): ("/api/v2/exports/{export}/download", None),
@@ -124,16 +131,24 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict | None]] = {
         "/api/v2/operations/{scan}/cancel", None),
 }  # fmt: skip
 PUBLIC = {("post", "/api/v2/auth/login")}
+#: Non-GET operations that store nothing: they compute an answer (every other write must
+#: leave an audit record), or, for a cancel, find the operation already finished.
+NO_CHANGE = {("post", "/api/v2/patterns/validate"), ("post", "/api/v2/patterns/evaluate"),
+             ("post", "/api/v2/patterns/{pattern_id}/evaluate"),
+             ("post", "/api/v2/strategies/analyse"),
+             ("post", "/api/v2/exports/{operation_id}/cancel"),
+             ("post", "/api/v2/operations/{operation_id}/cancel")}  # fmt: skip
 
 
 def _owned_objects(store, caller: str, role: Role) -> dict[str, str]:
-    """A pattern, an alert rule, a feed item and a finished export of the caller."""
+    """A pattern, an alert rule, a watchlist, a feed item and finished operations of the caller."""
     me = Identity(caller, role, Tier.INSTITUTIONAL, "key")
     tag = role.value.lower().replace("_", "-")
     pattern_access.create(store, me, f"p-{tag}", RULE, name="p")
     strategy_access.save(store, me, f"s-{tag}", underlying="NIFTY", legs=[{"instrument": "FUT",
                          "side": "buy", "expiry": "2025-07-31"}])  # fmt: skip
     alert_access.create(store, me, ALERT)
+    watchlist_access.save(store, me, f"wl-{tag}", ["NIFTY"])
     dispatch.feed_writer(store)(FeedItem(caller, f"feed-{tag}", caller, "a", "t", "b", {}))
     op = export_jobs.start(store, me, "instruments", fmt="csv", provider=None, background=False)
     scan = operation_access.start_scan(store, me, {"universe": "equity", "provider": "synthetic",
@@ -187,10 +202,13 @@ def test_role_by_endpoint_matrix(client, accounts, demo_store, role: Role) -> No
         url = url.format(spare=spare["key_prefix"], **names)
         if body is not None:
             body = _fill(body, names["role"])
+        before = accounts.count("audit_log")
         r = client.request(method.upper(), url, json=body, headers=auth(key))
         if _allowed(role, ops[(method, path)]):
             assert r.status_code not in (401, 403), (role, method, path, r.text)
             assert r.status_code < 300, (role, method, path, r.status_code, r.text)
+            if method != "get" and (method, path) not in NO_CHANGE:  # every write is audited
+                assert accounts.count("audit_log") > before, (role, method, path)
         else:
             assert r.status_code == 403, (role, method, path, r.status_code, r.text)
             body_ = r.json()

@@ -60,6 +60,7 @@ def test_oversized_payloads_are_refused(client, accounts) -> None:
     big = {"username": "x" * 10, "display_name": "y" * 100_000}
     r = client.post("/api/v2/users", json=big, headers=auth(key))
     assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+    declared = r.json()
 
     def chunks():
         yield b'{"name": "'
@@ -70,6 +71,8 @@ def test_oversized_payloads_are_refused(client, accounts) -> None:
     r = client.post("/api/v2/keys", content=chunks(),
                     headers={**auth(key), "Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 413
+    assert r.json() == declared  # one body, whether refused on Content-Length or streaming
+    assert declared["details"] == {"max_bytes": 64 * 1024}
     long_field = client.post("/api/v2/keys", json={"name": "n" * 81}, headers=auth(key))
     assert long_field.status_code == 422
 
@@ -97,3 +100,101 @@ def test_error_bodies_are_uniform(client, accounts) -> None:
 def test_validation_errors_do_not_echo_values(client) -> None:
     r = client.post("/api/v2/auth/login", json={"username": "", "password": "hunter2-secret"})
     assert r.status_code == 422 and "hunter2-secret" not in r.text
+
+
+NUL_URLS = ["/api/v2/audit?action=%00", "/api/v2/audit?actor=a%00b",
+            "/api/v2/patterns?limit=5&name=%00", "/api/v2/chains/NIF%00TY"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_nul_characters_are_refused_before_any_handler(client, accounts, url) -> None:
+    # PostgreSQL text cannot hold NUL: the fuzzer found GET /audit?action=%00 answering 500.
+    key = user_with_key(accounts, "nadia", "SUPER_ADMIN")
+    r = client.get(url, headers=auth(key))
+    assert r.status_code == 422, (url, r.status_code, r.text)
+    body = r.json()
+    assert body["code"] == "invalid_request" and "NUL" in body["message"]
+    assert set(body) == {"code", "message", "details"}
+
+
+NUL_BODIES = [
+    ("post", "/api/v2/auth/login", {"username": "u\u0000", "password": "p\u0000" * 12}),
+    ("post", "/api/v2/patterns", {"pattern_id": "p", "name": "n", "rule": {"op": "\u0000"}}),
+    ("post", "/api/v2/patterns/validate", {"rule": "RSI(14) < 30\u0000"}),
+    ("post", "/api/v2/keys", {"name": "k\u0000"}),
+    ("post", "/api/v2/alerts/rules", {"name": "a", "symbols": ["NIFTY"], "note": "\u0000",
+                                      "channels": [{"kind": "in_app"}],
+                                      "condition": {"type": "PRICE", "op": "above", "value": 1}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "url", "body"), NUL_BODIES)
+def test_nul_characters_in_bodies_are_refused(client, accounts, method, url, body) -> None:
+    # A NUL in the login name reached PostgreSQL and answered 500 (found by hand, 2026-11).
+    key = user_with_key(accounts, "nadia", "SUPER_ADMIN")
+    r = client.request(method.upper(), url, json=body, headers=auth(key))
+    assert r.status_code == 422, (url, r.status_code, r.text)
+    assert r.json()["code"] == "invalid_request" and "NUL" in r.text
+    assert "\\u0000" not in r.text  # the value is not echoed
+
+
+HOSTILE_QUERIES = ["/api/v2/instruments?limit=-1", "/api/v2/instruments?limit=10&offset=-5",
+                   "/api/v2/instruments?limit=1000000000000000000000",
+                   "/api/v2/instruments?offset=99999999999999999999", "/api/v2/audit?limit=1.5",
+                   "/api/v2/chains/NIFTY?at=2025-13-45", "/api/v2/chains/NIFTY?at=2025-02-30",
+                   "/api/v2/chains/NIFTY?at=2025-07-16T10:00:00%2B99:00",
+                   "/api/v2/chains/NIFTY?at=0001-01-01", "/api/v2/signals/NIFTY?start=NaN",
+                   "/api/v2/bars/daily/NIFTY?start=1e309", "/api/v2/levels/NIFTY?day=-1",
+                   "/api/v2/audit?start=not-a-date", "/api/v2/operations?limit=0",
+                   "/api/v2/stream/chains/NIFTY?interval=-1"]  # fmt: skip
+
+
+def test_bad_dates_and_paging_are_clean_422s(client, accounts) -> None:
+    key = user_with_key(accounts, "otto", "SUPER_ADMIN")
+    for url in HOSTILE_QUERIES:
+        r = client.get(url, headers=auth(key))
+        assert r.status_code == 422, (url, r.status_code, r.text)
+        assert set(r.json()) == {"code", "message", "details"}, url
+
+
+def test_errors_answered_by_the_middleware_are_the_handlers_body(client, accounts) -> None:
+    key = user_with_key(accounts, "pia", "SUPER_ADMIN")
+    nul = client.get("/api/v2/audit?action=%00", headers=auth(key))
+    big = client.post("/api/v2/keys", content=b"{" + b" " * 70_000 + b"}",
+                      headers={**auth(key), "Content-Type": "application/json"})  # fmt: skip
+    for r in (nul, big):
+        assert r.headers["content-type"] == "application/json"
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert int(r.headers["content-length"]) == len(r.content)
+
+
+def test_a_window_out_of_order_is_refused(client, accounts) -> None:
+    key = user_with_key(accounts, "quinn")
+    # the second pair mixes a naive (IST) and an aware instant: 06:30 UTC after 06:00 UTC
+    for start, end in (("2030-01-01", "2020-01-01"),
+                       ("2025-07-16T12:00:00", "2025-07-16T06:00:00+00:00")):  # fmt: skip
+        r = client.post("/api/v2/exports", json={"dataset": "daily_ohlc", "start": start,
+                        "end": end}, headers=auth(key))  # fmt: skip
+        assert r.status_code == 422, r.text
+        assert "start is after end" in r.text
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("depth", [100, 950])
+def test_deeply_nested_bodies_are_refused(client, accounts, depth) -> None:
+    # A saved strategy's rules nested 400 deep were stored, then answered 500 (the
+    # response could not be serialised); 950 deep overflowed validation everywhere.
+    key = user_with_key(accounts, "rex", "SUPER_ADMIN")
+    nested = '{"a":' * depth + "1" + "}" * depth
+    saved = ('{"name": "s", "underlying": "NIFTY", "legs": [{"instrument": "FUT", "side": "buy",'
+             ' "expiry": "2025-07-31"}], "rules": ' + nested + "}")  # fmt: skip
+    rule, alert = '{"rule": ' + nested + "}", '{"name": "n", "condition": ' + nested + "}"
+    for url, body in (("/api/v2/strategies/saved", saved), ("/api/v2/patterns/validate", rule),
+                      ("/api/v2/alerts/rules", alert)):  # fmt: skip
+        r = client.post(url, content=body, headers={**auth(key), **JSON})
+        assert r.status_code == 422, (url, r.status_code, r.text[:200])
+        assert "nested at most" in r.text
+    assert accounts.count("user_strategies") == 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,43 +17,30 @@ from pathlib import Path
 import httpx
 import pytest
 
-from accounts_helpers import SECRET, user_with_key
+from accounts_helpers import user_with_key
+from dashboard_servers import exposed_server, free_port
 from optionsintel.cli.dashboards import EXPOSED_FLAGS, dashboard_server_commands
 from optionsintel.services import users
 from optionsintel.services.identity import cli_identity
-from optionsintel.ui.identity import EXPOSED_VOILA_FLAGS
+from optionsintel.ui.identity import EXPOSED_VOILA_FLAGS, WRONG_CREDENTIALS
 
 PASSWORD = "a long enough password"
-NOTEBOOK = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# hello"]}],
+#: The kernel says whom it shows the page to (what every app reads through theme.session).
+VIEWER_CELL = ("from optionsintel.store import get_store\n"
+               "from optionsintel.ui.theme import viewer_identity\n"
+               "v = viewer_identity(get_store())\n"
+               "print('VIEWER', v.username, v.role.value)")  # fmt: skip
+NOTEBOOK = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# hello"]},
+                      {"cell_type": "code", "metadata": {}, "source": [VIEWER_CELL],
+                       "outputs": [], "execution_count": None}],
             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def exposed_voila(accounts, database_url, tmp_path: Path):
     (tmp_path / "hello.ipynb").write_text(json.dumps(NOTEBOOK))
-    port = _free_port()
-    [cmd] = dashboard_server_commands(port, "0.0.0.0", folder=tmp_path)
-    cmd = [c if not c.startswith("--Voila.ip=") else "--Voila.ip=127.0.0.1" for c in cmd]
-    env = {**os.environ, "DATABASE_URL": database_url, "OPTIONSINTEL_API_SECRET": SECRET}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with exposed_server(database_url, folder=tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_exposed_command_installs_the_provider_and_local_does_not() -> None:
@@ -77,11 +63,16 @@ def test_exposed_dashboard_refuses_without_session_and_opens_after_login(
         data = {"username": "stakeholder", "password": "wrong password!!", "next": "/"}
         if xsrf:
             data["_xsrf"] = xsrf.group(1)
-        assert browser.post("/login", data=data).status_code == 401
+        assert "Sign in with your platform account" in form.text  # ours, not Jupyter's page
+        refused = browser.post("/login", data=data)
+        assert refused.status_code == 401 and WRONG_CREDENTIALS in refused.text
         ok = browser.post("/login", data={**data, "password": PASSWORD})
         assert ok.status_code in (200, 302), ok.text[:300]
-        opened = browser.get("/voila/render/hello.ipynb")
+        # a header naming someone else is dropped: the kernel sees who signed in
+        opened = browser.get("/voila/render/hello.ipynb",
+                             headers={"X-OptionsIntel-Viewer": "local"})  # fmt: skip
         assert opened.status_code == 200 and "hello" in opened.text
+        assert "VIEWER stakeholder USER" in opened.text, opened.text[-2000:]
         users.disable_user(accounts, cli_identity(), "stakeholder")
         again = browser.get("/voila/render/hello.ipynb", follow_redirects=False)
         assert again.status_code in (302, 403)
@@ -92,6 +83,7 @@ def test_exposed_dashboard_takes_an_api_key_as_bearer(exposed_voila, accounts) -
     r = httpx.get(f"{exposed_voila}/voila/render/hello.ipynb",
                   headers={"Authorization": f"Bearer {key}"}, timeout=60)  # fmt: skip
     assert r.status_code == 200 and "hello" in r.text
+    assert "VIEWER robot" in r.text
     bad = httpx.get(f"{exposed_voila}/voila/render/hello.ipynb",
                     headers={"Authorization": "Bearer oi_aaaaaaaa_" + "x" * 43},
                     follow_redirects=False, timeout=30)  # fmt: skip
@@ -100,7 +92,7 @@ def test_exposed_dashboard_takes_an_api_key_as_bearer(exposed_voila, accounts) -
 
 def test_local_mode_has_no_login(accounts, database_url, tmp_path: Path) -> None:
     (tmp_path / "hello.ipynb").write_text(json.dumps(NOTEBOOK))
-    port = _free_port()
+    port = free_port()
     [cmd] = dashboard_server_commands(port, "127.0.0.1", folder=tmp_path)
     proc = subprocess.Popen(cmd, env={**os.environ, "DATABASE_URL": database_url},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,17 @@ def test_settings_from_plain_is_valid_or_refused(plain: dict) -> None:
         raise AssertionError(f"{type(exc).__name__} escaped: {exc}") from exc
     assert cfg.direction in ("long", "short") and cfg.init_cash > 0
     assert math.isfinite(cfg.init_cash)
+    assert math.isfinite(cfg.sizing.amount) and cfg.sizing.amount > 0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 0.0, -1.0])
+@pytest.mark.parametrize("where", ["amount", "target_volatility", "init_cash"])
+def test_a_non_finite_or_non_positive_amount_is_refused_in_one_line(bad: float, where: str):
+    plain: dict = {"sizing": {"kind": "fixed_amount"}}
+    if where == "init_cash":
+        plain["init_cash"] = bad
+    else:
+        plain["sizing"][where] = bad
+    with pytest.raises(OptionsIntelError) as info:
+        settings_from_plain(plain)
+    assert "\n" not in str(info.value) and "positive" in str(info.value)

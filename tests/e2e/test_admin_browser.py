@@ -59,6 +59,10 @@ def test_home_lists_every_app_and_admin_walks_every_tab(voila, browser, size, tm
     # what counts is the admin page's own console
     problems.clear()
     assert "Dagster UI not running" in page.content()
+    cut = page.locator(".lm-TabBar-tabLabel").evaluate_all(
+        "ls => ls.filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.textContent)"
+    )
+    assert not cut, f"tab labels cut short at {size[0]}: {cut}"
     for i, title in enumerate(TABS):
         page.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text=title).first.click()
         page.wait_for_timeout(400)
@@ -75,11 +79,13 @@ VIEWER = "e2e_plain_user"  # no such account: views as USER
 
 
 @pytest.fixture
-def user_voila(demo_database_url, demo_store):
-    # one settings row for a name no other test uses: this viewer wants dark charts
-    user_settings.set_setting(demo_store, VIEWER, "colour_scheme", "dark")
+def user_voila(demo_scratch_url, demo_scratch_store):
+    # one settings row for a name no other test uses: this viewer wants dark charts and
+    # opens the market monitor by default
+    user_settings.set_setting(demo_scratch_store, VIEWER, "colour_scheme", "dark")
+    user_settings.set_setting(demo_scratch_store, VIEWER, "default_dashboard", "market_monitor")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": demo_database_url, USER_ENV: VIEWER}
+    env = {**os.environ, "DATABASE_URL": demo_scratch_url, USER_ENV: VIEWER}
     proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
@@ -107,14 +113,51 @@ def test_a_user_is_refused_the_admin_app_with_a_clear_page(user_voila, browser, 
     assert not problems, problems
 
 
-def test_the_viewers_dark_theme_reaches_the_charts(user_voila, browser, tmp_path):
+#: The lowest text/background contrast (WCAG 2 ratio) of the table cells, the shortcut list
+#: and the slider readouts on the page: each one's text colour against the first opaque
+#: background at or above it.
+_CELL_CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const back = el => { for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0.5) return c; } return [255, 255, 255]; };
+  let worst = [99, ''];
+  for (const cell of [...document.querySelectorAll(
+      'table td, table th, ul.oi-shortcuts li, .widget-readout')].slice(0, 400)) {
+    if (!cell.innerText.trim()) continue;
+    const a = lum(rgb(getComputedStyle(cell).color)), b = lum(back(cell));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < worst[0]) worst = [ratio, cell.className + ' ' + cell.innerText.slice(0, 20)];
+  }
+  return worst; }"""
+
+
+def test_home_opens_the_default_dashboard_in_the_viewers_dark_theme(user_voila, browser,
+                                                                     tmp_path):  # fmt: skip
     page, problems, _ = _page(browser, LAPTOP)
-    page.goto(user_voila["Market monitor"], timeout=120_000)
+    page.goto(user_voila["Home"], timeout=120_000)
+    page.locator("#oi-default-dashboard").click(timeout=120_000)  # the viewer's default
+    page.wait_for_url("**/voila/render/market_monitor.ipynb", timeout=60_000)
+    problems.clear()  # leaving the home page: its kernel's shutdown may be refused (above)
     page.wait_for_selector(".js-plotly-plot .bars .point", timeout=120_000)
+    page.wait_for_selector("table.oi-chain td.itm", timeout=60_000)
     page.wait_for_timeout(800)
     _shot(page, tmp_path, "market_monitor_dark")
     backgrounds = page.evaluate(
         "[...document.querySelectorAll('.js-plotly-plot')].map(p => p._fullLayout.paper_bgcolor)"
     )
     assert backgrounds and set(backgrounds) == {"rgb(17,17,17)"}, backgrounds
-    assert not problems, problems
+    ratio, cell = page.evaluate(_CELL_CONTRAST)
+    assert ratio >= 4.5, f"table cell {cell!r} has contrast {ratio:.2f} in the dark theme"
+    itm = page.locator("table.oi-chain td.itm").first.evaluate(
+        "td => getComputedStyle(td).backgroundColor"
+    )
+    assert itm == "rgb(58, 52, 19)", itm  # the dark in-the-money shade, not the light one
+    # every app is one click away: the navigation bar leads back home
+    page.locator("nav.oi-nav a", has_text="Home").click()
+    page.wait_for_url("**/voila/render/home.ipynb", timeout=60_000)
+    page.wait_for_selector("ul.oi-apps li.oi-app", timeout=120_000)
+    assert not [p for p in problems if "403" not in p], problems

@@ -16,6 +16,7 @@ from test_dashboards_browser import (
     _assert_charts_fit,
     _page,
     browser,
+    used_pre_heated_kernel,
     voila,
 )
 
@@ -23,6 +24,7 @@ __all__ = ["browser", "voila"]  # fixtures, re-exported for pytest
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.preheat
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_signal_backtest_by_clicks_shows_cards_and_chart(voila, browser, size):
     page, problems, external = _page(browser, size)
@@ -43,3 +45,4 @@ def test_signal_backtest_by_clicks_shows_cards_and_chart(voila, browser, size):
     _assert_charts_fit(page, 1)
     assert not problems, problems
     assert external <= {"cdn.jsdelivr.net"}, external
+    assert used_pre_heated_kernel("backtests.ipynb")

@@ -13,9 +13,6 @@ from __future__ import annotations
 import pytest
 from test_dashboards_browser import ARTIFACTS, LAPTOP, PHONE, _page, browser, voila
 
-from optionsintel.store import Store
-from optionsintel.store.engine import get_engine
-
 __all__ = ["browser", "voila"]  # fixtures, re-exported for pytest
 pytestmark = pytest.mark.e2e
 
@@ -111,8 +108,8 @@ def test_canvas_drawing_becomes_a_rule_condition(voila, browser, size):
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_report_technical_and_fundamental_tabs(voila, browser, size, demo_database_url):
-    store = Store(get_engine(demo_database_url))
+def test_report_technical_and_fundamental_tabs(voila, browser, size, demo_scratch_store):
+    store = demo_scratch_store  # what the apps of ``voila`` read
     equity = sorted(str(s) for s in store.distinct("equity_fundamentals", "symbol", {}))[0]
     page, problems, external = _page(browser, size)
     page.goto(voila["Analytics report"], timeout=120_000)

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_scan_set_up_by_clicks_shows_ranked_matches(demo_store, voila, browser, size):
-    save_pattern(demo_store, "e2e_any", "RSI(14) <= 100", user="e2e", name="Any RSI")
+def test_scan_set_up_by_clicks_shows_ranked_matches(demo_scratch_store, voila, browser, size):
+    save_pattern(demo_scratch_store, "e2e_any", "RSI(14) <= 100", user="e2e", name="Any RSI")
     page, problems, external = _page(browser, size)
     page.goto(voila["Scanner"], timeout=120_000)
     run = page.get_by_role("button", name="Run scan")

@@ -48,6 +48,35 @@ def test_errors_are_one_line_and_exit_1(cli_env, clean_store, tmp_path):
     assert result.exit_code == 1 and "ExportError" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "notadate"], "--start 'notadate' is not a date or instant"),
+        (["--end", "2025-02-30"], "--end '2025-02-30' is not a date or instant"),
+        (["--start", "2025-01-02", "--end", "2025-01-01"], "is after --end '2025-01-01'"),
+    ],
+)
+def test_export_refuses_bad_bounds_in_one_line(cli_env, clean_store, tmp_path, args, message):
+    out = tmp_path / "bars.csv"
+    result = runner.invoke(app, ["export", "daily_ohlc", str(out), "-p", PROVIDER, *args])
+    assert result.exit_code == 1, result.output
+    assert "ExportError" in result.output and message in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("dataset", ["daily_ohlc", "patterns", "alert_history"])
+def test_export_to_a_missing_folder_or_a_folder_is_one_line(cli_env, clean_store, tmp_path,
+                                                            dataset):  # fmt: skip
+    extra = ["-p", PROVIDER] if dataset == "daily_ohlc" else []
+    for target, message in ((tmp_path / "nope" / "x.json", "does not exist"),
+                            (tmp_path, "it is a folder")):  # fmt: skip
+        result = runner.invoke(app, ["export", dataset, str(target), "-f", "json", *extra])
+        assert result.exit_code == 1, result.output
+        assert "ExportError" in result.output and message in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "nope").exists()
+
+
 def test_documents_export_and_import_through_their_services(cli_env, clean_store, tmp_path):
     from optionsintel.services.patterns import list_patterns, save_pattern
 

@@ -1,4 +1,5 @@
-"""User documents (patterns, alert rules, watchlists, strategies, positions): export ->
+"""User documents (patterns, alert rules, watchlists, strategies, positions, app settings):
+export ->
 import through their services gives identical rows, in every format; row-level errors."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from optionsintel.errors import ImportValidationError
 from optionsintel.services import alerts as alert_service
 from optionsintel.services import positions as position_service
+from optionsintel.services import user_settings as settings_service
 from optionsintel.services import watchlists as watchlist_service
 from optionsintel.services.document_exports import document_frame, export_documents
 from optionsintel.services.imports import commit_import, plan_import
@@ -25,6 +27,7 @@ TABLES = {
     "watchlists": ("alert_watchlists",),
     "strategies": ("user_strategies",),
     "positions": ("positions",),
+    "user_settings": ("user_settings",),
 }
 _LEGS = [{"side": "sell", "option_type": "CE", "strike_offset": 100, "lots": 1},
          {"side": "buy", "option_type": "CE", "strike_offset": 300, "lots": 1}]  # fmt: skip
@@ -51,10 +54,16 @@ def _seed(store, dataset: str) -> None:
     elif dataset == "watchlists":
         watchlist_service.create_watchlist(store, "asha", "Core", ["NIFTY", "M&M"])
         watchlist_service.create_watchlist(store, "ravi", "banks", ["BANKNIFTY"])
+        watchlist_service.create_watchlist(store, "ravi", "later", [])  # empty: kept too
     elif dataset == "strategies":
         save_user_strategy(store, "asha", "bull call", underlying="NIFTY", legs=_LEGS)
         save_user_strategy(store, "asha", "bull call", underlying="NIFTY", legs=_LEGS[:1],
                            rules={"exit": {"dte": 2}}, note="naked")  # fmt: skip
+    elif dataset == "user_settings":
+        settings_service.set_setting(store, "asha", "number_format", "international")
+        settings_service.set_setting(store, "asha", "colour_scheme", "dark")
+        settings_service.set_setting(store, "ravi", "default_underlying", "BANKNIFTY")
+        settings_service.set_setting(store, "ravi", "refresh_seconds", 60)
     else:
         frame = pd.DataFrame({
             "owner": "asha", "symbol": ["NIFTY", "NIFTY", "M&M"],
@@ -86,7 +95,7 @@ def test_export_then_import_gives_identical_documents(clean_store, tmp_path, dat
     assert plan.report.ok, plan.report.summary()
     assert _stored(clean_store, dataset).empty  # the dry run wrote nothing
     result = commit_import(clean_store, plan)
-    assert result.inserted == (len(before) if dataset not in ("watchlists",) else 2)
+    assert result.inserted == (len(before) if dataset not in ("watchlists",) else 3)
     pd.testing.assert_frame_equal(_stored(clean_store, dataset), before)
     again = commit_import(clean_store, plan_import(clean_store, path, dataset, provider=provider))
     assert (again.inserted, again.updated) == (0, 0)
@@ -118,8 +127,26 @@ def test_every_bad_row_is_reported_and_nothing_stored(clean_store):
     positions = [{"owner": "asha", "symbol": "NIFTY", "opened_at": "2025-07-16 10:00",
                   "qty": 0, "price": -1}]  # fmt: skip
     assert {c for _, c, _ in _errors(clean_store, "positions", positions)} == {"qty", "price"}
+    settings = [{"owner": "asha", "settings": {"refresh_seconds": 2}},
+                {"owner": "ravi", "settings": {"theme": "dark"}},
+                {"owner": "kiran", "settings": [1]}]  # fmt: skip
+    assert _errors(clean_store, "user_settings", settings) == [
+        (row, "settings", "invalid") for row in (1, 2, 3)
+    ]
     for dataset in TABLES:
         assert document_frame(clean_store, dataset).empty
+
+
+def test_the_dry_run_refuses_a_pattern_the_commit_would_refuse(clean_store):
+    never = {
+        "kind": "between",
+        "operand": {"kind": "series", "name": "close"},
+        "low": {"kind": "number", "value": 10},
+        "high": {"kind": "number", "value": 1},
+    }
+    rows = [{"pattern_id": "p", "name": "P", "definition": {"condition": never}}]
+    assert _errors(clean_store, "patterns", rows) == [(1, "definition", "invalid")]
+    assert document_frame(clean_store, "patterns").empty
 
 
 def test_a_stored_version_is_never_replaced(clean_store, tmp_path):
@@ -146,3 +173,22 @@ def test_positions_of_two_sources_never_mix(clean_store, tmp_path):
     mine = position_service.list_positions(clean_store, "asha", source="broker_b")
     assert len(mine) == 3
     assert len(position_service.list_positions(clean_store, "asha")) == 6
+
+
+def test_settings_import_names_the_bound_keeps_other_keys_and_is_audited(clean_store, tmp_path):
+    settings_service.set_setting(clean_store, "asha", "decimals", 4)
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps([{"owner": "asha", "settings": {"refresh_seconds": 4000}}]))
+    plan = plan_import(clean_store, path, "user_settings")
+    assert "less than or equal to 3600" in plan.report.errors[0].message
+    assert settings_service.get_settings(clean_store, "asha").decimals == 4  # untouched
+    rows = [{"owner": "asha", "settings": {"decimals": 1}},
+            {"owner": "new", "settings": {"colour_scheme": "light"}}]  # fmt: skip
+    path.write_text(json.dumps(rows))
+    result = commit_import(clean_store, plan_import(clean_store, path, "user_settings",
+                                                    user="admin"))  # fmt: skip
+    assert (result.inserted, result.updated) == (1, 1)
+    assert settings_service.get_settings(clean_store, "asha").decimals == 1
+    assert settings_service.get_settings(clean_store, "new").colour_scheme == "light"
+    audit = clean_store.read("audit_log", where={"action": "settings.update"})
+    assert (audit["actor"] == "admin").sum() == 2

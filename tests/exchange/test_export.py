@@ -181,3 +181,46 @@ def test_iter_dataset_filters_and_chunks_like_a_typed_read(clean_store):
     )
     cols = [c for c in typed.columns if c != "ingested_at"]
     pd.testing.assert_frame_equal(streamed[cols], typed[cols].reset_index(drop=True))
+
+
+def test_large_frames_convert_on_worker_threads_to_the_same_table():
+    """to_arrow shares the columns of a large frame among threads: same table as one by one."""
+    import pyarrow as pa
+
+    from optionsintel.exchange.columns import PARALLEL_ROWS, _arrow_column, arrow_schema, to_arrow
+
+    n = PARALLEL_ROWS + 7
+    i = np.arange(n)
+    frame = pd.DataFrame({
+        "s": np.where(i % 3 == 0, None, "NIFTY"),
+        "f": np.where(i % 5 == 0, np.nan, i * 0.25),
+        "i": i,
+        "b": i % 2 == 0,
+        "d": pd.Timestamp("2025-07-31") + pd.to_timedelta(i % 9, unit="D"),
+        "t": pd.Timestamp("2025-07-16 09:15") + pd.to_timedelta(i, unit="s"),
+        "u": pd.Timestamp("2025-07-16 03:45", tz="UTC") + pd.to_timedelta(i, unit="ms"),
+        "j": [{"k": int(v)} if v % 4 else None for v in i],
+    })  # fmt: skip
+    kinds = {"s": "str", "f": "float", "i": "int", "b": "bool", "d": "date", "t": "timestamp",
+             "u": "timestamp", "j": "json"}  # fmt: skip
+    one_by_one = pa.Table.from_arrays(
+        [_arrow_column(frame[c], k) for c, k in kinds.items()], schema=arrow_schema(kinds)
+    )
+    assert to_arrow(frame, kinds).equals(one_by_one)
+    assert to_arrow(frame.iloc[:100], kinds).equals(one_by_one.slice(0, 100))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_password_and_key_hashes_never_leave_the_store(clean_store, tmp_path, fmt):
+    from optionsintel.services import keys, users
+    from optionsintel.services.identity import cli_identity
+
+    users.create_user(clean_store, cli_identity(), "hana", password="correct horse 9 battery")
+    keys.create_key(clean_store, cli_identity(), name="laptop", username="hana")
+    for dataset, secret in (("users", "password_hash"), ("api_keys", "key_hash")):
+        (stored,) = clean_store.read(dataset)[secret].dropna()  # the hash is there ...
+        path = tmp_path / f"{dataset}.{fmt}"
+        prov = export_dataset(clean_store, dataset, path, fmt)
+        assert prov.row_count == 1
+        data = path.read_bytes()
+        assert secret.encode() not in data and stored.encode() not in data  # ... not in the file

@@ -18,7 +18,7 @@ from optionsintel.errors import ImportFileError, ImportValidationError, Provider
 from optionsintel.exchange import export_frame
 from optionsintel.exchange.mapping import auto_map
 from optionsintel.exchange.readers import Limits, read_table
-from optionsintel.exchange.specs import DAILY_BARS, check_provider_name
+from optionsintel.exchange.specs import DAILY_BARS, OPTION_CHAIN, check_provider_name
 from optionsintel.exchange.validate import validate
 from optionsintel.services.imports import commit_import, import_file, plan_import
 
@@ -133,6 +133,9 @@ def test_size_limit_and_gzip_bomb_are_refused():
         read_table(bomb, name="b.csv.gz", limits=Limits(max_bytes=1_000_000))
     with pytest.raises(ImportFileError, match="limit"):
         read_table(b"x" * 2_000, name="b.csv", limits=Limits(max_bytes=1_000))
+    # a device or a pipe has no size to check first: it is read up to the limit, never more
+    with pytest.raises(ImportFileError, match="larger than the import limit"):
+        read_table("/dev/zero", fmt="csv", limits=Limits(max_bytes=1_000))
 
 
 def test_excel_zip_bomb_and_malformed_excel_are_refused():
@@ -196,3 +199,26 @@ def test_arbitrary_bytes_are_refused_cleanly_or_read(data):
     ):
         with contextlib.suppress(ImportFileError):
             read_table(data, name=name, limits=Limits(max_bytes=100_000))
+
+
+def test_future_observations_and_absurd_magnitudes_are_refused():
+    today = pd.Timestamp.now(tz="Asia/Kolkata").date()
+    tomorrow = today + pd.Timedelta(days=1)
+    text = ("symbol,date,open,high,low,close,volume\n"
+            f"ABC,{today},10,11,9,10,100\n"  # today's bar: fine
+            f"ABC,{tomorrow},10,11,9,10,100\n"  # not observed yet
+            "ABC,3025-01-01,10,11,9,10,100\n"
+            "ABC,2024-01-02,10,1e300,9,10,100\n"  # overflowed cell
+            "ABC,2024-01-03,10,11,9,10,1e300\n")  # fmt: skip
+    frame = read_table(text.encode(), name="bars.csv")
+    report = validate(frame, DAILY_BARS, auto_map(list(frame.columns), DAILY_BARS))
+    got = {(e.row, e.column, e.code) for e in report.errors}
+    assert got == {(2, "date", "range"), (3, "date", "range"), (4, "high", "range"),
+                   (5, "volume", "range")}  # fmt: skip
+    assert f"after today ({today.isoformat()}, exchange day)" in report.summary()
+    assert "above 1e+08" in report.summary() and "above 1e+15" in report.summary()
+    # expiries are planned dates: a chain row of today may name an expiry years ahead
+    chain = pd.DataFrame({"underlying": ["NIFTY"], "snapshot_ts": [f"{today}T10:00:00+05:30"],
+                          "expiry": ["2030-12-26"], "strike": [25000.0],
+                          "option_type": ["CE"]})  # fmt: skip
+    assert validate(chain, OPTION_CHAIN, auto_map(list(chain.columns), OPTION_CHAIN)).ok

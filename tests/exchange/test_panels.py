@@ -14,6 +14,11 @@ def test_export_panel_offers_a_download_link(clean_store, tmp_path):
     panel.export_button.click()
     assert panel.state == "ok" and "6 rows" in panel.message
     assert 'download="daily_ohlc.parquet"' in panel.link.value
+    assert "provenance.json" not in panel.link.value  # inside the Parquet file
+    panel.format_box.value = "csv"
+    panel.export_button.click()
+    # a text format's provenance is its sidecar: offered next to the file
+    assert 'download="daily_ohlc.csv.provenance.json"' in panel.link.value
     panel.provider = ""
     panel.export_button.click()
     assert panel.state == "error" and "provider" in panel.message

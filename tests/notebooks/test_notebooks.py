@@ -1,7 +1,8 @@
-"""Every notebook runs top to bottom (nbclient) against the demo database.
+"""Every notebook runs top to bottom (nbclient) against a copy of the demo database.
 
 The notebooks never seed: their data is what the ``demo_store`` fixture materialised
-through the asset graph, as ``optionsintel demo`` does for a user.
+through the asset graph, as ``optionsintel demo`` does for a user. They run on
+``demo_scratch_url`` because some save (a pattern, a scan run, a backtest).
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def test_each_app_notebook_shows_its_app_once():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, demo_database_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", demo_database_url)  # the kernel inherits it
+def test_notebook_runs(path, demo_scratch_url, monkeypatch, tmp_path):
+    # the kernel inherits it; a copy of the demo, as notebooks 05-07 save patterns and runs
+    monkeypatch.setenv("DATABASE_URL", demo_scratch_url)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={
         "metadata": {"path": str(tmp_path)}})  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -99,6 +101,30 @@ def test_invalid_rules_and_ids_store_nothing(clean_store: Store) -> None:
         svc.save_pattern(clean_store, "p", "close > 1", user="alice")
     assert svc.list_patterns(clean_store) == []
     assert clean_store.count("pattern_versions") == 0
+
+
+def test_a_between_that_can_never_match_is_refused_and_a_stored_one_still_loads(
+    clean_store: Store,
+) -> None:
+    inverted = {
+        "condition": {
+            "kind": "between",
+            "operand": {"kind": "series", "name": "close"},
+            "low": {"kind": "number", "value": 10},
+            "high": {"kind": "number", "value": 1},
+        }
+    }
+    for rule in (inverted, "close BETWEEN 10 AND 1", json.dumps(inverted)):
+        with pytest.raises(RuleValidationError, match="can never match"):
+            svc.save_pattern(clean_store, "p", rule, user="alice", name="P")
+    assert clean_store.count("pattern_versions") == 0
+    svc.save_pattern(clean_store, "p", "close BETWEEN 1 AND 10", user="alice", name="P")
+    # a version saved before the check (written here as it would have been) loads as saved
+    repo.save_version(clean_store, "p", definition={"schema_version": 1, **inverted},
+                      text="close BETWEEN 10 AND 1", content_hash="0" * 64, schema_version=1,
+                      created_by="alice")  # fmt: skip
+    old = svc.version_history(clean_store, "p")[-1]
+    assert svc.load_rule(old).condition.low.value == 10
 
 
 def test_pins_and_missing_versions(clean_store: Store) -> None:

@@ -59,6 +59,13 @@ operands = st.one_of(numbers, series(), pct_changes, lines())
 clocks = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
 
 
+def _between(a: dict[str, Any], lo: dict[str, Any], hi: dict[str, Any]) -> dict[str, Any]:
+    # constant bounds the wrong way round are refused (check_ranges): draw them in order
+    if lo["kind"] == hi["kind"] == "number" and lo["value"] > hi["value"]:
+        lo, hi = hi, lo
+    return {"kind": "between", "operand": a, "low": lo, "high": hi}
+
+
 def _leaf() -> st.SearchStrategy[dict[str, Any]]:
     ops = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
     return st.one_of(
@@ -69,7 +76,7 @@ def _leaf() -> st.SearchStrategy[dict[str, Any]]:
             operands,
         ),
         st.builds(
-            lambda a, lo, hi: {"kind": "between", "operand": a, "low": lo, "high": hi},
+            _between,
             operands,
             operands,
             operands,

@@ -92,6 +92,8 @@ def test_syntax_errors_give_line_column_and_expected(
         ("close[99999999999] > 1", "too large"),
         ("SIGNAL(NOT_A_SIGNAL)", "CALL_BUILDUP"),
         ("TIME BETWEEN 10:00 AND 09:00", "swap"),
+        ("close BETWEEN 10 AND 1", "can never match; the low bound comes first: BETWEEN 1 AND 10"),
+        ("NOT (volume BETWEEN 2e6 AND -1)", "BETWEEN 2e+06 AND -1 can never match"),
     ],
 )
 def test_semantic_errors_are_clear(text: str, fragment: str) -> None:

@@ -68,6 +68,19 @@ def test_bad_specs_are_one_line_errors(fields, says) -> None:
     assert says in text and "\n" not in text
 
 
+@pytest.mark.parametrize("universe", ["sector:", "symbols:", "symbols:a;b", "watchlist:x", "moon"])
+def test_universe_errors_name_the_field_once(universe: str) -> None:
+    for build in (
+        lambda: parse_universe(universe),
+        lambda: scan_spec(universe=universe, detectors=["ANOMALY"]),
+        lambda: ScanSpec.from_json(f'{{"universe": "{universe}", "detectors": ["ANOMALY"]}}'),
+    ):
+        with pytest.raises(ScanSpecError) as err:
+            build()
+        assert "universe: universe" not in str(err.value)
+        assert str(err.value).count("universe:") <= 1
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=300))
 def test_fuzzed_text_is_a_spec_or_a_scan_spec_error(text: str) -> None:

@@ -132,3 +132,15 @@ def test_commit_wakes_listeners_and_rollback_does_not(clean_store) -> None:
         assert listener.wait(0.3) == 0
         _enqueue(clean_store, _tick(25100))
         assert listener.wait(5.0) >= 1
+
+
+def test_the_outbox_trigger_wakes_only_when_a_row_was_stored(clean_store) -> None:
+    """Migration 0015: the insert trigger NOTIFYs for new rows, not for skipped keys."""
+    svc.create_rule(clean_store, _rule())
+    with Listener(clean_store, ALERTS_CHANNEL) as listener:
+        _enqueue(clean_store, _tick(25100))
+        assert listener.wait(5.0) >= 1
+        stored = clean_store.read("alert_notifications")
+        with clean_store.transaction() as writer:  # the same keys again: all skipped
+            assert svc.enqueue(writer, stored.drop(columns=["status"])).inserted == 0
+        assert listener.wait(0.3) == 0

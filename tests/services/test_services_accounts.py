@@ -230,3 +230,14 @@ def test_token_expiry_is_short() -> None:
 
     now = pd.Timestamp("2025-07-16 10:00", tz="UTC")
     assert access.token_expiry(now) - now == pd.Timedelta(minutes=15)
+
+
+def test_prepare_login_makes_the_unknown_user_reference_hash_up_front() -> None:
+    # The API calls it at start-up, so its first unknown-user login costs one Argon2 run
+    # like every other login (no timing difference between known and unknown names).
+    from optionsintel.auth import passwords
+    from optionsintel.services.access import prepare_login
+
+    passwords._dummy_hash.cache_clear()
+    prepare_login()
+    assert passwords._dummy_hash.cache_info().currsize == 1

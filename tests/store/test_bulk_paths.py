@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from psycopg import sql
 
 from optionsintel.store import Store, bulk
 from optionsintel.store.api import _table
@@ -85,7 +86,9 @@ def test_direct_copy_falls_back_when_a_key_appears_meanwhile(
     """A concurrent writer may store the keys between the probe and the COPY."""
     df = _chain(2)
     clean_store.write(TABLE, df.iloc[:5])
-    monkeypatch.setattr(bulk, "_exists", lambda *a: False)  # the stale answer
+    real = bulk._exists_query  # the stale answer: the probe runs, says nothing is there
+    stale = lambda t, near: sql.SQL("SELECT false FROM ({}) AS probe").format(real(t, near))  # noqa: E731
+    monkeypatch.setattr(bulk, "_exists_query", stale)
     rows, inserted, updated = _write(clean_store, df, direct=True)
     assert (rows, inserted, updated) == (len(df), len(df) - 5, 0)
     assert clean_store.count(TABLE) == len(df)

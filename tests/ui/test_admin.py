@@ -1,16 +1,28 @@
 """Headless tests of the admin dashboard on real PostgreSQL and a real local HTTP server."""
 
 import json
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from optionsintel.auth import Role, Tier
+from optionsintel.errors import PermissionDeniedError
 from optionsintel.services import bulk, keys, users
 from optionsintel.services import user_settings as us
-from optionsintel.services.admin_health import config_in_effect, dagster_health
+from optionsintel.services.admin_assets import asset_health
+from optionsintel.services.admin_health import (
+    DagsterGraphQLError,
+    config_in_effect,
+    daemon_process,
+    dagster_graphql,
+    dagster_health,
+    dispatcher_process,
+)
 from optionsintel.services.identity import Identity, cli_identity
 from optionsintel.settings import Settings
 from optionsintel.ui.admin import TABS, AdminApp, build_admin
@@ -23,8 +35,26 @@ DAGSTER_ANSWER = {"data": {
          "startTime": 1764400000.0, "endTime": 1764400090.5},
         {"runId": "r2", "jobName": "intraday_job", "status": "FAILURE",
          "startTime": 1764401000.0, "endTime": 1764401010.0}]},
+    "failedRuns": {"__typename": "Runs", "results": [
+        {"runId": "r2", "jobName": "intraday_job", "status": "FAILURE",
+         "startTime": 1764401000.0, "endTime": 1764401010.0, "eventConnection": {"events": [
+             {"__typename": "RunStartEvent"},
+             {"__typename": "ExecutionStepFailureEvent", "stepKey": "option_chain_snapshots",
+              "error": {"message": "ProviderError: NSE answered 503\nTraceback..."}},
+             {"__typename": "RunFailureEvent", "message": "Execution failed.",
+              "error": None}]}},
+        {"runId": "r0", "jobName": "eod_job", "status": "FAILURE",
+         "startTime": 1764300000.0, "endTime": 1764300005.0, "eventConnection": {"events": [
+             {"__typename": "RunFailureEvent", "message": "Run was terminated <by> a person.",
+              "error": None}]}}]},
+    "instance": {"daemonHealth": {"allDaemonStatuses": [
+        {"daemonType": "SCHEDULER", "required": True, "healthy": True,
+         "lastHeartbeatTime": 1764400000.0},
+        {"daemonType": "SENSOR", "required": True, "healthy": False, "lastHeartbeatTime": None},
+        {"daemonType": "BACKFILL", "required": False, "healthy": None,
+         "lastHeartbeatTime": None}]}},
     "repositoriesOrError": {"__typename": "RepositoryConnection", "nodes": [{
-        "name": "__repository__",
+        "name": "__repository__", "location": {"name": "dagster_project"},
         "schedules": [{"name": "daily_schedule", "scheduleState": {
             "status": "RUNNING", "ticks": [{"status": "SUCCESS", "timestamp": 1764400000.0}]}}],
         "sensors": [{"name": "intraday_sensor", "sensorState": {"status": "STOPPED",
@@ -98,11 +128,79 @@ def test_pipeline_from_dagster_graphql(clean_store, graphql_server):
     app = _app(clean_store, dagster_url=url)
     text = _text(app, "Pipeline")
     assert seen[0][0] == "/graphql" and "runsOrError" in seen[0][1]["query"]
-    assert "daily_job" in text and "Failed runs (1)" in text and "intraday_sensor" in text
+    assert "daily_job" in text and "intraday_sensor" in text
+    assert "Latest failed runs, with their error (2)" in text
+    assert "option_chain_snapshots: ProviderError: NSE answered 503<" in text  # first line
+    assert "Run was terminated &lt;by&gt; a person." in text  # escaped
+    assert f'href="{url}/runs/r0"' in text  # an older failure, not in the latest runs
     assert f'href="{url}/runs"' in text
     d = dagster_health(url)
+    assert d.failures["seconds"].tolist() == [10.0, 5.0]
     assert d.runs.loc[0, "seconds"] == 90.5 and d.instigators["status"].tolist() == [
         "RUNNING", "STOPPED"]  # fmt: skip
+    # a link into the Dagster UI for each schedule and sensor (implicit repository: location)
+    assert f'href="{url}/locations/dagster_project/schedules/daily_schedule"' in text
+    assert f'href="{url}/locations/dagster_project/sensors/intraday_sensor"' in text
+    assert d.daemons["daemon"].tolist() == ["BACKFILL", "SCHEDULER", "SENSOR"]
+    bad = [row for row in text.split("<tr") if 'class="oi-admin-bad"' in row]
+    assert len(bad) == 1 and "SENSOR" in bad[0]  # required and not healthy
+    daemon = daemon_process(d)
+    assert (daemon["up"], daemon["detail"]) == (False, "not healthy: SENSOR")
+    system = _text(app, "System")
+    assert "Dagster daemon" in system and "not healthy: SENSOR" in system
+
+
+def test_an_answer_missing_a_field_is_said_not_raised(graphql_server, monkeypatch):
+    import copy
+
+    url, _ = graphql_server
+    answer = copy.deepcopy(DAGSTER_ANSWER)
+    del answer["data"]["instance"]["daemonHealth"]["allDaemonStatuses"][0]["daemonType"]
+    monkeypatch.setattr(sys.modules[__name__], "DAGSTER_ANSWER", answer)
+    d = dagster_health(url)
+    assert d.up and "lacks a field this page reads ('daemonType')" in d.error
+
+
+def test_dispatcher_is_up_while_its_database_session_is_connected(clean_store, database_url):
+    import psycopg
+
+    from optionsintel.services.dispatch import APPLICATION_NAME
+
+    admin = cli_identity()
+
+    def gone() -> bool:  # a closed session's backend leaves pg_stat_activity a moment later
+        deadline = time.monotonic() + 15
+        while dispatcher_process(clean_store, admin)["up"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return not dispatcher_process(clean_store, admin)["up"]
+
+    assert gone()
+    plain = sa.make_url(database_url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False),
+                         application_name=APPLICATION_NAME):  # fmt: skip
+        row = dispatcher_process(clean_store, admin)
+        assert row["up"] and row["detail"].startswith("1 database sessions, since ")
+        assert "Alert dispatcher" in _text(_app(clean_store), "System")
+    assert gone()
+    with pytest.raises(PermissionDeniedError):
+        dispatcher_process(clean_store, Identity("u", Role.USER, Tier.FREE, via="token"))
+
+
+def test_graphql_errors_are_checked_in_one_place_and_said_by_each_panel(
+    clean_store, graphql_server, monkeypatch
+):
+    url, _seen = graphql_server
+    answer = {"errors": [{"message": "boom " + "x" * 300}], "data": None}
+    monkeypatch.setitem(globals(), "DAGSTER_ANSWER", answer)
+    with pytest.raises(DagsterGraphQLError, match=r"^boom x+$") as caught:
+        dagster_graphql(url, "{ x }", None, 3.0)
+    assert len(str(caught.value)) == 200  # the message is cut short
+    d = dagster_health(url)
+    assert d.up and d.error.startswith("Dagster answered with errors: boom")
+    a = asset_health(url)
+    assert a.up and a.error.startswith("Dagster asset health unavailable: boom")
+    assert "Dagster answered with errors: boom" in _text(_app(clean_store, dagster_url=url),
+                                                          "Pipeline")  # fmt: skip
 
 
 def test_disable_user_revoke_key_cancel_operation_audit_filter(clean_store):
@@ -112,6 +210,9 @@ def test_disable_user_revoke_key_cancel_operation_audit_filter(clean_store):
     op = bulk.BulkOperation.start(clean_store, "scan", ["A", "B"])
     app = _app(clean_store)
     assert "carol" in _text(app, "Users & keys") and key["key_prefix"] in _text(app, "Users & keys")
+    carol = next(r for r in _text(app, "Users & keys").split("<tr") if "<td>carol</td>" in r)
+    assert "<td>FREE</td>" in carol and "<td>1,000</td>" in carol  # the tier's daily limit
+    assert "daily_limit" in _text(app, "Users & keys")
     assert op.operation_id in _text(app, "Operations")
     app.user_name.value = "carol"
     app.disable_button.click()
@@ -130,6 +231,15 @@ def test_disable_user_revoke_key_cancel_operation_audit_filter(clean_store):
     app.audit_button.click()
     audit = _text(app, "Audit log")
     assert "key.revoke" in audit and "user.create" not in audit and "audit_log.csv" in audit
+    app.audit_action.value = ""
+    app.audit_target.value = "carol"  # the object acted on
+    app.audit_button.click()
+    audit = _text(app, "Audit log")
+    assert "user.create" in audit and "user.disable" in audit and "key.revoke" not in audit
+    today = pd.Timestamp.now(tz="Asia/Kolkata").date().isoformat()
+    app.audit_start.value = app.audit_end.value = today  # a bare day: through its end
+    app.audit_button.click()
+    assert "user.disable" in _text(app, "Audit log")
 
 
 def test_admin_may_read_but_not_manage(clean_store):

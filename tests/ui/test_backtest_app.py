@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from optionsintel.services import backtests as bt
-from optionsintel.services import patterns
+from optionsintel.services import bulk, patterns
+from optionsintel.services.backtest_inputs import load_bars, source_signals
 from optionsintel.store import Store
 from optionsintel.tz import EXCHANGE_TZ
 from optionsintel.ui import build_backtest_app
@@ -82,7 +85,9 @@ def test_signal_sweep_shows_best_table_heatmap_and_combinations(market: Store) -
     app.form.grid_text.value = "max_bars=2,5; target=0.01,0.5"
     app.form.metric.value = "total_return"
     app.sweep_button.click()
+    app.wait(120)
     assert app.state == "ok", app.message
+    assert app.sweep_progress.status == "SUCCEEDED" and app.sweep_progress.done == 4
     assert "of 4 combinations" in app.sweep_view.value
     assert "combinations_tried" in app.sweep_view.value
     assert len(app.charts.figures) == 2  # equity + heatmap
@@ -102,6 +107,18 @@ def test_compare_two_stored_runs(market: Store) -> None:
     app.compare_button.click()
     assert app.state == "ok", app.message
     assert "n_trades" in app.compare_view.value and "Inputs that differ" in app.compare_view.value
+    assert "min_confidence" in app.compare_view.value  # the input that differs
+    traces = app.charts.figures[0]["data"]
+    assert [t["name"] for t in traces] == [first, app.run_id] and len(traces[0]["x"]) == 80
+    # export the shown run: the workbook's metrics are the stored run's
+    app.export_button.click()
+    assert app.state == "ok", app.message
+    payload = app.export_view.value.split("base64,", 1)[1].split('"', 1)[0]
+    sheets = pd.read_excel(io.BytesIO(base64.b64decode(payload)), sheet_name=None)
+    metrics = sheets["metrics"].set_index("metric")["value"]
+    stored = bt.read_run(market, app.run_id).record.metrics
+    assert metrics["n_trades"] == stored["n_trades"]
+    assert metrics["final_equity"] == pytest.approx(stored["final_equity"], rel=1e-12)
 
 
 def test_bad_input_is_one_line_and_reset(market: Store) -> None:
@@ -120,3 +137,63 @@ def test_bad_input_is_one_line_and_reset(market: Store) -> None:
     assert app.state == "error"
     app.reset()
     assert app.state == "idle" and app.form.stop_loss.value == 0.0 and app.cards.value == ""
+
+
+def test_cancel_stops_the_sweep_and_the_state_shows_cancelled(market: Store) -> None:
+    """Cancel after the first combination: the sweep stops, keeps what finished, says so."""
+    app = build_backtest_app(market, warm=False)
+    app.form.universe.value = ("AAA",)
+    app.form.grid_text.value = "max_bars=2,3,4,5,6,7"
+    clicks: list[int] = []
+
+    def cancel_once(change: dict) -> None:
+        if change["new"] >= 1 and not clicks:
+            clicks.append(change["new"])
+            app.sweep_progress.cancel_button.click()  # what a user's click calls
+
+    app.sweep_progress.observe(cancel_once, "done")
+    app.sweep_button.click()
+    app.wait(120)
+    assert clicks == [1]
+    assert app.state == "cancelled", app.message
+    op = bulk.read_operation(market, app.sweep_progress.operation_id)
+    assert op.status == "CANCELLED" and op.total == 6 and 1 <= op.done < 6
+    assert f"sweep cancelled after {op.done} of 6 combinations" in app.message
+    assert app.sweep_progress.status == "CANCELLED" and app.sweep_progress.cancel_button.disabled
+    assert f"of {op.done} combinations" in app.sweep_view.value
+    best = bt.read_run(market, app.run_id).record.extra["sweep"]
+    assert best["combinations_tried"] == op.done and best["operation_status"] == "CANCELLED"
+    assert not app.sweep_button.disabled and not app.run_button.disabled
+
+
+def test_walk_forward_in_the_app_matches_the_library(market: Store) -> None:
+    """Train 40 bars, test the next 20, roll by 20: two windows, in- vs out-of-sample."""
+    from optionsintel.backtest import walk_forward
+
+    app = build_backtest_app(market, warm=False)
+    app.form.universe.value = ("AAA",)
+    app.form.grid_text.value = "max_bars=2,5,9"
+    app.form.metric.value = "total_return"
+    app.walk_forward.train.value, app.walk_forward.test.value = 40, 20
+    app.walk_forward.button.click()
+    assert app.state == "ok", app.message
+    assert app.message.startswith("walk-forward: 2 windows, best of 3 combinations in-sample")
+    windows = app.walk_forward.result.windows
+    assert list(windows["test_start"]) == [DAYS[40], DAYS[60]]
+    assert list(windows["test_end"]) == [DAYS[59], DAYS[79]]
+    view = app.walk_forward.view.value
+    assert "in_sample" in view and "out_of_sample" in view and "Windows" in view
+    assert app.charts.figures[0]["data"][0]["type"] == "bar"
+    # the same inputs through the library give the same windows and metrics
+    args = app.form.arguments()
+    bars = load_bars(market, ["AAA"], provider="synthetic")
+    entries, exits = source_signals(market, args["source"], bars, provider="synthetic")
+    ref = walk_forward(bars, {"max_bars": [2, 5, 9]}, entries, exits, train_bars=40,
+                       test_bars=20, metric="total_return", settings=args["settings"])  # fmt: skip
+    pd.testing.assert_frame_equal(windows, ref.windows)
+    side = app.walk_forward.result.side_by_side()
+    assert side.loc["total_return", "out_of_sample"] == ref.windows["oos_total_return"].mean()
+    app.walk_forward.test.value = 60  # 40 + 60 > 80 bars: one clear line, nothing lost
+    app.walk_forward.button.click()
+    assert app.state == "error" and "cannot hold one 40+60 window" in app.message
+    assert app.walk_forward.result is not None

@@ -59,3 +59,12 @@ def test_default_dashboard_is_starred_and_text_escaped(clean_store):
     cards = app_cards({"<b>x</b>": "scanner.ipynb"}, clean_store)
     page = render_home(cards, us.get_settings(clean_store, "local"), "lo<cal")
     assert "&lt;b&gt;x&lt;/b&gt;</a> ★" in page and "lo&lt;cal" in page
+
+
+def test_home_leads_to_the_viewers_default_dashboard(clean_store):
+    page = render_home(app_cards(APPS, clean_store), us.get_settings(clean_store, "local"), "x")
+    assert "oi-default-dashboard" not in page  # default: this page itself
+    us.set_setting(clean_store, "local", "default_dashboard", "market_monitor")
+    page = build_home(APPS, clean_store).children[1].value
+    assert ('<a id="oi-default-dashboard" href="/voila/render/market_monitor.ipynb">'
+            "Market monitor →</a> (no option_chain_snapshots yet") in page  # fmt: skip

@@ -63,7 +63,8 @@ def _planted_signal(chain: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture
-def mixed_store(demo_store: Store):
+def mixed_store(demo_scratch_store: Store):
+    demo_store = demo_scratch_store  # rows are planted: never in the read-only demo store
     copies = _copies(demo_store)
     assert all(len(f) for frames in copies.values() for f in frames), {
         k: [len(f) for f in v] for k, v in copies.items()

@@ -32,3 +32,17 @@ def test_signals_html_escapes_stored_text() -> None:
     out = panels.signals_html(signals)
     assert "<script" not in out and "<img" not in out
     assert '<span class="badge STRONG&quot;&gt;' in out
+
+
+def test_list_tables_scroll_sideways_in_their_own_box_on_a_phone() -> None:
+    signals = pd.DataFrame(
+        {
+            "snapshot_ts": [pd.Timestamp("2025-07-16 10:00", tz="UTC")],
+            "signal_type": ["CALL_BUILDUP"], "expiry": [pd.Timestamp("2025-07-17")],
+            "confidence": [80.0], "strength": ["STRONG"],
+        }
+    )  # fmt: skip
+    out = panels.signals_html(signals)
+    assert out.startswith('<div class="oi-chain-wrap"><table class="oi-list signals">')
+    assert out.endswith("</table></div>")
+    assert ".oi-chain-wrap { overflow-x: auto; max-width: 100%; }" in panels.STYLE

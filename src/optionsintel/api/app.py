@@ -27,6 +27,7 @@ from optionsintel.api.routers import (
     strategies,
     stream,
     system,
+    watchlists,
 )
 from optionsintel.services.signing import api_secret
 from optionsintel.store import Store, get_store
@@ -40,6 +41,7 @@ ROUTERS = (
     strategies.router,
     saved_strategies.router,
     alerts.router,
+    watchlists.router,
     exports.router,
     operations.router,
     accounts.router,

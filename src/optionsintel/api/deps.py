@@ -28,14 +28,16 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from optionsintel.auth import Permission
 from optionsintel.errors import CredentialsError
-from optionsintel.services.access import authenticate
+from optionsintel.services.access import authenticate, prepare_login
 from optionsintel.services.chain_cache import ChainViewCache
 from optionsintel.services.identity import Identity, authorise
 from optionsintel.services.key_cache import KeyCache
+from optionsintel.services.notified_cache import NotifiedCache
 from optionsintel.services.quotas import RateLimiter, count_call
 from optionsintel.services.signing import api_secret
 from optionsintel.services.usage import FLUSH_INTERVAL, UsageMeter
-from optionsintel.store import Store, get_store
+from optionsintel.store import Store, get_serving_store
+from optionsintel.store.notify import PATTERNS_CHANNEL
 
 _API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (oi_...).")
 _BEARER = HTTPBearer(auto_error=False, description="An API key or a login token.")
@@ -47,11 +49,13 @@ _log = logging.getLogger(__name__)
 class ApiContext:
     """What the app shares across requests; the store and secret are opened lazily."""
 
-    store_factory: Callable[[], Store] = get_store
+    store_factory: Callable[[], Store] = get_serving_store
     secret_factory: Callable[[], str] = api_secret
     limiter: RateLimiter = field(default_factory=RateLimiter)
     chains: ChainViewCache = field(default_factory=ChainViewCache)
     keys: KeyCache = field(default_factory=KeyCache)
+    #: Encoded pattern lists by (owner, archived, limit, offset), while serving.
+    patterns: NotifiedCache = field(default_factory=lambda: NotifiedCache(PATTERNS_CHANNEL))
     meter: UsageMeter | None = None  # set while serving (batched counts)
     _store: Store | None = None
     _secret: str | None = None
@@ -74,17 +78,20 @@ class ApiContext:
         return self._secret
 
     def start(self) -> None:
-        """Serving: cache verified keys and batch the call counts (see the module doc).
+        """Serving: cache verified keys and reads, batch the call counts (module doc).
 
-        When the store cannot be opened at startup the app serves without both (each
+        When the store cannot be opened at startup the app serves without them (each
         request then reads the key and counts its call in the database, as before).
         """
+        prepare_login()
         try:
             store = self.store
         except Exception as exc:
             _log.warning("API serving without key cache and batched counts: %s", exc)
             return
         self.keys.start(store)
+        self.chains.start(store)
+        self.patterns.start(store)
         self.meter = UsageMeter()
 
     def flush(self) -> None:
@@ -99,6 +106,8 @@ class ApiContext:
         finally:
             self.meter = None
             self.keys.stop()
+            self.chains.stop()
+            self.patterns.stop()
 
     async def flush_forever(self, interval: float = FLUSH_INTERVAL) -> None:
         """Flush the counts every ``interval`` seconds (the app's background task)."""
@@ -132,6 +141,14 @@ def context(request: Request) -> ApiContext:
 
 def store_of(request: Request) -> Store:
     """The store behind the app."""
+    return context(request).store
+
+
+async def the_store(request: Request) -> Store:
+    """:func:`store_of` as a dependency; opened at startup while serving.
+
+    A coroutine: FastAPI runs a plain function dependency in a worker thread.
+    """
     return context(request).store
 
 

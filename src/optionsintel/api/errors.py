@@ -174,7 +174,8 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    return error_response(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
+    details = getattr(exc, "details", None)  # e.g. the body cap of api.middleware
+    return error_response(exc.status_code, code, str(exc.detail), details, dict(exc.headers or {}))
 
 
 def install(app: FastAPI) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optionsintel.auth import Permission, Role, Tier
 
@@ -23,11 +23,51 @@ ProviderQ = Annotated[
 ]
 
 
+#: Deepest nesting of arrays and objects accepted in a body (a rule tree needs at most 56).
+MAX_BODY_DEPTH = 64
+
+
+def check_document(data: Any) -> Any:
+    """``data`` unchanged; a ``ValueError`` (422) for a NUL character or too deep a nesting.
+
+    PostgreSQL text and JSONB cannot store a NUL (the middleware refuses them in paths and
+    query strings); a document nested hundreds deep overflows the recursion of
+    validation, storage and serialisation (each answered 500 before this check). The
+    walk is iterative, so no depth breaks it.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "body", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError(f"NUL characters are not allowed (at {path})")
+            continue
+        if isinstance(value, dict):
+            items: Any = value.items()
+        elif isinstance(value, list | tuple):
+            items = enumerate(value)
+        else:
+            continue
+        if depth > MAX_BODY_DEPTH:
+            raise ValueError(f"documents are nested at most {MAX_BODY_DEPTH} deep")
+        for key, item in items:
+            if isinstance(key, str) and "\x00" in key:
+                raise ValueError(f"NUL characters are not allowed (in a key at {path})")
+            stack.append((item, f"{path}.{key}", depth + 1))
+    return data
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=4096)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _check_document(cls, data: Any) -> Any:
+        return check_document(data)
 
-Strict = _Strict  # the base of request bodies: unknown fields are refused, strings capped
+
+#: The base of request bodies: unknown fields, long strings, NULs and deep nesting refused.
+Strict = _Strict
 
 
 class ErrorBody(BaseModel):

@@ -7,6 +7,7 @@ whose cost is stored in the hash string: raising the parameters later only needs
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -19,8 +20,16 @@ MAX_PASSWORD_LENGTH: Final = 256  # bounds the hashing work a request can ask fo
 
 # argon2-cffi's defaults are RFC 9106's "low memory" profile (t=3, m=64 MiB, p=4).
 _HASHER: Final = PasswordHasher()
-# Verified against when the username is unknown, so both paths cost one Argon2 run.
-_DUMMY_HASH: Final = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both paths cost one Argon2 run.
+
+    Made on first use, not at import: one Argon2 run (~0.17 s, 64 MiB) was paid by every
+    process importing :mod:`optionsintel.auth` (a dashboard kernel, the API at start).
+    """
+    return _HASHER.hash("not a password of anyone")
 
 
 def check_password_policy(password: str) -> None:
@@ -54,7 +63,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

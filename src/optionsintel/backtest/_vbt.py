@@ -1,73 +1,23 @@
 """The one place vectorbt is imported, after pointing numba's cache at the data home.
 
-vectorbt compiles its numba kernels with ``cache=True``; by default the cache sits next to
-the installed package (often read-only, and shared by every environment). Pointing
-``NUMBA_CACHE_DIR`` at ``$OPTIONSINTEL_HOME/numba_cache`` (``~/.optionsintel`` by default;
-``OPTIONSINTEL_NUMBA_CACHE_DIR`` overrides) before the import makes the compiled kernels
-persist across processes, so a fresh kernel's first backtest loads them instead of
-compiling. An explicit ``NUMBA_CACHE_DIR`` in the environment is left alone. When the
+vectorbt compiles its numba kernels with ``cache=True``; :mod:`optionsintel._numba_cache`
+(imported first) puts that cache under ``$OPTIONSINTEL_HOME/numba_cache``, so a fresh
+kernel's first backtest loads the compiled kernels instead of compiling them. When the
 ``vectorbt-rust`` extra is installed and version-matched, vectorbt dispatches the supported
 kernels to Rust (see ``benchmarks/RESULTS.md`` for both measured).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
-from typing import Any
 
+from optionsintel._numba_cache import numba_cache_dir
 
-def numba_cache_dir() -> Path:
-    """Directory the numba cache of the backtests lives in."""
-    explicit = os.environ.get("OPTIONSINTEL_NUMBA_CACHE_DIR") or os.environ.get("NUMBA_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    home = Path(os.environ.get("OPTIONSINTEL_HOME", Path.home() / ".optionsintel")).expanduser()
-    return home / "numba_cache"
-
-
-def _configure_cache() -> None:
-    path = numba_cache_dir()
-    path.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(path))
-    import numba
-
-    # numba may already be imported (optionsintel.research uses it): its config was read
-    # then, and the cache locator reads this attribute when each function is compiled.
-    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]  # type: ignore[attr-defined]
-
-
-_configure_cache()
-
-
-def _import_vectorbt() -> Any:
-    """Import vectorbt without jsonschema's optional IRI grammar.
-
-    vectorbt imports plotly's ``FigureWidget``, which imports nbformat and so jsonschema;
-    jsonschema imports the optional ``rfc3987_syntax`` (its ``iri`` format checker) when
-    installed, and that module compiles a Lark grammar at import: 1.5 s on an idle core,
-    5 s on the loaded benchmark machine, a third of the first backtest's import time.
-    Nothing a backtest does validates IRIs, so while jsonschema is first imported the
-    optional module is marked absent (``sys.modules[name] = None`` makes its import fail
-    and jsonschema leaves that one format checker out); the mark is removed afterwards,
-    so a later ``import rfc3987_syntax`` works. A process that imported jsonschema
-    before is left as it is.
-    """
-    name = "rfc3987_syntax"
-    hide = "jsonschema" not in sys.modules and name not in sys.modules
-    if hide:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        import vectorbt
-    finally:
-        if hide and name in sys.modules and sys.modules[name] is None:
-            del sys.modules[name]
-    return vectorbt
-
-
-vbt = _import_vectorbt()
-from vectorbt._engine import is_rust_available as rust_available  # noqa: E402
+# isort: split
+# After the cache set-up. jsonschema's IRI grammar, which vectorbt's import would build
+# (1.2 s), is deferred by optionsintel._deferred_imports.
+import vectorbt as vbt
+from vectorbt._engine import is_rust_available as rust_available
 
 
 def _cache_plain_kernels() -> int:

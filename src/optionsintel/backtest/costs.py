@@ -21,7 +21,7 @@ Glossary: ``T`` table, ``v`` fill value, ``q`` quantity.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -54,6 +54,7 @@ __all__ = [
     "CostTable",
     "RatePeriod",
     "cost_breakdown",
+    "fill_cost_breakdown",
     "load_cost_table",
     "order_fee_rates",
     "trade_dates",
@@ -307,20 +308,77 @@ def cost_breakdown(fills: pd.DataFrame, model: CostModel | None = None) -> CostB
     )
     value = np.abs(fills["price"].to_numpy(float) * fills["quantity"].to_numpy(float))
     value = np.where(exercise, 0.0, value)
+    days, day = np.unique(dates, return_inverse=True)  # rates looked up once a day
+    exercise_stt = lambda: _exercise_stt(fills, m, dates)  # noqa: E731 (after the others)
+    return _breakdown(m, days, day, side == "buy", value, exercise, exercise_stt, fills.index)
+
+
+def fill_cost_breakdown(
+    model: CostModel,
+    bar_dates: npt.NDArray[np.datetime64],
+    bar: npt.NDArray[np.integer],
+    buy: npt.NDArray[np.bool_],
+    value: FloatArray,
+) -> CostBreakdown:
+    """:func:`cost_breakdown` of trade fills given by bar number (no options exercise).
+
+    ``bar_dates`` are the trade dates of the bars (:func:`trade_dates`), ``bar`` each
+    fill's bar, ``buy`` its side, ``value`` its ``|price x quantity|``; the per-fill frame
+    has a default index. The same figures as :func:`cost_breakdown` of the fills, without
+    converting every fill's timestamp to a date.
+    """
+    n = len(value)
+    none = np.zeros(n, dtype=bool)
+    return _breakdown(
+        model, bar_dates, bar, buy, value, none, lambda: np.zeros(n), pd.RangeIndex(n)
+    )
+
+
+def _breakdown(
+    m: CostModel,
+    days: npt.NDArray[np.datetime64],
+    day: npt.NDArray[np.integer],
+    buy: npt.NDArray[np.bool_],
+    value: FloatArray,
+    exercise: npt.NDArray[np.bool_],
+    exercise_stt: Callable[[], FloatArray],
+    index: pd.Index,
+) -> CostBreakdown:
+    """Components of fills on ``days[day]``: each rate looked up per date, then spread.
+
+    Rates are looked up (and checked) on the dates that fills of each side use, laid out
+    as one table of buy days then sell days, and read per fill with one gather.
+    """
+    n_days = len(days)
+    key = np.where(buy, day, day + n_days)
+    used = np.zeros(2 * n_days, dtype=bool)
+    used[key[~exercise]] = True
+    used_buy, used_sell = used[:n_days], used[n_days:]
     out = {"brokerage": m.brokerage.amount(value)}
     for comp in ("stt", "exchange", "ipft", "sebi", "stamp"):
-        amt = np.zeros(len(fills))
-        for s in ("buy", "sell"):
-            mask = (side == s) & ~exercise
-            if mask.any():
-                amt[mask] = m.statutory_rates(comp, cast(Side, s), dates[mask]) * value[mask]
-        out[comp] = amt
-    out["stt"] = out["stt"] + _exercise_stt(fills, m, dates)
-    gst_rate = m.statutory_rates("gst", "buy", dates) if len(fills) else np.zeros(0)
+        table = np.zeros(2 * n_days)
+        if used_buy.any():
+            table[:n_days][used_buy] = m.statutory_rates(comp, "buy", days[used_buy])
+        if used_sell.any():
+            table[n_days:][used_sell] = m.statutory_rates(comp, "sell", days[used_sell])
+        out[comp] = table[key] * value  # exercise fills: value 0, component 0
+    out["stt"] = out["stt"] + exercise_stt()
+    gst_rate = _rates_on(m, "gst", "buy", days, day) if len(value) else np.zeros(0)
     out["gst"] = gst_rate * sum(out[c] for c in m.table.gst_on)
-    frame = pd.DataFrame(out, index=fills.index)[list(COMPONENTS)]
+    frame = pd.DataFrame({c: out[c] for c in COMPONENTS}, index=index)
     frame["total"] = frame.sum(axis=1)
     return CostBreakdown(per_fill=frame, totals=frame.sum(axis=0))
+
+
+def _rates_on(
+    m: CostModel, component: str, side: Side, days: np.ndarray, day: np.ndarray
+) -> FloatArray:
+    """Rate of each of ``days[day]``, looked up (and checked) on the dates used only."""
+    used = np.zeros(len(days), dtype=bool)
+    used[day] = True
+    rates = np.zeros(len(days))
+    rates[used] = m.statutory_rates(component, side, days[used])
+    return rates[day]
 
 
 def order_fee_rates(

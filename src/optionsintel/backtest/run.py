@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
-from optionsintel.backtest.costs import CostModel, cost_breakdown
+from optionsintel.backtest.costs import CostModel, trade_dates
 from optionsintel.backtest.results import (
     BacktestInputs,
     BacktestResult,
@@ -15,11 +16,14 @@ from optionsintel.backtest.results import (
     portfolio_metrics,
     trade_statistics,
 )
-from optionsintel.backtest.simulation import Simulation, simulate
+from optionsintel.backtest.simulation import Simulation, order_cost_breakdown, simulate
 from optionsintel.backtest.spec import BacktestSettings, Bars, Engine, ExitRules
 from optionsintel.research import MetricsConfig
 
 __all__ = ["exposure", "run_backtest", "trades_frame", "warm_up"]
+
+
+_DIRECTIONS = pd.Index(["long", "short"])  # vectorbt's TradeDirection: 0 long, 1 short
 
 
 def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
@@ -30,7 +34,7 @@ def trades_frame(sim: Simulation, index: pd.Index, columns: pd.Index) -> pd.Data
     return pd.DataFrame(
         {
             "symbol": columns[rec["col"]],
-            "direction": np.where(rec["direction"] == 0, "long", "short"),
+            "direction": _DIRECTIONS.take(rec["direction"]),
             "entry_time": index[rec["entry_idx"]],
             "exit_time": exit_ts.to_numpy(),
             "quantity": rec["size"],
@@ -68,8 +72,21 @@ def exposure(trade_records: np.ndarray, n_bars: int) -> float:
     return float((np.cumsum(diff[:-1]) > 0).mean())
 
 
+@numba.njit(cache=True)
+def _prices_per_column_nb(close):  # type: ignore[no-untyped-def]
+    out = np.zeros(close.shape[1], np.int64)
+    for j in range(close.shape[1]):
+        for i in range(close.shape[0]):
+            if not np.isnan(close[i, j]):
+                out[j] += 1
+    return out
+
+
 def _coverage(close: pd.DataFrame) -> dict[str, float]:
-    return {str(k): float(v) for k, v in close.notna().mean().items()}
+    # count / bars, as DataFrame.notna().mean() (an exact count, one division) without
+    # the bars x symbols boolean frame
+    share = _prices_per_column_nb(close.to_numpy(float, na_value=np.nan)) / len(close)
+    return dict(zip(map(str, close.columns), share.tolist(), strict=True))
 
 
 def run_backtest(
@@ -115,7 +132,8 @@ def run_backtest(
     bench = None if benchmark is None else benchmark.reindex(close.index)
     metrics, comparison = portfolio_metrics(returns, metrics_cfg, bench)
     trades = trades_frame(sim, close.index, close.columns)
-    breakdown = None if cfg.costs is None else cost_breakdown(sim.fills, cfg.costs)
+    rec, dates = sim.portfolio.order_records, trade_dates(close.index)
+    breakdown = None if cfg.costs is None else order_cost_breakdown(rec, dates, cfg.costs)
     extra = trade_statistics(trades.loc[trades["closed"], "pnl"].to_numpy())
     extra |= {
         "exposure": exposure(sim.portfolio.exit_trades.values, len(close)),
@@ -146,11 +164,14 @@ def run_backtest(
 
 
 def warm_up(engine: Engine = "auto") -> float:
-    """Import vectorbt and run a tiny backtest so the kernels are loaded; seconds taken.
+    """Import vectorbt and run two tiny backtests so the kernels are loaded; seconds taken.
 
-    With the persistent numba cache (:mod:`optionsintel.backtest._vbt`) this loads the
-    compiled kernels instead of compiling them. An app calls it in a background thread
-    when its kernel starts, so the user's first backtest does not wait for it.
+    With the persistent numba cache (:mod:`optionsintel._numba_cache`) this loads the
+    compiled kernels instead of compiling them. numba compiles one version per array
+    layout, and a one-symbol frame's arrays are C-contiguous where a wider one's are
+    column-major, so both a one-symbol and a two-symbol run are made. An app calls it in
+    a background thread when its kernel starts, so the user's first backtest does not
+    wait for it.
     """
     import time
 
@@ -160,9 +181,12 @@ def warm_up(engine: Engine = "auto") -> float:
     idx = pd.bdate_range("2025-01-01", periods=40)
     grid = np.linspace(100.0, 120.0, 40)[:, None] + np.array([[0.0, 5.0]])
     close = pd.DataFrame(grid + np.sin(np.arange(40))[:, None], index=idx, columns=["A", "B"])
-    bars = Bars(close=close, open=close.shift(1).fillna(close), high=close + 1, low=close - 1)
     entries = pd.DataFrame(np.arange(80).reshape(40, 2) % 7 == 0, index=idx, columns=["A", "B"])
-    exits = entries.shift(3, fill_value=False)
-    run_backtest(bars, entries, exits, exit_rules=ExitRules(stop_loss=0.05), engine=engine,
-                 costs=CostModel(brokerage=Brokerage("percent_capped")))  # fmt: skip
+    costs = CostModel(brokerage=Brokerage("percent_capped"))
+    for cols in (["A"], ["A", "B"]):
+        c = close[cols].copy()
+        bars = Bars(close=c, open=c.shift(1).fillna(c), high=c + 1, low=c - 1)
+        ent = entries[cols].copy()
+        run_backtest(bars, ent, ent.shift(3, fill_value=False), engine=engine, costs=costs,
+                     exit_rules=ExitRules(stop_loss=0.05))  # fmt: skip
     return time.perf_counter() - t0

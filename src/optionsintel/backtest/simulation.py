@@ -36,7 +36,13 @@ import numpy as np
 import pandas as pd
 
 from optionsintel.backtest._vbt import vbt
-from optionsintel.backtest.costs import CostModel, cost_breakdown, order_fee_rates, trade_dates
+from optionsintel.backtest.costs import (
+    CostBreakdown,
+    CostModel,
+    fill_cost_breakdown,
+    order_fee_rates,
+    trade_dates,
+)
 from optionsintel.backtest.spec import (
     BacktestSettings,
     Bars,
@@ -48,7 +54,7 @@ from optionsintel.backtest.spec import (
 )
 from optionsintel.errors import BacktestError
 
-__all__ = ["Engine", "Simulation", "simulate"]
+__all__ = ["Engine", "Simulation", "order_cost_breakdown", "simulate"]
 
 _MAX_PASSES = 12
 
@@ -84,29 +90,84 @@ class Simulation:
     refeed: bool = False
 
 
-def _shift(a: np.ndarray, fill: object) -> np.ndarray:
-    out = np.empty_like(a)
-    out[0] = fill
-    out[1:] = a[:-1]
-    return out
+@numba.njit(cache=True)
+def _signal_cells_nb(ent, ext, shift, entry_buys):  # type: ignore[no-untyped-def]
+    """Column-major entries/exits (moved one bar later if ``shift``) and predicted buys.
+
+    A cell buys when it executes an entry and no exit (for a long strategy; a short one
+    buys on everything else). One pass instead of a shift, a copy and a mask per array.
+    """
+    n, m = ent.shape
+    e_out, x_out = np.empty((m, n), np.bool_).T, np.empty((m, n), np.bool_).T
+    buy = np.empty((m, n), np.bool_).T
+    for j in range(m):
+        for i in range(n):
+            src = i - 1 if shift else i
+            e = ent[src, j] if src >= 0 else False
+            x = ext[src, j] if src >= 0 else False
+            e_out[i, j], x_out[i, j] = e, x
+            buy[i, j] = entry_buys if (e and not x) else not entry_buys
+    return e_out, x_out, buy
+
+
+@numba.njit(cache=True)
+def _fee_cells_nb(buy, cap_pct, prop_b, prop_s, fix_b, fix_s, cap_prop, flat_fixed, capped):  # type: ignore[no-untyped-def]
+    """Column-major proportional and fixed fee of each cell for its predicted side.
+
+    ``capped`` (capped-percent brokerage): a cell adds the percentage (``cap_prop``) when
+    ``cap_pct`` else the per-order amount (``flat_fixed``), with GST, to the side's rates.
+    """
+    n, m = buy.shape
+    prop, fixed = np.empty((m, n)).T, np.empty((m, n)).T
+    for j in range(m):
+        for i in range(n):
+            b = buy[i, j]
+            p = prop_b[i] if b else prop_s[i]
+            f = fix_b[i] if b else fix_s[i]
+            if capped:
+                c = cap_pct[i, j]
+                p = p + (cap_prop[i] if c else 0.0)
+                f = f + (0.0 if c else flat_fixed[i])
+            prop[i, j], fixed[i, j] = p, f
+    return prop, fixed
 
 
 def _fee_arrays(
     costs: CostModel | None, dates: np.ndarray, buy: np.ndarray, cap_pct: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Proportional and fixed fee per cell for the predicted sides (``buy``)."""
+    """Proportional and fixed fee per cell for the predicted sides (``buy``), column-major.
+
+    vectorbt walks each column down the bars, so per-cell arrays are laid out column by
+    column (Fortran order, as a DataFrame's values already are); a row-major array made
+    the same simulation ~30-70 % slower (bench_backtest.py ``overhead``). The dated rates
+    are looked up once per bar and side, then spread over the cells in one numba pass.
+    """
     if costs is None:
-        return np.zeros(buy.shape), np.zeros(buy.shape)
+        return np.zeros(buy.shape, order="F"), np.zeros(buy.shape, order="F")
     prop_b, fix_b = order_fee_rates(costs, dates, "buy")
     prop_s, fix_s = order_fee_rates(costs, dates, "sell")
-    prop = np.where(buy, prop_b[:, None], prop_s[:, None])
-    fixed = np.where(buy, fix_b[:, None], fix_s[:, None])
     b = costs.brokerage
-    if b.kind == "percent_capped":
-        gst = costs.statutory_rates("gst", "buy", dates)[:, None]
-        prop = prop + np.where(cap_pct, b.rate * (1 + gst), 0.0)
-        fixed = fixed + np.where(cap_pct, 0.0, b.per_order * (1 + gst))
-    return prop, fixed
+    capped = b.kind == "percent_capped"
+    if capped:
+        gst = costs.statutory_rates("gst", "buy", dates)
+        cap_prop, flat_fixed = b.rate * (1 + gst), b.per_order * (1 + gst)
+    else:
+        cap_prop = flat_fixed = np.zeros(len(dates))
+    return _fee_cells_nb(buy, cap_pct, prop_b, prop_s, fix_b, fix_s, cap_prop, flat_fixed, capped)
+
+
+@numba.njit(cache=True)
+def _check_sides_nb(idx, col, side, buy):  # type: ignore[no-untyped-def]
+    """Orders whose predicted side was wrong; ``buy`` then holds the real sides.
+
+    All cells are read before any is written, as ``buy[idx, col]`` then an assignment.
+    """
+    wrong = np.empty(len(idx), np.bool_)
+    for k in range(len(idx)):
+        wrong[k] = buy[idx[k], col[k]] != (side[k] == 0)
+    for k in range(len(idx)):
+        buy[idx[k], col[k]] = side[k] == 0
+    return wrong
 
 
 def _check_orders(
@@ -114,9 +175,7 @@ def _check_orders(
 ) -> np.ndarray:
     """Correct predicted sides/brokerage branches in place; mask of mispriced orders."""
     idx, col = rec["idx"], rec["col"]
-    real_buy = rec["side"] == 0
-    wrong = buy[idx, col] != real_buy
-    buy[idx, col] = real_buy
+    wrong = _check_sides_nb(idx, col, rec["side"], buy)
     if costs is not None and costs.brokerage.kind == "percent_capped":
         b = costs.brokerage
         real_pct = b.rate * rec["size"] * rec["price"] < b.per_order
@@ -125,12 +184,16 @@ def _check_orders(
     return wrong
 
 
+_SIDES = pd.Index(["buy", "sell"])  # vectorbt's OrderSide: 0 buy, 1 sell
+
+
 def _fills(rec: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "timestamp": index[rec["idx"]],
             "symbol": columns[rec["col"]],
-            "side": np.where(rec["side"] == 0, "buy", "sell"),
+            # taken from a two-string index: building 10^5 strings one by one cost ~5 ms
+            "side": _SIDES.take(rec["side"]),
             "price": rec["price"],
             "quantity": rec["size"],
             "fees": rec["fees"],
@@ -179,15 +242,13 @@ def simulate(
     direction, portfolio, init_cash = cfg.direction, cfg.portfolio, cfg.init_cash
     close = bars.close
     ent, ext = align_signals(entries, close, "entries"), align_signals(exits, close, "exits")
-    size, size_type = size_spec.size_arrays(close, cfg.periods_per_year)
-    if cfg.execution == "next_open":
-        ent, ext, size = _shift(ent, False), _shift(ext, False), _shift(size, np.nan)
-        price = bars.field("open")
-    else:
-        price = close
+    next_open = cfg.execution == "next_open"
+    size, size_type = _sizes(size_spec, close, cfg.periods_per_year, next_open)
+    price = bars.field("open") if next_open else close
     entry_buys = direction == "long"
-    buy = np.where(ent & ~ext, entry_buys, not entry_buys)
-    cap_pct = np.zeros(close.shape, dtype=bool)
+    # column-major like the price frames' values: vectorbt reads each column down the bars
+    ent, ext, buy = _signal_cells_nb(ent, ext, next_open, entry_buys)
+    cap_pct = np.zeros(close.shape, dtype=bool, order="F")
     if costs is not None and costs.brokerage.kind == "percent_capped" and size_type == "value":
         cap_pct[:] = costs.brokerage.rate * size_spec.amount < costs.brokerage.per_order
     dates = trade_dates(close.index)
@@ -215,11 +276,14 @@ def simulate(
         )
         if not wrong.any():
             return Simulation(pf, _fills(rec, close.index, close.columns), n_pass)
-        if size_type == "value" and not rerun_only and costs is not None:
+        # the patch writes the fresh records in place; an engine handing out read-only
+        # records (not seen with numba) takes the re-run instead
+        writable = bool(rec.flags.writeable)
+        if size_type == "value" and not rerun_only and costs is not None and writable:
             cash = init_cash if portfolio == "shared" else np.full(close.shape[1], init_cash)
-            patched = _refee(pf, rec, wrong, costs, close, size_spec, cash, entry_buys)
+            patched = _refee(pf, rec, wrong, costs, dates, size_spec, cash, entry_buys)
             if patched is not None:
-                fills = _fills(patched.order_records, close.index, close.columns)
+                fills = _fills(rec, close.index, close.columns)
                 return Simulation(patched, fills, n_pass, refeed=True)
     raise BacktestError(
         f"order sides did not settle after {_MAX_PASSES} simulations (a shared portfolio "
@@ -228,12 +292,39 @@ def simulate(
     )
 
 
+def _sizes(
+    sizing: Sizing, close: pd.DataFrame, periods_per_year: float, shift: bool
+) -> tuple[float | np.ndarray, str]:
+    """Size per fill bar (per signal bar moved one bar later if ``shift``), size type.
+
+    A size that is the same on every bar stays a scalar (vectorbt broadcasts it; a 2-D
+    array of one value cost a fill, a copy and a read per cell). The first bar's size, NaN
+    after the shift, is never read: no signal executes on the first bar.
+    """
+    size, size_type = sizing.size_arrays(close, periods_per_year)
+    if not isinstance(size, np.ndarray):
+        return size, size_type
+    if shift:
+        size = np.vstack([np.full((1, size.shape[1]), np.nan), size[:-1]])
+    return np.asfortranarray(size), size_type
+
+
+def order_cost_breakdown(rec: np.ndarray, dates: np.ndarray, costs: CostModel) -> CostBreakdown:
+    """:func:`~optionsintel.backtest.costs.cost_breakdown` of vectorbt order records.
+
+    ``dates`` are the bars' trade dates; the per-fill frame has a default index (the
+    records' order, as :attr:`Simulation.fills`).
+    """
+    value = np.abs(rec["price"] * rec["size"])
+    return fill_cost_breakdown(costs, dates, rec["idx"], rec["side"] == 0, value)
+
+
 def _refee(
     pf: Any,
     rec: np.ndarray,
     wrong: np.ndarray,
     costs: CostModel,
-    close: pd.DataFrame,
+    dates: np.ndarray,
     sizing: Sizing,
     init_cash: float | np.ndarray,
     long: bool,
@@ -245,15 +336,15 @@ def _refee(
     the one a re-run would place, and vectorbt's cash, value and trades follow from the
     order records. Otherwise ``None`` (the caller re-runs the simulation).
     """
-    fixed = rec.copy()
-    exact = cost_breakdown(_fills(rec[wrong], close.index, close.columns), costs)
-    fixed["fees"][wrong] = exact.per_fill["total"].to_numpy()
+    exact = order_cost_breakdown(rec[wrong], dates, costs)
+    # in place: the portfolio was just made here and nothing of it is computed yet (a
+    # ``replace`` built a second Portfolio, ~0.03 s at 1,000 symbols); if the fees do not
+    # stand, the caller drops this portfolio and re-runs
+    rec["fees"][wrong] = exact.per_fill["total"].to_numpy()
     worst = sizing.amount * 1.01 + costs.brokerage.per_order * 1.2  # entry + any fee on it
-    if long:
-        low = _lowest_cash(fixed, init_cash)
-    else:  # short sales add cash but owe the position: use vectorbt's free cash
-        low = np.nanmin(np.asarray(pf.replace(order_records=fixed).cash(free=True), float))
-    return pf.replace(order_records=fixed) if low >= worst else None
+    # short sales add cash but owe the position: vectorbt's free cash then
+    low = _lowest_cash(rec, init_cash) if long else np.nanmin(np.asarray(pf.cash(free=True), float))
+    return pf if low >= worst else None
 
 
 def _lowest_cash(rec: np.ndarray, init_cash: float | np.ndarray) -> float:
@@ -262,13 +353,21 @@ def _lowest_cash(rec: np.ndarray, init_cash: float | np.ndarray) -> float:
         return float(np.min(init_cash))
     flow = np.where(rec["side"] == 0, -1.0, 1.0) * rec["size"] * rec["price"] - rec["fees"]
     if np.ndim(init_cash) == 0:  # shared cash: one balance in time order
-        order = np.lexsort((rec["col"], rec["idx"]))
+        order = _sorted_order(rec["idx"], rec["col"])
         return float(init_cash + np.cumsum(flow[order]).min())
-    order = np.lexsort((rec["idx"], rec["col"]))  # per symbol: each column's own balance
+    order = _sorted_order(rec["col"], rec["idx"])  # per symbol: each column's own balance
     col, running = rec["col"][order], np.cumsum(flow[order])
     starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
     offset = np.repeat(running[starts] - flow[order][starts], np.diff(np.r_[starts, len(col)]))
     return float((np.asarray(init_cash)[col] + running - offset).min())
+
+
+def _sorted_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray | slice:
+    """Order of records by (major, minor): vectorbt's usually already are (no sort then)."""
+    dm, dn = np.diff(major), np.diff(minor)
+    if ((dm > 0) | ((dm == 0) & (dn > 0))).all():
+        return slice(None)
+    return np.lexsort((minor, major))
 
 
 def _vbt_kwargs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -97,19 +98,26 @@ class Sizing:
     lot_size: float | None = 1.0
 
     def __post_init__(self) -> None:
-        if self.amount <= 0 or not 0 < self.fraction <= 1 or self.target_volatility <= 0:
-            raise BacktestError("Sizing: amount > 0, 0 < fraction <= 1, target_volatility > 0")
+        # written so that NaN fails every test (NaN <= 0 is False) and infinity is refused
+        if not (0 < self.amount < math.inf and 0 < self.fraction <= 1
+                and 0 < self.target_volatility < math.inf):  # fmt: skip
+            raise BacktestError(
+                "Sizing: amount and target_volatility are positive finite numbers; "
+                "0 < fraction <= 1"
+            )
         if self.lookback < 2:
             raise BacktestError("Sizing.lookback must be at least 2 bars")
         if self.lot_size is not None and self.lot_size <= 0:
             raise BacktestError("Sizing.lot_size must be positive (or None for fractional)")
 
-    def size_arrays(self, close: pd.DataFrame, periods_per_year: float) -> tuple[np.ndarray, str]:
-        """Size per signal bar and vectorbt's size type."""
+    def size_arrays(
+        self, close: pd.DataFrame, periods_per_year: float
+    ) -> tuple[float | np.ndarray, str]:
+        """Size per signal bar (a scalar when it is the same on every bar), size type."""
         if self.kind == "fixed_amount":
-            return np.full(close.shape, float(self.amount)), "value"
+            return float(self.amount), "value"
         if self.kind == "percent_equity":
-            return np.full(close.shape, float(self.fraction)), "percent"
+            return float(self.fraction), "percent"
         sigma = close.pct_change().rolling(self.lookback).std() * np.sqrt(periods_per_year)
         scale = np.minimum(1.0, self.target_volatility / sigma.to_numpy())
         return self.fraction * np.nan_to_num(scale, nan=0.0), "percent"
@@ -130,8 +138,10 @@ def align_signals(
         raise BacktestError(f"{name}: symbols without prices: {extra}")
     if not signals.index.isin(close.index).all():
         raise BacktestError(f"{name}: bars without prices (the index must be a subset of close's)")
-    if not all(pd.api.types.is_bool_dtype(d) for d in signals.dtypes):
+    if not all(pd.api.types.is_bool_dtype(d) for d in set(signals.dtypes)):
         raise BacktestError(f"{name} must be a boolean frame (bars x symbols)")
+    if signals.index.equals(close.index) and signals.columns.equals(close.columns):
+        return signals.to_numpy(dtype=bool)  # already aligned: no reindexed copy
     aligned = signals.reindex(index=close.index, columns=close.columns, fill_value=False)
     return aligned.to_numpy(dtype=bool)
 
@@ -165,8 +175,8 @@ class BacktestSettings:
             raise BacktestError("portfolio is 'shared' (cash sharing) or 'per_symbol'")
         if self.engine not in ("auto", "numba", "rust"):
             raise BacktestError("engine is 'auto', 'numba' or 'rust'")
-        if not self.init_cash > 0 or not self.periods_per_year > 0:
-            raise BacktestError("init_cash and periods_per_year must be positive")
+        if not (0 < self.init_cash < math.inf and 0 < self.periods_per_year < math.inf):
+            raise BacktestError("init_cash and periods_per_year must be positive finite numbers")
 
     @classmethod
     def resolve(

@@ -4,17 +4,60 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from optionsintel.errors import OptionsIntelError
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+class LazyConsole:
+    """A :class:`rich.console.Console` built on first use.
+
+    rich's console machinery costs ~40 ms of start-up that a command printing plain text
+    never needs.
+    Attribute access is forwarded to the real console; :attr:`real` is the console itself
+    (for APIs such as ``Progress(console=...)``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._console: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        """The console, created now if needed."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return self._console
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.real, attr)
+
+
+def escape(markup: str) -> str:
+    """:func:`rich.markup.escape`, imported when first called."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)
+
+
+def new_table(*args: Any, **kwargs: Any) -> Table:
+    """A :class:`rich.table.Table`, rich's table machinery imported when first needed."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
+
+
+console = LazyConsole()
 # soft_wrap: an error stays one line whatever the terminal width (scripts grep for it)
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -42,9 +42,16 @@ def run_servers(commands: Sequence[Sequence[str]], cwd: Path | None = None) -> i
     except KeyboardInterrupt:
         requested = True
     finally:
-        stop_servers(procs)
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        # A second Ctrl-C or SIGTERM while the servers stop must not cut the shutdown
+        # short: the supervisor would exit and leave the servers running, orphaned.
+        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            stop_servers(procs)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
     if requested:
         return 0
     return max((p.returncode or 0 for p in procs), default=0)

@@ -18,6 +18,7 @@ alert_service = LazyModule("optionsintel.services.alerts")
 dispatch_service = LazyModule("optionsintel.services.dispatch")
 _settings = LazyModule("optionsintel.settings")
 _store = LazyModule("optionsintel.store")
+_engine = LazyModule("optionsintel.store.engine")
 
 app = typer.Typer(help="Alerts: rules, the delivery dispatcher, test sends.", no_args_is_help=True)
 rules_app = typer.Typer(help="Create, list, mute and delete alert rules.", no_args_is_help=True)
@@ -34,7 +35,9 @@ def dispatch(
     poll: float = typer.Option(1.0, "--poll", min=0.05, help="Poll seconds besides LISTEN."),
 ) -> None:
     """Deliver the alert outbox until interrupted (SIGINT/SIGTERM stop it cleanly)."""
-    store = _store.get_store()
+    # its database sessions carry the dispatcher's name, so the admin dashboard sees it up
+    # (on its own engine: the environment is left alone, an in-process caller keeps its own)
+    store = _store.get_store(application_name=dispatch_service.APPLICATION_NAME)
     channels = dispatch_service.channels_from_environment(
         store, _settings.get_settings(), os.environ
     )
@@ -54,9 +57,12 @@ def dispatch(
                 total += handled
             console.print(f"handled {total} notifications")
             return
+        dispatch_service.settle_heap()  # this process is the dispatcher: freeze its start-up heap
         dispatcher.run_forever(stop)
     finally:
         dispatcher.close()
+        # its named sessions end with it (run in-process, the caller's pool keeps none)
+        _engine.release_engine(store.engine)
 
 
 def _load(source: str) -> dict:

@@ -44,4 +44,5 @@ def api(
         port=port,
         workers=1,
         log_level=log_level,
-    )
+        access_log=False,  # a log line per request costs more than a cached answer
+    )  # loop and http "auto": uvloop and httptools (dependencies), else asyncio and h11

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
-from optionsintel.cli._common import LazyModule, console, friendly_errors
+from optionsintel.cli._common import LazyModule, console, friendly_errors, new_table
+
+if TYPE_CHECKING:
+    from rich.table import Table
 from optionsintel.errors import InvalidArgumentError
 
 bt = LazyModule("optionsintel.services.backtests")
+_worker = LazyModule("optionsintel.services.backtest_worker")
 _store = LazyModule("optionsintel.store")
 _reads = LazyModule("optionsintel.store.reads")
 
@@ -87,11 +90,11 @@ def _progress_bar() -> Any:
 
     return Progress(TextColumn("{task.description}"), BarColumn(),
                     TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                    console=console, transient=True)  # fmt: skip
+                    console=console.real, transient=True)  # fmt: skip
 
 
 def _metrics_table(title: str, columns: dict[str, dict[str, Any]]) -> Table:
-    table = Table(title=title)
+    table = new_table(title=title)
     table.add_column("metric")
     for name in columns:
         table.add_column(name, justify="right")
@@ -142,6 +145,12 @@ def run(
     name: str = typer.Option(None, "--name", help="A label for the stored run."),
     user: str = typer.Option("cli", "--user", help="Recorded as the run's author."),
     save: bool = typer.Option(True, "--save/--no-save", help="Store the run."),
+    worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Run a stored single backtest in the running backtest worker (`optionsintel up`"
+        " starts it) when one answers; otherwise in this process.",
+    ),
 ) -> None:
     """Backtest a saved pattern version or a signal on stored daily bars, and store the run."""
     opts = dict(locals())
@@ -155,10 +164,17 @@ def run(
                   settings=settings, user=user, name=name, save=save)  # fmt: skip
     with _progress_bar() as bar:
         task = bar.add_task(f"backtest on {len(universe)} symbols ({provider})", total=1.0)
-        if grid is None:
-            done = bt.run_stored(store, source, benchmark=benchmark, **common,
-                                 progress=lambda f, msg: bar.update(task, completed=f,
-                                                                    description=msg))  # fmt: skip
+        say = lambda f, msg: bar.update(task, completed=f, description=msg)  # noqa: E731
+        run_id = None
+        if grid is None and save and worker:
+            spec = _worker.BacktestSpec.of(source, benchmark=benchmark,
+                                           database=_worker.store_identity(store),
+                                           **_spec_args(common))  # fmt: skip
+            run_id = _worker.submit(spec, progress=say)
+        if run_id is not None:
+            result = done = None
+        elif grid is None:
+            done = bt.run_stored(store, source, benchmark=benchmark, **common, progress=say)
             result = None
         else:
             swept = bt.sweep_stored(store, source, grid, metric=metric, **common,
@@ -168,24 +184,56 @@ def run(
             result, done = swept.sweep, swept.best
             console.print(f"sweep operation {swept.operation.operation_id}: "
                           f"{swept.operation.status}")  # fmt: skip
-    _print_run(done, result)
+    if run_id is not None:  # stored by the worker: read back what it stored
+        rec = bt.read_run(store, run_id).record
+        console.print(f"ran in the backtest worker ({_worker.socket_path()})")
+        _print_metrics(run_id, rec.provider, dict(rec.metrics), dict(rec.costs), None)
+    else:
+        _print_run(done, result)
+
+
+def _spec_args(common: dict[str, Any]) -> dict[str, Any]:
+    """``run``'s common arguments as :meth:`BacktestSpec.of` takes them."""
+    keep = ("symbols", "provider", "start", "end", "settings", "user", "name")
+    return {k: common[k] for k in keep}
 
 
 def _print_run(done: Any, sweep: Any) -> None:
     res = done.result
-    title = f"backtest {done.run_id or '(not stored)'} · {res.inputs.provider}"
-    console.print(_metrics_table(title, {"value": res.metrics.to_dict()}))
-    if res.costs is not None:
-        totals = ", ".join(f"{k} {v:,.2f}" for k, v in res.costs.totals.items())
+    costs = None if res.costs is None else dict(res.costs.totals)
+    _print_metrics(done.run_id, res.inputs.provider, res.metrics.to_dict(), costs, sweep)
+
+
+def _print_metrics(
+    run_id: str | None, provider: str | None, metrics: dict[str, Any], costs: Any, sweep: Any
+) -> None:
+    title = f"backtest {run_id or '(not stored)'} · {provider}"
+    console.print(_metrics_table(title, {"value": metrics}))
+    if costs:
+        totals = ", ".join(f"{k} {float(v):,.2f}" for k, v in costs.items())
         console.print(f"costs (Rs): {totals}")
     if sweep is not None:
-        table = Table(title=sweep.warning)
+        table = new_table(title=sweep.warning)
         best = sweep.best_table(10)
         for col in best.columns:
             table.add_column(str(col), justify="right")
         for _, row in best.iterrows():
             table.add_row(*(_fmt(v) for v in row.tolist()))
         console.print(table)
+
+
+@app.command("worker")
+@friendly_errors
+def worker_(
+    socket_file: str = typer.Option(
+        None, "--socket", help="Unix socket path (default: backtest-worker.sock in the data home)."
+    ),
+) -> None:
+    """Keep vectorbt and its kernels loaded and run stored backtests handed over by clients."""
+    from pathlib import Path
+
+    path = Path(socket_file) if socket_file else _worker.socket_path()
+    raise typer.Exit(code=_worker.serve(_store.get_store(), path))
 
 
 @app.command("list")
@@ -198,7 +246,7 @@ def list_(
     if kind not in (None, "signal", "options"):
         raise InvalidArgumentError("--kind is signal or options")
     runs = bt.list_runs(_store.get_store(), kind=kind, limit=limit)
-    table = Table(title=f"{len(runs)} stored backtest runs")
+    table = new_table(title=f"{len(runs)} stored backtest runs")
     cols = ["run_id", "kind", "name", "created_at", "provider", "total_return",
             "sharpe_ratio", "max_drawdown", "n_trades"]  # fmt: skip
     for c in cols:
@@ -206,6 +254,12 @@ def list_(
     for _, row in runs.iterrows():
         table.add_row(*(_fmt(row.get(c)) for c in cols))
     console.print(table)
+
+
+def _header(rec: Any) -> str:
+    """``run_id kind · name · by who``; an unnamed run has no empty name slot."""
+    parts = (rec.kind, rec.name, f"by {rec.created_by}")
+    return f"[bold]{rec.run_id}[/] " + " · ".join(p for p in parts if p)
 
 
 @app.command("show")
@@ -216,7 +270,7 @@ def show(
 ) -> None:
     """One stored run: inputs, metrics, costs and its first trades."""
     rec = bt.read_run(_store.get_store(), run_id).record
-    console.print(f"[bold]{rec.run_id}[/] {rec.kind} · {rec.name or ''} · by {rec.created_by}")
+    console.print(_header(rec))
     console.print(f"source: {rec.source}  pins: {list(rec.pattern_versions)}")
     more = " ..." if len(rec.universe) > 20 else ""
     console.print(f"universe: {', '.join(rec.universe[:20])}{more}")
@@ -237,14 +291,14 @@ def compare(
 ) -> None:
     """Two stored runs side by side: metrics with the difference, and differing inputs."""
     cmp = bt.compare_runs(_store.get_store(), a, b)
-    table = Table(title=f"{a} vs {b}")
+    table = new_table(title=f"{a} vs {b}")
     for c in ("metric", a, b, "b - a"):
         table.add_column(c, justify="right")
     for m, row in cmp.metrics.iterrows():
         table.add_row(str(m), *(_fmt(float(v)) for v in row.tolist()))
     console.print(table)
     if len(cmp.inputs):
-        diff = Table(title="inputs that differ")
+        diff = new_table(title="inputs that differ")
         for c in ("input", a, b):
             diff.add_column(c)
         for k, row in cmp.inputs.iterrows():

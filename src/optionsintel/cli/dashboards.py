@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 from pathlib import Path
 
 import typer
 
+from optionsintel.apps import APPS  # the catalogue; re-exported for the CLI's callers
 from optionsintel.cli._common import console, friendly_errors
 from optionsintel.cli._servers import run_servers
 from optionsintel.errors import OptionsIntelError
 
 DEFAULT_PORT = 8866
-#: The Voila apps by title; the home page comes first (it links every other one).
-APPS: dict[str, str] = {
-    "Home": "home.ipynb",
-    "Market monitor": "market_monitor.ipynb",
-    "Analytics report": "analytics_report.ipynb",
-    "Pattern builder": "pattern_builder.ipynb",
-    "Backtests": "backtests.ipynb",
-    "Strategy builder": "strategy_builder.ipynb",
-    "Scanner": "scanner.ipynb",
-    "Alerts manager": "alerts_manager.ipynb",
-    "Admin": "admin.ipynb",
-}
 
 
 class DashboardsNotFoundError(OptionsIntelError):
@@ -59,6 +49,7 @@ def dashboard_urls(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> dict[st
 #: named here so the CLI does not import the ui package).
 EXPOSED_FLAGS = (
     "--Voila.identity_provider_class=optionsintel.ui.identity.PlatformIdentityProvider",
+    "--VoilaConfiguration.http_header_envs=X-OptionsIntel-Viewer",
 )
 
 
@@ -72,6 +63,28 @@ KERNEL_CULLING = (
 )
 
 
+#: Apps whose kernel Voila keeps pre-heated on loopback, one each: the two slowest to
+#: open (the market monitor's first chart; the backtests' vectorbt and compiled kernels).
+#: A page takes the waiting kernel (:mod:`optionsintel.ui.preheat`) and Voila starts the
+#: next one a second later (its default: a longer delay would make the next page wait
+#: for it, as Voila hands a page the pool's pending kernel). Each waiting kernel holds
+#: ~350 MB.
+PREHEATED_APPS: tuple[str, ...] = ("market_monitor.ipynb", "backtests.ipynb")
+
+
+def preheat_flags(apps: tuple[str, ...]) -> list[str]:
+    """Voila's flags for one pre-heated kernel per app in ``apps`` (none for the rest)."""
+    if not apps:
+        return []
+    # Voila pre-heats every notebook but those its deny-list matches: one pattern that
+    # matches any path not ending in one of ``apps``.
+    names = "|".join(re.escape(nb) for nb in apps)
+    deny = f"^(?!(?:.*/)?(?:{names})$)"
+    return ["--VoilaConfiguration.preheat_kernel=True",
+            "--VoilaConfiguration.default_pool_size=1",
+            f"--VoilaKernelManager.preheat_denylist={deny}"]  # fmt: skip
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is a loopback address (local mode)."""
     try:
@@ -81,7 +94,10 @@ def is_loopback(host: str) -> bool:
 
 
 def dashboard_server_commands(
-    port: int = DEFAULT_PORT, host: str = "127.0.0.1", folder: Path | None = None
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+    folder: Path | None = None,
+    preheat: tuple[str, ...] = PREHEATED_APPS,
 ) -> list[list[str]]:
     """Return the command lines that serve the dashboards (one Voila server, all apps).
 
@@ -89,13 +105,17 @@ def dashboard_server_commands(
     each app gets its own kernel per page view. On loopback (local mode) there is no
     login; on any other interface (exposed mode) Voila runs behind the platform's users
     (:mod:`optionsintel.ui.identity`). Run with the environment of the caller so
-    ``DATABASE_URL`` reaches the kernels.
+    ``DATABASE_URL`` reaches the kernels. On loopback the ``preheat`` apps keep a kernel
+    waiting (:data:`PREHEATED_APPS`); exposed mode never pre-heats (the viewer's identity
+    is a request header, which a kernel started before the request must not depend on).
     """
     folder = folder or notebooks_dir()
     command = [sys.executable, "-m", "voila", str(folder), f"--port={port}", "--no-browser",
                f"--Voila.ip={host}", *KERNEL_CULLING]  # fmt: skip
     if not is_loopback(host):
         command += list(EXPOSED_FLAGS)
+    else:
+        command += preheat_flags(preheat)
     return [command]
 
 
@@ -105,9 +125,12 @@ def dashboards(
     host: str = typer.Option(
         "127.0.0.1", help="Interface; beyond loopback people sign in with their platform account."
     ),
+    preheat: bool = typer.Option(
+        True, help="Keep a kernel pre-heated for the slowest apps (loopback only; ~350 MB each)."
+    ),
 ) -> None:
     """Serve the Voila dashboards (every app listed in APPS)."""
-    commands = dashboard_server_commands(port, host)
+    commands = dashboard_server_commands(port, host, preheat=PREHEATED_APPS if preheat else ())
     if not is_loopback(host):
         os.environ["OPTIONSINTEL_EXPOSED"] = "1"  # kernels inherit it: no local SUPER_ADMIN
         console.print(f"[yellow]exposed mode[/]: sign in at http://{host}:{port}/login "

@@ -51,7 +51,7 @@ def status() -> None:
     if current == head:
         for table, rows in store.table_counts().items():
             console.print(f"  {table:<28} {rows:>12,d} rows")
-        print_coverage(store, console)
+        print_coverage(store, console.real)
 
 
 @app.command()

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from optionsintel.cli._common import console, err_console, friendly_errors
 
@@ -17,8 +16,16 @@ _FORMAT_HELP = "csv, json, jsonl, xlsx or parquet (default: from the file suffix
 
 @contextmanager
 def _bar(label: str) -> Iterator[object]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(*columns, console=err_console.real, transient=True) as progress:
         task = progress.add_task(label, total=None)
 
         def update(done: int, total: int | None) -> None:
@@ -32,8 +39,8 @@ def export(
     dataset: str = typer.Argument(
         ...,
         help="Table (option_chain_snapshots, daily_ohlc, instruments...), documents (patterns, "
-        "alert_rules, watchlists, strategies, positions) or results (scan_results, "
-        "backtest_run, alert_history).",
+        "alert_rules, watchlists, strategies, positions, user_settings) or results "
+        "(scan_results, backtest_run, alert_history).",
     ),
     path: Path = typer.Argument(..., help="Target file, e.g. chain.parquet or bars.csv.gz."),
     provider: str | None = typer.Option(
@@ -109,7 +116,7 @@ def import_(
     dataset: str = typer.Argument(
         ...,
         help="daily_bars, option_chain, instruments, patterns, alert_rules, watchlists, "
-        "strategies or positions.",
+        "strategies, positions or user_settings.",
     ),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to import."),
     provider: str | None = typer.Option(

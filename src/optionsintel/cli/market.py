@@ -7,10 +7,9 @@ import re
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from optionsintel._typing import ProviderName
-from optionsintel.cli._common import console, friendly_errors
+from optionsintel.cli._common import console, escape, friendly_errors
 from optionsintel.errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pandas and the providers load when a command runs, not for --help
@@ -24,9 +23,21 @@ fetch_app = typer.Typer(
 providers_app = typer.Typer(help="Inspect market-data providers.", no_args_is_help=True)
 
 
-def _provider_config() -> ProviderConfig:
-    """Provider values of the environment's settings, read once for this command."""
+# Providers whose ProviderConfig fields no setting feeds (ProviderConfig.from_settings
+# leaves them at their defaults): they skip reading the settings, and pydantic-settings
+# with them (~0.1 s of start-up). tests/test_cli_settings.py pins the equivalence.
+_NO_SETTINGS: frozenset[str] = frozenset({"replay"})
+
+
+def _provider_config(provider: str | None = None) -> ProviderConfig:
+    """Provider values of the environment's settings, read once for this command.
+
+    For a provider in ``_NO_SETTINGS`` the defaults: the settings hold nothing it reads.
+    """
     from optionsintel.providers.registry import ProviderConfig
+
+    if provider in _NO_SETTINGS:
+        return ProviderConfig()
     from optionsintel.settings import get_settings
 
     return ProviderConfig.from_settings(get_settings())
@@ -135,7 +146,7 @@ def fetch_chain(
     _check_fetch_args(provider, at, rows, expiry)
     underlying = parse_symbol(underlying)
     kwargs = {"clock": _clock(at)} if provider_spec(provider).simulated_clock else {}
-    source = build_provider(provider, _provider_config(), **kwargs)
+    source = build_provider(provider, _provider_config(provider), **kwargs)
     chain = source.get_option_chain(underlying)
     if chain.empty:
         console.print(f"{provider} returned no chain for {escape(underlying)}")

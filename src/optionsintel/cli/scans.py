@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from optionsintel.cli._common import LazyModule, console, err_console, friendly_errors
+from optionsintel.cli._common import (
+    LazyModule,
+    console,
+    err_console,
+    escape,
+    friendly_errors,
+    new_table,
+)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
 
 _scans = LazyModule("optionsintel.scans")
 _scan_svc = LazyModule("optionsintel.services.scans")
@@ -39,9 +47,17 @@ def _spec(universe: str, pattern: list[str], detector: list[str], as_of: str | N
 
 
 def _progress_runner(label: str) -> tuple[Progress, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                   console=err_console, transient=True)  # fmt: skip
+                   console=err_console.real, transient=True)  # fmt: skip
     task = bar.add_task(label, total=None, failed=0)
 
     def update(status: Any) -> None:
@@ -60,7 +76,7 @@ def _fmt(value: Any) -> str:
 
 
 def _results_table(frame: Any, top: int, title: str) -> Table:
-    table = Table(title=title)
+    table = new_table(title=title)
     cols = [c for c in _SHOWN if c in frame.columns]
     for c in cols:
         table.add_column(c, justify="right" if c not in ("symbol", "matched_criteria") else "left")
@@ -147,7 +163,7 @@ def list_(
 ) -> None:
     """List saved scans and recent runs."""
     store = _store.get_store()
-    saved = Table(title="saved scans")
+    saved = new_table(title="saved scans")
     for c in ("owner", "name", "universe", "criteria", "schedule", "last run"):
         saved.add_column(c)
     for s in _saved.list_saved_scans(store, owner=owner):
@@ -196,7 +212,7 @@ def rerun(
 
 
 def _operations_table(ops: list[Any], title: str) -> Table:
-    table = Table(title=title)
+    table = new_table(title=title)
     table.add_column("id", no_wrap=True)
     for c in ("kind", "status", "done", "failed", "total", "created", "updated"):
         table.add_column(c)
@@ -319,7 +335,7 @@ def wl_delete(
 @friendly_errors
 def wl_list(owner: str = typer.Option(None, "--owner", help="Only this owner's lists.")) -> None:
     """List watchlists."""
-    table = Table(title="watchlists")
+    table = new_table(title="watchlists")
     for c in ("owner", "name", "symbols", "count"):
         table.add_column(c)
     for wl in _lists.list_watchlists(_store.get_store(), owner=owner):

@@ -20,7 +20,7 @@ import typer
 
 from optionsintel.cli._common import console, err_console, friendly_errors
 from optionsintel.cli._servers import run_servers
-from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
+from optionsintel.cli.dashboards import PREHEATED_APPS, dashboard_server_commands, dashboard_urls
 from optionsintel.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the store, pandas and the demo services load when a command runs
@@ -86,22 +86,41 @@ def _materialise(root: Path, plan: DemoPlan) -> int:
     return subprocess.run(materialise_command(plan), cwd=root, check=False).returncode
 
 
-def platform_commands(host: str, port: int, dashboards_port: int, api_port: int) -> list[list[str]]:
+def platform_commands(
+    host: str, port: int, dashboards_port: int, api_port: int, preheat: bool = True
+) -> list[list[str]]:
     """The supervised processes of a running platform, each its own process group.
 
-    ``dagster dev`` (webserver + daemon), the Voila dashboards, the REST API (uvicorn,
-    loopback) and the alert dispatcher (``optionsintel alerts dispatch``).
+    ``dagster dev`` (webserver + daemon), the Voila dashboards, the backtest worker
+    (``optionsintel backtest worker``: vectorbt loaded once, so a backtest started from the
+    CLI does not pay its import), the REST API (uvicorn, loopback) and the alert dispatcher
+    (``optionsintel alerts dispatch``). ``preheat``: Voila keeps a kernel waiting for the
+    slowest apps (:data:`~optionsintel.cli.dashboards.PREHEATED_APPS`, ~350 MB each).
     """
     cli = [sys.executable, "-m", "optionsintel.cli.main"]
     dagster = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
                "-h", host, "-p", str(port)]  # fmt: skip
     api = [*cli, "api", "--host", "127.0.0.1", "--port", str(api_port)]
     dispatcher = [*cli, "alerts", "dispatch"]
-    return [dagster, *dashboard_server_commands(dashboards_port), api, dispatcher]
+    worker = [*cli, "backtest", "worker"]
+    return [
+        dagster,
+        *dashboard_server_commands(dashboards_port, preheat=PREHEATED_APPS if preheat else ()),
+        worker,
+        api,
+        dispatcher,
+    ]
 
 
-def serve(root: Path, host: str, port: int, dashboards_port: int, api_port: int = 8000) -> int:
-    """Run Dagster, the dashboards, the API and the alert dispatcher until stopped."""
+def serve(
+    root: Path,
+    host: str,
+    port: int,
+    dashboards_port: int,
+    api_port: int = 8000,
+    preheat: bool = True,
+) -> int:
+    """Run Dagster, the dashboards, the backtest worker, API and dispatcher until stopped."""
     urls = dashboard_urls(dashboards_port)
     console.print(f"[bold green]Start here (home):[/] {urls.pop('Home')}")
     console.print(f"[bold green]Dagster UI:[/] http://{host}:{port}")
@@ -110,8 +129,9 @@ def serve(root: Path, host: str, port: int, dashboards_port: int, api_port: int 
     console.print(f"[bold green]REST API:[/] http://127.0.0.1:{api_port}/api/v2/docs "
                   "(every call needs a key: `optionsintel keys create`)")  # fmt: skip
     console.print("[bold green]Alert dispatcher:[/] running (`optionsintel alerts rules list`)")
+    console.print("[bold green]Backtest worker:[/] running (`optionsintel backtest run` uses it)")
     console.print("Ctrl-C stops everything (the embedded database keeps running).")
-    return run_servers(platform_commands(host, port, dashboards_port, api_port), cwd=root)
+    return run_servers(platform_commands(host, port, dashboards_port, api_port, preheat), cwd=root)
 
 
 @friendly_errors
@@ -132,6 +152,9 @@ def up(
     port: int = typer.Option(3000, "--port", help="Dagster webserver port."),
     dashboards_port: int = typer.Option(8866, "--dashboards-port", help="Voila server port."),
     api_port: int = typer.Option(8000, "--api-port", help="REST API port (127.0.0.1)."),
+    preheat: bool = typer.Option(
+        True, help="Keep a dashboard kernel pre-heated for the slowest apps (~350 MB each)."
+    ),
 ) -> None:
     """Start the platform: database, demo history, Dagster UI, dashboards, API and dispatcher."""
     from optionsintel.reference import load_reference_data
@@ -162,4 +185,4 @@ def up(
                           "see the runs in the Dagster UI")  # fmt: skip
     if no_serve:
         raise typer.Exit(code=1 if code else 0)
-    raise typer.Exit(code=serve(root, host, port, dashboards_port, api_port))
+    raise typer.Exit(code=serve(root, host, port, dashboards_port, api_port, preheat))

@@ -1,4 +1,4 @@
-"""Specs of the importable user documents (patterns, alert rules, watchlists, ...).
+"""Specs of the importable user documents (patterns, alert rules, watchlists, settings...).
 
 These are not table rows: each is stored through its owner's service (a pattern as a new
 immutable version, an alert rule through the alert service, a watchlist with its symbols
@@ -52,7 +52,8 @@ WATCHLISTS = DatasetSpec(
     {
         "owner": _OWNER,
         "name": _text(80, "watchlist", "list", required=True),
-        "symbol": ColumnSpec("str", True, max_length=40, symbol=True, synonyms=("ticker",)),
+        # a list's one row with no symbol stands for an empty list (kept on a round trip)
+        "symbol": ColumnSpec("str", False, max_length=40, symbol=True, synonyms=("ticker",)),
     },
     key=("owner", "name", "symbol"),
     service=True,
@@ -95,5 +96,16 @@ POSITIONS = DatasetSpec(
     service=True,
 )
 
-DOCUMENTS = (PATTERNS, ALERT_RULES, WATCHLISTS, STRATEGIES, POSITIONS)
+USER_SETTINGS = DatasetSpec(
+    "user_settings",
+    "user_settings",
+    {
+        "owner": _OWNER,
+        "settings": ColumnSpec("json", True, synonyms=("preferences", "document")),
+    },
+    key=("owner",),
+    service=True,
+)
+
+DOCUMENTS = (PATTERNS, ALERT_RULES, WATCHLISTS, STRATEGIES, POSITIONS, USER_SETTINGS)
 DATASETS.update({s.name: s for s in DOCUMENTS})

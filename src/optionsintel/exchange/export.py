@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from optionsintel.errors import ExportError
 from optionsintel.exchange.columns import infer_kinds
@@ -93,7 +94,7 @@ def open_export(
         For an unknown format or compression. A failed export removes its partial file.
     """
     check_format(fmt, compression)
-    target = Path(path)
+    target = check_target(path)
     outer = None if fmt == "parquet" and compression in ("gzip", "zstd") else compression
     member = target.name.removesuffix(COMPRESSION_SUFFIX.get(compression or "", "\0"))
     try:
@@ -105,9 +106,29 @@ def open_export(
             session.writer.close(final)
         if fmt in ("csv", "json", "jsonl"):
             write_sidecar(target, final)
+    except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
+        target.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from exc
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+def check_target(path: str | Path) -> Path:
+    """Return ``path`` as a :class:`~pathlib.Path` if a file can be written there.
+
+    Raises
+    ------
+    ExportError
+        When ``path`` is a folder or its folder does not exist (checked before any work).
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"cannot write {str(path)!r}: it is a folder; name a file in it")
+    folder = target.expanduser().absolute().parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    return target
 
 
 def _writer(
@@ -122,13 +143,24 @@ def _writer(
             xl = ExcelWriter(tmp)
             xl.add_sheet(Path(member).stem, kinds)
             return xl
-        return ParquetWriter(stack.enter_context(open(tmp, "wb")), kinds)
+        return _parquet(stack, tmp, kinds, None)
+    if fmt == "parquet":
+        return _parquet(stack, target, kinds, compression)
     sink = stack.enter_context(compressed_sink(target, outer, member))
     if fmt == "csv":
         return CsvWriter(sink, kinds)
-    if fmt == "parquet":
-        return ParquetWriter(sink, kinds, parquet_codec(compression))
     return JsonLinesWriter(sink, kinds) if fmt == "jsonl" else JsonRecordsWriter(sink, kinds)
+
+
+def _parquet(
+    stack: ExitStack, path: Path, kinds: Mapping[str, str], compression: Compression | None
+) -> ParquetWriter:
+    # Arrow's own file: its pages are written without taking the GIL (a Python file object
+    # would take it for every write), so a read-ahead thread keeps running meanwhile.
+    writer = ParquetWriter(stack.enter_context(pa.OSFile(str(path), "wb")), kinds,
+                           parquet_codec(compression))  # fmt: skip
+    stack.callback(writer.discard)
+    return writer
 
 
 def _compress_into(plain: Path, target: Path, compression: Compression | None) -> None:
@@ -172,6 +204,7 @@ def export_workbook(
     """Write several tables to one .xlsx file, one sheet per table (sheet = mapping key)."""
     if not frames:
         raise ExportError("a workbook needs at least one table")
+    check_target(path)
     book = ExcelWriter(path)
     rows = 0
     for name, frame in frames.items():

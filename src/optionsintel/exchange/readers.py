@@ -70,7 +70,11 @@ def read_table(
         if path.stat().st_size > limits.max_bytes:
             raise ImportFileError(f"{name} is {path.stat().st_size:,} bytes; the import limit is "
                                   f"{limits.max_bytes:,}")  # fmt: skip
-        raw = path.read_bytes()
+        with path.open("rb") as fh:  # capped: a device or a pipe has no size to check first
+            raw = fh.read(limits.max_bytes + 1)
+        if len(raw) > limits.max_bytes:
+            raise ImportFileError(f"{name} is larger than the import limit of "
+                                  f"{limits.max_bytes:,} bytes")  # fmt: skip
     else:
         raw = bytes(source)
     if fmt is None:

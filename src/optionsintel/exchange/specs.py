@@ -36,6 +36,9 @@ class ColumnSpec:
     symbol: bool = False
     synonyms: tuple[str, ...] = ()
     default: Any = None  # what a missing optional value becomes (the table's default)
+    #: An observation's day or instant (a bar's date, a snapshot's time): it cannot lie after
+    #: the current exchange day (Asia/Kolkata). Expiries and other planned dates may.
+    observed: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,32 @@ class DatasetSpec:
         return [c for c, s in self.columns.items() if s.required]
 
 
-def _f(minimum: float | None = 0.0, *syn: str, required: bool = False) -> ColumnSpec:
-    return ColumnSpec("float", required=required, minimum=minimum, synonyms=syn)
+#: Bounds that no Indian listed price (rupees per unit) or traded quantity (units) comes
+#: near; a value past them is a broken file (a unit mix-up, an overflowed cell), not data.
+PRICE_MAX = 1e8
+QUANTITY_MAX = 1e15
+
+
+def _f(minimum: float | None = 0.0, *syn: str, required: bool = False,
+       maximum: float | None = None) -> ColumnSpec:  # fmt: skip
+    return ColumnSpec("float", required=required, minimum=minimum, maximum=maximum, synonyms=syn)
+
+
+def _price(*syn: str) -> ColumnSpec:
+    return _f(0.0, *syn, maximum=PRICE_MAX)
+
+
+def _quantity(*syn: str) -> ColumnSpec:
+    return _f(0.0, *syn, maximum=QUANTITY_MAX)
 
 
 _PRICES = {
-    "open": _f(0.0, "o", "open_price"),
-    "high": _f(0.0, "h", "high_price"),
-    "low": _f(0.0, "l", "low_price"),
-    "close": _f(0.0, "c", "close_price", "last"),
-    "volume": _f(0.0, "vol", "qty", "traded_qty"),
-    "oi": _f(0.0, "open_interest"),
+    "open": _price("o", "open_price"),
+    "high": _price("h", "high_price"),
+    "low": _price("l", "low_price"),
+    "close": _price("c", "close_price", "last"),
+    "volume": _quantity("vol", "qty", "traded_qty"),
+    "oi": _quantity("open_interest"),
 }
 
 DAILY_BARS = DatasetSpec(
@@ -83,7 +101,7 @@ DAILY_BARS = DatasetSpec(
             synonyms=("ticker", "tradingsymbol", "underlying", "instrument"),
         ),
         "trade_date": ColumnSpec(
-            "date", True, synonyms=("date", "day", "timestamp", "trading_date")
+            "date", True, synonyms=("date", "day", "timestamp", "trading_date"), observed=True
         ),
         **_PRICES,
     },
@@ -99,27 +117,32 @@ OPTION_CHAIN = DatasetSpec(
             "str", True, max_length=40, symbol=True, synonyms=("symbol", "ticker")
         ),
         "snapshot_ts": ColumnSpec(
-            "timestamp", True, synonyms=("timestamp", "ts", "time", "datetime", "snapshot_time")
+            "timestamp",
+            True,
+            synonyms=("timestamp", "ts", "time", "datetime", "snapshot_time"),
+            observed=True,
         ),
         "expiry": ColumnSpec("date", True, synonyms=("expiry_date", "expiration")),
-        "strike": ColumnSpec("float", True, minimum=0.0, synonyms=("strike_price", "k")),
+        "strike": ColumnSpec(
+            "float", True, minimum=0.0, maximum=PRICE_MAX, synonyms=("strike_price", "k")
+        ),
         "option_type": ColumnSpec(
             "str", True, choices=("CE", "PE"), synonyms=("type", "right", "opt_type", "cp")
         ),
-        "ltp": _f(0.0, "last_price", "price"),
-        "bid": _f(0.0, "bid_price"),
-        "ask": _f(0.0, "ask_price"),
-        "bid_qty": _f(0.0),
-        "ask_qty": _f(0.0),
-        "volume": _f(0.0, "vol"),
-        "oi": _f(0.0, "open_interest"),
+        "ltp": _price("last_price", "price"),
+        "bid": _price("bid_price"),
+        "ask": _price("ask_price"),
+        "bid_qty": _quantity(),
+        "ask_qty": _quantity(),
+        "volume": _quantity("vol"),
+        "oi": _quantity("open_interest"),
         "oi_change": _f(None, "change_in_oi", "chg_oi"),
         "iv": _f(0.0, "implied_volatility"),
         "delta": ColumnSpec("float", minimum=-1.0, maximum=1.0),
         "gamma": _f(None),
         "theta": _f(None),
         "vega": _f(None),
-        "underlying_price": _f(0.0, "spot", "underlying_value"),
+        "underlying_price": _price("spot", "underlying_value"),
         "exchange_ts": ColumnSpec("timestamp"),
     },
     key=("underlying", "snapshot_ts", "expiry", "strike", "option_type"),

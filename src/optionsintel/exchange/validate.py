@@ -161,7 +161,10 @@ def _convert(s: pd.Series, cs: ColumnSpec, validator: object) -> tuple[pd.Series
         return _bool(s, missing)
     if kind in ("date", "timestamp"):
         out = _instants(s, missing) if kind == "timestamp" else _dates(s, missing)
-        return out, [((~missing & out.isna()).to_numpy(), "type", f"not a {kind} (use ISO 8601)")]
+        problems = [((~missing & out.isna()).to_numpy(), "type", f"not a {kind} (use ISO 8601)")]
+        if cs.observed:
+            problems.append(_after_today(out, kind))
+        return out, problems
     return _json(s, missing, validator)
 
 
@@ -190,6 +193,17 @@ def _number(s: pd.Series, missing: pd.Series, cs: ColumnSpec) -> tuple[pd.Series
         )
     num = num.where(~bad_type)
     return (num.astype("Int64") if cs.kind == "int" else num), problems
+
+
+def _after_today(out: pd.Series, kind: str) -> Problem:
+    """Observations dated after the current exchange day (a bar of 3025 is a broken file)."""
+    today = pd.Timestamp.now(tz=EXCHANGE_TZ).normalize()
+    if kind == "timestamp":
+        late = out >= (today + pd.Timedelta(days=1)).tz_convert("UTC")
+    else:
+        late = out > today.tz_localize(None)
+    message = f"after today ({today.date().isoformat()}, exchange day): not observed yet"
+    return late.fillna(False).to_numpy(dtype=bool), "range", message
 
 
 def _parse_floats(s: pd.Series) -> pd.Series:

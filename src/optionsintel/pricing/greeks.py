@@ -50,7 +50,8 @@ def _greeks_kernel(
         undefined = ~(total_vol > 0.0)  # zero volatility or expired: greeks undefined
         d1 = np.where(undefined, np.nan, d1)
         d2 = np.where(undefined, np.nan, d2)
-        carry_df, rate_df = np.exp(-q * T), np.exp(-r * T)
+        rate_df = np.exp(-r * T)
+        carry_df = rate_df if black76 else np.exp(-q * T)  # Black-76: q = r, same values
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * d1 * d1)
         n_d1, n_d2 = ndtr(theta * d1), ndtr(theta * d2)
         price = theta * (S * carry_df * n_d1 - K * rate_df * n_d2)
@@ -163,6 +164,7 @@ def greeks(
     (S, K, T, r, sigma, theta, q), index, scalar = as_arrays(
         forward_or_spot=forward_or_spot, strike=strike, time_to_expiry=time_to_expiry,
         rate=rate, volatility=volatility, option_type=option_type, dividend_yield=dividend_yield,
+        copy=False,  # the kernel only reads its inputs
     )  # fmt: skip
     if np.any(S <= 0) or np.any(K <= 0):
         raise PricingInputError("forward_or_spot and strike must be > 0")

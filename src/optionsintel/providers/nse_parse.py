@@ -129,6 +129,17 @@ def parse_nse_timestamp(text: str) -> pd.Timestamp:
     return pd.Timestamp(naive.replace(tzinfo=IST)).tz_convert("UTC")
 
 
+def snapshot_time(payload: Any) -> pd.Timestamp:
+    """The ``snapshot_ts`` :func:`parse_option_chain` gives ``payload``, without parsing the legs.
+
+    Raises
+    ------
+    MalformedResponseError, SchemaDriftError
+        As :func:`parse_option_chain` for a bad top level or timestamp.
+    """
+    return parse_nse_timestamp(_check_payload(payload)["timestamp"])
+
+
 def _parse_dates(values: Sequence[str], what: str) -> dict[str, np.datetime64]:
     """Map each distinct NSE date string (``"29-Aug-2019"``) to a ``datetime64[ns]``."""
     out: dict[str, np.datetime64] = {}

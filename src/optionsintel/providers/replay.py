@@ -33,7 +33,7 @@ import pandas as pd
 
 from optionsintel.frames import CANDLE_COLUMNS, QUOTE_COLUMNS, empty_frame
 from optionsintel.providers.base import Clock, NoDataError, Snapshot, utc_now
-from optionsintel.providers.nse_parse import parse_option_chain
+from optionsintel.providers.nse_parse import parse_option_chain, snapshot_time
 from optionsintel.providers.replay_files import PROVIDER, data_root, list_files, read_bytes
 from optionsintel.providers.replay_history import eod_chain, infer_lot_size, parse_contract_history
 from optionsintel.providers.replay_parse import (
@@ -143,7 +143,8 @@ class ReplayProvider:
             items: list[tuple[pd.Timestamp, RecordedFile, dict]] = []
             for f in self._of("chain_snapshot", symbol):
                 payload = json.loads(self._text(f))
-                items.append((parse_option_chain(payload).snapshot_ts, f, payload))
+                # only the timestamp here: the legs of the one snapshot served are parsed later
+                items.append((snapshot_time(payload), f, payload))
             self._cache[key] = sorted(items, key=lambda t: t[0])
         return self._cache[key]  # type: ignore[return-value]
 

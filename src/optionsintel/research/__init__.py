@@ -14,6 +14,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Before any research module decorates a cached numba kernel: the cache under the data home.
+from optionsintel import _numba_cache  # noqa: F401
+
 # ``drawdown`` names both a submodule and a function: once anything imports the submodule,
 # the package attribute would be the module and PEP 562's hook would never run. The
 # module is cheap (NumPy and pandas), so the function is bound eagerly.

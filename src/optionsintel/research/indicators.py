@@ -7,7 +7,14 @@ them. Recursive smoothers (EMA, Wilder: RSI, ATR) run in the numba kernels of
 (SMA, Bollinger) in those of :mod:`optionsintel.research._rolling` (pandas'
 conventions, ~10x faster than ``DataFrame.rolling`` on wide frames). Leading NaN (a
 symbol listed later) is skipped: each column starts at its first valid value.
-Speed against TA-Lib: benchmarks/RESULTS.md (issue 21).
+Speed against TA-Lib: benchmarks/RESULTS.md (issue 21, h-ind21: total 1.18x TA-Lib run
+column by column in the quieter runs, Bollinger with TA-Lib's three outputs). TA-Lib is
+not used here although it ships wheels: its results are not ours. Its MACD seeds the
+fast EMA at the slow one's start and its ATR starts the true range at bar 1 (both differ
+by a decaying seed error, 7e-10 and 1.6e-7 relative after 200 bars), one missing bar
+turns its SMA/EMA NaN for the rest of the column where ours (pandas' conventions) only
+blank the affected windows and keep the recursion's state, and its SMA/RSI round
+differently in the last bits.
 
 Definitions (textbook originals, not library variants):
 
@@ -125,28 +132,31 @@ def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dic
         raise ResearchInputError(f"fast period ({fast}) must be shorter than slow ({slow})")
     for period, name in ((fast, "fast"), (slow, "slow"), (signal, "signal")):
         _check(close, period, name)
-    x = _values(close)
-    line = _ema(x, int(fast))
-    np.subtract(line, _ema(x, int(slow)), out=line)  # in place: no third full-size array
-    sig = _ema(line, int(signal))
-    return {
-        k: _wrap(close, v) for k, v in (("macd", line), ("signal", sig), ("histogram", line - sig))
-    }
+    line, sig, hist = _recursive.macd(_values(close), int(fast), int(slow), int(signal))
+    return {k: _wrap(close, v) for k, v in (("macd", line), ("signal", sig), ("histogram", hist))}
 
 
 def bollinger_bands(
-    close: PandasT, window: int = 20, num_std: float = 2.0, ddof: int = 0
+    close: PandasT, window: int = 20, num_std: float = 2.0, ddof: int = 0, *, extras: bool = True
 ) -> dict[str, PandasT]:
     """Bollinger bands: SMA ± ``num_std`` rolling standard deviations.
 
+    Parameters
+    ----------
+    extras
+        Also ``bandwidth`` and ``percent_b`` (the default). ``False`` returns only
+        ``middle``, ``upper`` and ``lower`` (TA-Lib's ``BBANDS`` outputs): the same
+        values, without two divisions a bar and two full-size outputs.
+
     Notes
     -----
-    Bollinger uses the population standard deviation (``ddof=0``). Also returns
-    ``bandwidth = (upper - lower) / middle`` and ``percent_b = (P - lower) / (upper - lower)``.
+    Bollinger uses the population standard deviation (``ddof=0``). With ``extras``
+    also ``bandwidth = (upper - lower) / middle`` and
+    ``percent_b = (P - lower) / (upper - lower)``.
     """
     _check(close, window)
     x = _values(close)  # column-major: the kernels read down columns
-    bands = bollinger(x, int(window), float(num_std), int(ddof))
+    bands = bollinger(x, int(window), float(num_std), int(ddof), bool(extras))
     return {k: _wrap(close, v) for k, v in bands.items()}
 
 

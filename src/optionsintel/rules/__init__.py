@@ -17,7 +17,7 @@ from optionsintel.rules.plan import Plan, compile_rule
 from optionsintel.rules.result import ConditionTrace, RuleResult
 from optionsintel.rules.templates import TEMPLATES, Template
 from optionsintel.rules.text import parse_rule, print_rule
-from optionsintel.rules.validate import parse_rule_json, rule_json, validate_rule
+from optionsintel.rules.validate import check_ranges, parse_rule_json, rule_json, validate_rule
 
 __all__ = [
     "CATALOGUE",
@@ -34,6 +34,7 @@ __all__ = [
     "Template",
     "align_reports",
     "catalogue_rows",
+    "check_ranges",
     "compile_rule",
     "evaluate",
     "parse_rule",

@@ -27,7 +27,13 @@ from lark.visitors import Transformer, Transformer_NonRecursive
 from optionsintel.errors import RuleSyntaxError, RuleValidationError
 from optionsintel.rules.catalogue import BY_TOKEN, CATALOGUE
 from optionsintel.rules.model import Rule
-from optionsintel.rules.validate import MAX_DEPTH, MAX_NODES, MAX_TEXT_CHARS, validate_rule
+from optionsintel.rules.validate import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_TEXT_CHARS,
+    check_ranges,
+    validate_rule,
+)
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -272,7 +278,9 @@ def parse_rule(text: str) -> Rule:
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
     try:
-        return validate_rule({"schema_version": 1, "condition": data})
+        rule = validate_rule({"schema_version": 1, "condition": data})
+        check_ranges(rule)
+        return rule
     except RuleValidationError as exc:
         data, positions = _build(_parser_with_positions().parse(text))
         root = {"schema_version": 1, "condition": data}

@@ -94,6 +94,34 @@ def _check_depth(rule: Rule) -> None:
             stack.append((node.condition, f"{path}.condition", depth + 1))
 
 
+def check_ranges(rule: Rule) -> None:
+    """Refuse a ``BETWEEN`` whose two constant bounds are the wrong way round.
+
+    Such a rule can never match, so a new rule (typed, imported, saved) is refused with a
+    clear message; a stored version is still read as it was saved.
+
+    Raises
+    ------
+    RuleValidationError
+        With the path of each such ``BETWEEN``.
+    """
+    errors: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str]] = [(rule.condition, "condition")]
+    while stack:
+        node, path = stack.pop()
+        if node.kind in ("and", "or"):
+            stack.extend((c, f"{path}.conditions[{i}]") for i, c in enumerate(node.conditions))
+        elif node.kind == "not":
+            stack.append((node.condition, f"{path}.condition"))
+        elif node.kind == "between" and node.low.kind == node.high.kind == "number":
+            low, high = node.low.value, node.high.value
+            if low > high:
+                hint = f"the low bound comes first: BETWEEN {high:g} AND {low:g}"
+                errors.append((path, f"BETWEEN {low:g} AND {high:g} can never match; {hint}"))
+    if errors:
+        raise RuleValidationError(sorted(errors))
+
+
 def validate_rule(data: Any) -> Rule:
     """Validate a rule given as Python data (the parsed JSON form).
 

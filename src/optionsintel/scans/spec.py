@@ -133,7 +133,10 @@ def parse_universe(text: str | Universe | dict[str, Any]) -> Universe:
             return Universe(kind="symbols", symbols=rest)  # type: ignore[arg-type]
         return Universe(kind=kind, name=rest.strip() if sep else None)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise ScanSpecError(f"universe: {_first(exc)}") from None
+        message = _first(exc)
+        raise ScanSpecError(
+            message if message.startswith("universe") else f"universe: {message}"
+        ) from None
 
 
 class Detector(BaseModel):
@@ -361,4 +364,5 @@ def _first(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err.get("loc", ()))
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
+    # a nested ScanSpecError already names its field ("universe: ..."): say it once
+    return f"{where}: {msg}" if where and not msg.startswith(where) else msg

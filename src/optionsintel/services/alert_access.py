@@ -29,6 +29,7 @@ from optionsintel.services.identity import Identity, authorise
 from optionsintel.services.quotas import check_allowance
 from optionsintel.settings import get_settings
 from optionsintel.store.alerts import read_alert_rules
+from optionsintel.tz import to_utc
 
 if TYPE_CHECKING:
     from optionsintel.alerts import AlertRule
@@ -115,10 +116,68 @@ def mute(store: Store, identity: Identity, name: str, muted: bool) -> dict[str, 
     return get(store, identity, name)
 
 
-def feed(store: Store, identity: Identity, *, unread_only: bool = False) -> pd.DataFrame:
-    """The caller's in-app notifications, newest first."""
+def feed(
+    store: Store,
+    identity: Identity,
+    *,
+    unread_only: bool = False,
+    since: Any = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The caller's in-app notifications, newest first (with ``since``: after it, oldest first)."""
     authorise(identity, Permission.OWN_ALERTS)
-    return alerts.read_feed(store, identity.username, unread_only=unread_only)
+    return alerts.read_feed(
+        store, identity.username, unread_only=unread_only, since=since, limit=limit
+    )
+
+
+#: A feed item's ``created_at`` is the start of the transaction that wrote it, so an item
+#: can commit after one stamped later; a follower re-reads this far back each time and
+#: skips what it has handed out.
+FEED_SLACK = pd.Timedelta(seconds=60)
+FEED_BATCH = 1000
+
+
+class FeedFollower:
+    """Hands out each of the caller's in-app notifications created from ``start`` on, once.
+
+    Items stamped before ``start`` count as already seen (the client has them), those
+    stamped at ``start`` or later as new, in creation order. Used by the live stream.
+    """
+
+    def __init__(self, store: Store, identity: Identity, start: Any) -> None:
+        authorise(identity, Permission.OWN_ALERTS)
+        self.store, self.identity = store, identity
+        self.start = self.cursor = to_utc(start)
+        self._seen: dict[str, pd.Timestamp] | None = None
+
+    def _read(self) -> pd.DataFrame:
+        # The page holds every item already handed out in the window plus a batch, so a
+        # burst of more than a batch inside the slack cannot fill it with old items and
+        # stall the stream; the first read takes the whole window (all of it is known).
+        since = self.cursor - FEED_SLACK - pd.Timedelta(microseconds=1)
+        limit = FEED_BATCH + len(self._seen or ())
+        while True:
+            rows = feed(self.store, self.identity, since=since, limit=limit)
+            if self._seen is not None or len(rows) < limit:
+                return rows
+            limit *= 2
+
+    def next_batch(self) -> pd.DataFrame:
+        """The items stored since the last call (oldest first; empty when none)."""
+        rows = self._read()
+        stamps = pd.to_datetime(rows["created_at"], utc=True)
+        if self._seen is None:  # the first read: what lies before the start is the client's
+            before = stamps < self.start
+            self._seen = dict(zip(rows["dedupe_key"][before], stamps[before], strict=True))
+        fresh = ~rows["dedupe_key"].isin(list(self._seen))
+        new, new_stamps = rows[fresh], stamps[fresh]
+        self._seen.update(zip(new["dedupe_key"], new_stamps, strict=True))
+        if len(new):
+            self.cursor = max(self.cursor, new_stamps.max())
+        floor = self.cursor - FEED_SLACK
+        self._seen = {k: t for k, t in self._seen.items() if t >= floor}
+        return new.reset_index(drop=True)
 
 
 def mark_read(store: Store, identity: Identity, dedupe_key: str) -> bool:

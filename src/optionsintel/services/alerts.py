@@ -33,7 +33,7 @@ from optionsintel.store.alerts import (
     read_delivery_attempts,
 )
 from optionsintel.store.api import Writer
-from optionsintel.store.notify import ALERTS_CHANNEL, notify
+from optionsintel.store.bulk import MergeResult
 from optionsintel.tz import to_utc
 
 log = logging.getLogger(__name__)
@@ -236,10 +236,19 @@ def evaluate_and_enqueue(
     outbox = _outbox_rows(book, result.triggers)
     if outbox.empty:
         return EnqueueResult(result.triggers, 0, 0)
-    merged = writer.append("alert_notifications", outbox, on_duplicate="skip")
-    if merged.inserted:
-        notify(writer, ALERTS_CHANNEL)
+    merged = enqueue(writer, outbox)
     return EnqueueResult(result.triggers, merged.inserted, merged.rows - merged.inserted)
+
+
+def enqueue(writer: Writer, outbox: pd.DataFrame) -> MergeResult:
+    """Append outbox rows in the caller's transaction; a stored ``dedupe_key`` is skipped.
+
+    Every producer of notifications goes through here. Dispatchers are woken by the
+    outbox's insert trigger (migration 0015: ``pg_notify`` on
+    :data:`~optionsintel.store.notify.ALERTS_CHANNEL` when the insert stored a row),
+    delivered when the transaction commits; nothing is announced for skipped rows.
+    """
+    return writer.append("alert_notifications", outbox, on_duplicate="skip")
 
 
 def _outbox_rows(book: RuleBook, triggers: pd.DataFrame) -> pd.DataFrame:
@@ -306,9 +315,21 @@ def delivery_attempts(store: Store, dedupe_key: str) -> pd.DataFrame:
 # -- in-app feed ----------------------------------------------------------------------------
 
 
-def read_feed(store: Store, username: str, *, unread_only: bool = False) -> pd.DataFrame:
-    """A user's in-app notifications, newest first (``status`` UNREAD / READ)."""
-    return read_alert_feed(store, username, unread_only=unread_only)
+def read_feed(
+    store: Store,
+    username: str,
+    *,
+    unread_only: bool = False,
+    since: Any = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """A user's in-app notifications (``status`` UNREAD / READ), newest first.
+
+    With ``since`` (an instant; naive is IST): those created after it, oldest first, at
+    most ``limit``.
+    """
+    after = None if since is None else to_utc(since)
+    return read_alert_feed(store, username, unread_only=unread_only, since=after, limit=limit)
 
 
 def unread_count(store: Store, username: str) -> int:

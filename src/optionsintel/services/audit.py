@@ -62,9 +62,12 @@ def list_audit(
     action: str | None = None,
     start: Any = None,
     end: Any = None,
+    target: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A page of the audit log, newest first (needs ``audit:read``)."""
+    """A page of the audit log, newest first (needs ``audit:read``).
+
+    ``target`` is the object acted on (a username, a key prefix, a rule...).
+    """
     authorise(identity, Permission.AUDIT_READ)
-    return read_audit_log(
-        store, limit=limit, offset=offset, actor=actor, action=action, start=start, end=end
-    )
+    return read_audit_log(store, limit=limit, offset=offset, actor=actor, action=action,
+                          start=start, end=end, target=target)  # fmt: skip

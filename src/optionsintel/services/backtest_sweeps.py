@@ -1,6 +1,7 @@
-"""Parameter sweeps on stored data as a bulk operation (kind ``"sweep"``).
+"""Parameter sweeps on stored data as a bulk operation (kind ``"sweep"``), walk-forward.
 
-See :func:`sweep_stored`; :mod:`optionsintel.services.backtests` re-exports it.
+See :func:`sweep_stored` and :func:`walk_forward_stored`; :mod:`optionsintel.services.backtests`
+re-exports both.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from optionsintel.store import Store
 
 if TYPE_CHECKING:
     from optionsintel.backtest.sweeps import ParameterSweep
+    from optionsintel.backtest.walkforward import WalkForwardResult
     from optionsintel.services.bulk import BulkStatus
 
-__all__ = ["SweepRun", "sweep_stored"]
+__all__ = ["SweepRun", "sweep_stored", "walk_forward_stored"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,3 +151,45 @@ def sweep_stored(
 def _plain(value: Any) -> Any:
     item = getattr(value, "item", None)
     return item() if callable(item) else value
+
+
+def walk_forward_stored(
+    store: Store,
+    source: Source,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    symbols: Sequence[str],
+    provider: Provider,
+    train_bars: int,
+    test_bars: int,
+    step: int | None = None,
+    start: Any = None,
+    end: Any = None,
+    settings: BacktestSettings | None = None,
+    metric: str = "sharpe_ratio",
+    maximize: bool = True,
+    report: Sequence[str] = ("total_return", "sharpe_ratio", "max_drawdown", "n_trades"),
+    progress: Callable[[int, int], None] | None = None,
+) -> WalkForwardResult:
+    """Walk-forward of ``source`` on stored daily bars: best of ``grid`` in-sample, then out.
+
+    Each window picks the combination with the best ``metric`` on its ``train_bars``
+    bars and runs it on the next ``test_bars`` (see
+    :func:`optionsintel.backtest.walkforward.walk_forward`); windows roll by ``step``
+    (default ``test_bars``); ``report`` names the metrics shown in- and out-of-sample.
+    Nothing is stored: the result is a table of windows.
+
+    Raises
+    ------
+    BacktestError
+        No bars or signals, a window that does not fit, or no finite metric in a window.
+    """
+    from optionsintel.backtest.walkforward import walk_forward
+
+    bars = load_bars(store, symbols, provider=provider, start=start, end=end)
+    entries, exits = source_signals(store, source, bars, provider=provider)
+    return walk_forward(
+        bars, grid, entries, exits, train_bars=train_bars, test_bars=test_bars, step=step,
+        metric=metric, maximize=maximize, report=report, progress=progress,
+        settings=settings or BacktestSettings(),
+    )  # fmt: skip

@@ -46,6 +46,7 @@ from optionsintel.store.backtests import (
 
 if TYPE_CHECKING:  # vectorbt is imported on the first run, not with this module
     from optionsintel.backtest.results import BacktestResult
+    from optionsintel.backtest.walkforward import WalkForwardResult
     from optionsintel.services.backtest_sweeps import SweepRun
 
 Progress = Callable[[float, str], None]
@@ -67,6 +68,7 @@ __all__ = [
     "settings_from_plain",
     "store_record",
     "sweep_stored",
+    "walk_forward_stored",
 ]
 
 COMPARED_METRICS = (
@@ -277,6 +279,13 @@ def compare_runs(store: Store, a: str, b: str) -> RunComparison:
 def sweep_stored(*args: Any, **kwargs: Any) -> SweepRun:
     """Sweep as a bulk operation (:func:`optionsintel.services.backtest_sweeps.sweep_stored`)."""
     from optionsintel.services.backtest_sweeps import sweep_stored as run
+
+    return run(*args, **kwargs)
+
+
+def walk_forward_stored(*args: Any, **kwargs: Any) -> WalkForwardResult:
+    """Walk-forward on stored data (``backtest_sweeps.walk_forward_stored``)."""
+    from optionsintel.services.backtest_sweeps import walk_forward_stored as run
 
     return run(*args, **kwargs)
 

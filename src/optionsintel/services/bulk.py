@@ -143,10 +143,17 @@ def read_operation(store: Store, operation_id: str) -> BulkStatus:
 
 
 def list_operations(
-    store: Store, *, kind: str | None = None, status: str | None = None, limit: int = 50
+    store: Store,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    requested_by: str | None = None,
 ) -> list[BulkStatus]:
-    """Operations, newest first."""
-    rows = repo.list_bulk_operations(store, kind=kind, status=status, limit=limit)
+    """Operations, newest first (of one requester when given)."""
+    rows = repo.list_bulk_operations(store, kind=kind, status=status, limit=limit,
+                                     offset=offset, requested_by=requested_by)  # fmt: skip
     return [BulkStatus.from_row(r) for r in rows.to_dict("records")]
 
 
@@ -190,6 +197,7 @@ class BulkOperation:
         operation_id: str | None = None,
         params: dict[str, Any] | None = None,
         requested_by: str | None = None,
+        on_record: Callable[[Writer, str], None] | None = None,
     ) -> BulkOperation:
         """Create operation ``operation_id`` (fresh id when None) or resume it.
 
@@ -199,6 +207,9 @@ class BulkOperation:
             The items, unique (order kept); None to resume with the stored items.
         params
             Stored with the record (what the operation is; the items are added).
+        on_record
+            Called with the writer and the id in the transaction that records a new
+            operation (e.g. its audit record; raising records nothing).
 
         Raises
         ------
@@ -215,8 +226,11 @@ class BulkOperation:
             record = {"operation_id": op_id, "kind": kind, "status": "PENDING",
                       "total_items": len(listed), "params": {**(params or {}), "items": listed},
                       "requested_by": requested_by}  # fmt: skip
-            store.append("bulk_operations", pd.DataFrame([record]))
-            store.transition("bulk_operations", op_id, "PENDING", "RUNNING")
+            with store.transaction() as writer:
+                writer.append("bulk_operations", pd.DataFrame([record]))
+                writer.transition("bulk_operations", op_id, "PENDING", "RUNNING")
+                if on_record is not None:
+                    on_record(writer, op_id)
             return cls(store, op_id, kind, listed)
         return cls._resume(store, row, kind, items)
 

@@ -3,7 +3,8 @@
 Guarantees (``docs/alerts.md``):
 
 * **Several dispatchers at once.** Rows are claimed PENDING -> SENDING with
-  ``FOR UPDATE SKIP LOCKED`` (:meth:`Writer.claim`), so no two dispatchers hold a row.
+  ``FOR UPDATE SKIP LOCKED`` (:func:`optionsintel.store.outbox.claim_due`), so no two
+  dispatchers hold a row.
 * **A lease.** Claiming sets ``next_attempt_at`` to now + ``lease_seconds`` (database
   clock). A dispatcher killed mid-send leaves the row SENDING; once the lease expires any
   dispatcher re-claims it, records the lost attempt as ABANDONED and delivers again.
@@ -17,21 +18,25 @@ Guarantees (``docs/alerts.md``):
   (``Retry-After`` is a floor) up to ``max_attempts``, then FAILED with the last error
   kept; permanent failures (HTTP 4xx but 408/429, SMTP 5xx) go straight to FAILED.
 * **Every attempt recorded** in the insert-only ``alert_delivery_attempts``, in the same
-  transaction as the row's transition.
+  statement (so the same transaction) as the row's transition
+  (:func:`optionsintel.store.outbox.finish_batch`).
 * **Wake-ups.** LISTEN/NOTIFY wakes an idle dispatcher at once; it still polls every
   ``poll_seconds`` (retries fall due without a notification).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import logging
 import os
+import queue
 import random
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,13 +46,15 @@ import pandas as pd
 from optionsintel.delivery import Channel, FeedItem, Notification
 from optionsintel.delivery._redact import redact
 from optionsintel.errors import PermanentDeliveryError, TransientDeliveryError
-from optionsintel.store import Increment, Now, Store
-from optionsintel.store.api import Writer
+from optionsintel.store import Store, outbox
 from optionsintel.store.notify import ALERTS_CHANNEL, Listener
 
 log = logging.getLogger(__name__)
 
 TABLE = "alert_notifications"
+#: What a dispatcher process calls its database sessions (its engine's ``application_name``):
+#: the admin dashboard asks PostgreSQL whether one is connected (the dispatcher has no port).
+APPLICATION_NAME = "optionsintel-dispatcher"
 ATTEMPTS = "alert_delivery_attempts"
 DEFAULT_RATE_LIMITS: Mapping[str, float] = {
     "webhook": 500.0,
@@ -113,8 +120,8 @@ class _RateLimiter:
 class _Outcome:
     row: dict[str, Any]
     outcome: str  # SENT, RETRY, FAILED
-    started: pd.Timestamp
-    finished: pd.Timestamp
+    started: dt.datetime
+    finished: dt.datetime
     status_code: int | None = None
     error: str | None = None
     delay: float = 0.0
@@ -163,42 +170,34 @@ class Dispatcher:
         self._pool.shutdown(wait=True)
 
     # -- one round --------------------------------------------------------------------------
-    def run_once(self) -> int:
-        """Claim what is due (expired leases first), deliver it, record it; rows handled."""
+    def run_once(self, record: Callable[[list[_Outcome]], None] | None = None) -> int:
+        """Claim what is due (expired leases first), deliver it, record it; rows handled.
+
+        ``record`` takes the round's outcomes instead of recording them before returning
+        (:meth:`run_forever` hands them to its recorder thread).
+        """
         rows = self._claim()
         if not rows:
             return 0
-        outcomes = list(self._pool.map(self._deliver, rows))
-        with self.store.transaction() as writer:
-            writer.append(ATTEMPTS, _attempt_frame(outcomes, self.name), on_duplicate="skip")
-            self._finish(writer, outcomes)
+        # The first row is sent on this thread (at a steady rate a round holds one or two
+        # rows), the others meanwhile by the send threads.
+        rest = [self._pool.submit(self._deliver, row) for row in rows[1:]]
+        outcomes = [self._deliver(rows[0])] + [f.result() for f in rest]
+        (record or self._finish)(outcomes)
         return len(rows)
 
     def _claim(self) -> list[dict[str, Any]]:
-        lease = Now(pd.Timedelta(seconds=self.policy.lease_seconds).to_pytimedelta())
-        changes: dict[str, Any] = {
-            "attempts": Increment(1),
-            "next_attempt_at": lease,
-            "claimed_by": self.name,
-        }
-        limit = self.policy.batch_size
-        with self.store.transaction() as writer:
-            expired = pd.DataFrame()
-            if self._expiry_check_due():
-                expired = writer.claim(
-                    TABLE, state="SENDING", to_state="SENDING", limit=limit,
-                    order_by=["next_attempt_at"], due="next_attempt_at", **changes,
-                )  # fmt: skip
-            if len(expired):
-                _record_abandoned(writer, expired)
-            fresh = writer.claim(
-                TABLE, state="PENDING", to_state="SENDING", limit=max(limit - len(expired), 1),
-                order_by=["next_attempt_at"], due="next_attempt_at", **changes,
-            )  # fmt: skip
-        parts = [f for f in (expired, fresh) if len(f)]
-        if not parts:
-            return []
-        return pd.concat(parts, ignore_index=True).to_dict("records")
+        """Claim up to ``batch_size`` rows: expired leases (now and then), then PENDING ones.
+
+        Each claim is one statement in its own transaction (:mod:`optionsintel.store.outbox`);
+        claiming an expired lease records its unfinished attempt as ABANDONED in it.
+        """
+        limit, lease = self.policy.batch_size, self.policy.lease_seconds
+        expired: list[dict[str, Any]] = []
+        if self._expiry_check_due():
+            expired = outbox.claim_due(self.store, self.name, limit, lease, expired=True)
+        fresh = outbox.claim_due(self.store, self.name, max(limit - len(expired), 1), lease)
+        return expired + fresh
 
     def _expiry_check_due(self) -> bool:
         """Look for expired leases at most every ``min(poll_seconds, lease_seconds)``.
@@ -215,10 +214,10 @@ class Dispatcher:
         return True
 
     def _deliver(self, row: dict[str, Any]) -> _Outcome:
-        started = pd.Timestamp.now(tz="UTC")
+        started = dt.datetime.now(dt.UTC)
 
         def done(outcome: str, **kw: Any) -> _Outcome:
-            return _Outcome(row, outcome, started, pd.Timestamp.now(tz="UTC"), **kw)
+            return _Outcome(row, outcome, started, dt.datetime.now(dt.UTC), **kw)
 
         if int(row["attempts"]) > self.policy.max_attempts:
             return done("FAILED", error=row.get("last_error") or "lease expired too often")
@@ -254,87 +253,111 @@ class Dispatcher:
             "RETRY", error=error, delay=backoff_seconds(attempt, self.policy, self._rng, after)
         )
 
-    def _finish(self, writer: Writer, outcomes: list[_Outcome]) -> None:
-        """Move the batch's rows out of SENDING: one compare-and-set ``UPDATE`` per change set.
+    def _finish(self, outcomes: list[_Outcome]) -> None:
+        """Record every attempt and move the batch's rows out of SENDING: one statement.
 
         A row moves only while this dispatcher still holds it (state SENDING, ``claimed_by``
         this dispatcher, ``attempts`` the attempt it claimed); a row re-claimed after an
-        expired lease is left to its new holder. Normally every row of a batch is SENT, so
-        the whole batch is one statement; retries (each with its own jittered delay) and
-        failures (their own error) group by identical changes.
+        expired lease is left to its new holder (its attempt is recorded all the same).
         """
-        groups: dict[tuple[str, Any, Any], list[dict[str, Any]]] = {}
-        for o in outcomes:
-            held = {"dedupe_key": o.row["dedupe_key"], "claimed_by": self.name,
-                    "attempts": int(o.row["attempts"])}  # fmt: skip
-            groups.setdefault((o.outcome, o.error, o.delay), []).append(held)
-        for (outcome, error, delay), held_rows in groups.items():
-            changes: dict[str, Any]
-            if outcome == "SENT":
-                changes, new = {"sent_at": Now(), "last_error": None}, "SENT"
-            elif outcome == "RETRY":
-                at = Now(pd.Timedelta(seconds=delay).to_pytimedelta())
-                changes, new = {"next_attempt_at": at, "last_error": error}, "PENDING"
-            else:
-                changes, new = {"last_error": error}, "FAILED"
-            moved = writer.transition_many(TABLE, held_rows, "SENDING", new, **changes)
-            if len(moved) < len(held_rows):
-                done = {m["dedupe_key"] for m in moved}
-                for r in held_rows:
-                    if r["dedupe_key"] not in done:
-                        log.warning(
-                            "outbox row %s left this dispatcher before it finished it",
-                            r["dedupe_key"],
-                        )
+        attempts = [
+            outbox.Attempt(
+                dedupe_key=o.row["dedupe_key"],
+                attempt=int(o.row["attempts"]),
+                channel=o.row["channel"],
+                outcome=o.outcome,
+                started=o.started,
+                finished=o.finished,
+                status_code=o.status_code,
+                error=o.error,
+                delay=o.delay,
+            )
+            for o in outcomes
+        ]
+        moved = outbox.finish_batch(self.store, self.name, attempts)
+        for a in attempts:
+            if a.dedupe_key not in moved:
+                log.warning("outbox row %s left this dispatcher before it finished it",
+                            a.dedupe_key)  # fmt: skip
 
     # -- the loop ---------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set: drain, then sleep on LISTEN or the poll timer."""
-        with Listener(self.store, ALERTS_CHANNEL) as listener:
-            while not stop.is_set():
-                try:
-                    handled = self.run_once()
-                except Exception as exc:  # the database may be briefly unavailable
-                    log.error("dispatch round failed: %s", redact(str(exc))[:300])
-                    handled = 0
-                    stop.wait(self.policy.poll_seconds)
-                if handled < self.policy.batch_size:
-                    listener.wait(self.policy.poll_seconds)
+        """Deliver until ``stop`` is set: drain, then sleep on LISTEN or the poll timer.
+
+        Recording a round (attempts + state moves) runs on a recorder thread, so the next
+        claim does not wait for it; a row stays SENDING, under its lease, until its
+        outcome is committed, so a dispatcher dying in between loses nothing (the lease
+        expires and the row is delivered again: the at-least-once window). On ``stop``
+        the recorder commits what it holds before this returns. What the process holds
+        when the loop starts.
+        """
+        recorder = _Recorder(self._finish)
+        try:
+            with Listener(self.store, ALERTS_CHANNEL) as listener:
+                while not stop.is_set():
+                    try:
+                        handled = self.run_once(recorder.put)
+                    except Exception as exc:  # the database may be briefly unavailable
+                        log.error("dispatch round failed: %s", redact(str(exc))[:300])
+                        handled = 0
+                        stop.wait(self.policy.poll_seconds)
+                    if handled < self.policy.batch_size:
+                        listener.wait(self.policy.poll_seconds)
+        finally:
+            recorder.close()
 
 
-def _attempt_frame(outcomes: list[_Outcome], name: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "dedupe_key": [o.row["dedupe_key"] for o in outcomes],
-            "attempt": [int(o.row["attempts"]) for o in outcomes],
-            "channel": [o.row["channel"] for o in outcomes],
-            "dispatcher": name,
-            "started_at": [o.started for o in outcomes],
-            "finished_at": [o.finished for o in outcomes],
-            "outcome": [o.outcome for o in outcomes],
-            "status_code": pd.array([o.status_code for o in outcomes], dtype="Int64"),
-            "error": [o.error for o in outcomes],
-            "latency_ms": [(o.finished - o.started).total_seconds() * 1e3 for o in outcomes],
-        }
-    )
+def settle_heap() -> None:
+    """Exempt the objects that exist now from the cyclic GC's passes (``gc.freeze``).
+
+    A dispatcher process holds pandas, SQLAlchemy, httpx and their modules: one full
+    (generation 2) pass over that heap took 92-195 ms on the 2-core VM (``bench_alerts.py``
+    trace, RESULTS.md, issue 17), and CPython runs one whenever the long-lived objects
+    have grown by a quarter, so a dispatcher running for hours would stall delivery that
+    long now and then. Frozen objects are skipped by those passes and still freed by
+    reference counting; only reference cycles among them are never collected, and these
+    are start-up objects that live as long as the process. Called by the dispatcher's
+    process (``optionsintel alerts dispatch``), not by :meth:`Dispatcher.run_forever`: a
+    library call must not change the collector of whoever embeds it.
+    """
+    gc.collect()
+    gc.freeze()
 
 
-def _record_abandoned(writer: Writer, expired: pd.DataFrame) -> None:
-    """The attempt a dead dispatcher never finished, recorded as ABANDONED."""
-    now = pd.Timestamp.now(tz="UTC")
-    frame = pd.DataFrame(
-        {
-            "dedupe_key": expired["dedupe_key"],
-            "attempt": expired["attempts"].astype("int64") - 1,
-            "channel": expired["channel"],
-            "dispatcher": "unknown (lease expired)",
-            "started_at": now,
-            "finished_at": now,
-            "outcome": "ABANDONED",
-            "error": "the dispatcher holding the lease did not finish the attempt",
-        }
-    )
-    writer.append(ATTEMPTS, frame[frame["attempt"] >= 1], on_duplicate="skip")
+class _Recorder:
+    """A thread committing delivered rounds' outcomes, everything pending in one statement."""
+
+    def __init__(self, finish: Callable[[list[_Outcome]], None]) -> None:
+        self._finish = finish
+        self._queue: queue.SimpleQueue[list[_Outcome] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="dispatch-recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, outcomes: list[_Outcome]) -> None:
+        self._queue.put(outcomes)
+
+    def close(self) -> None:
+        """Record what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        done = False
+        while not done:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            pending = list(batch)
+            while not self._queue.empty():
+                more = self._queue.get()
+                if more is None:
+                    done = True
+                    break
+                pending.extend(more)
+            try:
+                self._finish(pending)
+            except Exception as exc:  # the rows stay SENDING; their lease brings them back
+                log.error("recording %d outcomes failed: %s", len(pending), redact(str(exc))[:300])
 
 
 def feed_writer(store: Store) -> Any:

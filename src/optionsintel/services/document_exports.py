@@ -1,6 +1,7 @@
 """Exports of user documents and results, each with its provenance.
 
-Documents: patterns, alert rules, watchlists, strategies, positions. Results: scan
+Documents: patterns, alert rules, watchlists, strategies, positions, per-user app settings.
+Results: scan
 results, backtest runs (trades, equity, metrics), alert history (notifications, attempts).
 
 Documents are written in the shape their import reads (``services.document_imports``),
@@ -26,6 +27,7 @@ from optionsintel.exchange.formats import Compression, Format, detect
 from optionsintel.exchange.provenance import Provenance
 from optionsintel.services import backtests as backtest_service
 from optionsintel.services import scans as scan_service
+from optionsintel.services import user_settings as settings_service
 from optionsintel.services.positions import COLUMNS as POSITION_COLUMNS
 from optionsintel.store import Store
 from optionsintel.store import patterns as pattern_repo
@@ -35,7 +37,8 @@ from optionsintel.store.alerts import (
     read_delivery_attempts,
 )
 
-DOCUMENT_SETS = ("patterns", "alert_rules", "watchlists", "strategies", "positions")
+DOCUMENT_SETS = ("patterns", "alert_rules", "watchlists", "strategies", "positions",
+                 "user_settings")  # fmt: skip
 
 _KINDS: dict[str, dict[str, str]] = {
     "patterns": {"pattern_id": "str", "version": "int", "name": "str", "description": "str",
@@ -46,6 +49,7 @@ _KINDS: dict[str, dict[str, str]] = {
                    "legs": "json", "rules": "json", "note": "str"},
     "positions": {"owner": "str", "source": "str", "symbol": "str", "contract": "str",
                   "opened_at": "timestamp", "qty": "float", "price": "float", "note": "str"},
+    "user_settings": {"owner": "str", "settings": "json"},
 }  # fmt: skip
 
 
@@ -91,8 +95,9 @@ def _alert_rules(store: Store, owner: str | None) -> pd.DataFrame:
 
 def _watchlists(store: Store, owner: str | None) -> pd.DataFrame:
     lists = read_alert_watchlists_rows(store, owner)
+    # an empty list is one row without a symbol, so an import brings it back
     rows = [{"owner": o, "name": n, "symbol": s}
-            for o, n, symbols in lists for s in symbols]  # fmt: skip
+            for o, n, symbols in lists for s in (symbols or [None])]  # fmt: skip
     return pd.DataFrame(rows, columns=list(_KINDS["watchlists"]))
 
 
@@ -116,12 +121,19 @@ def _positions(store: Store, owner: str | None) -> pd.DataFrame:
     return found[POSITION_COLUMNS]
 
 
+def _user_settings(store: Store, owner: str | None) -> pd.DataFrame:
+    rows = [{"owner": name, "settings": prefs.model_dump()}
+            for name, prefs in settings_service.stored_settings(store, owner)]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(_KINDS["user_settings"]))
+
+
 _READERS = {
     "patterns": _patterns,
     "alert_rules": _alert_rules,
     "watchlists": _watchlists,
     "strategies": _strategies,
     "positions": _positions,
+    "user_settings": _user_settings,
 }
 
 

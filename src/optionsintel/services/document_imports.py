@@ -3,7 +3,8 @@
 Patterns become immutable versions (:mod:`optionsintel.services.patterns`), alert rules go
 through :mod:`optionsintel.services.alerts`, watchlists through
 :mod:`optionsintel.services.watchlists`, strategies through the ``user_strategies`` store,
-positions through :mod:`optionsintel.services.positions`. :func:`check_documents` adds the
+positions through :mod:`optionsintel.services.positions`, per-user app settings through
+:mod:`optionsintel.services.user_settings` (validated, audited). :func:`check_documents` adds the
 owner model's verdict on every row to the validation report (the dry run);
 :func:`commit_documents` stores what differs from the store and nothing else, so a
 re-import of the same file changes nothing.
@@ -23,11 +24,17 @@ import pandas as pd
 
 from optionsintel.alerts import parse_rule
 from optionsintel.alerts.rules import rule_document
-from optionsintel.errors import AlertRuleError, InvalidArgumentError, RuleValidationError
+from optionsintel.errors import (
+    AlertRuleError,
+    InputError,
+    InvalidArgumentError,
+    RuleValidationError,
+)
 from optionsintel.exchange.specs import DatasetSpec
 from optionsintel.exchange.validate import RowError, ValidationReport
 from optionsintel.services import alerts as alert_service
 from optionsintel.services import positions as position_service
+from optionsintel.services import user_settings as settings_service
 from optionsintel.services import watchlists as watchlist_service
 from optionsintel.services.patterns import as_rule, rule_hash, save_pattern
 from optionsintel.store import Store
@@ -148,12 +155,21 @@ def _check_position(row: dict[str, Any]) -> list[Problem]:
     return []
 
 
+def _check_user_settings(row: dict[str, Any]) -> list[Problem]:
+    try:
+        settings_service.validate_settings(row["settings"])
+    except InputError as exc:
+        return [("settings", "invalid", str(exc))]
+    return []
+
+
 _CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
     "patterns": _check_pattern,
     "alert_rules": _check_alert_rule,
     "watchlists": _check_watchlist,
     "strategies": _check_strategy,
     "positions": _check_position,
+    "user_settings": _check_user_settings,
 }
 
 
@@ -266,7 +282,8 @@ def _commit_alert_rules(store: Store, frame: pd.DataFrame, user: str) -> Counts:
 def _commit_watchlists(store: Store, frame: pd.DataFrame, user: str) -> Counts:
     inserted = updated = 0
     for (owner, name), group in frame.groupby(["owner", "name"], sort=False):
-        symbols = list(dict.fromkeys(group["symbol"]))
+        # a row without a symbol names the list only (how an empty list travels)
+        symbols = list(dict.fromkeys(s for s in group["symbol"] if isinstance(s, str)))
         try:
             current = watchlist_service.get_watchlist(store, owner, name).symbols
         except Exception:
@@ -282,9 +299,24 @@ def _commit_watchlists(store: Store, frame: pd.DataFrame, user: str) -> Counts:
     return inserted, updated
 
 
+def _commit_user_settings(store: Store, frame: pd.DataFrame, user: str) -> Counts:
+    """Each owner's settings, saved (and audited, ``user`` the actor) only when they differ."""
+    inserted = updated = 0
+    stored = dict(settings_service.stored_settings(store))
+    for _, row in _rows(frame):
+        owner, prefs = str(row["owner"]), settings_service.validate_settings(row["settings"])
+        if stored.get(owner) == prefs:
+            continue
+        settings_service.save_settings(store, owner, prefs, actor=user)
+        inserted, updated = inserted + (owner not in stored), updated + (owner in stored)
+        stored[owner] = prefs
+    return inserted, updated
+
+
 _COMMITS: dict[str, Callable[[Store, pd.DataFrame, str], Counts]] = {
     "patterns": _commit_patterns,
     "alert_rules": _commit_alert_rules,
     "watchlists": _commit_watchlists,
     "strategies": _commit_strategies,
+    "user_settings": _commit_user_settings,
 }

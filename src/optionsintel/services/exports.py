@@ -4,7 +4,8 @@
 
 The store is read through a server-side cursor
 (:func:`optionsintel.store.reads.stream.iter_dataset`)
-and each chunk goes straight to the file, so memory stays one chunk whatever the size. With
+and each chunk goes straight to the file while the next one is read (:func:`read_ahead`), so
+memory stays a few chunks whatever the size. With
 ``operation_id`` the export is also a bulk operation: a ``bulk_operations`` record moves
 PENDING -> RUNNING -> SUCCEEDED/FAILED and its ``done_items`` follows every chunk; once
 someone moves the record to CANCELLED the export stops at its next chunk
@@ -14,15 +15,18 @@ someone moves the record to CANCELLED the export stops at its next chunk
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 import uuid
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from optionsintel._typing import Provider
 from optionsintel.errors import ExportCancelledError, ExportError, StoreError
-from optionsintel.exchange.export import Progress, open_export
+from optionsintel.exchange.export import Progress, check_target, open_export
 from optionsintel.exchange.formats import Compression, Format, detect
 from optionsintel.exchange.provenance import Provenance
 from optionsintel.store import Now, Store
@@ -33,8 +37,10 @@ from optionsintel.store.reads.stream import (
     count_dataset,
     iter_dataset,
 )
+from optionsintel.tz import to_utc
 
 EXPORT_KIND = "export"
+_T = TypeVar("_T")
 
 
 def export_dataset(
@@ -79,6 +85,8 @@ def export_dataset(
         compression = compression or named
     if dataset in MARKET_DATASETS and not provider:
         raise ExportError(f"exporting {dataset} needs --provider (rows of two providers never mix)")
+    _check_bounds(start, end)
+    check_target(path)
     total = count_dataset(store, dataset, provider=provider, subject=subject, start=start, end=end)
     prov = Provenance(dataset, provider=provider, as_of=_as_of(store, dataset, provider, end),
                       query=_query(subject, start, end, fmt, compression))  # fmt: skip
@@ -86,9 +94,11 @@ def export_dataset(
     try:
         with open_export(path, fmt, column_kinds(dataset), prov, compression=compression,
                          total=total, progress=_chain(progress, tracker)) as session:  # fmt: skip
-            for chunk in iter_dataset(store, dataset, provider=provider, subject=subject,
-                                      start=start, end=end, chunk_rows=chunk_rows):  # fmt: skip
-                session.write(chunk)
+            chunks = iter_dataset(store, dataset, provider=provider, subject=subject,
+                                  start=start, end=end, chunk_rows=chunk_rows)  # fmt: skip
+            with contextlib.closing(read_ahead(chunks)) as ahead:
+                for chunk in ahead:
+                    session.write(chunk)
             rows = session.rows
     except ExportCancelledError:
         raise
@@ -99,6 +109,77 @@ def export_dataset(
     if tracker:
         tracker.finish("SUCCEEDED")
     return prov.with_rows(rows, fmt)
+
+
+def _check_bounds(start: Any, end: Any) -> None:
+    """Refuse a bound that is no date or instant, and an empty range, before any work."""
+    bounds = {}
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        try:
+            bounds[name] = to_utc(value)
+        except (ValueError, TypeError, OverflowError):
+            raise ExportError(
+                f"--{name} {value!r} is not a date or instant; give it as YYYY-MM-DD "
+                "or YYYY-MM-DDTHH:MM (IST unless it names a zone)"
+            ) from None
+    if len(bounds) == 2 and bounds["start"] > bounds["end"]:
+        raise ExportError(f"--start {start!r} is after --end {end!r}: no row can match")
+
+
+_DONE = object()
+
+
+def read_ahead(chunks: Iterator[_T], *, depth: int = 1) -> Generator[_T, None, None]:
+    """Yield ``chunks`` in order while a worker thread already reads the next ones.
+
+    The store's next page (PostgreSQL's query, the COPY transfer, Arrow's CSV parse) then
+    overlaps the writing of the current one (Arrow's writers release the GIL). At most
+    ``depth`` chunks wait ready, so memory stays a few chunks whatever the row count. The
+    source runs and is closed in the worker thread only; an error there is raised here, and
+    leaving early (an error or a cancelled export downstream) stops and closes the source
+    after the page being read.
+    """
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if not hand_over((True, chunk)):
+                    break
+            else:
+                hand_over((True, _DONE))
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over((False, exc))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="oi-export-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = ready.get()
+            if not ok:
+                raise item
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _as_of(store: Store, dataset: str, provider: Provider | None, end: Any) -> str | None:

@@ -98,7 +98,8 @@ def plan_import(
         A path or uploaded bytes (``name`` then tells the format).
     dataset
         ``daily_bars``, ``option_chain``, ``instruments``, or a user document set:
-        ``patterns``, ``alert_rules``, ``watchlists``, ``strategies``, ``positions``.
+        ``patterns``, ``alert_rules``, ``watchlists``, ``strategies``, ``positions``,
+        ``user_settings``.
     provider
         Market data only: the name stamped on the rows (see :func:`check_import_provider`).
     mapping

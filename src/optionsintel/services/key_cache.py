@@ -19,28 +19,22 @@ refused on the wall clock even when cached.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import pandas as pd
 
 from optionsintel.auth.keys import hash_api_key
+from optionsintel.services._listening import ListeningCache
 from optionsintel.services.identity import Identity
-from optionsintel.store.notify import AUTH_CHANNEL, Listener
-
-if TYPE_CHECKING:
-    from optionsintel.store import Store
+from optionsintel.store.notify import AUTH_CHANNEL
 
 #: Longest a verified key is reused without asking the database (s).
 TTL: Final = 5.0
 #: Most keys kept (oldest dropped first).
 MAX_ENTRIES: Final = 10_000
-_RETRY: Final = 1.0
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,7 +44,7 @@ class _Entry:
     stored: float
 
 
-class KeyCache:
+class KeyCache(ListeningCache):
     """Identities of verified API keys, valid until :data:`TTL` or the next account change.
 
     Parameters
@@ -62,23 +56,9 @@ class KeyCache:
     """
 
     def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(AUTH_CHANNEL)
         self.ttl, self._clock = ttl, clock
         self._entries: dict[str, _Entry] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._live = False  # True only while a listener is connected
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.hits = self.misses = 0
-
-    @property
-    def active(self) -> bool:
-        """Whether entries are kept and served (the listener is connected)."""
-        return self._live
-
-    def generation(self) -> int:
-        """The current generation; pass it to :meth:`put` after reading the database."""
-        return self._generation
 
     def get(self, key: str, source: str | None) -> Identity | None:
         """The cached identity of ``key`` (with ``source`` set), or None."""
@@ -106,51 +86,5 @@ class KeyCache:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[hash_api_key(key)] = _Entry(identity, expires_at, self._clock())
 
-    def clear(self) -> None:
-        """Drop every entry and start a new generation."""
-        with self._lock:
-            self._generation += 1
-            self._entries = {}
-
-    def start(self, store: Store) -> None:
-        """Listen for account changes in a daemon thread; entries are kept from now on.
-
-        The LISTEN is in place before this returns, so no change committed after it is
-        missed. Without a database connection the cache simply stays off.
-        """
-        if self._thread is not None:
-            return
-        try:
-            listener = Listener(store, AUTH_CHANNEL)
-        except Exception as exc:  # the API still works, uncached
-            _log.warning("API key cache off: cannot listen for account changes (%s)", exc)
-            return
-        self._stop.clear()
-        self._live = True
-        self._thread = threading.Thread(
-            target=self._listen, args=(listener,), name="api-key-cache", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop listening and drop every entry."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._live = False
-        self.clear()
-
-    def _listen(self, listener: Listener) -> None:
-        with listener:
-            while not self._stop.is_set():
-                got = listener.wait(0.5)
-                if not listener.connected:
-                    self._live = False
-                    self.clear()
-                    self._stop.wait(_RETRY)
-                    listener.wait(0.0)  # reconnects (and LISTENs) when it can
-                    self._live = listener.connected
-                    self.clear()
-                elif got:
-                    self.clear()
+    def _drop_entries(self) -> None:
+        self._entries = {}

@@ -35,6 +35,7 @@ from optionsintel.store.patterns import parse_pin
 
 if TYPE_CHECKING:
     from optionsintel.store import Store
+    from optionsintel.store.api import Writer
 
 log = logging.getLogger(__name__)
 BACKTEST_KIND = "backtest"
@@ -59,11 +60,12 @@ def owned_operation(store: Store, identity: Identity, operation_id: str) -> bulk
 
 
 def list_own(
-    store: Store, identity: Identity, *, kind: str | None = None, limit: int = 100
-) -> list[bulk.BulkStatus]:
-    """The caller's operations, newest first."""
-    return [op for op in bulk.list_operations(store, kind=kind, limit=5000)
-            if op.requested_by == identity.username][:limit]  # fmt: skip
+    store: Store, identity: Identity, *, kind: str | None = None, limit: int = 100,
+    offset: int = 0,
+) -> list[bulk.BulkStatus]:  # fmt: skip
+    """A page of the caller's operations, newest first."""
+    return bulk.list_operations(store, kind=kind, limit=limit, offset=offset,
+                                requested_by=identity.username)  # fmt: skip
 
 
 def item_errors(store: Store, identity: Identity, operation_id: str) -> list[bulk.ItemError]:
@@ -84,9 +86,14 @@ def cancel(store: Store, identity: Identity, operation_id: str) -> bulk.BulkStat
     return bulk.read_operation(store, operation_id)
 
 
-def _audit(store: Store, identity: Identity, action: str, target: str, **details: Any) -> None:
-    with store.transaction() as writer:
-        record(writer, identity.actor, action, target, source=identity.source, details=details)
+def _audited(identity: Identity, action: str, **details: Any) -> Callable[[Writer, str], None]:
+    """The audit record of a start, written in the transaction that records the operation."""
+
+    def write(writer: Writer, operation_id: str) -> None:
+        record(writer, identity.actor, action, operation_id, source=identity.source,
+               details=details)  # fmt: skip
+
+    return write
 
 
 def _own_pins(store: Store, identity: Identity, pins: Sequence[str]) -> None:
@@ -129,8 +136,9 @@ def start_scan(
     spec = scan_spec(**dict(fields))
     _own_pins(store, identity, spec.patterns)
     op_id = bulk.new_operation_id(scans.SCAN_KIND)
-    scans.prepare_scan(store, spec, operation_id=op_id, name=name, requested_by=identity.username)
-    _audit(store, identity, "scan.start", op_id, universe=str(fields.get("universe")))
+    audit = _audited(identity, "scan.start", universe=str(fields.get("universe")))
+    scans.prepare_scan(store, spec, operation_id=op_id, name=name, requested_by=identity.username,
+                       on_record=audit)  # fmt: skip
     _spawn(_run_scan, store, op_id, spec, name, identity.username, background=background)
     return op_id
 
@@ -214,8 +222,9 @@ def start_backtest(
               "end": None if end is None else str(end), "settings": dict(settings or {}),
               "benchmark": benchmark, "name": name}  # fmt: skip
     op = bulk.BulkOperation.start(store, BACKTEST_KIND, ["run"], params=params,
-                                  requested_by=identity.username)  # fmt: skip
-    _audit(store, identity, "backtest.start", op.operation_id, provider=provider)
+                                  requested_by=identity.username,
+                                  on_record=_audited(identity, "backtest.start",
+                                                     provider=provider))  # fmt: skip
     job = dict(source=src, symbols=list(symbols), provider=provider, start=start, end=end,
                settings=parsed, benchmark=benchmark, user=identity.username, name=name)  # fmt: skip
     _spawn(_run_backtest, store, op.operation_id, op, job, background=background)

@@ -26,6 +26,7 @@ from optionsintel.rules import (
     IndicatorCache,
     Rule,
     RuleResult,
+    check_ranges,
     compile_rule,
     evaluate,
     parse_rule,
@@ -98,10 +99,13 @@ def as_rule(rule: RuleInput) -> Rule:
         With every ``(path, message)`` (a ``RuleSyntaxError`` for text that does not parse).
     """
     if isinstance(rule, Rule):
-        return rule
-    if isinstance(rule, str):
-        return parse_rule_json(rule) if rule.lstrip().startswith("{") else parse_rule(rule)
-    return validate_rule(dict(rule))
+        valid = rule
+    elif isinstance(rule, str):
+        valid = parse_rule_json(rule) if rule.lstrip().startswith("{") else parse_rule(rule)
+    else:
+        valid = validate_rule(dict(rule))
+    check_ranges(valid)  # new input only: a stored version loads as it was saved (load_rule)
+    return valid
 
 
 def rule_hash(rule: Rule) -> str:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -29,13 +30,17 @@ from optionsintel.services.identity import Identity
 from optionsintel.store.accounts import count_api_call, read_api_calls
 from optionsintel.tz import EXCHANGE_TZ
 
+_EXCHANGE_ZONE = ZoneInfo(EXCHANGE_TZ)
+
 if TYPE_CHECKING:
     from optionsintel.store import Store
 
 
 def exchange_day(now: pd.Timestamp | None = None) -> dt.date:
     """Today on the exchange's clock."""
-    return (now or pd.Timestamp.now(tz="UTC")).tz_convert(EXCHANGE_TZ).date()
+    if now is None:  # every API call asks: the standard library is ~20x cheaper than pandas
+        return dt.datetime.now(_EXCHANGE_ZONE).date()
+    return now.tz_convert(EXCHANGE_TZ).date()
 
 
 def next_reset(now: pd.Timestamp | None = None) -> pd.Timestamp:
@@ -84,6 +89,10 @@ def calls_today(store: Store, username: str, *, now: pd.Timestamp | None = None)
     return read_api_calls(store, username, exchange_day(now))
 
 
+#: How a counted limit is said: what is counted, and what the caller holds.
+_COUNTED_WORDS = {"watchlist_size": ("symbols in a watchlist", "this one would hold {n}")}
+
+
 def check_allowance(tier: Tier, limit: str, current: int, adding: int = 1) -> None:
     """Refuse growing a counted holding (``alerts``, ``patterns``, ``watchlist_size``).
 
@@ -98,9 +107,9 @@ def check_allowance(tier: Tier, limit: str, current: int, adding: int = 1) -> No
         raise InputError(f"{limit!r} is not a counted limit; those are {list(COUNTED_LIMITS)}")
     allowed = getattr(TIER_QUOTAS[tier], limit)
     if allowed is not None and current + adding > allowed:
+        what, held = _COUNTED_WORDS.get(limit, (limit.replace("_", " "), "{n} are in use"))
         raise QuotaExceededError(
-            f"the {tier.value} tier allows {allowed} {limit.replace('_', ' ')}; "
-            f"{current} are in use",
+            f"the {tier.value} tier allows {allowed} {what}; " + held.format(n=current),
             limit=limit,
             tier=tier.value,
             allowed=allowed,

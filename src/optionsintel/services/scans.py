@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -105,11 +105,13 @@ def prepare_scan(
     operation_id: str | None = None,
     name: str = "adhoc",
     requested_by: str | None = None,
+    on_record: Callable[[Writer, str], None] | None = None,
 ) -> ScanPlan:
     """Resolve and freeze a run (or load the plan of ``operation_id`` to resume it).
 
     ``spec`` may be None to resume ``operation_id`` with its stored spec; a different
-    spec than the stored one is refused.
+    spec than the stored one is refused. ``on_record`` runs in the transaction that
+    records a new run (:meth:`BulkOperation.start`).
 
     Raises
     ------
@@ -142,7 +144,7 @@ def prepare_scan(
     params = {k: v for k, v in asdict(plan).items() if k != "run_id"}
     op = bulk.BulkOperation.start(store, SCAN_KIND, [*universe.symbols, *universe.unknown],
                                   operation_id=run_id, params=params,
-                                  requested_by=requested_by)  # fmt: skip
+                                  requested_by=requested_by, on_record=on_record)  # fmt: skip
     if universe.unknown:
         op.record(BatchOutcome(failed=[ItemError(s, "UNKNOWN_SYMBOL", _unknown_msg(s, spec))
                                        for s in universe.unknown]))  # fmt: skip

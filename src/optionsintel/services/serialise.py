@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from optionsintel.tz import EXCHANGE_TZ
+
+_IST = ZoneInfo(EXCHANGE_TZ)
 
 
 def iso(value: Any) -> str | None:
@@ -22,6 +25,9 @@ def iso(value: Any) -> str | None:
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
+    if type(value) is dt.datetime:  # a database row's instant: no pandas round trip
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(_IST).isoformat()
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")

@@ -40,6 +40,10 @@ class UsageMeter:
     def __init__(self) -> None:
         self._stored: dict[Day, int] = {}
         self._pending: dict[Day, int] = {}
+        # the batch a flush is writing: counted until its stored totals replace _stored
+        # (without it a call counted during the write saw neither, and the limit let
+        # one more call through per call in flight)
+        self._writing: dict[Day, int] = {}
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
 
@@ -66,7 +70,7 @@ class UsageMeter:
         day = (identity.username, exchange_day(now))
         with self._lock:
             self._pending[day] = self._pending.get(day, 0) + 1
-            used = self._stored.get(day, 0) + self._pending[day]
+            used = self._stored.get(day, 0) + self._writing.get(day, 0) + self._pending[day]
         return enforce_daily(identity, used, now)
 
     def used(self, username: str, now: pd.Timestamp | None = None) -> int | None:
@@ -75,24 +79,27 @@ class UsageMeter:
         with self._lock:
             if day not in self._stored:
                 return None
-            return self._stored[day] + self._pending.get(day, 0)
+            return self._stored[day] + self._writing.get(day, 0) + self._pending.get(day, 0)
 
     def flush(self, store: Store) -> int:
         """Write the pending counts in one statement; the number of calls written."""
         with self._flushing:
             with self._lock:
                 batch, self._pending = self._pending, {}
+                self._writing = batch
             if not batch:
                 return 0
             try:
                 totals = add_api_calls(store, batch)
             except Exception:
                 with self._lock:  # keep them for the next flush
+                    self._writing = {}
                     for day, n in batch.items():
                         self._pending[day] = self._pending.get(day, 0) + n
                 raise
             today = exchange_day()
             with self._lock:
+                self._writing = {}
                 for day, total in totals.items():
                     self._stored[day] = total
                 for day in [d for d in self._stored if d[1] < today and d not in self._pending]:

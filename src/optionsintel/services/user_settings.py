@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optionsintel.apps import APPS
 from optionsintel.errors import InputError
 from optionsintel.services import audit
 
@@ -30,20 +31,12 @@ __all__ = [
     "reset_settings",
     "save_settings",
     "set_setting",
+    "stored_settings",
+    "validate_settings",
 ]
 
 #: Dashboards a person may open by default (notebook file names of the Voila apps).
-DASHBOARDS = (
-    "home.ipynb",
-    "market_monitor.ipynb",
-    "analytics_report.ipynb",
-    "pattern_builder.ipynb",
-    "backtests.ipynb",
-    "strategy_builder.ipynb",
-    "scanner.ipynb",
-    "alerts_manager.ipynb",
-    "admin.ipynb",
-)
+DASHBOARDS = tuple(APPS.values())
 
 
 class UserSettings(BaseModel):
@@ -77,6 +70,16 @@ class UserSettings(BaseModel):
         return name
 
 
+def validate_settings(data: Any) -> UserSettings:
+    """``data`` (a settings object) as :class:`UserSettings`.
+
+    Raises :class:`InputError` naming the first bad key and its bound.
+    """
+    if not isinstance(data, dict):
+        raise InputError("settings must be a JSON object of setting: value")
+    return _validate(data)
+
+
 def _validate(data: dict[str, Any]) -> UserSettings:
     try:
         return UserSettings.model_validate(data)
@@ -94,7 +97,11 @@ def get_settings(store: Store, username: str) -> UserSettings:
     rows = store.read("user_settings", where={"username": username})
     if rows.empty:
         return UserSettings()
-    stored = rows.iloc[0]["settings"]
+    return _from_stored(rows.iloc[0]["settings"])
+
+
+def _from_stored(stored: Any) -> UserSettings:
+    """A stored settings document as settings: unknown keys dropped, bad values defaulted."""
     stored = json.loads(stored) if isinstance(stored, str) else dict(stored)
     known = {k: v for k, v in stored.items() if k in UserSettings.model_fields}
     try:
@@ -108,6 +115,18 @@ def get_settings(store: Store, username: str) -> UserSettings:
             except ValidationError:
                 continue
         return UserSettings.model_validate(ok)
+
+
+def stored_settings(store: Store, owner: str | None = None) -> list[tuple[str, UserSettings]]:
+    """``(username, settings)`` of everyone with stored settings (or of ``owner``), by name.
+
+    One read of every row (an export of many users' settings is one query).
+    """
+    where = {} if owner is None else {"username": owner}
+    rows = store.read("user_settings", where=where, columns=["username", "settings"],
+                      order_by=["username"])  # fmt: skip
+    return [(str(n), _from_stored(doc)) for n, doc in zip(rows["username"], rows["settings"],
+                                                          strict=True)]  # fmt: skip
 
 
 def save_settings(

@@ -115,40 +115,32 @@ def set_role(store: Store, actor: Identity, username: str, role: Role | str) -> 
     """
     authorise(actor, Permission.USERS_MANAGE)
     new = parse_role(role)
-    before = get_user(store, username)
     if new is not Role.SUPER_ADMIN:
         _keep_a_super_admin(store, username)
-    with store.transaction() as writer:
-        writer.transition(
-            "users", username, [r.value for r in Role], new.value, state_column="role"
-        )
-        record(
-            writer,
-            actor.actor,
-            "user.set_role",
-            username,
-            source=actor.source,
-            details={"from": before["role"], "to": new.value},
-        )
-    return get_user(store, username)
+    return _set_column(store, actor, username, "role", [r.value for r in Role], new.value)
 
 
 def set_tier(store: Store, actor: Identity, username: str, tier: Tier | str) -> dict[str, Any]:
     """Change ``username``'s subscription tier (needs ``users:manage``); audited."""
     authorise(actor, Permission.USERS_MANAGE)
     new = parse_tier(tier)
+    return _set_column(store, actor, username, "tier", [t.value for t in Tier], new.value)
+
+
+def _set_column(
+    store: Store, actor: Identity, username: str, column: str, allowed: list[str], value: str
+) -> dict[str, Any]:
+    """Set the account's ``role`` or ``tier`` with its audit record ``user.set_<column>``."""
     before = get_user(store, username)
     with store.transaction() as writer:
-        writer.transition(
-            "users", username, [t.value for t in Tier], new.value, state_column="tier"
-        )
+        writer.transition("users", username, allowed, value, state_column=column)
         record(
             writer,
             actor.actor,
-            "user.set_tier",
+            f"user.set_{column}",
             username,
             source=actor.source,
-            details={"from": before["tier"], "to": new.value},
+            details={"from": before[column], "to": value},
         )
     return get_user(store, username)
 

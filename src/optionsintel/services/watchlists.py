@@ -11,7 +11,7 @@ run in one transaction with the list row locked, so two concurrent edits both ap
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,6 +26,9 @@ from optionsintel.store.api import Writer
 MAX_WATCHLIST = 5_000
 _NAME_RE = re.compile(r"^[\w\-. &]{1,80}$")
 _OWNER_RE = re.compile(r"^[\w\-.@]{1,64}$")
+#: Called inside a change's transaction with the symbols about to be stored (None for a
+#: delete): a caller's allowance check and audit record (raising undoes the change).
+BeforeStore = Callable[[Writer, "list[str] | None"], None]
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,17 @@ def get_watchlist(store: Store, owner: str, name: str) -> Watchlist:
 
 
 def create_watchlist(
-    store: Store, owner: str, name: str, symbols: Sequence[str] = (), *, replace: bool = False
+    store: Store,
+    owner: str,
+    name: str,
+    symbols: Sequence[str] = (),
+    *,
+    replace: bool = False,
+    before_store: BeforeStore | None = None,
 ) -> WatchlistChange:
     """Create a watchlist of the known ``symbols`` (``replace`` overwrites an existing one).
+
+    ``before_store`` runs in the transaction, with the symbols, before they are stored.
 
     Raises
     ------
@@ -106,6 +117,8 @@ def create_watchlist(
         exists = repo.lock_watchlist(writer, owner, name) is not None
         if exists and not replace:
             raise WatchlistError(f"watchlist {name!r} of {owner!r} exists; use add/remove")
+        if before_store is not None:
+            before_store(writer, known)
         _store(writer, owner, name, known)
     return WatchlistChange(Watchlist(owner, name, known), known, [], unknown, invalid)
 
@@ -149,12 +162,16 @@ def rename_watchlist(store: Store, owner: str, name: str, new_name: str) -> Watc
     return Watchlist(owner, new_name, current)
 
 
-def delete_watchlist(store: Store, owner: str, name: str) -> None:
+def delete_watchlist(
+    store: Store, owner: str, name: str, *, before_store: BeforeStore | None = None
+) -> None:
     """Delete a watchlist; :class:`WatchlistError` when absent."""
     owner, name = check_name(owner, name)
     with store.transaction() as writer:
         if not repo.delete_watchlist(writer, owner, name):
             raise WatchlistError(f"no watchlist {name!r} of {owner!r}")
+        if before_store is not None:
+            before_store(writer, None)
 
 
 def _locked(writer: Writer, owner: str, name: str) -> list[str]:

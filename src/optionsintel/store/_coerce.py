@@ -14,6 +14,7 @@ column; booleans take booleans (or 0/1), never text; floats take numbers, never 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import numpy as np
@@ -65,10 +66,12 @@ class _BadValuesError(Exception):
 
 def _column(t: sa.types.TypeEngine, values: pd.Series) -> pd.Series:
     if isinstance(t, sa.DateTime):
-        return _in_horizon(_instants(values), values)
+        return _in_horizon(_instants(values))
     if isinstance(t, sa.Date):
+        if pd.api.types.is_datetime64_dtype(values):  # naive: IST days already
+            return _naive_days(values)
         ts = _instants(values, dates=True)
-        local = _in_horizon(ts, values).dt.tz_convert(EXCHANGE_TZ).dt.tz_localize(None)
+        local = _in_horizon(ts).dt.tz_convert(EXCHANGE_TZ).dt.tz_localize(None)
         return local.dt.normalize()
     if isinstance(t, sa.Boolean):
         return _booleans(values)
@@ -130,6 +133,8 @@ def _booleans(values: pd.Series) -> pd.Series:
 def _instants(values: pd.Series, dates: bool = False) -> pd.Series:
     """UTC instants; naive values (and dates) are IST wall time; numbers are refused."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
+        if values.dt.tz is dt.UTC:  # what tz_convert("UTC") gives: as it is
+            return values
         return values.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(values):
         return values.dt.tz_localize(EXCHANGE_TZ).dt.tz_convert("UTC")
@@ -167,9 +172,41 @@ def _one(value: object, bad: np.ndarray, i: int) -> pd.Timestamp:
         return pd.NaT
 
 
-def _in_horizon(ts: pd.Series, values: pd.Series) -> pd.Series:
+def _naive_days(values: pd.Series) -> pd.Series:
+    """Naive (IST wall time) instants as days: the generic path without the round trip.
+
+    The generic path localises to IST, checks the horizon in UTC and converts back; IST
+    has kept one offset since 1945, long before the horizon, so the naive values checked
+    against the horizon in IST wall time give the same answer and the same days.
+    """
+    lo, hi = (b.tz_convert(EXCHANGE_TZ).tz_localize(None) for b in instant_horizon())
+    return _in_horizon(values, (lo, hi)).dt.normalize()
+
+
+def _outside_horizon() -> str:
     lo, hi = instant_horizon()
-    out = ((ts < lo) | (ts > hi)).to_numpy(dtype=bool)
+    return f"holds instants outside {lo:%Y-%m-%d}..{hi:%Y-%m-%d} (IST)"
+
+
+def _in_horizon(
+    ts: pd.Series, bounds: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> pd.Series:
+    """``ts`` as it is, or a refusal naming its instants outside ``bounds``.
+
+    ``bounds`` default to :func:`~optionsintel.validation.instant_horizon` (aware, for
+    aware ``ts``); naive ``ts`` need them as naive IST wall times.
+    """
+    out = _outside(ts, *(bounds or instant_horizon()))
     if out.any():
-        raise _BadValuesError(out, f"holds instants outside {lo:%Y-%m-%d}..{hi:%Y-%m-%d} (IST)")
+        raise _BadValuesError(out, _outside_horizon())
     return ts
+
+
+def _outside(ts: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
+    """Which instants lie before ``lo`` or after ``hi`` (NaT does not).
+
+    Compared on the datetime array, not the Series: the same answer without building
+    four intermediate Series per column (~0.2 ms each at 10k rows).
+    """
+    arr = ts.array
+    return np.asarray((arr < lo) | (arr > hi), dtype=bool)

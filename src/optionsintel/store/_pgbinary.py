@@ -43,9 +43,10 @@ def _encode_column(col: sa.Column, values: pd.Series) -> _Encoded:
     fixed-width bytes from the few distinct values instead of converting every row.
     """
     t = col.type
-    isnull = values.isna().to_numpy()
     if isinstance(t, sa.Float):
-        return isnull, values.to_numpy(dtype="float64", na_value=np.nan).astype(">f8"), None
+        floats = values.to_numpy(dtype="float64", na_value=np.nan)
+        return np.isnan(floats), floats.astype(">f8"), None  # NaN is NULL, as isna() says
+    isnull = values.isna().to_numpy()
     if isinstance(t, sa.SmallInteger):
         return isnull, values.fillna(0).to_numpy(dtype="int64").astype(">i2"), None
     if isinstance(t, sa.BigInteger):
@@ -55,18 +56,34 @@ def _encode_column(col: sa.Column, values: pd.Series) -> _Encoded:
     if isinstance(t, sa.Boolean):
         return isnull, values.fillna(False).to_numpy(dtype=bool).astype("u1"), None
     if isinstance(t, sa.DateTime):
-        ts = pd.to_datetime(values, utc=True)
-        us = ts.astype("datetime64[us, UTC]").to_numpy(dtype="datetime64[us]").astype("int64")
-        return isnull, (us - _PG_EPOCH_US).astype(">i8"), None
+        return isnull, (_epoch_us(values) - _PG_EPOCH_US).astype(">i8"), None
     if isinstance(t, sa.Date):
-        days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]").astype("int64")
-        return isnull, (days - _PG_EPOCH_DAYS).astype(">i4"), None
+        return isnull, (_epoch_days(values) - _PG_EPOCH_DAYS).astype(">i4"), None
     if isinstance(t, sa.String | sa.Text):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         encoded = [str(u).encode() for u in uniques] + [b""]  # code -1 (NULL) picks b""
         lengths = np.array([len(b) for b in encoded], dtype=np.int64)[codes]
         return isnull, (codes, encoded), lengths
     raise TooManyLayoutsError(f"no binary encoder for {col.name} ({t})")
+
+
+def _epoch_us(values: pd.Series) -> np.ndarray:
+    """Microseconds since 1970-01-01 UTC of each instant (NaT: int64's minimum).
+
+    Aware microsecond values are stored as exactly that (the zone only labels them):
+    taken as they are, without the conversions (~0.2 ms per 10k-row column).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype) and values.array.unit == "us":
+        return values.array.asi8
+    ts = pd.to_datetime(values, utc=True)
+    return ts.astype("datetime64[us, UTC]").to_numpy(dtype="datetime64[us]").astype("int64")
+
+
+def _epoch_days(values: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of each date (NaT: int64's minimum)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive: as it is
+        return values.to_numpy().astype("datetime64[D]").astype("int64")
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[D]").astype("int64")
 
 
 def encode(
@@ -114,7 +131,7 @@ class Encoded:
     def __init__(self, table: sa.Table, frame: pd.DataFrame, max_layouts: int = 64) -> None:
         self.names = list(frame.columns)
         self.rows = len(frame)
-        self.columns = [_encode_column(table.c[c], frame[c]) for c in self.names]
+        self.columns = [_encode_column(table.c[c], values) for c, values in frame.items()]
         self.groups = _layout_groups(self.columns, self.rows, max_layouts)
 
     def digest(self, skip: frozenset[str] = frozenset()) -> bytes:
@@ -160,16 +177,41 @@ def _layout_groups(
     first = {k: (v[0] if len(v) else 0) for k, v in sig.items()}
     # only the signature fields that vary are grouped on (usually one text length or none)
     varying = {k: v for k, v in sig.items() if len(v) and (v != v[0]).any()}
-    if varying:
-        groups = pd.DataFrame(varying).groupby(list(varying), sort=False).indices
-    else:
-        groups = {(): np.arange(n_rows)}
-    if len(groups) > max_layouts:
-        raise TooManyLayoutsError(f"{len(groups)} row layouts")
+    keys, groups = _group_rows(list(varying.values()), n_rows, max_layouts)
     return [
-        (first | dict(zip(varying, key if isinstance(key, tuple) else (key,), strict=True)), rows)
-        for key, rows in groups.items()
+        (first | dict(zip(varying, key, strict=True)), rows)
+        for key, rows in zip(keys, groups, strict=True)
     ]
+
+
+def _group_rows(
+    signature: list[np.ndarray], n_rows: int, max_groups: int
+) -> tuple[list[tuple[int, ...]], list[np.ndarray]]:
+    """Rows with equal ``signature`` values: (values, ascending positions) per group.
+
+    Groups come in the order of their first row, as ``DataFrame.groupby(sort=False)``
+    gave them: hash codes in order of appearance, then one stable (radix) sort of the
+    small codes (groupby's own cost was ~0.6 ms per 10k-row snapshot).
+
+    Raises
+    ------
+    TooManyLayoutsError
+        When there are more than ``max_groups`` groups.
+    """
+    if not signature:
+        return [()], [np.arange(n_rows)]
+    codes, _ = pd.factorize(np.asarray(signature[0]), sort=False)
+    for values in signature[1:]:  # combined, then renumbered in order of appearance
+        part, distinct = pd.factorize(np.asarray(values), sort=False)
+        codes, _ = pd.factorize(codes.astype(np.int64) * len(distinct) + part, sort=False)
+    n_groups = int(codes.max()) + 1 if n_rows else 1
+    if n_groups > max_groups:
+        raise TooManyLayoutsError(f"{n_groups} row layouts")
+    rows_in_order = np.argsort(codes.astype(np.uint16), kind="stable")  # radix sort
+    counts = np.bincount(codes, minlength=n_groups)
+    rows = np.split(rows_in_order, np.cumsum(counts)[:-1])
+    keys = [tuple(int(np.asarray(v)[r[0]]) for v in signature) for r in rows]
+    return keys, rows
 
 
 def _encode_group(

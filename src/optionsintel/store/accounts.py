@@ -107,13 +107,16 @@ def read_audit_log(
     action: str | None = None,
     start: Any = None,
     end: Any = None,
+    target: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One page of audit records, newest first, optionally filtered."""
+    """One page of audit records, newest first, optionally filtered (``target``: the object)."""
     stmt = sa.select(audit_log)
     if actor is not None:
         stmt = stmt.where(audit_log.c.actor == actor)
     if action is not None:
         stmt = stmt.where(audit_log.c.action == action)
+    if target is not None:
+        stmt = stmt.where(audit_log.c.target == target)
     if start is not None:
         stmt = stmt.where(audit_log.c.ts >= to_utc(start))
     if end is not None:

@@ -118,12 +118,25 @@ def read_delivery_attempts(source: Source, *, dedupe_key: str | None = None) -> 
     return _read(source, stmt, t)
 
 
-def read_alert_feed(source: Source, username: str, *, unread_only: bool = False) -> pd.DataFrame:
-    """A user's in-app feed, newest first."""
+def read_alert_feed(
+    source: Source,
+    username: str,
+    *,
+    unread_only: bool = False,
+    since: Any = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """A user's in-app feed: newest first, or with ``since`` what came after it, oldest first."""
     t = alert_feed
-    stmt = sa.select(t).where(t.c.username == username).order_by(t.c.created_at.desc())
+    stmt = sa.select(t).where(t.c.username == username)
+    if since is None:
+        stmt = stmt.order_by(t.c.created_at.desc())
+    else:
+        stmt = stmt.where(t.c.created_at > since).order_by(t.c.created_at, t.c.dedupe_key)
     if unread_only:
         stmt = stmt.where(t.c.status == "UNREAD")
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return _read(source, stmt, t)
 
 

@@ -26,7 +26,13 @@ from optionsintel.errors import SchemaOutdatedError, StoreError, StoreWriteError
 from optionsintel.settings import Settings, get_settings
 from optionsintel.store import migrate, records
 from optionsintel.store.bulk import MergeResult, copy_merge
-from optionsintel.store.engine import describe_url, get_engine, raw_connection, resolve_database_url
+from optionsintel.store.engine import (
+    describe_url,
+    get_engine,
+    get_serving_engine,
+    raw_connection,
+    resolve_database_url,
+)
 from optionsintel.store.partitions import (
     PARTITION_BATCH,
     drop_partitions_before,
@@ -572,7 +578,21 @@ def _frame(result: sa.CursorResult[Any], t: sa.Table) -> pd.DataFrame:
     return frame
 
 
-def get_store(settings: Settings | None = None, *, check_schema: bool = True) -> Store:
-    """The store of the configured database (embedded unless ``DATABASE_URL`` is set)."""
+def get_store(
+    settings: Settings | None = None,
+    *,
+    check_schema: bool = True,
+    application_name: str | None = None,
+) -> Store:
+    """The store of the configured database (embedded unless ``DATABASE_URL`` is set).
+
+    ``application_name`` names this store's database sessions (see :func:`get_engine`).
+    """
     url = resolve_database_url(settings or get_settings())
-    return Store(get_engine(url), check_schema=check_schema)
+    return Store(get_engine(url, application_name=application_name), check_schema=check_schema)
+
+
+def get_serving_store(settings: Settings | None = None) -> Store:
+    """:func:`get_store` on an engine for request serving (no ping per checkout)."""
+    url = resolve_database_url(settings or get_settings())
+    return Store(get_serving_engine(url))

@@ -2,13 +2,14 @@
 
 When no stored row can share a key with the frame (one primary-key probe: a new
 snapshot, a backfill into an empty day), the rows are COPYed straight into the table:
-nothing else costs as little. Otherwise they are COPYed into a temporary table and one
-join with the stored rows counts new keys and changed rows; a re-run that changes
-nothing stops there (not even ``ingested_at`` is rewritten). New keys are then added with
-``INSERT ... SELECT ... ON CONFLICT (natural key) DO NOTHING`` and changed rows updated
-in place with ``UPDATE ... FROM`` the staging table. The caller learns how many rows
-were inserted, updated and left unchanged. Everything runs inside the caller's
-transaction.
+nothing else costs as little. The probe travels in one pipelined round trip with the
+partition check and the COPY's savepoint, answered while the frame is encoded.
+Otherwise they are COPYed into a temporary table and one join with the stored rows
+counts new keys and changed rows; a re-run that changes nothing stops there (not even
+``ingested_at`` is rewritten). New keys are then added with ``INSERT ... SELECT ... ON
+CONFLICT (natural key) DO NOTHING`` and changed rows updated in place with ``UPDATE ...
+FROM`` the staging table. The caller learns how many rows were inserted, updated and
+left unchanged. Everything runs inside the caller's transaction.
 
 A large direct COPY also records a digest of the frame (:mod:`._digests`): writing the
 same frame again, its rows untouched since, is then recognised by one lookup and one
@@ -23,9 +24,9 @@ Figures: benchmarks/RESULTS.md (Store).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,11 +41,15 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import FrameValidationError
-from optionsintel.frames import to_jsonable
+from optionsintel.frames import json_text
 from optionsintel.store import _digests, _pgbinary
 from optionsintel.store._coerce import conform
 from optionsintel.store.engine import raw_connection
-from optionsintel.store.partitions import ensure_partitions, ist_days
+from optionsintel.store.partitions import (
+    ensure_partitions,
+    ist_days,
+    missing_partitions_query,
+)
 from optionsintel.store.schema import PARTITIONED_TABLES, natural_key
 
 _NO_COMPARE = frozenset({"ingested_at", "created_at", "updated_at"})
@@ -74,8 +79,13 @@ class MergeResult:
         return self.rows - self.inserted - self.updated
 
 
-def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+def prepare_frame(
+    table: sa.Table, frame: pd.DataFrame, *, check_duplicates: bool = True
+) -> pd.DataFrame:
     """Select the table's columns, check the natural key, serialise JSON columns.
+
+    ``check_duplicates=False`` leaves the check that no key repeats to the caller
+    (:func:`check_unique_keys`): the direct COPY has the primary key make it.
 
     Raises
     ------
@@ -91,30 +101,40 @@ def prepare_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
             f"(natural key is {list(key)})"
         )
     cols = [c.name for c in table.columns if c.name in frame.columns]
-    out = conform(table, frame.loc[:, cols])  # before the key checks: naive == aware IST
-    null_keys = out[list(key)].isna().any(axis=1)
-    if null_keys.any():
+    picked = frame if cols == list(frame.columns) else frame.loc[:, cols]  # CoW: no copy
+    out = conform(table, picked)  # before the key checks: naive == aware IST
+    if any(out[c].hasnans for c in key):  # the row mask only when some key is null
+        null_keys = out[list(key)].isna().any(axis=1)
         raise FrameValidationError(
             f"cannot write to {table.name}: {int(null_keys.sum())} rows have null key values"
         )
-    dup = out.duplicated(list(key))
-    if dup.any():
-        example = out.loc[dup, list(key)].iloc[0].to_dict()
-        raise FrameValidationError(
-            f"cannot write to {table.name}: {int(dup.sum())} rows repeat a natural key, "
-            f"e.g. {example}"
-        )
+    if check_duplicates:
+        check_unique_keys(table, out)
     json_cols = [c.name for c in table.columns if isinstance(c.type, JSONB) and c.name in cols]
     if json_cols:
         out = out.copy()
         for c in json_cols:
-            out[c] = [json.dumps(to_jsonable(v)) for v in out[c]]
+            out[c] = [json_text(v) for v in out[c]]
     return out
 
 
-def prepare_with_partitions(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+def check_unique_keys(table: sa.Table, prepared: pd.DataFrame) -> None:
+    """Raise :class:`FrameValidationError` when a natural key repeats in ``prepared``."""
+    key = list(natural_key(table))
+    dup = prepared.duplicated(key)
+    if dup.any():
+        example = prepared.loc[dup, key].iloc[0].to_dict()
+        raise FrameValidationError(
+            f"cannot write to {table.name}: {int(dup.sum())} rows repeat a natural key, "
+            f"e.g. {example}"
+        )
+
+
+def prepare_with_partitions(
+    conn: Connection, table: sa.Table, frame: pd.DataFrame, *, check_duplicates: bool = True
+) -> pd.DataFrame:
     """:func:`prepare_frame`, then create the partitions the rows fall in (if partitioned)."""
-    prepared = prepare_frame(table, frame)
+    prepared = prepare_frame(table, frame, check_duplicates=check_duplicates)
     if not prepared.empty and table.name in PARTITIONED_TABLES:
         ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
     return prepared
@@ -139,21 +159,30 @@ def copy_merge(
         :func:`_near`), COPY straight into ``table``. ``False`` forces the
         staged merge (tests pin that both store the same rows).
     """
-    prepared = prepare_with_partitions(conn, table, frame)
+    # A key repeated in the frame: the direct COPY's primary key refuses it (checked
+    # then, see below); every other path checks first (a merge would keep one silently).
+    prepared = prepare_frame(table, frame, check_duplicates=False)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
-    payload, n, cols = _Payload(table, prepared), len(prepared), list(prepared.columns)
+    n, cols = len(prepared), list(prepared.columns)
+    near = _near(table, prepared) if direct else None
     with raw_connection(conn).cursor() as cur:
-        near = _near(table, prepared) if direct else None
+        if near is None:
+            _ensure_partitions(conn, table, prepared)
+            payload, found = _Payload(table, prepared), True
+        else:  # the savepoint of the direct COPY is open when nothing was found
+            payload, found = _probe_encoding(conn, table, prepared, near)
         digested = n >= DIGEST_MIN_ROWS and payload.encoded is not None
-        if near is not None and not _exists(cur, table, near):
+        if near is not None and not found:
             if digested:
                 payload.start_digest()  # hashed in a thread while the rows are sent
             if _copy_direct(cur, table, cols, payload):
                 if digested:
                     _digests.record(cur, table.name, near, payload.digest(), n)
                 return MergeResult(table.name, n, n, 0)
-        elif (
+            near = None  # a key collided: repeated in the frame (raised next) or concurrent
+        check_unique_keys(table, prepared)
+        if (
             near is not None
             and digested
             and _digests.unchanged(cur, table.name, near, payload.digest(), n)
@@ -163,6 +192,56 @@ def copy_merge(
         _stage_payload(cur, table, cols, tmp, payload)
         inserted, updated = _merge(cur, table, cols, tmp, n, _time_range(table, prepared))
     return MergeResult(table.name, n, inserted, updated)
+
+
+def _ensure_partitions(conn: Connection, table: sa.Table, prepared: pd.DataFrame) -> None:
+    if table.name in PARTITIONED_TABLES:
+        ensure_partitions(conn, table.name, ist_days(prepared[PARTITIONED_TABLES[table.name]]))
+
+
+def _probe_encoding(
+    conn: Connection, table: sa.Table, prepared: pd.DataFrame, near: _digests.Near
+) -> tuple[_Payload, bool]:
+    """(the COPY payload, whether a stored row lies ``near``), the partitions made.
+
+    One round trip instead of three (the missing partitions, the probe, the direct COPY's
+    ``SAVEPOINT``; psycopg still syncs a BEGIN of its own before them), sent in a pipeline
+    before the frame is encoded so the server answers while the client encodes (each
+    round trip waits for two processes to be scheduled, which costs most on a busy
+    machine). The savepoint is left open only when
+    nothing was found (the direct COPY follows); a missing partition is created outside it.
+    """
+    raw = raw_connection(conn)
+    days = ist_days(prepared[PARTITIONED_TABLES[table.name]])
+    missing_q, missing_params = missing_partitions_query(table.name, days)
+    opened = False
+    try:
+        with raw.pipeline(), raw.cursor() as missing, raw.cursor() as probe:
+            missing.execute(missing_q, missing_params)
+            probe.execute(_exists_query(table, near), near.params)
+            raw.execute(_SAVEPOINT)
+            opened = True
+            payload = _Payload(table, prepared)  # encoded while the server answers
+            absent = [name for (name,) in missing.fetchall()]
+            found = bool(probe.fetchone()[0])  # type: ignore[index]
+    except BaseException:  # a value the encoder refused (or any other stop): no savepoint
+        # is left open in the caller's transaction; a transaction the server already
+        # failed refuses the release, and the first error is the one that counts
+        if opened:
+            with contextlib.suppress(psycopg.Error):
+                raw.execute(_RELEASE)
+        raise
+    if absent or found:
+        raw.execute(_RELEASE)
+    if absent:  # new days (once a day): made outside the savepoint, kept whatever follows
+        ensure_partitions(conn, table.name, days)
+        if not found:
+            raw.execute(_SAVEPOINT)
+    return payload, found
+
+
+_SAVEPOINT = "SAVEPOINT _oi_direct_copy"
+_RELEASE = "RELEASE SAVEPOINT _oi_direct_copy"
 
 
 #: Frames this large get a content digest (``write_digests``): below it a re-run's
@@ -229,15 +308,11 @@ def _near(table: sa.Table, prepared: pd.DataFrame) -> _digests.Near | None:
     return _digests.Near(sql.SQL(" AND ").join(conds), params)
 
 
-def _exists(cur: psycopg.Cursor[Any], table: sa.Table, near: _digests.Near) -> bool:
+def _exists_query(table: sa.Table, near: _digests.Near) -> sql.Composable:
     """Whether any stored row lies where ``near`` says (one primary-key probe)."""
-    cur.execute(
-        sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE {w})").format(
-            t=sql.Identifier(table.name), w=near.where
-        ),
-        near.params,
+    return sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE {w})").format(
+        t=sql.Identifier(table.name), w=near.where
     )
-    return bool(cur.fetchone()[0])  # type: ignore[index]
 
 
 _MAX_PROBE_VALUES = 64
@@ -255,19 +330,20 @@ def _time_range(table: sa.Table, prepared: pd.DataFrame) -> tuple[dt.datetime, d
 def _copy_direct(
     cur: psycopg.Cursor[Any], table: sa.Table, cols: list[str], payload: _Payload
 ) -> bool:
-    """COPY ``payload`` straight into ``table`` under a savepoint; False if keys collided.
+    """COPY ``payload`` straight into ``table`` under the open savepoint; False if keys collided.
 
-    A concurrent writer of the same new keys makes this fail with a unique violation (or
-    a deadlock, rows being in another order); the savepoint is then rolled back and the
-    caller merges through the staging table instead, which waits for and respects it.
+    The savepoint (``_oi_direct_copy``) was opened by :func:`_probe_encoding`. A
+    concurrent writer of the same new keys makes the COPY fail with a unique violation
+    (or a deadlock, rows being in another order); the savepoint is then rolled back and
+    the caller merges through the staging table instead, which waits for and respects it.
     """
-    cur.execute("SAVEPOINT _oi_direct_copy")
     try:
         _copy(cur, table.name, cols, payload)
     except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
         cur.execute("ROLLBACK TO SAVEPOINT _oi_direct_copy")
+        cur.execute(_RELEASE)
         return False
-    cur.execute("RELEASE SAVEPOINT _oi_direct_copy")
+    cur.execute(_RELEASE)
     return True
 
 

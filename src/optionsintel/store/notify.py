@@ -24,6 +24,11 @@ ALERTS_CHANNEL = "optionsintel_alert_notifications"
 #: Channel on which changes to API keys and accounts are announced (by the triggers of
 #: migration 0013), so caches of verified keys can be dropped at once.
 AUTH_CHANNEL = "optionsintel_auth"
+#: Channel on which changes to ``option_chain_snapshots`` are announced (migration 0014,
+#: and the retention's partition drops), so cached chain reads can be dropped at once.
+CHAINS_CHANNEL = "optionsintel_chains"
+#: Channel on which changes to pattern heads (``custom_patterns``) are announced.
+PATTERNS_CHANNEL = "optionsintel_patterns"
 
 
 def notify(writer: Writer, channel: str, payload: str = "") -> None:

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, text
 from optionsintel.store.engine import raw_connection
 from optionsintel.store.schema import PARTITIONED_TABLES
 
+#: :data:`optionsintel.store.notify.CHAINS_CHANNEL` (that module imports this one's users).
+CHAINS_CHANNEL = "optionsintel_chains"
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 PARTITION_BATCH = 100
@@ -71,6 +73,22 @@ def ensure_partitions(conn: Connection, table: str, days: Iterable[dt.date]) -> 
     return [partition_name(table, d) for d in missing]
 
 
+def missing_partitions_query(table: str, days: Iterable[dt.date]) -> tuple[sql.Composable, tuple]:
+    """A query (and its parameters) naming which partitions of ``days`` do not exist.
+
+    For callers that send it together with other statements (one round trip); its rows
+    are the missing names, for :func:`ensure_partitions` to create. Same lookup as
+    :func:`list_partitions` (by the parent's name).
+    """
+    names = [partition_name(table, d) for d in sorted(set(days))]
+    query = sql.SQL(
+        "SELECT n FROM unnest(%s::text[]) AS n WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+        "WHERE p.relname = %s AND c.relname = n)"
+    )
+    return query, (names, table)
+
+
 def list_partitions(conn: Connection, table: str) -> list[str]:
     """Names of the existing partitions of ``table``, oldest first."""
     rows = conn.execute(
@@ -104,4 +122,6 @@ def drop_partitions_before(
     with raw.cursor() as cur:
         for name in old:
             cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
+        if old and table == "option_chain_snapshots":  # no trigger sees a dropped partition
+            cur.execute("SELECT pg_notify(%s, %s)", (CHAINS_CHANNEL, table))
     return old

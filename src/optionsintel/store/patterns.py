@@ -30,6 +30,7 @@ from optionsintel.errors import (
     PatternNotFoundError,
 )
 from optionsintel.store.schema import custom_patterns, pattern_versions
+from optionsintel.store.versioned import VersionedDocuments
 
 if TYPE_CHECKING:
     from optionsintel.store.api import Store, Writer
@@ -70,6 +71,13 @@ class PatternVersion:
     def pin(self) -> str:
         """The stable id of this version, ``pattern_id@version``."""
         return pattern_pin(self.pattern_id, self.version)
+
+
+def _as_version(row: Any) -> PatternVersion:
+    return PatternVersion(**{str(k): row[k] for k in pattern_versions.c.keys()})  # noqa: SIM118
+
+
+_VERSIONS = VersionedDocuments(pattern_versions, ("pattern_id",), _as_version)
 
 
 def check_pattern_id(pattern_id: str) -> str:
@@ -163,42 +171,37 @@ def save_version(
         Bad id, or no name on the first save.
     """
     check_pattern_id(pattern_id)
-    with store.transaction() as tx:
-        head = (
-            tx.conn.execute(
-                sa.select(custom_patterns)
-                .where(custom_patterns.c.pattern_id == pattern_id)
-                .with_for_update()
-            )
-            .mappings()
-            .first()
-        )
-        if head is not None:
-            latest = _version_row(tx.conn, pattern_id, int(head["latest_version"]))
-            if latest is not None and latest.content_hash == content_hash:
-                return latest, False
-        version = 1 if head is None else int(head["latest_version"]) + 1
-        _move_head(tx, head, pattern_id, version, name, description, created_by)
-        row = {
-            "pattern_id": pattern_id,
-            "version": version,
-            "definition": dict(definition),
-            "text": text,
-            "content_hash": content_hash,
-            "schema_version": schema_version,
-            "created_by": created_by,
-            "note": note,
-        }
-        tx.append("pattern_versions", pd.DataFrame([row]))
-        stored = _version_row(tx.conn, pattern_id, version)
-        assert stored is not None
-        if on_saved is not None:
-            on_saved(tx, stored)
-    return stored, True
+    heads: list[Any] = []
+
+    def lock_head(tx: Writer) -> int | None:
+        t = custom_patterns
+        stmt = sa.select(t).where(t.c.pattern_id == pattern_id).with_for_update()
+        heads.append(tx.conn.execute(stmt).mappings().first())
+        return None if heads[0] is None else int(heads[0]["latest_version"])
+
+    def move_head(tx: Writer, version: int) -> None:
+        _move_head(tx, heads[0], pattern_id, version, name, description, created_by)
+
+    content = {
+        "definition": dict(definition),
+        "text": text,
+        "schema_version": schema_version,
+        "created_by": created_by,
+        "note": note,
+    }
+    return _VERSIONS.save(
+        store,
+        {"pattern_id": pattern_id},
+        content,
+        content_hash=content_hash,
+        lock_latest=lock_head,
+        before_append=move_head,
+        on_saved=on_saved,
+    )
 
 
 def _move_head(
-    tx: Any,
+    tx: Writer,
     head: Any,
     pattern_id: str,
     version: int,
@@ -316,10 +319,8 @@ def list_patterns(
 
 def read_versions(store: Store, pattern_id: str) -> list[PatternVersion]:
     """Every version of ``pattern_id``, oldest first (empty when none is stored)."""
-    t = pattern_versions
-    stmt = sa.select(t).where(t.c.pattern_id == pattern_id).order_by(t.c.version)
     with store.engine.connect() as conn:
-        return [_as_version(r) for r in conn.execute(stmt).mappings()]
+        return _VERSIONS.all(conn, {"pattern_id": pattern_id})
 
 
 def read_version(store: Store, pattern_id: str, version: int | None = None) -> PatternVersion:
@@ -356,14 +357,4 @@ def read_pinned(store: Store, pin: str) -> PatternVersion:
 
 
 def _version_row(conn: sa.Connection, pattern_id: str, version: int) -> PatternVersion | None:
-    t = pattern_versions
-    row = (
-        conn.execute(sa.select(t).where(t.c.pattern_id == pattern_id, t.c.version == version))
-        .mappings()
-        .first()
-    )
-    return None if row is None else _as_version(row)
-
-
-def _as_version(row: Any) -> PatternVersion:
-    return PatternVersion(**{str(k): row[k] for k in pattern_versions.c.keys()})  # noqa: SIM118
+    return _VERSIONS.read(conn, {"pattern_id": pattern_id}, version)

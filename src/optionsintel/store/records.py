@@ -28,15 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import JSONB
 
 from optionsintel.errors import (
     DuplicateRecordError,
@@ -45,7 +47,13 @@ from optionsintel.errors import (
     StoreError,
     StoreWriteError,
 )
-from optionsintel.store.bulk import MergeResult, prepare_with_partitions, stage_frame
+from optionsintel.store._small import small_values
+from optionsintel.store.bulk import (
+    MergeResult,
+    prepare_frame,
+    prepare_with_partitions,
+    stage_frame,
+)
 from optionsintel.store.engine import raw_connection
 from optionsintel.store.schema import natural_key
 from optionsintel.tz import to_utc
@@ -157,24 +165,145 @@ def append_frame(
     FrameValidationError
         When key columns are missing or null, or the frame repeats a key.
     """
+    direct = small_values(table, frame, SMALL_APPEND_VALUES)  # None: pandas decides
+    if direct is not None:
+        cols, columns = direct
+        return _append_small(conn, table, cols, columns, on_duplicate, frame)
     prepared = prepare_with_partitions(conn, table, frame)
     if prepared.empty:
         return MergeResult(table.name, 0, 0, 0)
+    if _small(table, prepared):
+        cols = list(prepared.columns)
+        columns = [_python_values(table.c[c], prepared[c]) for c in cols]
+        return _append_small(conn, table, cols, columns, on_duplicate, frame)
     tmp = f"_append_{table.name}"
     with raw_connection(conn).cursor() as cur:
         stage_frame(cur, table, prepared, tmp)  # before the savepoint: it outlives a rollback
-    savepoint = conn.begin_nested()
-    try:
+    # committed when the block ends; rolled back on an exception unless the block already
+    # rolled it back (to read the stored duplicates outside it)
+    with conn.begin_nested() as savepoint:
         inserted = _insert_new(conn, table, list(prepared.columns), tmp)
         if inserted < len(prepared) and on_duplicate == "raise":
             savepoint.rollback()
             raise _duplicates(conn, table, tmp, len(prepared))
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    savepoint.commit()
     return MergeResult(table.name, len(prepared), inserted, 0)
+
+
+#: Frames of at most this many values (rows x columns) are appended with one multi-row
+#: ``INSERT ... ON CONFLICT DO NOTHING``; larger ones are staged with ``COPY``. For a
+#: handful of rows (an outbox notification, an audit record, a delivery attempt) the
+#: staging table (create, truncate, COPY, insert) costs several round trips and ~6 ms;
+#: past ~50 rows of an outbox frame the INSERT's parameters cost more than the COPY.
+SMALL_APPEND_VALUES = 320
+# JSONB is serialised to text by prepare_frame; LargeBinary and others go through COPY.
+_SMALL_TYPES = (sa.DateTime, sa.Date, sa.Float, sa.Integer, sa.Boolean, sa.String, sa.Text, JSONB)
+
+
+def _small(table: sa.Table, prepared: pd.DataFrame) -> bool:
+    if prepared.size > SMALL_APPEND_VALUES:
+        return False
+    return all(isinstance(table.c[c].type, _SMALL_TYPES) for c in prepared)
+
+
+def _append_small(
+    conn: Connection,
+    table: sa.Table,
+    cols: list[str],
+    columns: list[list[Any]],
+    on_duplicate: str,
+    frame: pd.DataFrame,
+) -> MergeResult:
+    """Append a small frame's values with one ``INSERT ... VALUES`` under a savepoint.
+
+    ``columns`` are the values the binary ``COPY`` encoder writes (:func:`_python_values`
+    of the prepared frame, or :func:`optionsintel.store._small.small_values`, equal to
+    them), so both paths store identical rows. ``SAVEPOINT``, the ``INSERT`` and (when a
+    stored key is simply skipped) ``RELEASE`` go to the server in one pipeline: one round
+    trip instead of three (with the transaction's ``BEGIN`` when this is its first
+    statement). A rejected insert rolls the savepoint back, so the enclosing transaction
+    stays usable; a duplicate with ``on_duplicate="raise"`` does too and names the keys
+    as the staged path does.
+    """
+    ident, rows = sql.Identifier, len(columns[0])
+    row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(cols)))
+    stmt = sql.SQL(
+        "INSERT INTO {t} ({cols}) VALUES {rows} ON CONFLICT ({key}) DO NOTHING RETURNING 1"
+    ).format(
+        t=ident(table.name),
+        cols=sql.SQL(", ").join(map(ident, cols)),
+        rows=sql.SQL(", ").join([row] * rows),
+        key=sql.SQL(", ").join(map(ident, natural_key(table))),
+    )
+    params = [v for values in zip(*columns, strict=True) for v in values]
+    raw = raw_connection(conn)
+    release = on_duplicate != "raise"
+    with raw.cursor() as cur:
+        try:
+            with _pipeline(raw):
+                raw.execute(_SAVEPOINT)
+                cur.execute(stmt, params)
+                if release:
+                    raw.execute(_RELEASE)
+            inserted = len(cur.fetchall())
+        except BaseException:
+            _undo_savepoint(raw)
+            raise
+    if release:
+        return MergeResult(table.name, rows, inserted, 0)
+    if inserted == rows:
+        raw.execute(_RELEASE)
+        return MergeResult(table.name, rows, inserted, 0)
+    _undo_savepoint(raw)
+    tmp = f"_append_{table.name}"
+    with raw.cursor() as cur:
+        stage_frame(cur, table, prepare_frame(table, frame), tmp)
+    raise _duplicates(conn, table, tmp, rows)
+
+
+_SAVEPOINT = sql.SQL("SAVEPOINT optionsintel_small_append")
+_RELEASE = sql.SQL("RELEASE SAVEPOINT optionsintel_small_append")
+_ROLLBACK_TO = sql.SQL("ROLLBACK TO SAVEPOINT optionsintel_small_append")
+
+
+def _pipeline(raw: psycopg.Connection[Any]) -> Any:
+    """The psycopg pipeline mode where libpq offers it (statements sent without waiting)."""
+    return raw.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
+
+
+def _undo_savepoint(raw: psycopg.Connection[Any]) -> None:
+    """Roll back and drop the small append's savepoint, if it was set and is still open.
+
+    Leaves the transaction as it was before the append; when the savepoint never got
+    set (the ``BEGIN`` or the ``SAVEPOINT`` itself failed) the transaction is left to
+    the caller's rollback.
+    """
+    if raw.closed or raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    try:
+        raw.execute(_ROLLBACK_TO)
+        raw.execute(_RELEASE)
+    except psycopg.Error:
+        pass
+
+
+def _python_values(col: sa.Column[Any], values: pd.Series) -> list[Any]:
+    """The column's values as the binary COPY encoder (``_pgbinary``) stores them; None = NULL."""
+    t, isnull = col.type, values.isna().to_numpy()
+    out: list[Any]
+    if isinstance(t, sa.Float):
+        out = values.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    elif isinstance(t, sa.Boolean):
+        out = values.fillna(False).to_numpy(dtype=bool).tolist()
+    elif isinstance(t, sa.Integer):  # SmallInteger and BigInteger too
+        out = values.fillna(0).to_numpy(dtype="int64").tolist()
+    elif isinstance(t, sa.DateTime):
+        us = pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+        out = [None if n else v.to_pydatetime() for v, n in zip(us, isnull, strict=True)]
+    elif isinstance(t, sa.Date):
+        out = pd.to_datetime(values).to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    else:  # text, and JSON already serialised to text
+        out = [None if n else str(v) for v, n in zip(values, isnull, strict=True)]
+    return [None if n else v for v, n in zip(out, isnull, strict=True)]
 
 
 def _insert_new(conn: Connection, table: sa.Table, cols: list[str], tmp: str) -> int:

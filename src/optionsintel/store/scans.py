@@ -58,11 +58,20 @@ def read_bulk_operation(source: Source, operation_id: str) -> dict[str, Any] | N
 
 
 def list_bulk_operations(
-    source: Source, *, kind: str | None = None, status: str | None = None, limit: int = 50
+    source: Source,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    requested_by: str | None = None,
 ) -> pd.DataFrame:
-    """Bulk operations, newest first, optionally of one kind and status."""
+    """Bulk operations, newest first, optionally of one kind, status and requester."""
     t = bulk_operations
-    stmt = sa.select(t).order_by(t.c.created_at.desc(), t.c.operation_id).limit(limit)
+    stmt = sa.select(t).order_by(t.c.created_at.desc(), t.c.operation_id)
+    stmt = stmt.limit(limit).offset(offset)
+    if requested_by is not None:
+        stmt = stmt.where(t.c.requested_by == requested_by)
     if kind is not None:
         stmt = stmt.where(t.c.kind == kind)
     if status is not None:

@@ -637,7 +637,7 @@ users = sa.Table(
     sa.Column("display_name", sa.Text),
     sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
     # 0004_api_auth: credentials, role, tier and login throttling (see that migration).
-    sa.Column("password_hash", sa.Text),
+    sa.Column("password_hash", sa.Text, info={"credential": True}),
     sa.Column("role", sa.String(16), nullable=False, server_default="USER"),
     sa.Column("tier", sa.String(16), nullable=False, server_default="FREE"),
     sa.Column("status", sa.String(10), nullable=False, server_default="ACTIVE"),
@@ -678,7 +678,7 @@ api_keys = sa.Table(
     "api_keys",
     metadata,
     sa.Column("key_prefix", sa.String(16), primary_key=True),
-    sa.Column("key_hash", sa.String(128), nullable=False),
+    sa.Column("key_hash", sa.String(128), nullable=False, info={"credential": True}),
     sa.Column(
         "username",
         sa.String(64),

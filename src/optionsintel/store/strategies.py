@@ -3,7 +3,8 @@
 A save whose canonical JSON (legs + rules) hashes like the newest version stores nothing
 and returns that version; otherwise it appends version n+1. Two concurrent saves of one
 name race on the primary key: the loser gets :class:`DuplicateRecordError` (nothing is
-overwritten) and may retry.
+overwritten) and may retry. The versioning is :mod:`optionsintel.store.versioned`, shared
+with the custom patterns.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from optionsintel.errors import InvalidArgumentError, RecordNotFoundError
 from optionsintel.store.schema import user_strategies
+from optionsintel.store.versioned import VersionedDocuments
 
 if TYPE_CHECKING:
     from optionsintel.store.api import Store, Writer
@@ -80,13 +82,7 @@ def _as_saved(row: Any) -> SavedStrategy:
     )  # fmt: skip
 
 
-def _newest(conn: sa.Connection, owner: str, name: str) -> SavedStrategy | None:
-    t = user_strategies
-    row = conn.execute(
-        sa.select(t).where(t.c.owner == owner, t.c.name == name).order_by(t.c.version.desc())
-        .limit(1)
-    ).mappings().first()  # fmt: skip
-    return None if row is None else _as_saved(row)
+_VERSIONS = VersionedDocuments(user_strategies, ("owner", "name"), _as_saved)
 
 
 def save_user_strategy(
@@ -105,27 +101,10 @@ def save_user_strategy(
     plain_legs = json.loads(json.dumps(list(legs), default=str))
     plain_rules = None if rules is None else json.loads(json.dumps(dict(rules), default=str))
     digest = content_hash(underlying, plain_legs, plain_rules)
-    with store.transaction() as tx:
-        newest = _newest(tx.conn, owner, name)
-        if newest is not None and newest.content_hash == digest:
-            return newest, False
-        version = 1 if newest is None else newest.version + 1
-        row = {
-            "owner": owner,
-            "name": name,
-            "version": version,
-            "underlying": underlying,
-            "legs": plain_legs,
-            "rules": plain_rules,
-            "content_hash": digest,
-            "note": note,
-        }
-        tx.append("user_strategies", pd.DataFrame([row]))
-        stored = _newest(tx.conn, owner, name)
-        assert stored is not None
-        if on_saved is not None:
-            on_saved(tx, stored)
-    return stored, True
+    content = {"underlying": underlying, "legs": plain_legs, "rules": plain_rules, "note": note}
+    return _VERSIONS.save(
+        store, {"owner": owner, "name": name}, content, content_hash=digest, on_saved=on_saved
+    )
 
 
 def read_user_strategy(
@@ -161,7 +140,5 @@ def list_user_strategies(store: Store, owner: str) -> pd.DataFrame:
 def list_user_strategy_versions(store: Store, owner: str, name: str) -> list[SavedStrategy]:
     """Every version of ``owner``'s strategy ``name``, oldest first (empty when none)."""
     _check(owner, name)
-    t = user_strategies
-    stmt = sa.select(t).where(t.c.owner == owner, t.c.name == name).order_by(t.c.version)
     with store.engine.connect() as conn:
-        return [_as_saved(r) for r in conn.execute(stmt).mappings()]
+        return _VERSIONS.all(conn, {"owner": owner, "name": name})

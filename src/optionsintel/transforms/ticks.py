@@ -6,7 +6,7 @@ close (15:30:00 IST). Keying on the tick rather than on the instant a request ha
 to finish makes collection idempotent (a retried tick overwrites itself) and lets the
 quality checks name missing ticks exactly.
 
-Catch-up rule (documented in ``docs/architecture.md``): a live provider serves only
+Catch-up rule (documented in ``docs/orchestration.md``): a live provider serves only
 the present, so after downtime the collector resumes at the next tick that is not yet
 more than one interval old; ticks missed while it was down are reported by
 :func:`missing_ticks` (and by the ``underlying_quotes_have_no_gaps`` check), never

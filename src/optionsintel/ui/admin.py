@@ -1,33 +1,37 @@
 """The administration dashboard (Voila app ``notebooks/admin.ipynb``), ADMIN and above.
 
-Tabs: pipeline (Dagster runs, schedules and sensors, over the webserver's GraphQL),
-data (coverage and gaps, table sizes, database size, provider health with a chart),
-users and keys (quota use today; disable a user, revoke a key - audited by the
-services), operations (bulk operations in flight, cancel), alert outbox, audit log
-(filters, CSV export) and system (versions, configuration with secrets masked,
-background processes up/down). A viewer without ``system:metrics`` (a USER) gets a
+Tabs: pipeline (Dagster runs, schedules and sensors, daemons, asset freshness and the
+latest check result per partition, over the webserver's GraphQL, each linked into the
+Dagster UI), data (coverage and gaps, table sizes, database size, provider health with
+charts over the day), users and keys (API calls today against the tier's daily limit;
+disable a user, revoke a key - audited by the services), operations (bulk operations in
+flight, cancel), alert outbox (retry), audit log (filters, CSV export) and system
+(versions, configuration with secrets masked, background processes up/down). A viewer
+without ``system:metrics`` (a USER) gets a
 page saying so and nothing else is read.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
 
-from optionsintel.auth import Permission
+from optionsintel.auth import TIER_QUOTAS, Permission, Tier
 from optionsintel.services import admin_health as health
 from optionsintel.services import audit, bulk, keys, quotas, users
+from optionsintel.services.admin_assets import asset_health
 from optionsintel.services.coverage import data_coverage
 from optionsintel.services.identity import Identity
 from optionsintel.services.user_settings import UserSettings
-from optionsintel.store.sysinfo import database_size, table_sizes
+from optionsintel.tz import EXCHANGE_TZ as IST
 from optionsintel.ui import admin_panels as ap
 from optionsintel.ui.plotly_grid import PlotlyGrid
-from optionsintel.ui.theme import page_style, session
+from optionsintel.ui.theme import nav_bar, page_style, session
 
 if TYPE_CHECKING:
     from optionsintel.store import Store
@@ -60,16 +64,15 @@ class AdminApp(w.VBox):
                 f"The admin dashboard needs the ADMIN or SUPER_ADMIN role; "
                 f"{identity.username} is {identity.role.value}. Ask an administrator, "
                 "or go back to the home page."))  # fmt: skip
-            home = w.HTML('<a href="/voila/render/home.ipynb">Home</a>')
-            super().__init__([page_style(prefs), head, self.status, home])
+            super().__init__([page_style(prefs), nav_bar("admin.ipynb"), head, self.status])
             return
         self.panes = {name: w.VBox() for name in TABS}
         self.tabs = w.Tab(children=list(self.panes.values()), titles=TABS)
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self._build_forms()
-        super().__init__([page_style(prefs), head, self.refresh_button, self.status, self.tabs],
-                         layout=w.Layout(width="100%"))  # fmt: skip
+        super().__init__([page_style(prefs), nav_bar("admin.ipynb"), head, self.refresh_button,
+                          self.status, self.tabs], layout=w.Layout(width="100%"))  # fmt: skip
         self.refresh()
 
     # -- actions -----------------------------------------------------------------------
@@ -80,8 +83,14 @@ class AdminApp(w.VBox):
         self.revoke_button = w.Button(description="Revoke key", button_style="danger")
         self.operation_id = w.Text(placeholder="operation id", description="Operation")
         self.cancel_button = w.Button(description="Cancel operation", button_style="warning")
+        self.retry_key = w.Text(
+            placeholder="dedupe key of a FAILED row", description="Notification"
+        )
+        self.retry_button = w.Button(description="Retry notification", button_style="warning")
+        self.retry_button.on_click(lambda _b: self._act(self._retry))
         self.audit_actor = w.Text(description="User")
         self.audit_action = w.Text(description="Action", placeholder="e.g. key.revoke")
+        self.audit_target = w.Text(description="Object", placeholder="e.g. a username")
         self.audit_start = w.Text(description="From", placeholder="2026-11-01")
         self.audit_end = w.Text(description="To", placeholder="2026-11-30")
         self.audit_button = w.Button(description="Filter")
@@ -113,6 +122,12 @@ class AdminApp(w.VBox):
         done = bulk.cancel_operation(self.store, op)
         return f"operation {op} " + ("cancelled" if done else "had already finished")
 
+    def _retry(self) -> str:
+        key = self.retry_key.value.strip()
+        if health.retry_notification(self.store, self.identity, key):
+            return f"notification {key} queued again (audited); the dispatcher sends it next"
+        raise ValueError(f"notification {key} is not FAILED (already queued or sent)")
+
     # -- panels ------------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read every panel (a failing panel says why; the others still show)."""
@@ -134,32 +149,76 @@ class AdminApp(w.VBox):
         return w.HTML("".join(parts), layout=w.Layout(width="100%"))
 
     def _pipeline_tab(self) -> list[w.Widget]:
-        d = health.dagster_health(self.dagster_url)
+        d = self.dagster = health.dagster_health(self.dagster_url)
         if not d.up or d.error:
             return [self._html(ap.message("warn" if not d.up else "error", d.error))]
+        return [*self._runs_panel(d), self._assets_panel()]
+
+    def _assets_panel(self) -> w.HTML:
+        """Asset freshness and check results: any failure is one line here, nothing else."""
+        try:
+            a = asset_health(self.dagster_url)
+            if a.error:
+                return self._html(ap.message("warn" if not a.up else "error", a.error))
+            fresh = ap.with_asset_links(a.freshness, a.url)
+            checks = ap.with_asset_links(ap.with_run_links(a.checks, a.url), a.url,
+                                         column="check", query="view=checks")  # fmt: skip
+            failed = (a.checks["result"] == "FAILED").tolist()
+            stale = a.freshness["state"].str.startswith(("overdue", "never")).tolist()
+            return self._html(
+                "<h4>Asset freshness</h4>",
+                ap.frame_html(fresh, self.prefs, "no assets defined", raw=("asset",), bad=stale),
+                f"<h4>Asset checks: latest result per partition ({sum(failed)} failed)</h4>",
+                ap.frame_html(checks, self.prefs, "no check evaluated yet",
+                              raw=("run", "check"), bad=failed),
+            )  # fmt: skip
+        except Exception as exc:  # a surprise in Dagster's answer: this panel only
+            return self._html(ap.message("error", f"Asset health: {type(exc).__name__}: {exc}"))
+
+    def _runs_panel(self, d: health.DagsterHealth) -> list[w.Widget]:
         link = f'<p><a href="{html.escape(d.url)}/runs" target="_blank">Open the Dagster UI</a></p>'
-        failed = d.runs[d.runs["status"] == "FAILURE"]
-        runs = ap.frame_html(d.runs, self.prefs, "no runs yet")
-        return [self._html(link, "<h4>Latest runs</h4>", runs,
-                           f"<h4>Failed runs ({len(failed)})</h4>",
-                           ap.frame_html(failed, self.prefs, "no failed runs"),
+        kind, line = health.intraday_state(d.runs, pd.Timestamp.now(tz="UTC"))
+        runs = ap.frame_html(ap.with_run_links(d.runs, d.url), self.prefs, "no runs yet",
+                             raw=("run",))  # fmt: skip
+        failed = ap.with_run_links(d.failures, d.url)
+        instigators = ap.with_links(d.instigators, "name", d.instigators["url"].tolist())
+        daemons = d.daemons
+        sick = (daemons["required"] & ~daemons["healthy"].astype(bool)).tolist()
+        return [self._html(link, ap.message(kind, line), "<h4>Latest runs</h4>", runs,
+                           f"<h4>Latest failed runs, with their error ({len(failed)})</h4>",
+                           ap.frame_html(failed, self.prefs, "no failed runs", raw=("run",)),
                            "<h4>Schedules and sensors</h4>",
-                           ap.frame_html(d.instigators, self.prefs, "none defined"))]  # fmt: skip
+                           ap.frame_html(instigators.drop(columns=["url"]), self.prefs,
+                                         "none defined", raw=("name",)),
+                           "<h4>Dagster daemons</h4>",
+                           ap.frame_html(daemons, self.prefs, "Dagster reported no daemon",
+                                         bad=sick))]  # fmt: skip
 
     def _data_tab(self) -> list[w.Widget]:
-        size = ap.human_bytes(database_size(self.store))
+        total, tables = health.database_usage(self.store, self.identity)
+        size = ap.human_bytes(total)
         since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)
-        metrics = self.store.read("data_source_metrics", start=since, time_column="ts")
-        self.provider_figure = ap.provider_chart(metrics, self.prefs)
+        metrics = health.provider_metrics(self.store, self.identity, since)
+        self.provider_timeline = health.provider_timeline(metrics)
+        vol = health.data_volume(self.store, self.identity)
+        parts = vol["partitions"].assign(size=lambda f: f["bytes"].map(ap.human_bytes))
+        self.provider_figure = ap.provider_chart(self.provider_timeline, self.prefs)
         chart = PlotlyGrid(column_min_width="300px", layout=w.Layout(width="100%"))
         chart.show([self.provider_figure])
-        sizes = table_sizes(self.store).assign(size=lambda f: f["bytes"].map(ap.human_bytes))
+        sizes = tables.assign(size=lambda f: f["bytes"].map(ap.human_bytes))
+        volume = self._html(
+            f"<h4>Rows stored today ({vol['day']:%d %b %Y} IST)</h4>",
+            ap.frame_html(vol["today"], self.prefs, "no intraday rows stored today"),
+            f"<h4>Intraday partitions (retention {vol['retention_days']} days: kept from "
+            f"{vol['retention_cutoff']:%d %b %Y})</h4>",
+            ap.frame_html(parts, self.prefs),
+        )
         return [self._html(f"<p>Database size: <b>{size}</b></p><h4>Coverage and gaps</h4>",
                            ap.frame_html(data_coverage(self.store), self.prefs, "no market data"),
                            "<h4>Provider health (last 24 h)</h4>",
                            ap.frame_html(ap.provider_health(metrics), self.prefs,
                                         "no provider metrics recorded in the last 24 h")),
-                chart,
+                chart, volume,
                 self._html("<h4>Largest tables</h4>",
                            ap.frame_html(sizes, self.prefs))]  # fmt: skip
 
@@ -169,6 +228,10 @@ class AdminApp(w.VBox):
             people = people[[c for c in ("username", "role", "tier", "status", "last_login_at")
                              if c in people.columns]].copy()  # fmt: skip
             people["calls_today"] = [quotas.calls_today(self.store, u) for u in people["username"]]
+            limits = [TIER_QUOTAS[Tier(t)].api_calls_per_day for t in people["tier"]]
+            people["daily_limit"] = pd.Series(limits, index=people.index, dtype=object)
+            used = zip(people["calls_today"], limits, strict=True)
+            people["quota_used_%"] = [None if lim is None else 100.0 * n / lim for n, lim in used]
         can_keys = self.identity.can(Permission.KEYS_MANAGE)
         listing = keys.list_keys(self.store, self.identity, everyone=can_keys, limit=500)
         key_frame = pd.DataFrame(listing)
@@ -208,7 +271,8 @@ class AdminApp(w.VBox):
                 f"<p>Outbox: <b>{html.escape(line)}</b> (the dispatcher retries "
                 "PENDING with backoff)</p>",
                 ap.frame_html(box, self.prefs, "nothing pending or failed"),
-            )
+            ),
+            w.HBox([self.retry_key, self.retry_button], layout=w.Layout(flex_flow="row wrap")),
         ]
 
     def _audit_tab(self) -> list[w.Widget]:
@@ -216,11 +280,13 @@ class AdminApp(w.VBox):
             return text.value.strip() or None
 
         rows = audit.list_audit(self.store, self.identity, limit=500, actor=opt(self.audit_actor),
-                                action=opt(self.audit_action), start=opt(self.audit_start),
-                                end=opt(self.audit_end))  # fmt: skip
+                                action=opt(self.audit_action), target=opt(self.audit_target),
+                                start=opt(self.audit_start),
+                                end=_through_the_day(opt(self.audit_end)))  # fmt: skip
         frame = pd.DataFrame(rows)
-        filters = w.HBox([self.audit_actor, self.audit_action, self.audit_start, self.audit_end,
-                          self.audit_button], layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
+        filters = w.HBox([self.audit_actor, self.audit_action, self.audit_target, self.audit_start,
+                          self.audit_end, self.audit_button],
+                         layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
         export = ap.csv_link(frame, "audit_log.csv") if not frame.empty else ""
         return [
             filters,
@@ -233,10 +299,16 @@ class AdminApp(w.VBox):
         vers = pd.DataFrame(list(health.versions().items()), columns=["package", "version"])
         conf = health.config_in_effect(self.identity, get_settings())
         conf_frame = pd.DataFrame(list(conf.items()), columns=["setting", "value"])
-        procs = health.processes(self.process_urls)
-        return [self._html("<h4>Background processes</h4>", ap.frame_html(procs, self.prefs),
-                           "<p><i>The alert dispatcher has no HTTP port: "
-                           "see the alert outbox.</i></p>",
+        dagster = getattr(self, "dagster", None) or health.dagster_health(self.dagster_url)
+        procs = pd.concat([health.processes(self.process_urls),
+                           pd.DataFrame([health.daemon_process(dagster),
+                                         health.dispatcher_process(self.store, self.identity)])],
+                          ignore_index=True)  # fmt: skip
+        down = (~procs["up"].astype(bool)).tolist()
+        return [self._html("<h4>Background processes</h4>",
+                           ap.frame_html(procs, self.prefs, bad=down),
+                           "<p><i>The alert dispatcher has no HTTP port: it is up while its "
+                           "database sessions are connected.</i></p>",
                            "<h4>Versions</h4>", ap.frame_html(vers, self.prefs),
                            "<h4>Configuration in effect (secrets masked)</h4>",
                            ap.frame_html(conf_frame, self.prefs))]  # fmt: skip
@@ -253,3 +325,10 @@ def build_admin(store: Store | None = None, **kwargs: Any) -> w.VBox:
         return w.VBox([w.HTML(ap.message("error", f"cannot open the store: {exc}"))])
     identity, prefs = session(store)
     return AdminApp(store, identity, prefs, **kwargs)
+
+
+def _through_the_day(end: str | None) -> Any:
+    """A bare day in the "To" box means through that day (India time), not its first instant."""
+    if end is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", end):
+        return end
+    return pd.Timestamp(end, tz=IST) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)

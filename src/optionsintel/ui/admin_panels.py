@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from optionsintel.services.user_settings import UserSettings
 from optionsintel.ui.theme import apply_figure, format_number
 
-__all__ = ["csv_link", "frame_html", "human_bytes", "message", "provider_chart", "provider_health"]
+__all__ = ["csv_link", "frame_html", "human_bytes", "link", "message", "provider_chart",
+           "provider_health", "with_asset_links", "with_links", "with_run_links"]  # fmt: skip
 
 STYLE = (
     "<style>.oi-admin-table{border-collapse:collapse;font-size:.9em;display:block;"
@@ -20,7 +21,8 @@ STYLE = (
     "border-bottom:1px solid #8884;text-align:left;white-space:nowrap}"
     ".oi-admin-msg{padding:.5rem;border-radius:4px;margin:.3rem 0}"
     ".oi-admin-error{background:#b0002022}.oi-admin-ok{background:#2e7d3222}"
-    ".oi-admin-warn{background:#b26a0022}</style>"
+    ".oi-admin-warn{background:#b26a0022}.oi-admin-bad td{background:#b0002033;font-weight:600}"
+    ".oi-admin-info{background:#1e88e522}</style>"
 )
 
 
@@ -43,16 +45,69 @@ def _cell(value: Any, prefs: UserSettings) -> str:
     return html.escape(str(value))
 
 
-def frame_html(frame: pd.DataFrame, prefs: UserSettings, empty: str = "nothing to show") -> str:
-    """``frame`` as an escaped HTML table (numbers in the viewer's format)."""
+def frame_html(
+    frame: pd.DataFrame,
+    prefs: UserSettings,
+    empty: str = "nothing to show",
+    raw: tuple[str, ...] = (),
+    bad: list[bool] | None = None,
+) -> str:
+    """``frame`` as an escaped HTML table (numbers in the viewer's format).
+
+    Columns named in ``raw`` hold HTML this module built from escaped parts
+    (:func:`with_run_links`) and are not escaped again; rows flagged in ``bad``
+    are highlighted (class ``oi-admin-bad``).
+    """
     if frame is None or frame.empty:
         return f"<p><i>{html.escape(empty)}</i></p>"
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    keep = [c in raw for c in frame.columns]
+    flags = [False] * len(frame) if bad is None else list(bad)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(v, prefs)}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
+        ('<tr class="oi-admin-bad">' if flag else "<tr>")
+        + "".join(f"<td>{v if k else _cell(v, prefs)}</td>"
+                  for v, k in zip(row, keep, strict=True)) + "</tr>"
+        for row, flag in zip(frame.itertuples(index=False), flags, strict=True)
+    )  # fmt: skip
     return f'<table class="oi-admin-table"><tr>{head}</tr>{body}</table>'
+
+
+def link(url: str, text: str) -> str:
+    """``text`` linking to ``url`` in a new tab, both escaped (plain text without a URL)."""
+    if not url:
+        return html.escape(text)
+    return f'<a href="{html.escape(url)}" target="_blank">{html.escape(text)}</a>'
+
+
+def with_links(frame: pd.DataFrame, column: str, urls: list[str]) -> pd.DataFrame:
+    """``frame`` with each ``column`` value a link to its URL in ``urls``.
+
+    The column then holds escaped HTML: name it in :func:`frame_html`'s ``raw``.
+    """
+    if frame.empty:
+        return frame
+    texts = ["" if v is None else str(v) for v in frame[column]]
+    return frame.assign(**{column: [link(u, t) for u, t in zip(urls, texts, strict=True)]})
+
+
+def with_run_links(runs: pd.DataFrame, base: str) -> pd.DataFrame:
+    """``runs`` with a ``run`` column linking each run to its Dagster UI page (escaped)."""
+    from optionsintel.services.admin_health import run_url
+
+    if runs.empty:
+        return runs
+    links = [link(run_url(base, str(r)), str(r)[:8]) for r in runs["run_id"]]
+    return runs.drop(columns=["run_id"]).assign(run=links)
+
+
+def with_asset_links(frame: pd.DataFrame, base: str, column: str = "asset",
+                     query: str = "") -> pd.DataFrame:  # fmt: skip
+    """``frame`` with its ``column`` of asset keys (``a/b``) linking to their Dagster UI pages."""
+    from optionsintel.services.admin_health import dagster_ui_url
+
+    keys = [] if frame.empty else [str(k).split("/") for k in frame["asset"]]
+    return with_links(frame, column, [dagster_ui_url(base, "assets", *k, query=query)
+                                      for k in keys])  # fmt: skip
 
 
 def human_bytes(n: float) -> str:
@@ -87,9 +142,36 @@ def provider_health(metrics: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def provider_chart(metrics: pd.DataFrame, prefs: UserSettings) -> go.Figure:
-    """p95 latency per provider over the window, in the viewer's template."""
-    fig = go.Figure(layout={"title": {"text": "Provider p95 latency (ms)"}, "height": 320})
-    for provider, rows in metrics.sort_values("ts").groupby("provider"):
-        fig.add_scatter(x=rows["ts"], y=rows["p95_latency_ms"], name=str(provider), mode="lines")
+#: (column, legend label, line style, mode, subplot row, hover-text column or None) of each
+#: provider's traces.
+_PROVIDER_TRACES: tuple[tuple[str, str, dict[str, str], str, int, str | None], ...] = (
+    ("avg_latency_ms", "avg", {}, "lines", 1, None),
+    ("p95_latency_ms", "p95", {"dash": "dot"}, "lines", 1, None),
+    ("error_rate_%", "errors", {}, "lines+markers", 2, None),
+    ("breaker_level", "breaker", {"shape": "hv"}, "lines", 3, "breaker_state"),
+)
+
+
+def provider_chart(timeline: pd.DataFrame, prefs: UserSettings) -> go.Figure:
+    """Latency (average and p95), error rate and breaker state per provider over the day.
+
+    ``timeline`` is :func:`optionsintel.services.admin_health.provider_timeline`; one colour
+    per provider across the three stacked panels, in the viewer's template.
+    """
+    from plotly.colors import qualitative
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                        subplot_titles=("Latency (ms): average solid, p95 dotted",
+                                        "Error rate (%)", "Circuit breaker"))  # fmt: skip
+    palette = qualitative.Plotly
+    for i, (provider, rows) in enumerate(timeline.groupby("provider", sort=True)):
+        name, colour = str(provider), palette[i % len(palette)]
+        for column, label, style, mode, row, text in _PROVIDER_TRACES:
+            fig.add_scatter(x=rows["ts"], y=rows[column], name=f"{name} {label}",
+                            legendgroup=name, line={"color": colour, **style}, mode=mode,
+                            text=None if text is None else rows[text], row=row, col=1)  # fmt: skip
+    fig.update_yaxes(tickvals=[0, 1, 2], ticktext=["closed", "half open", "open"],
+                     range=[-0.3, 2.3], row=3, col=1)  # fmt: skip
+    fig.update_layout(title={"text": "Provider health over the day"}, height=620)
     return apply_figure(fig, prefs)

@@ -16,6 +16,7 @@ import ipywidgets as w
 
 from optionsintel.alerts import AlertRule, rule_document
 from optionsintel.signals.config import SignalType, Strength
+from optionsintel.ui import theme
 
 CONDITION_TYPES = ("PRICE", "OI_CHANGE", "VOLUME_SPIKE", "VOLATILITY", "SIGNAL", "PATTERN", "SCAN")
 _DIRECTIONS = ("either", "up", "down")
@@ -263,7 +264,8 @@ class RuleEditor(w.VBox):
 
     def __init__(self, picker: PatternPicker) -> None:
         self.name = _text("Name", "nifty-25k")
-        self.symbols = _text("Symbols", "NIFTY, BANKNIFTY")
+        first = theme.default_underlying()  # the viewer's default underlying
+        self.symbols = _text("Symbols", f"{first}, BANKNIFTY" if first != "BANKNIFTY" else first)
         self.watchlist = _text("Watchlist", "or a watchlist name")
         self.kind = _dd("Type", CONDITION_TYPES)
         self.condition = _Condition(picker)

@@ -20,7 +20,7 @@ import traitlets as t
 
 from optionsintel.alerts import parse_rule
 from optionsintel.errors import OptionsIntelError
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.alerts_bell import NotificationBell
 from optionsintel.ui.alerts_data import AlertsSource, alerts_source
 from optionsintel.ui.alerts_editor import PatternPicker, RuleEditor
@@ -334,4 +334,5 @@ def build_alerts_manager(store: Store | None = None, owner: str = "analyst") -> 
         from optionsintel.store import get_store
 
         store = get_store()
-    return AlertsManager(alerts_source(store), owner)
+    prefs = theme.session(store)[1]  # the viewer's underlying, numbers, colours
+    return theme.apply_app(AlertsManager(alerts_source(store), owner), prefs)

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import traitlets as t
 
 from optionsintel.research import InsufficientCoverageError, Report, build_report
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.data import EMPTY_PRICES_HINT, ReportSource
 from optionsintel.ui.exchange_panels import exchange_tab
 from optionsintel.ui.figures import REPORT_FIGURES, report_figures
@@ -111,7 +111,8 @@ class AnalyticsReport(w.VBox):
         self.benchmark_select.options = [("none", ""), *[(n, n) for n in names]]
         # keep the user's choice; otherwise start from the market (NIFTY), not from
         # whichever equities sort first
-        default = ("NIFTY",) if "NIFTY" in names else tuple(names[:3])
+        first = theme.pick_default(names)  # the viewer's default underlying, else NIFTY
+        default = (first,) if first else tuple(names[:3])
         self.symbols = tuple(s for s in self.symbols if s in names) or default
         if "NIFTY" in names and not self.benchmark:
             self.benchmark = "NIFTY"
@@ -256,7 +257,8 @@ def build_analytics_report(
             source = full_report_source(store)
         except Exception as exc:  # e.g. no database: say so in the page
             source = _unavailable(exc)
-    app = AnalyticsReport(source, store=store, **kwargs)
+    prefs = theme.session(store)[1]  # the viewer's underlying, numbers, colours
+    app = theme.apply_app(AnalyticsReport(source, store=store, **kwargs), prefs)
     app.load()
     return app
 

@@ -2,12 +2,15 @@
 
 >>> app = build_backtest_app(get_store())   # doctest: +SKIP
 
-Public interface (traitlets): ``state`` (``idle | running | ok | error``), ``message``,
-``progress`` (0-1), ``provider`` (the one provider of the run shown), ``run_id`` (the
-stored run shown). Results: metric cards with the cost breakdown, equity and drawdown,
-trades, a sweep's heatmap and best-by-metric table (with the number of combinations
-tried), Monte Carlo bands, a comparison of two stored runs and an .xlsx export. Data
-comes from an injected :class:`~optionsintel.ui.backtest_data.BacktestServices`.
+Public interface (traitlets): ``state`` (``idle | running | ok | cancelled | error``),
+``message``, ``progress`` (0-1), ``provider`` (the one provider of the run shown),
+``run_id`` (the stored run shown). Results: metric cards with the cost breakdown, equity
+and drawdown, trades, a sweep's heatmap and best-by-metric table (with the number of
+combinations tried), walk-forward in- vs out-of-sample metrics, Monte Carlo bands, a
+comparison of two stored runs and an .xlsx export. A sweep runs as a bulk operation in a
+background thread (:meth:`BacktestApp.wait` joins it): its bar advances per combination
+and *Cancel* stops it after the current one, showing the best of those that finished.
+Data comes from an injected :class:`~optionsintel.ui.backtest_data.BacktestServices`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import traitlets as t
 
 from optionsintel.errors import OptionsIntelError
 from optionsintel.ui import backtest_views as views
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.backtest_data import BacktestServices, backtest_services
 from optionsintel.ui.backtest_form import BacktestForm
+from optionsintel.ui.backtest_walkforward import WalkForwardPanel
+from optionsintel.ui.bulk_progress import BulkProgress
 from optionsintel.ui.exchange_panels import _download_link
 from optionsintel.ui.plotly_grid import PlotlyGrid
 
@@ -45,12 +50,16 @@ class BacktestApp(w.VBox):
         self.services = services
         self.record: Any = None
         self.sweep_result: Any = None
+        self._thread: threading.Thread | None = None
         self.form = BacktestForm(services)
         self.run_button = w.Button(description="Run backtest", button_style="primary",
                                    icon="play")  # fmt: skip
         self.sweep_button = w.Button(description="Run sweep", icon="th")
         self.run_button.on_click(lambda _b: self.run())
         self.sweep_button.on_click(lambda _b: self.run_sweep())
+        self.sweep_progress = BulkProgress("sweep", on_cancel=self._cancel_sweep)
+        self.walk_forward = WalkForwardPanel(self.form, services, self._progress)
+        self.walk_forward.button.on_click(lambda _b: self.run_walk_forward())
         self.progress_bar = w.FloatProgress(0.0, min=0.0, max=1.0)
         t.dlink((self, "progress"), (self.progress_bar, "value"))
         self.status, self.cards, self.trades, self.sweep_view = (w.HTML() for _ in range(4))
@@ -94,7 +103,10 @@ class BacktestApp(w.VBox):
             self.cards,
             self.charts,
             h("Sweep"),
+            self.sweep_progress,
             self.sweep_view,
+            h("Walk-forward (grid above; in- vs out-of-sample)"),
+            self.walk_forward,
             h("Trades"),
             self.trades,
             w.HBox([self.mc_method, self.mc_paths, self.mc_seed, self.mc_button], layout=wrap),
@@ -111,6 +123,8 @@ class BacktestApp(w.VBox):
         """Back to the initial state: no run shown, form defaults, stored runs reloaded."""
         self.record = self.sweep_result = None
         self.form.reset()
+        self.walk_forward.reset()
+        self.sweep_progress.reset()
         for view in (self.cards, self.trades, self.sweep_view, self.mc_view,
                      self.compare_view, self.export_view):  # fmt: skip
             view.value = ""
@@ -121,7 +135,8 @@ class BacktestApp(w.VBox):
 
     def _status(self, state: str, text: str) -> None:
         self.state, self.message = state, text
-        cls = {"error": "error", "ok": "info", "running": "info"}.get(state, "empty")
+        classes = {"error": "error", "ok": "info", "running": "info", "cancelled": "info"}
+        cls = classes.get(state, "empty")
         self.status.value = f'<div class="oi-msg {cls}">{html.escape(text)}</div>'
 
     def _refresh_runs(self) -> None:
@@ -153,26 +168,86 @@ class BacktestApp(w.VBox):
         except OptionsIntelError as exc:
             self._status("error", str(exc))
 
-    def run_sweep(self) -> None:
-        """Run the form's sweep grid as a bulk operation; show the heatmap and the best."""
+    def run_sweep(self, wait: bool = False) -> None:
+        """Run the form's sweep grid as a bulk operation in a background thread.
+
+        Shows the heatmap and the best-by-metric table when it ends; *Cancel* on the
+        sweep's progress bar stops it after the current combination. ``wait`` blocks
+        until it has ended (as :meth:`wait`).
+        """
         try:
             args = self.form.arguments()
             grid = self.form.grid()
-            metric = self.form.metric.value
-            self._status("running", f"sweep of {_count(grid)} combinations")
-            args.pop("benchmark")
-            out = self.services.sweep(
-                args.pop("source"), grid, metric=metric,
-                progress=lambda d, n: self._progress(d / n, f"combination {d}/{n}"), **args,
-            )  # fmt: skip
-            self.sweep_result = out.sweep
-            self.show_run(out.best.run_id or "")
-            self.sweep_view.value = views.sweep_html(out.sweep.best_table(10), out.sweep.warning)
-            self._show_charts()
-            self._status("ok", f"{out.sweep.warning} (operation {out.operation.operation_id}: "
-                               f"{out.operation.status})")  # fmt: skip
         except OptionsIntelError as exc:
             self._status("error", str(exc))
+            return
+        args.pop("benchmark")
+        self.sweep_progress.reset()
+        self._status("running", f"sweep of {_count(grid)} combinations")
+        self.sweep_button.disabled = self.run_button.disabled = True
+        self._thread = threading.Thread(target=self._sweep_work, args=(args, grid),
+                                        daemon=True, name="backtest-sweep")  # fmt: skip
+        self._thread.start()
+        if wait:
+            self.wait()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running sweep has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _sweep_work(self, args: dict[str, Any], grid: dict[str, list[Any]]) -> None:
+        try:
+            out = self.services.sweep(
+                args.pop("source"), grid, metric=self.form.metric.value,
+                progress=lambda d, n: self._progress(d / n, f"combination {d}/{n}"),
+                on_status=self.sweep_progress.update, **args,
+            )  # fmt: skip
+            self._sweep_done(out)
+        except OptionsIntelError as exc:
+            if self.sweep_progress.status == "CANCELLED":
+                self._status("cancelled", "sweep cancelled before any combination finished")
+            else:
+                self._status("error", str(exc))
+        except Exception as exc:  # shown in the page, never lost in the thread
+            self._status("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        finally:
+            self.sweep_button.disabled = self.run_button.disabled = False
+
+    def _sweep_done(self, out: Any) -> None:
+        self.sweep_result = out.sweep
+        self.sweep_progress.update(out.operation)
+        self.show_run(out.best.run_id or "")
+        self.sweep_view.value = views.sweep_html(out.sweep.best_table(10), out.sweep.warning)
+        self._show_charts()
+        op = out.operation
+        if op.status == "CANCELLED":
+            self._status("cancelled", f"sweep cancelled after {op.done + op.failed} of "
+                         f"{op.total} combinations: {out.sweep.warning} (operation "
+                         f"{op.operation_id})")  # fmt: skip
+        else:
+            self._status("ok", f"{out.sweep.warning} (operation {op.operation_id}: "
+                               f"{op.status})")  # fmt: skip
+
+    def _cancel_sweep(self, operation_id: str) -> None:
+        try:
+            self.services.cancel(operation_id)
+        except OptionsIntelError as exc:
+            self._status("error", str(exc))
+            return
+        self._status("running", "cancelling the sweep after the current combination")
+
+    def run_walk_forward(self) -> None:
+        """Walk-forward of the form's grid: in- vs out-of-sample metrics per window."""
+        try:
+            self._status("running", "walk-forward")
+            line, figure = self.walk_forward.run()
+        except OptionsIntelError as exc:
+            self._status("error", str(exc))
+            return
+        self.progress = 1.0
+        self.charts.show([figure], uirevision="walk-forward")
+        self._status("ok", line)
 
     def show_run(self, run_id: str) -> None:
         """Show a stored run: cards, costs, equity/drawdown, trades."""
@@ -286,7 +361,8 @@ def build_backtest_app(
         from optionsintel.backtest import warm_up
 
         threading.Thread(target=warm_up, daemon=True, name="backtest-warm-up").start()
-    return BacktestApp(backtest_services(store, user))
+    prefs = theme.session(store)[1]  # the viewer's underlying, numbers, colours
+    return theme.apply_app(BacktestApp(backtest_services(store, user)), prefs)
 
 
 def _trade_count(rec: Any) -> str:

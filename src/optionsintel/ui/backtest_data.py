@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from optionsintel.services import backtests as bt
-from optionsintel.services import patterns
+from optionsintel.services import bulk, patterns
 from optionsintel.store import Store, reads
 from optionsintel.ui.pattern_data import daily_providers
 
@@ -31,7 +31,11 @@ class BacktestServices:
     run: Callable[..., bt.BacktestRun]
     """``(source, symbols=, provider=, start=, end=, settings=, benchmark=, progress=)``."""
     sweep: Callable[..., Any]
-    """``(source, grid, symbols=, provider=, ..., progress=)`` -> ``SweepRun``."""
+    """``(source, grid, symbols=, provider=, ..., progress=, on_status=)`` -> ``SweepRun``."""
+    cancel: Callable[[str], bool]
+    """Cancel a running bulk operation (a sweep) by id; False when it had finished."""
+    walk_forward: Callable[..., Any]
+    """``(source, grid, symbols=, provider=, train_bars=, test_bars=, step=, ...)``."""
     runs: Callable[[], Any]
     """Stored runs, newest first (a frame, ``list_runs``)."""
     read: Callable[[str], Any]
@@ -57,12 +61,17 @@ def backtest_services(store: Store, user: str = "analyst") -> BacktestServices:
     def sweep(source: Any, grid: Any, **kw: Any) -> Any:
         return bt.sweep_stored(store, source, grid, user=user, **kw)
 
+    def walk_forward(source: Any, grid: Any, **kw: Any) -> Any:
+        return bt.walk_forward_stored(store, source, grid, **kw)
+
     return BacktestServices(
         providers=lambda: daily_providers(store),
         symbols=lambda provider: reads.list_symbols(store, provider=provider),
         pins=lambda: _pins(store),
         run=run,
         sweep=sweep,
+        cancel=lambda operation_id: bulk.cancel_operation(store, operation_id),
+        walk_forward=walk_forward,
         runs=lambda: bt.list_runs(store, limit=200),
         read=lambda run_id: bt.read_run(store, run_id),
         compare=lambda a, b: bt.compare_runs(store, a, b),

@@ -14,6 +14,7 @@ import ipywidgets as w
 from optionsintel.errors import InvalidArgumentError
 from optionsintel.services import backtests as bt
 from optionsintel.signals import SignalType
+from optionsintel.ui import theme
 from optionsintel.ui.backtest_data import BacktestServices
 
 NONE = ("(none)", "")
@@ -94,7 +95,9 @@ class BacktestForm(w.VBox):
         provider = self.provider.value or ""
         symbols = self.services.symbols(provider) if provider else []
         self.universe.options = symbols
-        self.universe.value = tuple(symbols[:10])
+        first = theme.pick_default(symbols)  # the viewer's default underlying leads
+        picked = [first] if first else []
+        self.universe.value = tuple(picked + [s for s in symbols if s != first][: 10 - len(picked)])
         self.benchmark.options = [NONE, *[(s, s) for s in symbols]]
         self.benchmark.value = ""
 

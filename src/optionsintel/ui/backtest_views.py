@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from optionsintel.ui import theme
+
 STYLE = """
 <style>
 .oi-bt-table { overflow-x: auto; max-width: 100%; }
@@ -57,7 +59,7 @@ def fmt(name: str, value: Any) -> str:
         return "–"
     if name in PERCENT:
         return f"{v:.2%}"
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3f}".rstrip("0").rstrip(".")
+    return theme.fmt(v, 0) if abs(v) >= 1000 else f"{v:,.3f}".rstrip("0").rstrip(".")
 
 
 def metric_cards(metrics: Mapping[str, Any], costs: Mapping[str, Any], caption: str) -> str:
@@ -120,6 +122,31 @@ def comparison_html(metrics: pd.DataFrame, inputs: pd.DataFrame) -> str:
     else:
         out += "<p class='sub'>Same inputs.</p>"
     return out
+
+
+def walk_forward_html(
+    side: pd.DataFrame, windows: pd.DataFrame, n_combinations: int, metric: str
+) -> str:
+    """In- vs out-of-sample metrics side by side (mean over windows) and one row per window."""
+    note = (f'<p class="oi-bt-warn">Each window: best {_e(metric)} of {n_combinations} '
+            "combinations on the training bars (in-sample), then that combination on the "
+            "next bars (out-of-sample).</p>")  # fmt: skip
+    table = side.assign(difference=side["out_of_sample"] - side["in_sample"])
+    return (note + table_html(table.rename_axis("metric"), "oi-bt-wf", 20, index=True)
+            + "<h5>Windows</h5>" + table_html(windows, "oi-bt-wf-windows", 100))  # fmt: skip
+
+
+def walk_forward_figure(windows: pd.DataFrame, metric: str) -> go.Figure:
+    """The ranking metric per window, in-sample next to out-of-sample."""
+    x = [f"{pd.Timestamp(t):%Y-%m-%d}" for t in windows["test_start"]]
+    fig = go.Figure([
+        go.Bar(x=x, y=windows[f"is_{metric}"], name="in-sample"),
+        go.Bar(x=x, y=windows[f"oos_{metric}"], name="out-of-sample"),
+    ])  # fmt: skip
+    fig.update_layout(title={"text": f"Walk-forward {metric} by test window", "font": {"size": 14}},
+                      barmode="group", xaxis_title="test window start", height=320,
+                      **_LAYOUT)  # fmt: skip
+    return fig
 
 
 def equity_figure(equity: pd.DataFrame, title: str) -> go.Figure:

@@ -12,10 +12,19 @@ import html
 import numpy as np
 import pandas as pd
 
+from optionsintel.ui import theme
+
 FIELDS = ("oi", "oi_change", "volume", "iv", "ltp", "delta")
 HEADERS = {"oi": "OI", "oi_change": "OI chg", "volume": "Volume", "iv": "IV", "ltp": "LTP",
            "delta": "Delta"}  # fmt: skip
-_DECIMALS = {"oi": 0, "oi_change": 0, "volume": 0, "iv": 2, "ltp": 2, "delta": 3}
+_DECIMALS: dict[str, int | None] = {
+    "oi": 0,
+    "oi_change": 0,
+    "volume": 0,
+    "iv": 2,
+    "ltp": None,
+    "delta": 3,
+}  # ltp: the viewer's decimals
 
 
 def trader_chain(
@@ -73,12 +82,14 @@ def _side_cols(side: str) -> list[str]:
     return [f"{side}_{f}" for f in FIELDS]
 
 
-def _fmt(values: pd.Series, decimals: int, signed: bool = False) -> pd.Series:
-    """Indian-style thousands (``1,23,456`` is not used: plain ``,`` grouping) or '-'."""
-    spec = f"{{:{'+' if signed else ''},.{decimals}f}}"
+def _fmt(values: pd.Series, decimals: int | None, signed: bool = False) -> pd.Series:
+    """The viewer's grouping (lakh/crore or international) and decimals, or '–'.
+
+    ``decimals=None`` (prices) follows the viewer's decimals setting; counts keep theirs.
+    """
     arr = values.to_numpy(float)
-    text = pd.Series([spec.format(v) if np.isfinite(v) else "–" for v in arr], index=values.index)
-    return text
+    text = [theme.fmt(v, decimals, signed=signed) for v in arr]
+    return pd.Series(text, index=values.index)
 
 
 def _cells(frame: pd.DataFrame, side: str) -> list[pd.Series]:

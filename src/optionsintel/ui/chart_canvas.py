@@ -28,7 +28,7 @@ from plotly.offline import get_plotlyjs_version
 from optionsintel.errors import OptionsIntelError
 from optionsintel.rules import Rule, print_rule, validate_rule
 from optionsintel.rules.text import print_condition
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.chart_figures import candle_figure, detect_for_chart
 from optionsintel.ui.drawing import (
     RELATIONS,
@@ -127,7 +127,8 @@ class ChartCanvas(w.VBox):
         """The symbols the chart may show (the builder's universe for its provider)."""
         keep = self.symbol_select.value
         self.symbol_select.options = list(symbols)
-        self.symbol_select.value = keep if keep in symbols else (symbols[0] if symbols else None)
+        first = theme.pick_default(symbols) or (symbols[0] if symbols else None)
+        self.symbol_select.value = keep if keep in symbols else first  # the viewer's default
 
     def show(self, symbol: str | None = None) -> None:
         """Draw ``symbol``'s candlesticks (the chosen one when None) with detected patterns."""

@@ -43,7 +43,7 @@ def _overlays(fig: go.Figure, bars: pd.DataFrame, chosen: list[str]) -> None:
             fig.add_trace(go.Scatter(x=x, y=lines[name](), name=name, mode="lines",
                                      line={"width": 1.2}), row=1, col=1)  # fmt: skip
         elif name == "Bollinger(20, 2)":
-            bands = ind.bollinger_bands(close, 20, 2.0)
+            bands = ind.bollinger_bands(close, 20, 2.0, extras=False)
             for part in ("upper", "lower"):
                 fig.add_trace(go.Scatter(x=x, y=bands[part], name=f"BB {part}", mode="lines",
                                          line={"width": 1, "dash": "dot", "color": "#888"}),

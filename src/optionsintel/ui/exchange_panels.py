@@ -21,6 +21,7 @@ import traitlets as t
 
 from optionsintel.errors import OptionsIntelError
 from optionsintel.exchange.formats import FORMATS
+from optionsintel.exchange.provenance import sidecar_path
 from optionsintel.exchange.specs import DATASETS
 from optionsintel.services.document_exports import (
     DOCUMENT_SETS,
@@ -65,6 +66,7 @@ class ExportPanel(w.VBox):
     def export(self) -> Path | None:
         """Write the export and show its link; on failure show the one-line error."""
         path = self.directory / f"{self.dataset}.{self.format_box.value}"
+        sidecar_path(path).unlink(missing_ok=True)  # never offer an earlier export's record
         try:
             if self.dataset in DOCUMENT_SETS:  # through their services, in the import's shape
                 prov = export_documents(self.store, self.dataset, path)
@@ -79,7 +81,10 @@ class ExportPanel(w.VBox):
             self.link.value = panels.message("error", self.message)
             return None
         self.state, self.message = "ok", f"{prov.row_count:,} rows of {self.dataset}"
-        self.link.value = _download_link(path, self.message)
+        # Text formats carry their provenance in a sidecar: offer it next to the file.
+        sidecar = sidecar_path(path)
+        extra = _download_link(sidecar, "provenance") if sidecar.exists() else ""
+        self.link.value = _download_link(path, self.message) + extra
         return path
 
     def reset(self) -> None:

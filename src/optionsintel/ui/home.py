@@ -1,9 +1,10 @@
 """The front door: every Voila app with its purpose, its state and a link.
 
 :func:`build_home` renders one card per app of the catalogue the dashboards server
-serves (``optionsintel.cli.dashboards.APPS``, passed in by ``notebooks/home.ipynb``).
+serves (:data:`optionsintel.apps.APPS`, passed in by ``notebooks/home.ipynb``).
 Each card says whether the data the app needs is present, from cheap store reads (one
-row of a table), or which command to run first.
+row of a table), or which command to run first. The viewer's default dashboard is
+starred and linked at the top of the page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from optionsintel.apps import HOME, app_url
 from optionsintel.services.user_settings import UserSettings
 from optionsintel.ui.theme import page_style, session
 
@@ -101,7 +103,7 @@ def app_cards(
             state = f"no {', '.join(missing)} yet: run {info.first_run}"
         else:
             state = "ready"
-        cards.append(AppCard(title, notebook, f"/voila/render/{notebook}", info.purpose,
+        cards.append(AppCard(title, notebook, app_url(notebook), info.purpose,
                              state == "ready", state))  # fmt: skip
     return cards
 
@@ -124,8 +126,19 @@ def render_home(cards: list[AppCard], prefs: UserSettings, username: str) -> str
            ".oi-ready .oi-state{color:#2e7d32}.oi-todo .oi-state{color:#b26a00}")  # fmt: skip
     return (f"<style>{css}</style><h2>optionsintel</h2>"
             f"<p>Signed in as <b>{html.escape(username)}</b> · settings: "
-            "<code>optionsintel settings show</code></p>"
+            "<code>optionsintel settings show</code></p>" + _default_link(cards, prefs) +
             f'<ul class="oi-apps">{"".join(rows)}</ul>')  # fmt: skip
+
+
+def _default_link(cards: list[AppCard], prefs: UserSettings) -> str:
+    """A prominent link to the viewer's default dashboard (none when it is this page)."""
+    mine = [c for c in cards if c.notebook == prefs.default_dashboard and c.notebook != HOME]
+    if not mine:
+        return ""
+    c = mine[0]
+    return (f'<p class="oi-default">Your default dashboard: <a id="oi-default-dashboard" '
+            f'href="{html.escape(c.url)}">{html.escape(c.title)} →</a>'
+            f"{'' if c.ready else ' (' + html.escape(c.state) + ')'}</p>")  # fmt: skip
 
 
 def build_home(apps: Mapping[str, str], store: Store | None = None) -> w.VBox:

@@ -34,9 +34,16 @@ from optionsintel.services.signing import api_secret
 from optionsintel.store import Store, get_store
 from optionsintel.store.accounts import read_account
 
+#: The request header naming the signed-in person to the page's kernel. Voila copies it
+#: into the kernel's environment (``http_header_envs``) as ``HTTP_X_OPTIONSINTEL_VIEWER``,
+#: which :func:`optionsintel.ui.theme.viewer_identity` reads. Only this provider sets it:
+#: whatever a client sends under that name is removed first.
+VIEWER_HEADER = "X-OptionsIntel-Viewer"
+
 #: Command-line flags that put Voila behind the platform's users.
 EXPOSED_VOILA_FLAGS = (
     "--Voila.identity_provider_class=optionsintel.ui.identity.PlatformIdentityProvider",
+    f"--VoilaConfiguration.http_header_envs={VIEWER_HEADER}",
 )
 
 _FORM = """<!doctype html><html><head><meta charset="utf-8">
@@ -54,6 +61,11 @@ label,input,button{{display:block;width:100%;margin:.4rem 0}}input{{padding:.5re
 </form></body></html>"""
 
 
+#: What the sign-in page says for a refused username/password (Jupyter's own text is
+#: "Invalid credentials"); the same words whichever of the two was wrong.
+WRONG_CREDENTIALS = "Wrong username or password: you are not signed in. Try again."
+
+
 def _user(username: str) -> User:
     return User(username=username, name=username, display_name=username)
 
@@ -63,6 +75,8 @@ class PlatformLoginHandler(VoilaLoginHandler):
 
     def _render(self, message: Any = None) -> None:
         error = (message or {}).get("error") if isinstance(message, dict) else None
+        if error == "Invalid credentials":
+            error = WRONG_CREDENTIALS
         text = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
         self.write(
             _FORM.format(
@@ -82,6 +96,14 @@ class PlatformIdentityProvider(IdentityProvider):
         klass=web.RequestHandler,
         help="The sign-in page handler.",
     ).tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Voila passes its own plain ``VoilaLoginHandler`` as ``login_handler_class``,
+        # which would replace this provider's sign-in page (and its clear errors) by
+        # Jupyter's generic one: keep ours unless configured otherwise.
+        if kwargs.get("login_handler_class") is VoilaLoginHandler:
+            del kwargs["login_handler_class"]
+        super().__init__(**kwargs)
 
     @cached_property
     def store(self) -> Store:
@@ -104,7 +126,18 @@ class PlatformIdentityProvider(IdentityProvider):
         return True
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:  # type: ignore[override]
-        """The user of a valid bearer credential or login cookie; None otherwise."""
+        """The user of a valid bearer credential or login cookie; None otherwise.
+
+        The request then carries :data:`VIEWER_HEADER` with the user's name (and never a
+        client's own value of it), so the kernel Voila starts knows who is looking.
+        """
+        handler.request.headers.pop(VIEWER_HEADER, None)  # only the server names the viewer
+        user = await self._authenticated(handler)
+        if user is not None:
+            handler.request.headers[VIEWER_HEADER] = user.username
+        return user
+
+    async def _authenticated(self, handler: web.RequestHandler) -> User | None:
         known = getattr(handler, "_jupyter_current_user", None)
         if known:
             return known  # type: ignore[no-any-return]

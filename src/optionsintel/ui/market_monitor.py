@@ -35,6 +35,7 @@ from optionsintel.ui import figures, panels, theme
 from optionsintel.ui.chain_view import chain_html, trader_chain
 from optionsintel.ui.data import EMPTY_STORE_HINT, MonitorSource, monitor_source
 from optionsintel.ui.plotly_grid import PlotlyGrid
+from optionsintel.ui.shortcuts import MONITOR_KEYS, Shortcuts, step_option
 
 if TYPE_CHECKING:
     from optionsintel.store import Store
@@ -96,6 +97,7 @@ class MarketMonitor(w.VBox):
         self.time_slider = w.SelectionSlider(options=[("–", "")], description="Time (IST)",
                                              continuous_update=False,
                                              layout=w.Layout(width="98%"))  # fmt: skip
+        self.shortcuts = Shortcuts(MONITOR_KEYS)
 
     def _build_views(self) -> None:
         self.status = w.HTML()
@@ -120,7 +122,7 @@ class MarketMonitor(w.VBox):
         titled = [w.VBox([self.levels_title, self.levels_panel]),
                   w.VBox([self.signals_title, self.signals_panel])]  # fmt: skip
         return [w.HTML(panels.STYLE + "<h2>Market monitor</h2>"), bar, self.time_slider,
-                self.status, self.cards, self.charts, self.chain_table,
+                self.shortcuts, self.status, self.cards, self.charts, self.chain_table,
                 w.Box(titled, layout=_GRID)]  # fmt: skip
 
     def _wire(self) -> None:
@@ -131,6 +133,15 @@ class MarketMonitor(w.VBox):
         self.time_slider.observe(self._on_control, "value")
         self.live_toggle.observe(self._on_control, "value")
         self.refresh_button.on_click(lambda _b: self.refresh())
+        for action, run in {
+            "refresh": self.refresh,
+            "live": self._go_live,
+            "next_expiry": lambda: step_option(self.expiry_select, 1),
+            "previous_expiry": lambda: step_option(self.expiry_select, -1),
+            "time_forward": lambda: step_option(self.time_slider, 1),
+            "time_back": lambda: step_option(self.time_slider, -1),
+        }.items():
+            self.shortcuts.on(action, run)  # fmt: skip
         t.dlink((self, "live"), (self.live_toggle, "value"))
         self.observe(self._on_state, ["state", "message"])
 
@@ -187,7 +198,8 @@ class MarketMonitor(w.VBox):
         if not names:
             self._empty(EMPTY_STORE_HINT)
             return
-        self._set_options(self.underlying_select, [(n, n) for n in names], self.underlying)
+        keep = self.underlying or theme.pick_default(names) or ""  # the viewer's default first
+        self._set_options(self.underlying_select, [(n, n) for n in names], keep)
         self.underlying = self.underlying_select.value
         self._load_days()
 
@@ -325,6 +337,12 @@ class MarketMonitor(w.VBox):
         )
 
     # -- events and helpers ------------------------------------------------------------
+    def _go_live(self) -> None:
+        if self.live:
+            self.refresh()
+        else:
+            self.live_toggle.value = True  # its observer sets ``live`` and refreshes
+
     def _on_control(self, change: dict[str, Any]) -> None:
         if self._syncing or change["new"] is None:
             return
@@ -412,7 +430,7 @@ def build_market_monitor(
     app = MarketMonitor(source, **kwargs)
     for fig in app._figures():
         theme.apply_figure(fig, prefs)
-    app.children = (theme.page_style(prefs), *app.children)
+    theme.apply_app(app, prefs)
     app.refresh()
     if autostart:
         app.start()

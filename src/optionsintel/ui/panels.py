@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from optionsintel.tz import EXCHANGE_TZ
@@ -64,11 +63,14 @@ def message(kind: str, text: str) -> str:
     return f'<div class="oi-msg {html.escape(kind)}">{html.escape(text)}</div>'
 
 
-def fmt_number(value: float | None, decimals: int = 2, suffix: str = "") -> str:
-    """``1,234.50`` style, or an en dash for missing values."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:,.{decimals}f}{suffix}"
+def fmt_number(value: float | None, decimals: int | None = None, suffix: str = "") -> str:
+    """The viewer's number style (:func:`optionsintel.ui.theme.fmt`), '–' when missing.
+
+    ``decimals=None`` takes the viewer's decimals setting; a count is kept as given.
+    """
+    from optionsintel.ui.theme import fmt
+
+    return fmt(value, decimals, suffix)
 
 
 def cards(items: Sequence[tuple[str, str, str]]) -> str:
@@ -104,8 +106,9 @@ def _table(head: Sequence[str], rows: pd.DataFrame, cls: str) -> str:
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>"
                    for r in rows.itertuples(index=False))  # fmt: skip
+    # in a scroll box: on a phone a wide table scrolls by itself instead of being clipped
     head = f'<table class="oi-list {cls}"><thead><tr>{header}</tr></thead>'
-    return f"{head}<tbody>{body}</tbody></table>"
+    return f'<div class="oi-chain-wrap">{head}<tbody>{body}</tbody></table></div>'
 
 
 def signals_html(signals: pd.DataFrame) -> str:

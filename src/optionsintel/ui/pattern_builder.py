@@ -20,7 +20,7 @@ import traitlets as t
 
 from optionsintel.errors import OptionsIntelError, RuleValidationError
 from optionsintel.rules import TEMPLATES, Rule, parse_rule, print_rule, validate_rule
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.chart_canvas import ChartCanvas
 from optionsintel.ui.pattern_data import PatternSource, pattern_source
 from optionsintel.ui.pattern_rows import ConditionGroup, ConditionRow, TextRow, editor_for
@@ -176,8 +176,11 @@ class PatternBuilder(w.VBox):
                 group = ConditionGroup(self._tree_changed, root=True)
                 group.append(root, notify=False)
                 root = group
-            self.root = root
-            self.children = self._sections()
+            old, self.root = self.root, root
+            # swap the rows in place: what the app was given around them (the viewer's page
+            # CSS and the navigation, ``theme.apply_app``) stays
+            kids = self.children  # type: ignore[has-type]  # a traitlet mypy cannot see
+            self.children = [root if c is old else c for c in kids]
             self.rule_text = print_rule(rule)
         finally:
             self._syncing = False
@@ -394,4 +397,5 @@ def build_pattern_builder(store: Store | None = None, user: str = "analyst") -> 
         from optionsintel.store import get_store
 
         store = get_store()
-    return PatternBuilder(pattern_source(store), user=user)
+    prefs = theme.session(store)[1]  # the viewer's underlying, numbers, colours
+    return theme.apply_app(PatternBuilder(pattern_source(store), user=user), prefs)

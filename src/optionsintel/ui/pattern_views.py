@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from optionsintel.rules import ConditionTrace, RuleResult
+from optionsintel.ui import theme
 
 STYLE = """
 <style>
@@ -33,7 +34,7 @@ def _value(v: float) -> str:
     """Four significant digits, but whole numbers from 10,000 (an index close, not 6.295e+04)."""
     if v is None or not math.isfinite(v):
         return "–"
-    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:,.4g}"
+    return theme.fmt(v, 0) if abs(v) >= 10_000 else f"{v:,.4g}"
 
 
 def _held(held: bool | None) -> str:

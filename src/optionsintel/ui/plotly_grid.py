@@ -27,6 +27,8 @@ import plotly.graph_objects as go
 import traitlets as t
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
+from optionsintel.ui import theme
+
 _ESM = Path(__file__).with_name("plotly_grid.js")
 
 
@@ -42,6 +44,9 @@ def figure_json(fig: go.Figure, uirevision: str | None = None) -> dict:
     left to the container. ``uirevision`` keeps the user's zoom and legend clicks across
     updates with the same value (pass e.g. the underlying and expiry shown).
     """
+    prefs = theme.active()  # the viewer's colour scheme, once an app has read the settings
+    if prefs is not None:
+        theme.apply_figure(fig, prefs)
     spec = json.loads(fig.to_json())
     layout = {**spec.get("layout", {}), "autosize": True}
     layout.pop("width", None)  # a fixed width would overflow narrow cells

@@ -26,6 +26,7 @@ import traitlets as t
 from optionsintel.errors import OptionsIntelError
 from optionsintel.scans import ScanSpec, scan_spec
 from optionsintel.store import Store
+from optionsintel.ui import theme
 from optionsintel.ui.bulk_progress import BulkProgress
 from optionsintel.ui.scanner_data import ScannerSource, scanner_source
 from optionsintel.ui.scanner_table import ResultsTable, download_link
@@ -36,6 +37,8 @@ SCHEDULES = [("On demand", ""), ("End of day (15:45 IST)", "45 15 * * 1-5"),
              ("Every 15 min in session", "*/15 9-15 * * 1-5"),
              ("Every 5 min in session", "*/5 9-15 * * 1-5")]  # fmt: skip
 _SIGNALS_DEFAULT = 0.7
+#: The scanner universe of a person's ``default_universe`` setting (indices are F&O names).
+_UNIVERSE_OF = {"index": "fno", "all": "fno", "equity": "equity"}
 
 
 class Scanner(w.VBox):
@@ -252,7 +255,10 @@ def build_scanner(
 
             store = get_store()
         source = scanner_source(store)
-    return Scanner(source, **kwargs)
+    prefs = theme.session(store)[1]  # the viewer's universe, numbers, colours
+    app = Scanner(source, **kwargs)
+    app.universe.value = _UNIVERSE_OF.get(prefs.default_universe, "fno")
+    return theme.apply_app(app, prefs)
 
 
 def results_frame(app: Scanner) -> pd.DataFrame:

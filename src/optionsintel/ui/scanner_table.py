@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
+from optionsintel.ui import theme
 from optionsintel.ui.scanner_data import analytics_link, sparkline_svg
 
 SORTABLE = ["rank", "symbol", "score", "close", "change_pct", "volume_ratio", "rsi_14",
@@ -29,6 +30,13 @@ _STYLE = """<style>
 .oi-scan-table th,.oi-scan-table td{padding:3px 6px;border-bottom:1px solid #ddd;text-align:left}
 .oi-scan-wrap{overflow-x:auto;max-width:100%}
 </style>"""
+
+
+def _number(col: str, v: Any) -> str:
+    """A cell: prices in the viewer's style (grouping, decimals), scores as they are."""
+    if not pd.notna(v):
+        return ""
+    return theme.fmt(v) if col == "close" else _NUMBERS[col].format(float(v))
 
 
 class ResultsTable(w.VBox):
@@ -100,7 +108,7 @@ class ResultsTable(w.VBox):
         cells = [str(int(r.rank)), analytics_link(str(r.symbol))]
         for col in ("score", "close", "change_pct", "volume_ratio", "rsi_14", "max_confidence"):
             v = pd.to_numeric(getattr(r, col, None), errors="coerce")
-            cells.append(_NUMBERS[col].format(float(v)) if pd.notna(v) else "")
+            cells.append(_number(col, v))
         cells.append(sparkline_svg(self.closes.get(str(r.symbol), [])))
         cells.append(html.escape(str(r.explanation or ""))[:400])
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"

@@ -23,8 +23,9 @@ import traitlets as t
 from optionsintel.calendar import strike_step
 from optionsintel.errors import OptionsIntelError
 from optionsintel.strategies import LegSpec, Strategy, analyse_strategy, atm_strike
-from optionsintel.ui import panels
+from optionsintel.ui import panels, theme
 from optionsintel.ui.plotly_grid import PlotlyGrid
+from optionsintel.ui.shortcuts import STRATEGY_KEYS, Shortcuts, step_option
 from optionsintel.ui.strategy_data import StrategySource, strategy_source
 from optionsintel.ui.strategy_views import (
     TEMPLATES,
@@ -119,6 +120,16 @@ class StrategyBuilder(w.VBox):
         self.progress = w.IntProgress(0, min=0, max=3, layout=w.Layout(width="260px"))
         self.status, self.legs_view, self.cards = w.HTML(), w.HTML(), w.HTML()
         self.greeks_view, self.save_message, self.bt_view = w.HTML(), w.HTML(), w.HTML()
+        self.shortcuts = Shortcuts(STRATEGY_KEYS)
+        days = self.days_slider  # an IntSlider clamps to its bounds
+        for action, run in {
+            "refresh": self.load_chain,
+            "next_expiry": lambda: step_option(self.expiry_select, 1),
+            "previous_expiry": lambda: step_option(self.expiry_select, -1),
+            "time_forward": lambda: setattr(days, "value", days.value + 1),
+            "time_back": lambda: setattr(days, "value", days.value - 1),
+        }.items():
+            self.shortcuts.on(action, run)  # fmt: skip
 
     def _sections(self) -> list[w.Widget]:
         wrap = w.Layout(flex_flow="row wrap", align_items="center", max_width="100%")
@@ -130,6 +141,7 @@ class StrategyBuilder(w.VBox):
                 self.underlying_select, self.provider_select, self.instant_select, self.load_button
             ),
             self.status,
+            self.shortcuts,
             h("Legs"),
             row(self.expiry_select, self.lots_input),
             row(self.template_select, self.width_input, self.template_button),
@@ -177,7 +189,7 @@ class StrategyBuilder(w.VBox):
             self._say("empty", "no stored option chains: collect or import chains first")
             return
         self.underlying_select.options = names
-        self.underlying_select.value = "NIFTY" if "NIFTY" in names else names[0]
+        self.underlying_select.value = theme.pick_default(names) or names[0]
         self._fill_providers()
         self.load_chain()
 
@@ -225,7 +237,7 @@ class StrategyBuilder(w.VBox):
         self._fill_strikes()
         spot = float(self.chain["underlying_price"].median())
         self._say("info", f"{self.underlying} chain as of {self.instant} (data: {self.provider}); "
-                  f"spot {spot:,.2f}; {len(self.chain)} rows")  # fmt: skip
+                  f"spot {theme.fmt(spot)}; {len(self.chain)} rows")  # fmt: skip
         self.clear_legs()
 
     def _fill_strikes(self) -> None:
@@ -369,7 +381,7 @@ def _date(text: str, default: dt.date) -> dt.date:
 def _result_html(result: Any, provider: str, run_id: str) -> str:
     m = result.metrics
     head = (f"{int(m['n_trades'])} trades, {int(m['n_skipped'])} skipped; net P&L "
-            f"₹{m['total_pnl']:,.0f} after ₹{m['total_costs']:,.0f} costs "
+            f"₹{theme.fmt(m['total_pnl'], 0)} after ₹{theme.fmt(m['total_costs'], 0)} costs "
             f"(data: {provider}; stored as {run_id})")  # fmt: skip
     cols = ["entry_time", "status", "reason", "exit_reason", "pnl_gross", "costs", "pnl"]
     trades = result.trades[cols].head(50).astype({"entry_time": str})
@@ -382,4 +394,5 @@ def build_strategy_builder(store: Store | None = None, user: str = "analyst") ->
         from optionsintel.store import get_store
 
         store = get_store()
-    return StrategyBuilder(strategy_source(store, user))
+    prefs = theme.session(store)[1]  # the viewer's underlying, numbers, colours
+    return theme.apply_app(StrategyBuilder(strategy_source(store, user)), prefs)

@@ -37,6 +37,7 @@ from optionsintel.strategies import (
     short_straddle,
     short_strangle,
 )
+from optionsintel.ui import theme
 
 __all__ = ["TEMPLATES", "build_from_chain", "payoff_figure", "relative_spec"]
 
@@ -86,7 +87,7 @@ def payoff_figure(strategy: Strategy, analysis: StrategyAnalysis, days: float, i
 def _money(x: float) -> str:
     if not np.isfinite(x):
         return "unbounded"
-    return f"₹{x:,.0f}"
+    return f"₹{theme.fmt(x, 0)}"
 
 
 def _card(label: str, value: str, sub: str = "") -> str:
@@ -97,7 +98,7 @@ def _card(label: str, value: str, sub: str = "") -> str:
 
 def cards_html(a: StrategyAnalysis) -> str:
     """Breakevens, POP, max profit/loss, expected value and the margin estimate as cards."""
-    be = ", ".join(f"{p:,.2f}" for p in a.breakevens.prices) or "none"
+    be = ", ".join(theme.fmt(p) for p in a.breakevens.prices) or "none"
     pr = a.profit_range
     return "<div class='oi-cards'>" + "".join([
         _card("Breakevens", be, a.breakevens.method),
@@ -113,7 +114,7 @@ def table_html(frame: pd.DataFrame, css: str, digits: int = 2) -> str:
     """A small escaped HTML table."""
     shown = frame.copy()
     for col in shown.select_dtypes("number"):
-        shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
+        shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else theme.fmt(v, digits))
     return shown.to_html(classes=css, index=False, escape=True, border=0)
 
 

@@ -85,3 +85,11 @@ class ChainAt:
     def kwargs(self) -> dict[str, Any]:
         """As keyword arguments of a read model."""
         return {"at": self.at, "provider": self.provider, "expiry": self.expiry}
+
+
+async def chain_at(at: Instant = None, provider: ProviderQ = None, expiry: Day = None) -> ChainAt:
+    """:class:`ChainAt` as a dependency.
+
+    A coroutine: FastAPI runs a class or a plain function dependency in a worker thread.
+    """
+    return ChainAt(at, provider, expiry)

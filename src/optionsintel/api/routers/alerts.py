@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from optionsintel.alerts import AlertRule
 from optionsintel.api.deps import current_identity, guard, store_of
-from optionsintel.api.schemas import ERRORS, Limit, Offset, Page
+from optionsintel.api.schemas import ERRORS, Limit, Offset, Page, check_document
 from optionsintel.auth import Permission
 from optionsintel.services import alert_access as access
 from optionsintel.services.identity import Identity
@@ -31,6 +31,11 @@ class AlertRuleBody(AlertRule):
     """An alert rule as the library defines it; ``owner`` is ignored (always the caller)."""
 
     owner: str | None = Field(default=None, max_length=64)  # type: ignore[assignment]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_document(cls, data: Any) -> Any:
+        return check_document(data)
 
 
 class AlertRuleOut(BaseModel):

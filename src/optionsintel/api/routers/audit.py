@@ -22,6 +22,7 @@ def list_audit(
     me: Annotated[Identity, Depends(current_identity)],
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
+    target: Annotated[str | None, Query(max_length=200, description="the object acted on")] = None,
     start: Instant = None,
     end: Instant = None,
     limit: Limit = 100,
@@ -35,6 +36,7 @@ def list_audit(
         offset=offset,
         actor=actor,
         action=action,
+        target=target,
         start=start,
         end=end,
     )

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from optionsintel.api.deps import current_identity, guard, store_of
 from optionsintel.api.routers._params import BodyInstant
@@ -20,6 +20,7 @@ from optionsintel.auth import Permission
 from optionsintel.services import export_jobs
 from optionsintel.services.identity import Identity
 from optionsintel.services.serialise import iso
+from optionsintel.tz import to_utc
 
 router = APIRouter(tags=["exports"], responses=ERRORS)
 _G = guard(Permission.MARKET_READ)
@@ -38,6 +39,17 @@ class ExportIn(Strict):
     )
     start: BodyInstant = None
     end: BodyInstant = None
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> ExportIn:
+        # naive instants are IST: compare on one clock (naive and aware do not compare)
+        if (
+            self.start is not None
+            and self.end is not None
+            and to_utc(self.start) > to_utc(self.end)
+        ):
+            raise ValueError("start is after end")
+        return self
 
 
 class OperationOut(BaseModel):

@@ -6,12 +6,14 @@ each handler names only what is its own.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from optionsintel.api.deps import context, guard, store_of
-from optionsintel.api.routers._params import ChainAt, Day, Instant, LongPaging, Paging
+from optionsintel.api.deps import context, guard, the_store
+from optionsintel.api.routers._params import ChainAt, Day, Instant, LongPaging, Paging, chain_at
 from optionsintel.api.schemas import (
     ERRORS,
     SYMBOL_PATTERN,
@@ -32,8 +34,8 @@ _G = guard(Permission.MARKET_READ)
 
 Symbol = Annotated[str, Path(pattern=SYMBOL_PATTERN, description="e.g. NIFTY")]
 Segment = Annotated[str | None, Query(pattern=r"^(index|equity|commodity|currency)$")]
-StoreD = Annotated[Store, Depends(store_of)]
-At = Annotated[ChainAt, Depends()]
+StoreD = Annotated[Store, Depends(the_store)]
+At = Annotated[ChainAt, Depends(chain_at)]
 Pages = Annotated[Paging, Depends()]
 LongPages = Annotated[LongPaging, Depends()]
 
@@ -44,22 +46,28 @@ def instruments(store: StoreD, page: Pages, segment: Segment = None) -> dict[str
     return market.instruments(store, segment=segment, **page.kwargs())
 
 
-def _chain_json(request: Request, kind: str, underlying: str, q: ChainAt) -> Response:
+async def _chain_json(request: Request, kind: str, underlying: str, q: ChainAt) -> Response:
+    """The encoded view: from memory while serving and unchanged, else read in a thread."""
     ctx = context(request)
-    body = ctx.chains.encoded(ctx.store, kind, underlying, **q.kwargs())
+    args = q.kwargs()
+    body = await ctx.chains.reads.fetch(
+        (kind, underlying, *args.values()),
+        partial(ctx.chains.encoded, ctx.store, kind, underlying, **args),
+        run_in_threadpool,
+    )
     return Response(body, media_type="application/json")
 
 
 @router.get("/chains/{underlying}", response_model=ChainView, **_G)
-def chain(request: Request, underlying: Symbol, q: At) -> Response:
+async def chain(request: Request, underlying: Symbol, q: At) -> Response:
     """The option chain as it stood at ``at`` (default now), from one provider."""
-    return _chain_json(request, "chain_view", underlying, q)
+    return await _chain_json(request, "chain_view", underlying, q)
 
 
 @router.get("/chains/{underlying}/summary", response_model=ChainView, **_G)
-def chain_summary(request: Request, underlying: Symbol, q: At) -> Response:
+async def chain_summary(request: Request, underlying: Symbol, q: At) -> Response:
     """Headline analytics per expiry (PCR, max pain, ATM IV, expected move, walls, GEX)."""
-    return _chain_json(request, "summary_view", underlying, q)
+    return await _chain_json(request, "summary_view", underlying, q)
 
 
 @router.get("/signals/{underlying}", response_model=ProviderPage, **_G)

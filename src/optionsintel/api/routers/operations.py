@@ -21,6 +21,7 @@ from optionsintel.api.schemas import (
     ERRORS,
     PROVIDER_PATTERN,
     SYMBOL_PATTERN,
+    Offset,
     Page,
     Strict,
 )
@@ -200,15 +201,24 @@ def _finite(values: Any) -> dict[str, Any]:
             for k, v in dict(values).items()}  # fmt: skip
 
 
-@router.get("/operations", response_model=list[OperationOut], tags=["operations"], **guard(None))
+class OperationPage(Page):
+    """A page of your operations, newest first."""
+
+    items: list[OperationOut]  # type: ignore[assignment]
+
+
+@router.get("/operations", response_model=OperationPage, tags=["operations"], **guard(None))
 def list_operations(
     request: Request,
     me: Me,
     kind: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[dict[str, Any]]:
+    offset: Offset = 0,
+) -> dict[str, Any]:
     """Your bulk operations (scans, backtests, exports...), newest first."""
-    return [_out(op) for op in ops.list_own(store_of(request), me, kind=kind, limit=limit)]
+    found = ops.list_own(store_of(request), me, kind=kind, limit=limit + 1, offset=offset)
+    return {"items": [_out(op) for op in found[:limit]], "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(found) > limit else None}  # fmt: skip
 
 
 @router.get("/operations/{operation_id}", response_model=OperationOut, tags=["operations"],

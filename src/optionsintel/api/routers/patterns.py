@@ -7,13 +7,15 @@ same use cases the notebooks and the pattern builder call and audits every write
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from optionsintel.api.deps import current_identity, guard, store_of
+from optionsintel.api.deps import context, current_identity, guard, store_of
 from optionsintel.api.routers._params import BodyInstant, Instant
 from optionsintel.api.schemas import (
     ERRORS,
@@ -143,15 +145,23 @@ def _head(h: access.PatternHead, latest: Any = None, created: bool | None = None
 
 
 @router.get("/patterns", response_model=Page, **_G)
-def list_patterns(
+async def list_patterns(
     request: Request, me: Me, archived: bool = False, limit: Limit = 100, offset: Offset = 0
-) -> dict[str, Any]:
+) -> Response:
     """Your patterns, by name (archived ones too with ``archived=true``)."""
-    heads = access.list_own(store_of(request), me, include_archived=archived)
+    cache = context(request).patterns  # while serving, until a pattern head changes
+    page = partial(_pattern_page, store_of(request), me, archived, limit, offset)
+    body = await cache.fetch((me.username, archived, limit, offset), page, run_in_threadpool)
+    return Response(body, media_type="application/json")
+
+
+def _pattern_page(store: Any, me: Identity, archived: bool, limit: int, offset: int) -> bytes:
+    """A page of the caller's patterns as JSON (the bytes the ``Page`` model produces)."""
+    heads = access.list_own(store, me, include_archived=archived)
     items = [_head(h) for h in heads[offset : offset + limit]]
     nxt = offset + limit if offset + limit < len(heads) else None
-    return {"items": items, "limit": limit, "offset": offset, "next_offset": nxt,
-            "total": len(heads)}  # fmt: skip
+    page = Page(items=items, limit=limit, offset=offset, next_offset=nxt, total=len(heads))
+    return page.model_dump_json().encode()
 
 
 @router.post("/patterns", response_model=PatternOut, status_code=status.HTTP_201_CREATED, **_G)

@@ -42,8 +42,13 @@ DEFAULT_CHUNK_ROWS = 100_000
 
 
 def column_kinds(dataset: str) -> dict[str, str]:
-    """Each column of ``dataset`` and its exchange kind (str, float, int, bool, date...)."""
-    return {c.name: _kind(c.type) for c in _table(dataset).columns}
+    """Each column of ``dataset`` and its exchange kind (str, float, int, bool, date...).
+
+    Credential columns (``info={"credential": True}`` in the schema: password and API-key
+    hashes) are left out: they never leave the store, not even as a file of hashes.
+    """
+    return {c.name: _kind(c.type) for c in _table(dataset).columns
+            if not c.info.get("credential")}  # fmt: skip
 
 
 def _kind(typ: Any) -> str:
