@@ -8,6 +8,7 @@ test never touches the internet.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -17,7 +18,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from optionsintel.cli.dashboards import dashboard_server_commands, dashboard_urls
+from optionsintel.cli.dashboards import PREHEATED_APPS, dashboard_server_commands, dashboard_urls
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -42,14 +43,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def voila(demo_database_url):
+def voila(demo_scratch_url, request):
+    """Voila serving the apps over the demo data; tests marked ``preheat`` get the
+    pre-heated kernels ``optionsintel up`` keeps (the rest do without: two kernels
+    warming up at start would only slow a test of another app)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": demo_database_url}
+    env = {**os.environ, "DATABASE_URL": demo_scratch_url}  # the apps may save and run
     log = (ARTIFACTS / "voila.log").open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
-    proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    preheat = PREHEATED_APPS if request.node.get_closest_marker("preheat") else ()
+    proc = subprocess.Popen(dashboard_server_commands(port, preheat=preheat)[0], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -60,11 +65,31 @@ def voila(demo_database_url):
                 time.sleep(0.5)
         else:
             pytest.fail("Voila did not start within 60 s (see tests/artifacts/voila.log)")
+        _wait_for_pools(preheat)
         yield dashboard_urls(port)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def _wait_for_pools(apps: tuple[str, ...], timeout_s: float = 240.0) -> None:
+    """Wait until Voila says each pre-heated app's pool is filled.
+
+    Voila hands a page a pooled kernel only once that kernel has started (a page that
+    comes sooner gets a fresh one); on a loaded machine (CI's two passes on two cores)
+    the start can take longer than the server's. A user's page is usually opened long
+    after ``optionsintel up`` starts; the tests wait for the same state.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        text = (ARTIFACTS / "voila.log").read_text(errors="replace")
+        missing = [a for a in apps if f"Kernel pool of {a} is filled" not in text]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"Voila's pools of {missing} not filled within {timeout_s:.0f} s")
+        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -124,6 +149,14 @@ def _assert_updates_in_place(page) -> None:
     assert same, "charts were replaced instead of updated in place"
 
 
+def used_pre_heated_kernel(app: str) -> bool:
+    """Whether Voila's log (this test's server) shows a page taking ``app``'s kernel."""
+    text = (ARTIFACTS / "voila.log").read_text(errors="replace")
+    pattern = rf"Using pre-heated kernel: \S+ for (?:.*/)?{re.escape(app)}"
+    return re.search(pattern, text) is not None
+
+
+@pytest.mark.preheat
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_market_monitor_renders(voila, browser, size):
     width = size[0]
@@ -143,6 +176,7 @@ def test_market_monitor_renders(voila, browser, size):
     _assert_updates_in_place(page)
     assert not problems, problems
     assert external <= {"cdn.jsdelivr.net"}, external
+    assert used_pre_heated_kernel("market_monitor.ipynb")
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
