@@ -53,7 +53,9 @@ def receiver(secret):
 
 @pytest.fixture
 def client():
-    with httpx.Client(timeout=1.0) as c:
+    # generous: these tests are about delivery, not timeouts (their own short clients
+    # test those); a 1-s timeout was missed under CI's two passes on two cores
+    with httpx.Client(timeout=15.0) as c:
         yield c
 
 
