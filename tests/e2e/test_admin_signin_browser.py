@@ -12,6 +12,8 @@ wrong password shows a clear error and sets no session.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from test_dashboards_browser import ARTIFACTS, LAPTOP, browser
 
@@ -37,7 +39,7 @@ def exposed(demo_scratch_url, demo_scratch_store):
             users.create_user(demo_scratch_store, cli_identity(), name, role=role,
                               password=PASSWORD)  # fmt: skip
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "voila_exposed.log"
+    log_path = ARTIFACTS / f"voila_exposed-{os.getpid()}.log"  # one per pass (CI runs two)
     with log_path.open("wb") as log, exposed_server(demo_scratch_url, log=log) as base:
         yield base
 

@@ -25,6 +25,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update",
         "--disable-sync"]  # fmt: skip
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+#: This test process's Voila log: CI runs two passes of the suite side by side in one
+#: checkout, and a shared file was truncated by the other pass's server mid-test.
+VOILA_LOG = ARTIFACTS / f"voila-{os.getpid()}.log"
 LAPTOP, PHONE = (1366, 800), (390, 844)
 # every chart's box against its grid cell, its grid and the viewport (CSS pixels)
 _CHART_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((plot) => {
@@ -51,7 +54,7 @@ def voila(demo_scratch_url, request):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": demo_scratch_url}  # the apps may save and run
-    log = (ARTIFACTS / "voila.log").open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
+    log = VOILA_LOG.open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
     preheat = PREHEATED_APPS if request.node.get_closest_marker("preheat") else ()
     proc = subprocess.Popen(dashboard_server_commands(port, preheat=preheat)[0], env=env,
                             stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -64,7 +67,7 @@ def voila(demo_scratch_url, request):
             except httpx.HTTPError:
                 time.sleep(0.5)
         else:
-            pytest.fail("Voila did not start within 60 s (see tests/artifacts/voila.log)")
+            pytest.fail(f"Voila did not start within 60 s (see {VOILA_LOG})")
         _wait_for_pools(preheat)
         yield dashboard_urls(port)
     finally:
@@ -83,7 +86,7 @@ def _wait_for_pools(apps: tuple[str, ...], timeout_s: float = 240.0) -> None:
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        text = (ARTIFACTS / "voila.log").read_text(errors="replace")
+        text = VOILA_LOG.read_text(errors="replace")
         missing = [a for a in apps if f"Kernel pool of {a} is filled" not in text]
         if not missing:
             return
@@ -151,7 +154,7 @@ def _assert_updates_in_place(page) -> None:
 
 def used_pre_heated_kernel(app: str) -> bool:
     """Whether Voila's log (this test's server) shows a page taking ``app``'s kernel."""
-    text = (ARTIFACTS / "voila.log").read_text(errors="replace")
+    text = VOILA_LOG.read_text(errors="replace")
     pattern = rf"Using pre-heated kernel: \S+ for (?:.*/)?{re.escape(app)}"
     return re.search(pattern, text) is not None
 
