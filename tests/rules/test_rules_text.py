@@ -118,3 +118,11 @@ def test_validation_errors_in_text_point_at_the_line_and_column() -> None:
     (path, message), *_ = info.value.errors
     assert path == "condition.conditions[1].left"
     assert message.endswith("(line 2, column 3)") and "[1, 1000]" in message
+
+
+def test_a_leading_byte_order_mark_is_not_part_of_the_rule() -> None:
+    # a rule file saved by an editor that writes a BOM; only a leading one is dropped
+    assert parse_rule("\ufeffRSI(14) < 30") == parse_rule("RSI(14) < 30")
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule("\ufeffRSI(14) < \ufeff30")
+    assert info.value.line == 1 and info.value.column == 11

@@ -272,6 +272,9 @@ def parse_rule(text: str) -> Rule:
     """
     if not isinstance(text, str):
         raise RuleValidationError([("", "rule text must be a string")])
+    # a file saved by some editors starts with a byte-order mark: it is not part of the
+    # rule (positions in errors count from after it)
+    text = text.removeprefix("\ufeff")
     _precheck(text)
     try:
         data = _PARSER.parse(text)
