@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import optionsintel.research.indicators as ind
-from optionsintel.research import _recursive, _rolling
+from optionsintel.research import _macd, _recursive, _rolling
 
 
 @numba.njit(cache=True)
@@ -264,7 +264,7 @@ def test_fused_macd_equals_three_whole_array_emas(
         x, slow, 2.0 / (slow + 1), False
     )
     sig = _old_smooth(line, signal, 2.0 / (signal + 1), False)
-    new = _recursive.macd(x, fast, slow, signal)
+    new = _macd.macd(x, fast, slow, signal)
     for got, want, k in zip(
         new, (line, sig, line - sig), ("macd", "signal", "histogram"), strict=True
     ):
@@ -284,3 +284,57 @@ def test_bollinger_deviation_is_exact_at_large_offsets() -> None:
     assert np.max(np.abs(sd_full - ref) / ref) < 1e-14
     upper = bands["upper"][19:, 0]
     np.testing.assert_array_equal(upper, bands["middle"][19:, 0] + 2.0 * sd_full)
+
+
+@numba.njit(cache=True)
+def _old_macd_into(x, fast, slow, signal, line, sig, hist):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The five-pass MACD kernel (issue 21, h-ind) the one-pass kernel replaced."""
+    T, m = x.shape
+    lanes = 4
+    slow_ema = np.empty((lanes, T)).T
+    for j0 in range(0, m, lanes):
+        j1 = min(j0 + lanes, m)
+        xb, lb, sb, hb = x[:, j0:j1], line[:, j0:j1], sig[:, j0:j1], hist[:, j0:j1]
+        tb = slow_ema[:, : j1 - j0]
+        _recursive._smooth_into(xb, fast, 2.0 / (fast + 1.0), False, lb)
+        _recursive._smooth_into(xb, slow, 2.0 / (slow + 1.0), False, tb)
+        for q in range(j1 - j0):
+            lq, tq = lb[:, q], tb[:, q]
+            for t in range(T):
+                lq[t] = lq[t] - tq[t]
+        _recursive._smooth_into(lb, signal, 2.0 / (signal + 1.0), False, sb)
+        for q in range(j1 - j0):
+            lq, sq, hq = lb[:, q], sb[:, q], hb[:, q]
+            for t in range(T):
+                hq[t] = lq[t] - sq[t]
+
+
+@st.composite
+def _gappy_frames(draw: st.DrawFn) -> np.ndarray:
+    """Random walks with per-column leading NaN runs, NaN gaps and the odd flat or inf bar."""
+    T, m = draw(st.integers(0, 120)), draw(st.integers(1, 11))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = np.asfortranarray(100.0 * np.exp(np.cumsum(rng.normal(0, 0.02, (T, m)), axis=0)))
+    lead = draw(st.lists(st.integers(0, T), min_size=m, max_size=m))
+    for j, k in enumerate(lead):
+        x[:k, j] = np.nan
+    gaps = draw(st.sampled_from([0.0, 0.01, 0.05, 0.3]))
+    x[rng.random((T, m)) < gaps] = np.nan
+    if T and draw(st.booleans()):  # rare values: flat runs, infinities
+        x[rng.random((T, m)) < 0.02] = draw(st.sampled_from([50.0, np.inf, -np.inf, 0.0]))
+    return x
+
+
+@settings(max_examples=300, deadline=None)
+@given(_gappy_frames(), st.integers(1, 15), st.integers(1, 40), st.integers(1, 15), order)
+def test_one_pass_macd_equals_the_five_pass_kernel(
+    x: np.ndarray, fast: int, extra: int, signal: int, o: str
+) -> None:
+    """Issue 21 (h-macd): the line, signal and histogram in one pass over the bars."""
+    x = np.asarray(x, order=o)
+    slow = fast + extra
+    old = [np.empty(x.shape, order="F") for _ in range(3)]
+    _old_macd_into(x, fast, slow, signal, *old)
+    new = _macd.macd(x, fast, slow, signal)
+    for got, want, k in zip(new, old, ("macd", "signal", "histogram"), strict=True):
+        _same(got, want, k)

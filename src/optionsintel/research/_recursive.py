@@ -8,6 +8,7 @@ the results are bit-identical to the column-by-column kernels they replace
 (``tests/research/test_indicator_kernels.py`` keeps those as references). The inputs
 and outputs are column-major (bars x symbols, Fortran order), the layout of a pandas
 frame's float block. Outputs are allocated empty and written once (no NaN pre-fill).
+MACD's three EMAs run in one pass of their own (``_macd``).
 """
 
 from __future__ import annotations
@@ -61,49 +62,6 @@ def smooth(x: FloatArray, n: int, alpha: float, seed_first: bool) -> FloatArray:
     out = empty_like(x)
     _smooth_into(x, n, alpha, seed_first, out)
     return out
-
-
-def macd(
-    x: FloatArray, fast: int, slow: int, signal: int
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """MACD line, signal and histogram, four columns at a time through all three EMAs.
-
-    The same operations as ``ema(fast) - ema(slow)``, ``ema(line, signal)`` and
-    ``line - signal`` over whole arrays, so the same values; per group of four columns
-    the slow EMA and the line stay in cache instead of making full-size passes.
-    """
-    line, sig, hist = empty_like(x), empty_like(x), empty_like(x)
-    _macd_into(x, fast, slow, signal, line, sig, hist)
-    return line, sig, hist
-
-
-@numba.njit(cache=True)
-def _macd_into(
-    x: FloatArray,
-    fast: int,
-    slow: int,
-    signal: int,
-    line: FloatArray,
-    sig: FloatArray,
-    hist: FloatArray,
-) -> None:  # pragma: no cover - numba
-    T, m = x.shape
-    slow_ema = np.empty((LANES, T)).T  # column-major, like the outputs
-    for j0 in range(0, m, LANES):
-        j1 = min(j0 + LANES, m)
-        xb, lb, sb, hb = x[:, j0:j1], line[:, j0:j1], sig[:, j0:j1], hist[:, j0:j1]
-        tb = slow_ema[:, : j1 - j0]
-        _smooth_into(xb, fast, 2.0 / (fast + 1.0), False, lb)
-        _smooth_into(xb, slow, 2.0 / (slow + 1.0), False, tb)
-        for q in range(j1 - j0):
-            lq, tq = lb[:, q], tb[:, q]
-            for t in range(T):
-                lq[t] = lq[t] - tq[t]
-        _smooth_into(lb, signal, 2.0 / (signal + 1.0), False, sb)
-        for q in range(j1 - j0):
-            lq, sq, hq = lb[:, q], sb[:, q], hb[:, q]
-            for t in range(T):
-                hq[t] = lq[t] - sq[t]
 
 
 def rsi(x: FloatArray, n: int) -> FloatArray:

@@ -34,7 +34,7 @@ from typing import Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from optionsintel.research import _recursive
+from optionsintel.research import _macd, _recursive
 from optionsintel.research._common import FloatArray, ResearchInputError, normalise
 from optionsintel.research._rolling import bollinger, rolling_mean
 from optionsintel.tz import EXCHANGE_TZ
@@ -132,7 +132,7 @@ def macd(close: PandasT, fast: int = 12, slow: int = 26, signal: int = 9) -> dic
         raise ResearchInputError(f"fast period ({fast}) must be shorter than slow ({slow})")
     for period, name in ((fast, "fast"), (slow, "slow"), (signal, "signal")):
         _check(close, period, name)
-    line, sig, hist = _recursive.macd(_values(close), int(fast), int(slow), int(signal))
+    line, sig, hist = _macd.macd(_values(close), int(fast), int(slow), int(signal))
     return {k: _wrap(close, v) for k, v in (("macd", line), ("signal", sig), ("histogram", hist))}
 
 
