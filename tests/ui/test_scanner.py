@@ -18,6 +18,7 @@ from optionsintel.ui.scanner_data import (
     scanner_source,
     sparkline_svg,
 )
+from optionsintel.ui.scanner_table import _joined
 from scans.helpers import seed_universe
 
 SYMBOLS = [f"UI{i:03d}" for i in range(30)]
@@ -162,3 +163,14 @@ def test_helpers():
     svg = sparkline_svg([1, 2, 3])
     assert re.search(r'points="1.0,21.0 45.0,11.0 89.0,1.0"', svg) and "#1a7f37" in svg
     assert sparkline_svg([1.0]) == "" and "#cf222e" in sparkline_svg([3, 1])
+
+
+def test_explanation_values_are_grouped_numbers_never_scientific():
+    """A price in an explanation reads 62,950.00, not 6.295e+04 (walk2, 2026-11-30)."""
+    item = {
+        "condition": "close > 50000",
+        "values": {"close": 62950.0, "50000": 50000.0, "volume": 1234567, "RSI(14)": 78.0512},
+    }
+    text = _joined([item])
+    assert text == "close > 50000 (close=62,950.00, volume=1,234,567, RSI(14)=78.05)"
+    assert "e+" not in text

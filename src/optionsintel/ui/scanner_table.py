@@ -121,13 +121,21 @@ class ResultsTable(w.VBox):
 
 
 def _reason(item: Any) -> str:
-    """One explanation entry as a trader reads it: ``RSI(14) <= 100 (RSI(14)=78.05)``."""
+    """One explanation entry as a trader reads it: ``RSI(14) <= 100 (RSI(14)=78.05)``.
+
+    Values are in the viewer's number style (``close=62,950.00``, never ``6.295e+04``).
+    """
     if not isinstance(item, dict) or "condition" not in item:
         return str(item)
     values = item.get("values") or {}
-    shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, int | float) else f"{k}={v}"
-                      for k, v in values.items() if not _is_number(k))  # fmt: skip
+    shown = ", ".join(f"{k}={_value(v)}" for k, v in values.items() if not _is_number(k))
     return f"{item['condition']} ({shown})" if shown else str(item["condition"])
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    return theme.fmt(v, 0 if isinstance(v, int) else None)
 
 
 def _is_number(text: Any) -> bool:
