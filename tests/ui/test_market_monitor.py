@@ -110,3 +110,10 @@ def test_bar_charts_match_table(demo_store, field):
     calls = chain.loc[chain["option_type"] == "CE"].set_index("strike")[field]
     strikes = list(fig.data[0].x)
     assert list(fig.data[0].y) == pytest.approx(calls.reindex(strikes).tolist(), nan_ok=True)
+
+
+def test_intraday_points_axis_reads_grouped_integers():
+    """Max pain and spot ticks read 26,037, not plotly's SI '26.037k' (walk2, 2026-11-30)."""
+    from optionsintel.ui.figures import intraday_figure
+
+    assert intraday_figure().layout.yaxis2.tickformat == ",.0f"

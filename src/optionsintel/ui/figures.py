@@ -70,7 +70,9 @@ def intraday_figure() -> go.Figure:
     ]
     return _figure("PCR and max pain through the day (IST)", traces,
                    yaxis={"title": "PCR"},
-                   yaxis2={"title": "points", "overlaying": "y", "side": "right"})  # fmt: skip
+                   # max pain and spot in index points: 26,037, not plotly's SI '26.037k'
+                   yaxis2={"title": "points", "overlaying": "y", "side": "right",
+                           "tickformat": ",.0f"})  # fmt: skip
 
 
 def update_intraday_figure(fig: go.Figure, series: pd.DataFrame) -> None:
