@@ -37,6 +37,10 @@ def test_report_structure_and_risk_levels(prices):
         "distribution",
     }
     assert all(isinstance(f, go.Figure) for f in figures.values())
+    # walk2 (2026-11-30): the legend sits below the equity curve (a side legend squeezed the
+    # chart on a phone) and returns read as percentages, as on the VaR card
+    assert figures["equity"].layout.legend.orientation == "h"
+    assert figures["distribution"].layout.xaxis.tickformat == ".1%"
     assert rep.risk_level.to_dict() == {
         "LOW": "LOW",
         "MED": "MEDIUM",

@@ -144,7 +144,9 @@ def report_figures(report: Report) -> dict[str, go.Figure]:
     if report.benchmark_returns is not None:
         bw = (1.0 + report.benchmark_returns.fillna(0.0)).cumprod()
         eq.add_scatter(x=bw.index, y=bw, name="benchmark", line={"dash": "dash"})
-    eq.update_layout(title="Equity curve (growth of 1)", yaxis_title="wealth")
+    # legend below the plot: on a phone a legend at the side took a third of the chart
+    eq.update_layout(title="Equity curve (growth of 1)", yaxis_title="wealth",
+                     legend={"orientation": "h", "y": -0.2})  # fmt: skip
     dd = _break_at_gaps(drawdown(r), report)
     ddf = go.Figure([go.Scatter(x=dd.index, y=dd[c], name=str(c), fill="tozeroy") for c in shown])
     ddf.update_layout(title="Drawdown", yaxis_tickformat=".0%")
@@ -172,6 +174,8 @@ def _distribution(report: Report, r: pd.DataFrame, shown: list[Any]) -> go.Figur
             dist.add_vline(x=-var, line_dash="dash", annotation_text=f"VaR {c}")
     conf = round(mcfg.var_confidence * 100)
     dist.update_layout(
-        title=f"Return distribution with {conf}% VaR ({mcfg.var_method})", barmode="overlay"
+        title=f"Return distribution with {conf}% VaR ({mcfg.var_method})",
+        barmode="overlay",
+        xaxis_tickformat=".1%",  # returns as the VaR card shows them: -1.0%, not -0.01
     )
     return dist
