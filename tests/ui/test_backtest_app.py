@@ -197,3 +197,10 @@ def test_walk_forward_in_the_app_matches_the_library(market: Store) -> None:
     app.walk_forward.button.click()
     assert app.state == "error" and "cannot hold one 40+60 window" in app.message
     assert app.walk_forward.result is not None
+
+
+def test_money_labels_are_not_cut_to_an_ellipsis() -> None:
+    """'Per order (Rs)' showed as 'Per order …' in the default 80 px label (walk2, 2026-11-30)."""
+    from optionsintel.ui.backtest_form import _num
+
+    assert _num("Per order (Rs)", 20.0).style.description_width == "initial"

@@ -24,8 +24,9 @@ _WIDE = w.Layout(width="auto", min_width="220px")
 
 
 def _num(description: str, value: float = 0.0, step: float = 0.01) -> w.BoundedFloatText:
+    # the label as wide as its text: the default 80 px cut 'Per order (Rs)' to 'Per order …'
     return w.BoundedFloatText(value, min=0.0, max=1e12, step=step, description=description,
-                              layout=_WIDE)  # fmt: skip
+                              layout=_WIDE, style={"description_width": "initial"})  # fmt: skip
 
 
 class BacktestForm(w.VBox):
