@@ -204,3 +204,17 @@ def test_money_labels_are_not_cut_to_an_ellipsis() -> None:
     from optionsintel.ui.backtest_form import _num
 
     assert _num("Per order (Rs)", 20.0).style.description_width == "initial"
+
+
+def test_equity_axis_reads_rupees_and_a_flat_curve_gets_a_range() -> None:
+    """No trade: ticks read 1,000,000 over +-1 %, not '1.0000005M' (walk2, 2026-11-30)."""
+    from optionsintel.ui.backtest_views import equity_figure
+
+    idx = pd.date_range("2026-01-01", periods=5)
+    flat = pd.DataFrame({"equity": 1_000_000.0, "drawdown": 0.0}, index=idx)
+    fig = equity_figure(flat, "flat")
+    assert fig.layout.yaxis.tickformat == ",.0f"
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 990_001 and hi > 1_009_999
+    moving = flat.assign(equity=np.linspace(1e6, 1.2e6, 5))
+    assert equity_figure(moving, "up").layout.yaxis.range is None  # autorange

@@ -158,6 +158,12 @@ def equity_figure(equity: pd.DataFrame, title: str) -> go.Figure:
                              fill="tozeroy", line={"color": "#b3261e"}), 2, 1)  # fmt: skip
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=380, **_LAYOUT)
     fig.update_yaxes(tickformat=".0%", row=2, col=1)
+    # rupees as 1,000,000, not plotly's SI '1.0000005M'; a flat curve (no trade) gets a
+    # +-1 % range instead of ticks a rupee apart
+    fig.update_yaxes(tickformat=",.0f", row=1, col=1)
+    lo, hi = equity["equity"].min(), equity["equity"].max()
+    if math.isfinite(lo) and math.isfinite(hi) and hi - lo < 1e-6 * max(abs(hi), 1.0):
+        fig.update_yaxes(range=[lo - 0.01 * abs(lo) - 1, hi + 0.01 * abs(hi) + 1], row=1, col=1)
     return fig
 
 
