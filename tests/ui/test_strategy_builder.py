@@ -86,3 +86,11 @@ def test_on_expiry_day_close_the_default_expiry_is_the_next_one(clean_store, nif
     assert str(app.expiry_select.value) > "2025-07-17"
     app.template_button.click()
     assert app.n_legs == 2 and "oi-card" in app.cards.value, app.status.value
+
+
+def test_leg_and_greek_cells_do_not_wrap_on_a_phone():
+    """A leg's name stays on one line; the table scrolls sideways instead (walk2, 2026-11-30)."""
+    from optionsintel.ui.strategy_builder import STYLE
+
+    assert ".oi-legs td, .oi-greeks td { white-space: nowrap; }" in STYLE
+    assert ".oi-scroll { overflow-x: auto;" in STYLE

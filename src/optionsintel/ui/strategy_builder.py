@@ -45,6 +45,7 @@ STYLE = """<style>
 .oi-legs, .oi-greeks, .oi-bt { border-collapse: collapse; font-size: 12px; }
 .oi-legs td, .oi-legs th, .oi-greeks td, .oi-greeks th, .oi-bt td, .oi-bt th {
   padding: 2px 6px; border-bottom: 1px solid #eee; text-align: right; }
+.oi-legs td, .oi-greeks td { white-space: nowrap; } /* a phone wrapped a leg over 5 lines */
 .oi-scroll { overflow-x: auto; max-width: 100%; }
 .oi-note { font-size: 11px; color: #666; }
 .oi-app .widget-dropdown, .oi-app .widget-text { max-width: 100%; }
