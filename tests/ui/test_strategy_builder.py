@@ -29,6 +29,7 @@ def test_loads_the_chain_as_of_its_instant_from_one_named_provider(app) -> None:
     assert app.instant.startswith("2025-07-16T15:30")
     assert f"(data: {PROVIDER})" in app.status.value and app.state == "ok"
     assert len(app.expiry_select.options) >= 4 and app.n_legs == 0
+    assert "No legs yet" in app.legs_view.value
 
 
 def test_template_and_manual_legs_drive_payoff_cards_and_greeks(app) -> None:
@@ -49,6 +50,7 @@ def test_template_and_manual_legs_drive_payoff_cards_and_greeks(app) -> None:
     assert app.n_legs == 5
     app.clear_legs()
     assert app.n_legs == 0 and app.cards.value == "" and len(app.figure.data) == 0
+    assert "No legs yet" in app.legs_view.value  # the empty state says what to do
 
 
 def test_save_versions_and_send_to_the_backtester(app, clean_store) -> None:

@@ -181,6 +181,7 @@ class StrategyBuilder(w.VBox):
         for view in (self.legs_view, self.cards, self.greeks_view, self.save_message,
                      self.bt_view):  # fmt: skip
             view.value = ""
+        self.legs_view.value = _msg("empty", NO_LEGS)
         try:
             names = self.source.underlyings()
         except OptionsIntelError as exc:
@@ -290,7 +291,8 @@ class StrategyBuilder(w.VBox):
         self.n_legs = len(specs)
         if not specs:
             self.strategy = None
-            self.legs_view.value = self.cards.value = self.greeks_view.value = ""
+            self.cards.value = self.greeks_view.value = self.save_message.value = ""
+            self.legs_view.value = _msg("empty", NO_LEGS)  # say what to do, not a blank page
             self.figure = go.Figure()
             self.chart.show([])
             return
@@ -364,6 +366,9 @@ class StrategyBuilder(w.VBox):
         self.progress.value = 3
         self.run_id = stored.record.run_id
         self.bt_view.value = _result_html(self.result, self.provider, self.run_id)
+
+
+NO_LEGS = "No legs yet: add a template or a leg to see the payoff, POP and greeks."
 
 
 def _msg(kind: str, text: str) -> str:
