@@ -177,3 +177,15 @@ def test_save_versions_history_diff_and_load(bars_store: Store) -> None:
     b.id_input.value = "Bad Id"
     b.save_button.click()
     assert "pattern id" in b.store_message.value and b.pin == "trend@1"
+
+
+def test_a_loaded_operand_shows_its_own_label_on_the_page():
+    """Loading 'close > SMA(20)' showed 'close (INR)' in the right dropdown: the page draws
+    the Dropdown's index, which lost its sync with the value (walk2, 2026-11-30)."""
+    from optionsintel.ui.pattern_rows import OperandEditor
+
+    editor = OperandEditor(lambda: None)
+    editor.load({"name": "sma", "params": {"window": 20}, "offset": 0})
+    assert editor.name.value == "sma" and editor.name.label.startswith("SMA")
+    editor.name.value = "rsi"  # and it keeps following the value afterwards
+    assert editor.name.label.startswith("RSI") and "window" in editor.params

@@ -55,9 +55,12 @@ class OperandEditor(w.HBox):
             style={"description_width": "66px"},
         )
         self.params: dict[str, w.ValueWidget] = {}
-        self.name.observe(lambda _c: self._rebuild(), "value")
+        self.name.observe(self._on_name, "value")
         self.offset.observe(lambda _c: on_change(), "value")
         super().__init__(layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        self._rebuild()
+
+    def _on_name(self, _change: Any) -> None:
         self._rebuild()
 
     def _rebuild(self, values: dict[str, Any] | None = None) -> None:
@@ -92,9 +95,11 @@ class OperandEditor(w.HBox):
     def load(self, node: dict[str, Any]) -> None:
         """Show a ``series`` node."""
         with self.hold_trait_notifications():
-            self.name.unobserve_all("value")
+            # only our handler: unobserve_all also dropped the Dropdown's own value -> index
+            # sync, so the page kept showing 'close' for a loaded SMA(20)
+            self.name.unobserve(self._on_name, "value")
             self.name.value = node["name"]
-            self.name.observe(lambda _c: self._rebuild(), "value")
+            self.name.observe(self._on_name, "value")
             self.offset.value = node.get("offset", 0)
             self._rebuild(node.get("params", {}))
 
