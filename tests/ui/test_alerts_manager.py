@@ -162,3 +162,8 @@ def test_html_is_escaped(app, clean_store) -> None:
                                   "channels": channels})  # fmt: skip
     app.refresh()
     assert "<b>u</b>" not in app.rules_view.value
+
+
+def test_max_per_day_label_is_not_cut(app) -> None:
+    """'Max/day (0=∞)' showed as 'Max/day (0…' in the default 80 px label (walk2, 2026-11-30)."""
+    assert app.editor.max_per_day.style.description_width == "initial"

@@ -281,6 +281,8 @@ class RuleEditor(w.VBox):
         self.days = _dd("Days", ("trading_days", "weekdays", "every_day"))
         self.expires = _text("Expires", "YYYY-MM-DD HH:MM (IST)")
         self.max_per_day = _int("Max/day (0=∞)")
+        # as wide as its text: the default 80 px label cut it to 'Max/day (0…'
+        self.max_per_day.style.description_width = "initial"
         wrap = w.Layout(flex_flow="row wrap")
         super().__init__(
             [
