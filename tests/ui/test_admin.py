@@ -266,3 +266,20 @@ def test_config_masks_secrets_and_dark_theme_reaches_the_chart(clean_store):
     chart = app.provider_figure
     assert chart.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
     assert "10.00" in _text(app, "Data")  # error rate 10 % for synthetic
+
+
+def test_list_cells_are_summarised_not_printed_as_reprs() -> None:
+    """A coverage row's days read '02 Jan 2015, 05 Jan 2015 … 17 Jul 2025 (4)', not
+    '[datetime.date(2015, 1, 2), …]' in a cell 650,000 px wide (walk2, 2026-11-30)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from optionsintel.services.user_settings import UserSettings
+    from optionsintel.ui.admin_panels import frame_html
+
+    days = [dt.date(2015, 1, 2), dt.date(2015, 1, 5), dt.date(2015, 1, 6), dt.date(2025, 7, 17)]
+    frame = pd.DataFrame({"dataset": ["daily_ohlc"], "missing_days": [days], "few": [days[:2]]})
+    text = frame_html(frame, UserSettings())
+    assert "02 Jan 2015, 05 Jan 2015 … 17 Jul 2025 (4)" in text
+    assert "02 Jan 2015, 05 Jan 2015</td>" in text and "datetime" not in text

@@ -214,7 +214,8 @@ class AdminApp(w.VBox):
             ap.frame_html(parts, self.prefs),
         )
         return [self._html(f"<p>Database size: <b>{size}</b></p><h4>Coverage and gaps</h4>",
-                           ap.frame_html(data_coverage(self.store), self.prefs, "no market data"),
+                           ap.frame_html(data_coverage(self.store).drop(columns="stored_days"),
+                                         self.prefs, "no market data"),  # `days` counts them
                            "<h4>Provider health (last 24 h)</h4>",
                            ap.frame_html(ap.provider_health(metrics), self.prefs,
                                         "no provider metrics recorded in the last 24 h")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 from typing import Any
 
@@ -42,7 +43,21 @@ def _cell(value: Any, prefs: UserSettings) -> str:
         return (
             value.tz_convert("Asia/Kolkata").strftime("%d %b %H:%M:%S") if value.tz else str(value)
         )
+    if isinstance(value, list | tuple):
+        return _list(value, prefs)
     return html.escape(str(value))
+
+
+def _list(values: list[Any] | tuple[Any, ...], prefs: UserSettings) -> str:
+    """A list cell summarised: '16 Jul 2025, 17 Jul 2025 … 27 Nov 2026 (134)'.
+
+    A coverage row's missing days were shown as the repr of 2,473 ``datetime.date``
+    objects, one cell 650,000 px wide.
+    """
+    shown = [v.strftime("%d %b %Y") if isinstance(v, dt.date) else _cell(v, prefs) for v in values]
+    if len(shown) <= 3:
+        return ", ".join(shown)
+    return f"{shown[0]}, {shown[1]} … {shown[-1]} ({len(shown)})"
 
 
 def frame_html(
