@@ -123,7 +123,6 @@ def test_unknown_format_and_failed_export_leave_no_file(tmp_path):
     assert not (tmp_path / "y.csv").exists()
 
 
-
 @pytest.mark.parametrize("name", ["z.csv", "z.csv.gz", "z.parquet", "z.xlsx", "z.parquet.zip"])
 def test_a_failed_export_keeps_the_file_it_would_replace(tmp_path, name):
     # it used to write the target in place and unlink it on failure: the earlier file was lost
@@ -132,8 +131,13 @@ def test_a_failed_export_keeps_the_file_it_would_replace(tmp_path, name):
     fmt = name.split(".")[1]
     with (
         pytest.raises(RuntimeError),
-        open_export(target, fmt, {"a": "float"}, Provenance("f"),  # type: ignore[arg-type]
-                    compression="zip" if name.endswith(".zip") else None) as s,  # fmt: skip
+        open_export(
+            target,
+            fmt,
+            {"a": "float"},
+            Provenance("f"),  # type: ignore[arg-type]
+            compression="zip" if name.endswith(".zip") else None,
+        ) as s,  # fmt: skip
     ):
         s.write(pd.DataFrame({"a": [1.0]}))
         assert target.read_bytes() == b"yesterday's export"  # nothing half-written under its name

@@ -159,12 +159,13 @@ def test_excel_formulas_are_refused(tmp_path):
         read_table(tmp_path / "f.xlsx")
 
 
-
 @pytest.mark.parametrize(
     ("old", "new"),
-    [(b"</sheetData>", b""),  # cut XML: a ParseError while the rows are read
-     (b"<v>1.5</v>", b"<v>abc</v>"),  # a numeric cell that is no number: ValueError
-     (b"<c r=\"A1\"", b"<c r=\"A1\" r=\"B1\"")],  # fmt: skip
+    [
+        (b"</sheetData>", b""),  # cut XML: a ParseError while the rows are read
+        (b"<v>1.5</v>", b"<v>abc</v>"),  # a numeric cell that is no number: ValueError
+        (b'<c r="A1"', b'<c r="A1" r="B1"'),
+    ],
 )
 def test_a_malformed_sheet_is_refused_not_a_traceback(tmp_path, old, new):
     import openpyxl
@@ -184,6 +185,7 @@ def test_a_malformed_sheet_is_refused_not_a_traceback(tmp_path, old, new):
     with pytest.raises(ImportFileError, match="malformed Excel sheet"):
         read_table(broken.getvalue(), name="x.xlsx")
 
+
 def test_deeply_nested_json_is_refused():
     deep = "[" * 100_000 + "]" * 100_000
     with pytest.raises(ImportFileError, match="nested"):
@@ -194,7 +196,6 @@ def test_deeply_nested_json_is_refused():
             name="x.json",
             limits=Limits(max_json_depth=4),
         )
-
 
 
 @pytest.mark.parametrize("name", ["x.json", "x.jsonl"])
@@ -226,6 +227,7 @@ def test_parquet_repeated_columns_and_binary_columns_are_refused():
     binary = pa.table({"symbol": pa.array([b"\x00\xff"]), "close": pa.array([1.0])})
     with pytest.raises(ImportFileError, match="binary data"):
         read_table(_parquet_bytes(binary), name="x.parquet")
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.text(max_size=12), min_size=3, max_size=3), min_size=1, max_size=8))

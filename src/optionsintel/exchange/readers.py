@@ -194,8 +194,13 @@ def _parquet(data: bytes, limits: Limits, _sheet: str | None) -> pd.DataFrame:
             raise ImportFileError(f"the Parquet file has {meta.num_rows:,} rows x "
                                   f"{meta.num_columns} "
                                   "columns, over the import limits")  # fmt: skip
-        binary = [f.name for f in pf.schema_arrow if pa.types.is_binary(f.type)
-                  or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type)]
+        binary = [
+            f.name
+            for f in pf.schema_arrow
+            if pa.types.is_binary(f.type)
+            or pa.types.is_large_binary(f.type)
+            or pa.types.is_fixed_size_binary(f.type)
+        ]
         if binary:  # raw bytes are no text (not UTF-8 bytes made a UnicodeDecodeError)
             raise ImportFileError(f"the Parquet column(s) {binary} hold binary data, not text "
                                   "or numbers; write them as strings")  # fmt: skip
