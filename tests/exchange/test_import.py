@@ -280,3 +280,8 @@ def test_future_observations_and_absurd_magnitudes_are_refused():
                           "expiry": ["2030-12-26"], "strike": [25000.0],
                           "option_type": ["CE"]})  # fmt: skip
     assert validate(chain, OPTION_CHAIN, auto_map(list(chain.columns), OPTION_CHAIN)).ok
+
+
+def test_an_unknown_format_named_by_the_caller_is_a_clear_error():
+    with pytest.raises(ImportFileError, match="unknown format 'docx'"):
+        read_table(b"symbol\nNIFTY\n", fmt="docx", name="x.csv")  # type: ignore[arg-type]

@@ -80,8 +80,11 @@ def read_table(
     if fmt is None:
         fmt, named = detect(name)
         compression = compression or named
+    reader = _READERS.get(fmt)
+    if reader is None:  # `import ... --format docx` was a KeyError traceback
+        raise ImportFileError(f"unknown format {fmt!r}; use one of {sorted(_READERS)}")
     data = bounded_decompress(raw, compression, max_bytes=limits.max_bytes)
-    frame = _READERS[fmt](data, limits, sheet)
+    frame = reader(data, limits, sheet)
     repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
     if repeated:  # a column would read as a frame, not a series (Parquet allows repeats)
         raise ImportFileError(f"{name} repeats the column name(s) {repeated}; rename them")
