@@ -194,3 +194,15 @@ def test_backtest_show_header_has_no_empty_name_slot() -> None:
     assert _header(unnamed) == "[bold]bt-1[/] signal · by cli"
     named = SimpleNamespace(run_id="bt-2", kind="options", name="iron fly", created_by="ana")
     assert _header(named) == "[bold]bt-2[/] options · iron fly · by ana"
+
+
+def test_settings_files_that_cannot_be_read_or_written_are_one_line(cli_env, tmp_path) -> None:
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes(b'{"density": "\xe9"}')
+    for args in (["settings", "import", str(tmp_path / "missing.json")],
+                 ["settings", "import", str(tmp_path)],
+                 ["settings", "import", str(bad)],
+                 ["settings", "export", str(tmp_path / "no" / "such" / "dir.json")]):  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "InputError" in result.output and "Traceback" not in result.output

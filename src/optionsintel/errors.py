@@ -259,6 +259,10 @@ class AlertRuleError(OptionsIntelError, ValueError):
     """An alert rule is invalid (unknown type, missing threshold, bad channel or schedule)."""
 
 
+class DuplicateAlertRuleError(AlertRuleError, DuplicateRecordError):
+    """The owner already has an alert rule of that name (409 ``conflict`` in the API)."""
+
+
 class DeliveryError(OptionsIntelError):
     """A notification could not be delivered over a channel.
 

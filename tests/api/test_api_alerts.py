@@ -156,3 +156,12 @@ def test_feed_follower_is_not_stalled_by_a_burst_larger_than_a_batch(accounts, m
     assert sorted(handed) == [f"b{k}" for k in range(5)]  # each once, none held back
     _item(accounts, "dina", "after")
     assert list(follower.next_batch()["dedupe_key"]) == ["after"]
+
+
+def test_a_name_taken_by_a_concurrent_create_is_409_not_422(client, accounts, monkeypatch) -> None:
+    key = user_with_key(accounts, "alice")
+    assert client.post("/api/v2/alerts/rules", json=RULE, headers=auth(key)).status_code == 201
+    # the other request checked the names before this one committed: the store refuses it
+    monkeypatch.setattr(alert_access, "_rows", lambda store, owner: pd.DataFrame({"name": []}))
+    dup = client.post("/api/v2/alerts/rules", json=RULE, headers=auth(key))
+    assert dup.status_code == 409 and dup.json()["code"] == "conflict", dup.text

@@ -108,3 +108,24 @@ def test_backtests_per_day_of_the_tier(client, accounts) -> None:
                     headers=auth(key))  # fmt: skip
     assert r.status_code == 429 and r.json()["details"]["limit"] == "backtests_per_day"
     assert int(r.headers["retry-after"]) >= 1
+
+
+def test_a_scan_reads_only_the_callers_own_watchlists(client, accounts, demo_store) -> None:
+    from optionsintel.services import watchlists
+
+    key = user_with_key(accounts, "quant")
+    user_with_key(accounts, "other")
+    watchlists.create_watchlist(accounts, "other", "secret", ["NIFTY"])
+    watchlists.create_watchlist(accounts, "quant", "mine", ["NIFTY"])
+    body = {"detectors": ["CALL_BUILDUP:0.7"], "provider": "synthetic"}
+    theirs = client.post("/api/v2/scans", json={**body, "universe": "watchlist:other/secret"},
+                         headers=auth(key))  # fmt: skip
+    missing = client.post("/api/v2/scans", json={**body, "universe": "watchlist:other/none"},
+                          headers=auth(key))  # fmt: skip
+    # another's list answers like a missing one (it was scanned: its size, symbols, existence)
+    assert theirs.status_code == missing.status_code == 422, theirs.text
+    assert theirs.json()["message"] == "no watchlist 'secret' of 'other'"
+    own = client.post("/api/v2/scans", json={**body, "universe": "watchlist:quant/mine"},
+                      headers=auth(key))  # fmt: skip
+    assert own.status_code == 202, own.text
+    _wait(client, key, own.headers["location"])

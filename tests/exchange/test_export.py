@@ -123,6 +123,51 @@ def test_unknown_format_and_failed_export_leave_no_file(tmp_path):
     assert not (tmp_path / "y.csv").exists()
 
 
+@pytest.mark.parametrize("name", ["z.csv", "z.csv.gz", "z.parquet", "z.xlsx", "z.parquet.zip"])
+def test_a_failed_export_keeps_the_file_it_would_replace(tmp_path, name):
+    # it used to write the target in place and unlink it on failure: the earlier file was lost
+    target = tmp_path / name
+    target.write_bytes(b"yesterday's export")
+    fmt = name.split(".")[1]
+    with (
+        pytest.raises(RuntimeError),
+        open_export(
+            target,
+            fmt,
+            {"a": "float"},
+            Provenance("f"),  # type: ignore[arg-type]
+            compression="zip" if name.endswith(".zip") else None,
+        ) as s,  # fmt: skip
+    ):
+        s.write(pd.DataFrame({"a": [1.0]}))
+        assert target.read_bytes() == b"yesterday's export"  # nothing half-written under its name
+        raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"yesterday's export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no staging folder left
+
+
+def test_a_target_that_is_not_a_regular_file_is_written_and_never_removed(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with (
+            pytest.raises(RuntimeError),
+            open_export(fifo, "csv", {"a": "float"}, Provenance("f")) as s,
+        ):
+            s.write(pd.DataFrame({"a": [1.0]}))
+            raise RuntimeError("interrupted")
+        assert fifo.exists()  # as root this was `unlink("/dev/null")` for `export ... /dev/null`
+        with open_export(fifo, "csv", {"a": "float"}, Provenance("f")) as s:
+            s.write(pd.DataFrame({"a": [2.0]}))
+        assert b"2" in os.read(reader, 1 << 16)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no sidecar beside it
+    finally:
+        os.close(reader)
+
+
 def _peak_bytes(store, tmp_path, n_days: int) -> int:
     bars = daily_bars(2 * n_days)
     store.write("daily_ohlc", bars)

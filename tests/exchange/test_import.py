@@ -159,6 +159,33 @@ def test_excel_formulas_are_refused(tmp_path):
         read_table(tmp_path / "f.xlsx")
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"</sheetData>", b""),  # cut XML: a ParseError while the rows are read
+        (b"<v>1.5</v>", b"<v>abc</v>"),  # a numeric cell that is no number: ValueError
+        (b'<c r="A1"', b'<c r="A1" r="B1"'),
+    ],
+)
+def test_a_malformed_sheet_is_refused_not_a_traceback(tmp_path, old, new):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["symbol", "close"])
+    book.active.append(["NIFTY", 1.5])
+    book.save(tmp_path / "ok.xlsx")
+    broken = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as src, zipfile.ZipFile(broken, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new, 1)
+            dst.writestr(info, data)
+    with pytest.raises(ImportFileError, match="malformed Excel sheet"):
+        read_table(broken.getvalue(), name="x.xlsx")
+
+
 def test_deeply_nested_json_is_refused():
     deep = "[" * 100_000 + "]" * 100_000
     with pytest.raises(ImportFileError, match="nested"):
@@ -169,6 +196,37 @@ def test_deeply_nested_json_is_refused():
             name="x.json",
             limits=Limits(max_json_depth=4),
         )
+
+
+@pytest.mark.parametrize("name", ["x.json", "x.jsonl"])
+def test_a_number_too_long_for_python_is_a_clear_error(name):
+    # json.loads raises a plain ValueError past 4,300 digits (a traceback in the CLI)
+    huge = '[{"symbol": "NIFTY", "close": ' + "9" * 5000 + "}]"
+    text = huge if name.endswith(".json") else huge[1:-1]
+    with pytest.raises(ImportFileError, match="invalid JSON"):
+        read_table(text.encode(), name=name)
+
+
+def _parquet_bytes(table) -> bytes:
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def test_parquet_repeated_columns_and_binary_columns_are_refused():
+    import pyarrow as pa
+
+    # a repeated name made raw[column] a frame (AttributeError); bytes that are not UTF-8
+    # made a UnicodeDecodeError: both tracebacks in the CLI
+    repeated = pa.table([pa.array(["NIFTY"]), pa.array([1.0]), pa.array([2.0])],
+                        names=["symbol", "close", "close"])  # fmt: skip
+    with pytest.raises(ImportFileError, match="repeats the column"):
+        read_table(_parquet_bytes(repeated), name="x.parquet")
+    binary = pa.table({"symbol": pa.array([b"\x00\xff"]), "close": pa.array([1.0])})
+    with pytest.raises(ImportFileError, match="binary data"):
+        read_table(_parquet_bytes(binary), name="x.parquet")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,3 +280,8 @@ def test_future_observations_and_absurd_magnitudes_are_refused():
                           "expiry": ["2030-12-26"], "strike": [25000.0],
                           "option_type": ["CE"]})  # fmt: skip
     assert validate(chain, OPTION_CHAIN, auto_map(list(chain.columns), OPTION_CHAIN)).ok
+
+
+def test_an_unknown_format_named_by_the_caller_is_a_clear_error():
+    with pytest.raises(ImportFileError, match="unknown format 'docx'"):
+        read_table(b"symbol\nNIFTY\n", fmt="docx", name="x.csv")  # type: ignore[arg-type]

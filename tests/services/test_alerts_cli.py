@@ -80,3 +80,40 @@ def test_test_send_and_dispatch_once(cli_env, clean_store) -> None:
     assert set(read_alert_notifications(clean_store)["status"]) == {"SENT"}
     assert len(read_alert_feed(clean_store, "asha")) == 1
     assert len(receiver.requests) == 2  # the test send and the rule's webhook
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        ('{"name": "' + "x" * 400 + '"}', None),  # inline JSON longer than a file name
+        ('{"value": ' + "9" * 5000 + "}", "not valid JSON"),
+        ("[" * 100_000, "not valid JSON"),
+        ("[1, 2]", "a rule is a JSON object"),
+    ],
+)
+def test_rule_text_is_parsed_or_refused_in_one_line(source, says) -> None:
+    from optionsintel.cli.alerts import _load
+    from optionsintel.errors import AlertRuleError
+
+    if says is None:
+        assert _load(source)["name"] == "x" * 400
+    else:
+        with pytest.raises(AlertRuleError, match=says):
+            _load(source)
+
+
+def test_a_rule_file_that_is_not_utf8_is_refused(tmp_path) -> None:
+    from optionsintel.cli.alerts import _load
+    from optionsintel.errors import AlertRuleError
+
+    path = tmp_path / "rule.json"
+    path.write_bytes(b'{"name": "\xff"}')
+    with pytest.raises(AlertRuleError, match="cannot read"):
+        _load(str(path))
+
+
+@pytest.mark.parametrize("target", ["nope", "[]", "1" * 5000])
+def test_test_send_target_must_be_a_json_object(cli_env, target) -> None:
+    out = runner.invoke(app, ["alerts", "test-send", "in_app", "--target", target])
+    assert out.exit_code == 1, out.output
+    assert "--target" in out.output and "Traceback" not in out.output

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from alert_fakes import Reply, webhook_receiver
 from optionsintel.alerts import TickFrames
 from optionsintel.delivery import InAppChannel, WebhookChannel
+from optionsintel.delivery.base import MAX_RETRY_AFTER
 from optionsintel.delivery.webhook import new_secret
 from optionsintel.errors import AlertRuleError
 from optionsintel.services import alerts as svc
@@ -341,3 +342,32 @@ def test_run_forever_records_every_round_before_it_returns(
     assert _status(clean_store) == dict.fromkeys(keys, "SENT")
     attempts = read_delivery_attempts(clean_store)
     assert sorted(attempts["dedupe_key"]) == sorted(keys) and set(attempts["outcome"]) == {"SENT"}
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["1e308", "inf", "Fri, 31 Dec 9999 23:59:59 GMT", "Fri, 31 Dec 9999 23:59:59 -0000"],
+)
+def test_an_absurd_retry_after_delays_one_row_and_breaks_no_batch(
+    clean_store, receiver, secret, client, header
+) -> None:
+    # 1e308 s made make_interval() fail: the batch's rows stayed SENDING, resent every lease
+    _enqueue(clean_store, receiver.url, 2)
+    receiver.script.append(Reply(503, headers={"Retry-After": header}))
+    d = Dispatcher(clean_store, _channels(clean_store, secret, client), FAST)
+    before = pd.Timestamp.now(tz="UTC")
+    _drain(d)
+    d.close()
+    rows = read_alert_notifications(clean_store).set_index("status")
+    assert sorted(rows.index) == ["PENDING", "SENT"]
+    due = rows.loc["PENDING", "next_attempt_at"]
+    assert due <= before + pd.Timedelta(seconds=MAX_RETRY_AFTER + 60)
+
+
+def test_retry_after_values() -> None:
+    from optionsintel.delivery.base import retry_after_seconds
+
+    assert retry_after_seconds("30") == 30.0
+    assert retry_after_seconds("nan") is None and retry_after_seconds("soon") is None
+    assert retry_after_seconds("-5") == 0.0 and retry_after_seconds("1e308") == MAX_RETRY_AFTER
+    assert retry_after_seconds("Thu, 01 Jan 1970 00:00:00 -0000") == 0.0  # naive: was TypeError

@@ -151,6 +151,25 @@ def test_scoped_key_is_narrowed(accounts: Store) -> None:
     assert not who.can(__import__("optionsintel.auth").auth.Permission.AUDIT_READ)
 
 
+def test_a_scoped_key_cannot_mint_a_wider_key(accounts: Store) -> None:
+    from optionsintel.auth import Permission
+
+    users.create_user(accounts, cli_identity(), "kim", role="ADMIN")
+    made = keys.create_key(accounts, cli_identity(), name="k", username="kim",
+                           scopes=["keys:own", "market:read"])  # fmt: skip
+    who = authenticate(accounts, made["key"], secret=SECRET, source=None)
+    # no scopes used to mean "all of the owner's role": audit:read through a keys:own key
+    child = keys.create_key(accounts, who, name="child")
+    assert child["scopes"] == ["keys:own", "market:read"]
+    child_who = authenticate(accounts, child["key"], secret=SECRET, source=None)
+    assert not child_who.can(Permission.AUDIT_READ)
+    with pytest.raises(PermissionDeniedError, match=r"cannot create a key with \['audit:read'\]"):
+        keys.create_key(accounts, who, name="wider", scopes=["audit:read"])
+    assert keys.create_key(accounts, who, name="narrower", scopes=["market:read"])["scopes"] == [
+        "market:read"
+    ]
+
+
 def test_unknown_and_malformed_credentials(accounts: Store) -> None:
     key = user_with_key(accounts, "alice")
     forged = key[:-4] + "AAAA" if not key.endswith("AAAA") else key[:-4] + "BBBB"

@@ -75,3 +75,9 @@ def test_any_document_is_accepted_or_refused_with_input_error(doc):
         assert str(exc).startswith("setting ")
     else:
         assert 5 <= s.refresh_seconds <= 3600 and 0 <= s.decimals <= 6
+
+
+@pytest.mark.parametrize("text", ['{"decimals": ' + "9" * 5000 + "}", "[" * 100_000])
+def test_unparseable_numbers_and_nesting_are_input_errors(text):
+    with pytest.raises(InputError, match="not JSON"):
+        us.import_settings(None, "bob", text)  # refused before the store is touched

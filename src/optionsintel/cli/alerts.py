@@ -65,19 +65,34 @@ def dispatch(
         _engine.release_engine(store.engine)
 
 
+def _is_file(source: str) -> bool:
+    # Inline JSON longer than a file name's 255 bytes makes stat() fail (ENAMETOOLONG).
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _load(source: str) -> dict:
     text = sys.stdin.read() if source == "-" else None
     if text is None:
-        path = Path(source)
-        text = path.read_text() if path.exists() else source
+        try:
+            text = Path(source).read_text(encoding="utf-8") if _is_file(source) else source
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AlertRuleError(f"cannot read the rule file {source!r}: {exc}") from None
+    return _json_object(text, "the rule", "a rule is a JSON object")
+
+
+def _json_object(text: str, what: str, not_object: str) -> dict:
+    """``text`` parsed as a JSON object, or an :class:`AlertRuleError` saying why not."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AlertRuleError(
-            f"the rule is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from None
+        raise AlertRuleError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
+        raise AlertRuleError(f"{what} is not valid JSON: {str(exc)[:120]}") from None
     if not isinstance(data, dict):
-        raise AlertRuleError("a rule is a JSON object")
+        raise AlertRuleError(not_object)
     return data
 
 
@@ -135,6 +150,6 @@ def test_send(
     channels = dispatch_service.channels_from_environment(
         store, _settings.get_settings(), os.environ
     )
-    doc = {"kind": kind, **json.loads(target)}
+    doc = {"kind": kind, **_json_object(target, "--target", "--target is a JSON object")}
     receipt = dispatch_service.send_test(channels, kind, doc, owner)
     console.print(f"{kind}: delivered (status {receipt.status_code})")

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from optionsintel.cli._common import LazyModule, console, friendly_errors
+from optionsintel.errors import InputError
 
 _service = LazyModule("optionsintel.services.user_settings")
 _store = LazyModule("optionsintel.store")
@@ -55,7 +56,11 @@ def reset(user: str = _USER) -> None:
 @friendly_errors
 def export(path: Path, user: str = _USER) -> None:
     """Write the settings as JSON to PATH."""
-    path.write_text(_service.export_settings(_store.get_store(), user) + "\n")
+    text = _service.export_settings(_store.get_store(), user) + "\n"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     console.print(f"wrote {path}")
 
 
@@ -63,4 +68,8 @@ def export(path: Path, user: str = _USER) -> None:
 @friendly_errors
 def import_(path: Path, user: str = _USER) -> None:
     """Read settings from the JSON file PATH (validated before anything is stored)."""
-    _show(_service.import_settings(_store.get_store(), user, path.read_text(), actor=_actor()))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the settings file {str(path)!r}: {exc}") from None
+    _show(_service.import_settings(_store.get_store(), user, text, actor=_actor()))

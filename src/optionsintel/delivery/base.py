@@ -11,6 +11,7 @@ built here, never from a URL or a request, so they cannot carry a token.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -62,19 +63,28 @@ class Channel(Protocol):
         ...
 
 
+#: Longest ``Retry-After`` honoured (s): a receiver's 1e308 or a date in 9999 made the
+#: database refuse the batch's schedule (every row of it stayed SENDING and was resent).
+MAX_RETRY_AFTER = 86_400.0
+
+
 def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), at most a day."""
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # "-0000": the zone is unknown; RFC 5322 means UTC
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    if math.isnan(seconds):
         return None
-    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def check_http(response: httpx.Response, what: str, detail: str = "") -> Receipt:

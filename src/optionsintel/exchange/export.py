@@ -91,7 +91,8 @@ def open_export(
     Raises
     ------
     ExportError
-        For an unknown format or compression. A failed export removes its partial file.
+        For an unknown format or compression. A failed export leaves no partial file and
+        keeps the file that was at ``path`` (the file is written beside it, then moved).
     """
     check_format(fmt, compression)
     target = check_target(path)
@@ -99,19 +100,36 @@ def open_export(
     member = target.name.removesuffix(COMPRESSION_SUFFIX.get(compression or "", "\0"))
     try:
         with ExitStack() as stack:
-            session = ExportSession(_writer(stack, target, fmt, kinds, outer, compression, member),
+            dest = stack.enter_context(_staged(target))  # left last: after the writer closed
+            session = ExportSession(_writer(stack, dest, fmt, kinds, outer, compression, member),
                                     total, progress)  # fmt: skip
             yield session
             final = provenance.with_rows(session.rows, fmt)
             session.writer.close(final)
-        if fmt in ("csv", "json", "jsonl"):
+        if fmt in ("csv", "json", "jsonl") and dest is not target:  # a regular file
             write_sidecar(target, final)
     except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
-        target.unlink(missing_ok=True)
         raise ExportError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from exc
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+
+
+@contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """Where to write ``target``: the same name in a hidden folder beside it, moved on success.
+
+    An export that fails, is cancelled or is killed never leaves a half-written file under
+    the target's name, and never removes a file that was there before. A target that is
+    not a regular file (``/dev/stdout``, a pipe) is written directly and never removed.
+    """
+    if target.exists() and not target.is_file():
+        yield target
+        return
+    folder = Path(tempfile.mkdtemp(prefix=".export-", dir=target.expanduser().absolute().parent))
+    staged = folder / target.name
+    try:
+        yield staged
+        staged.replace(target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_target(path: str | Path) -> Path:

@@ -80,8 +80,14 @@ def read_table(
     if fmt is None:
         fmt, named = detect(name)
         compression = compression or named
+    reader = _READERS.get(fmt)
+    if reader is None:  # `import ... --format docx` was a KeyError traceback
+        raise ImportFileError(f"unknown format {fmt!r}; use one of {sorted(_READERS)}")
     data = bounded_decompress(raw, compression, max_bytes=limits.max_bytes)
-    frame = _READERS[fmt](data, limits, sheet)
+    frame = reader(data, limits, sheet)
+    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if repeated:  # a column would read as a frame, not a series (Parquet allows repeats)
+        raise ImportFileError(f"{name} repeats the column name(s) {repeated}; rename them")
     if frame.shape[1] > limits.max_columns:
         raise ImportFileError(
             f"{name} has {frame.shape[1]} columns; the limit is {limits.max_columns}"
@@ -139,6 +145,8 @@ def _parse_json(text: str, limits: Limits, where: str) -> Any:
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: "
                               f"{exc.msg}") from None  # fmt: skip
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ImportFileError(f"{where}: invalid JSON: {str(exc)[:120]}") from None
     if depth(value, limits.max_json_depth + 1) > limits.max_json_depth:
         raise ImportFileError(f"{where}: JSON nested deeper than {limits.max_json_depth} levels")
     return value
@@ -189,6 +197,16 @@ def _parquet(data: bytes, limits: Limits, _sheet: str | None) -> pd.DataFrame:
             raise ImportFileError(f"the Parquet file has {meta.num_rows:,} rows x "
                                   f"{meta.num_columns} "
                                   "columns, over the import limits")  # fmt: skip
+        binary = [
+            f.name
+            for f in pf.schema_arrow
+            if pa.types.is_binary(f.type)
+            or pa.types.is_large_binary(f.type)
+            or pa.types.is_fixed_size_binary(f.type)
+        ]
+        if binary:  # raw bytes are no text (not UTF-8 bytes made a UnicodeDecodeError)
+            raise ImportFileError(f"the Parquet column(s) {binary} hold binary data, not text "
+                                  "or numbers; write them as strings")  # fmt: skip
         return pf.read().to_pandas()
     except ImportFileError:
         raise

@@ -57,6 +57,11 @@ def read_sheet(data: bytes, sheet: str | None, limits: Any) -> pd.DataFrame:
                 ]
             elif any(v is not None for v in values):
                 rows.append(values)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # the sheet's XML is parsed lazily: a broken cell fails here
+        raise ImportFileError(f"malformed Excel sheet {name!r}: {type(exc).__name__}: "
+                              f"{exc}"[:300]) from None  # fmt: skip
     finally:
         book.close()
     if header is None:

@@ -20,7 +20,12 @@ import pandas as pd
 from optionsintel.alerts import AlertRule, TickFrames, compile_rules, evaluate, parse_rule
 from optionsintel.alerts.book import RuleBook
 from optionsintel.alerts.rules import rule_document
-from optionsintel.errors import AlertRuleError, DuplicateRecordError, RecordNotFoundError
+from optionsintel.errors import (
+    AlertRuleError,
+    DuplicateAlertRuleError,
+    DuplicateRecordError,
+    RecordNotFoundError,
+)
 from optionsintel.store import Store
 from optionsintel.store.alerts import (
     delete_alert_rule,
@@ -82,10 +87,12 @@ def create_rule(store: Store, data: Mapping[str, Any] | AlertRule) -> AlertRule:
     rule = parse_rule(data)
     try:
         store.append("alert_rules", _rule_row(rule))
-    except DuplicateRecordError:
-        raise AlertRuleError(
+    except DuplicateRecordError as exc:  # a conflict: 409 in the API, also when two race
+        raise DuplicateAlertRuleError(
             f"owner {rule.owner!r} already has a rule named {rule.name!r}: "
-            "update it, or delete it first"
+            "update it, or delete it first",
+            table=exc.table,
+            keys=exc.keys,
         ) from None
     return rule
 

@@ -14,7 +14,7 @@ from optionsintel.auth import (
     parse_role,
     parse_scopes,
 )
-from optionsintel.errors import InputError, RecordNotFoundError
+from optionsintel.errors import InputError, PermissionDeniedError, RecordNotFoundError
 from optionsintel.services.audit import record
 from optionsintel.services.identity import Identity, authorise
 from optionsintel.store import Now
@@ -49,7 +49,8 @@ def create_key(
         A label for the owner (1-80 characters).
     scopes
         Permissions the key is narrowed to (empty: all of the owner's role). They must
-        lie within the owner's role.
+        lie within the owner's role, and within the actor's own scopes when the actor is a
+        scoped key (empty then means the actor's scopes).
     expires_in
         Lifetime; None for a key that lasts until revoked.
 
@@ -61,7 +62,7 @@ def create_key(
     Raises
     ------
     PermissionDeniedError
-        For another user's key without ``keys:manage``.
+        For another user's key without ``keys:manage``; for scopes beyond the actor's key.
     InputError
         For a bad name, scope or lifetime.
     RecordNotFoundError
@@ -73,6 +74,14 @@ def create_key(
     if account is None:
         raise RecordNotFoundError(f"no user {owner!r}")
     wanted = parse_scopes(scopes)
+    if actor.scopes is not None:  # a scoped key mints no key wider than itself
+        wanted = wanted or actor.scopes
+        if wider := wanted - actor.scopes:
+            raise PermissionDeniedError(
+                f"a key scoped to {sorted(p.value for p in actor.scopes)} cannot create a key "
+                f"with {sorted(p.value for p in wider)}",
+                permission=min(p.value for p in wider),
+            )
     beyond = wanted - ROLE_PERMISSIONS[parse_role(account["role"])]
     if beyond:
         raise InputError(f"scopes {sorted(beyond)} exceed the role {account['role']} of {owner}")

@@ -23,6 +23,7 @@ from optionsintel.errors import (
     InputError,
     QuotaExceededError,
     RecordNotFoundError,
+    ScanSpecError,
     StoreError,
 )
 from optionsintel.scans import scan_spec
@@ -101,6 +102,19 @@ def _own_pins(store: Store, identity: Identity, pins: Sequence[str]) -> None:
         pattern_access.owned_pattern(store, identity, parse_pin(pin)[0])
 
 
+def _own_watchlist(identity: Identity, universe: Any) -> None:
+    """A scan reads only the caller's own watchlists; another's answers like a missing one.
+
+    Without this check ``watchlist:<someone>/<name>`` scanned another user's list (its size
+    in the operation, its symbols in the results, its existence in 202 against 422).
+    """
+    if universe.kind != "watchlist":
+        return
+    owner, _, name = (universe.name or "").partition("/")
+    if owner != identity.username:
+        raise ScanSpecError(f"no watchlist {name!r} of {owner!r}")
+
+
 def _fail(store: Store, operation_id: str, exc: Exception) -> None:
     log.warning("operation %s failed: %s", operation_id, exc)
     err = bulk.ItemError.from_exception("*", exc)
@@ -135,6 +149,7 @@ def start_scan(
     authorise(identity, Permission.OWN_PATTERNS)
     spec = scan_spec(**dict(fields))
     _own_pins(store, identity, spec.patterns)
+    _own_watchlist(identity, spec.universe)
     op_id = bulk.new_operation_id(scans.SCAN_KIND)
     audit = _audited(identity, "scan.start", universe=str(fields.get("universe")))
     scans.prepare_scan(store, spec, operation_id=op_id, name=name, requested_by=identity.username,

@@ -176,6 +176,8 @@ def import_settings(
         body = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"settings file is not JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
+        raise InputError(f"settings file is not JSON: {str(exc)[:120]}") from None
     if not isinstance(body, dict):
         raise InputError("settings file must hold a JSON object")
     data = body.get("settings", body) if "format" in body else body
