@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -106,9 +107,44 @@ def transport_error(exc: httpx.HTTPError, what: str) -> TransientDeliveryError:
     return TransientDeliveryError(f"{what} could not be reached ({type(exc).__name__})")
 
 
+#: A response body must be complete this many seconds after the request started, and at
+#: most this many of its bytes are read. The client's timeouts bound each read, not the
+#: exchange: a receiver trickling its body a byte a second held a send for as long as it
+#: liked (past the dispatcher's lease, so another dispatcher sent the row again).
+RESPONSE_DEADLINE_S = 20.0
+MAX_RESPONSE_BYTES = 64 * 1024
+_BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
+
+
 def post(client: httpx.Client, url: str, what: str, **kwargs: Any) -> httpx.Response:
-    """POST with transport failures mapped to :class:`TransientDeliveryError`."""
+    """POST with transport failures mapped to :class:`TransientDeliveryError`.
+
+    The body is read within :data:`RESPONSE_DEADLINE_S` and up to
+    :data:`MAX_RESPONSE_BYTES` (the rest is dropped: only the status and a short detail
+    are used). A 2xx whose body is still coming at the deadline counts as accepted (its
+    status is the receipt); any other status still coming is a transient error.
+    """
+    start = time.monotonic()
+    body = bytearray()
     try:
-        return client.post(url, **kwargs)
+        with client.stream("POST", url, **kwargs) as response:
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= MAX_RESPONSE_BYTES:
+                    break
+                if time.monotonic() - start > RESPONSE_DEADLINE_S:
+                    if response.is_success:
+                        break
+                    raise TransientDeliveryError(
+                        f"{what} answered HTTP {response.status_code} too slowly "
+                        f"(body not complete within {RESPONSE_DEADLINE_S:g} s)"
+                    )
     except httpx.HTTPError as exc:
         raise transport_error(exc, what) from None
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_FRAMING]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=bytes(body[:MAX_RESPONSE_BYTES]),
+        request=response.request,
+    )

@@ -12,7 +12,13 @@ import httpx
 
 from optionsintel.delivery import render
 from optionsintel.delivery._redact import register_secret
-from optionsintel.delivery.base import Notification, Receipt, check_http, post
+from optionsintel.delivery.base import (
+    Notification,
+    Receipt,
+    check_http,
+    post,
+    retry_after_seconds,
+)
 from optionsintel.errors import TransientDeliveryError
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -59,5 +65,5 @@ class TelegramChannel:
             return check_http(response, "Telegram Bot API", detail)
         except TransientDeliveryError as exc:
             if exc.retry_after is None and retry is not None:
-                exc.retry_after = float(retry)
+                exc.retry_after = retry_after_seconds(str(retry))  # capped, NaN ignored
             raise
