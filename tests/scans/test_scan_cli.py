@@ -37,7 +37,7 @@ def _one_line_error(result) -> str:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["scan", "run", "--universe", "fno"], "at least one pattern pin or detector"),
+        (["scan", "run", "--universe", "fno"], "at least one pattern or signal detector"),
         (["scan", "run", "--universe", "moon", "-d", "ANOMALY"], "unknown universe"),
         (["scan", "run", "-p", "dip"], "pattern_id@version"),
         (["scan", "run", "-d", "CALL_BUILDUP:9"], "less than or equal to 1"),

@@ -39,7 +39,7 @@ def test_json_round_trip_and_as_of_in_ist() -> None:
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        ({"universe": "fno"}, "at least one pattern pin or detector"),
+        ({"universe": "fno"}, "at least one pattern or signal detector"),
         ({"universe": "planets", "detectors": ["ANOMALY"]}, "unknown universe"),
         ({"universe": "sector:", "detectors": ["ANOMALY"]}, "needs a name"),
         ({"universe": "watchlist:tech", "detectors": ["ANOMALY"]}, "watchlist:<owner>/<name>"),

@@ -227,6 +227,10 @@ def test_disable_user_revoke_key_cancel_operation_audit_filter(clean_store):
     app.key_prefix.value = "nope"
     app.revoke_button.click()
     assert "oi-admin-error" in app.status.value and "Traceback" not in app.status.value
+    assert "Error:" not in app.status.value  # the message, not the exception's class name
+    app.user_name.value = "  "
+    app.disable_button.click()  # an empty box: plain words, no call to the service
+    assert "type a user name first" in app.status.value
     app.audit_action.value = "key.revoke"
     app.audit_button.click()
     audit = _text(app, "Audit log")

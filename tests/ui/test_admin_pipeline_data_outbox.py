@@ -117,7 +117,7 @@ def test_retry_a_failed_notification_from_the_admin_app_is_audited(clean_store):
     assert "is not FAILED" in app.status.value
     app.retry_key.value = "nope"
     app.retry_button.click()
-    assert "RecordNotFoundError" in app.status.value
+    assert "nope" in app.status.value and "RecordNotFoundError" not in app.status.value
     with pytest.raises(RecordNotFoundError):
         health.retry_notification(clean_store, local_identity(), "nope")
     user = Identity(username="u", role=Role.USER, tier=Tier.FREE, via="token")

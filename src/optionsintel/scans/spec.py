@@ -280,7 +280,7 @@ class ScanSpec(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> ScanSpec:
         if not self.patterns and not self.detectors:
-            raise ValueError("a scan needs at least one pattern pin or detector")
+            raise ValueError("a scan needs at least one pattern or signal detector: pick one")
         if len(self.patterns) + len(self.detectors) > MAX_CRITERIA:
             raise ValueError(f"at most {MAX_CRITERIA} patterns and detectors in one scan")
         if self.as_of is not None and self.as_of > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):

@@ -22,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 
 from optionsintel.auth import TIER_QUOTAS, Permission, Tier
+from optionsintel.errors import InputError, OptionsIntelError
 from optionsintel.services import admin_health as health
 from optionsintel.services import audit, bulk, keys, quotas, users
 from optionsintel.services.admin_assets import asset_health
@@ -102,28 +103,31 @@ class AdminApp(w.VBox):
     def _act(self, step: Callable[[], str]) -> None:
         try:
             self.status.value = ap.message("ok", step())
-        except Exception as exc:  # a refused or bad action is a one-line message
+        except (OptionsIntelError, ValueError) as exc:  # refused or bad input: its message
+            self.status.value = ap.message("error", str(exc))
+            return
+        except Exception as exc:  # anything else: one line, naming what failed
             self.status.value = ap.message("error", f"{type(exc).__name__}: {exc}")
             return
         self.refresh()
 
     def _disable(self) -> str:
-        name = self.user_name.value.strip()
+        name = _given(self.user_name.value.strip(), "a user name")
         users.disable_user(self.store, self.identity, name)
         return f"user {name} disabled (audited)"
 
     def _revoke(self) -> str:
-        prefix = self.key_prefix.value.strip()
+        prefix = _given(self.key_prefix.value.strip(), "a key prefix")
         keys.revoke_key(self.store, self.identity, prefix)
         return f"key {prefix} revoked (audited)"
 
     def _cancel(self) -> str:
-        op = self.operation_id.value.strip()
+        op = _given(self.operation_id.value.strip(), "an operation id")
         done = bulk.cancel_operation(self.store, op)
         return f"operation {op} " + ("cancelled" if done else "had already finished")
 
     def _retry(self) -> str:
-        key = self.retry_key.value.strip()
+        key = _given(self.retry_key.value.strip(), "a notification key")
         if health.retry_notification(self.store, self.identity, key):
             return f"notification {key} queued again (audited); the dispatcher sends it next"
         raise ValueError(f"notification {key} is not FAILED (already queued or sent)")
@@ -333,3 +337,10 @@ def _through_the_day(end: str | None) -> Any:
     if end is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", end):
         return end
     return pd.Timestamp(end, tz=IST) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def _given(value: str, what: str) -> str:
+    """``value``, or a plain error when the box was left empty."""
+    if not value:
+        raise InputError(f"type {what} first")
+    return value
