@@ -93,11 +93,14 @@ def _alert_rules(store: Store, owner: str | None) -> pd.DataFrame:
     return read_alert_rules(store, owner=owner)
 
 
+_NO_SYMBOL: list[str | None] = [None]
+
+
 def _watchlists(store: Store, owner: str | None) -> pd.DataFrame:
     lists = read_alert_watchlists_rows(store, owner)
     # an empty list is one row without a symbol, so an import brings it back
     rows = [{"owner": o, "name": n, "symbol": s}
-            for o, n, symbols in lists for s in (symbols or [None])]  # fmt: skip
+            for o, n, symbols in lists for s in (symbols or _NO_SYMBOL)]  # fmt: skip
     return pd.DataFrame(rows, columns=list(_KINDS["watchlists"]))
 
 

@@ -308,7 +308,7 @@ def _near(table: sa.Table, prepared: pd.DataFrame) -> _digests.Near | None:
     return _digests.Near(sql.SQL(" AND ").join(conds), params)
 
 
-def _exists_query(table: sa.Table, near: _digests.Near) -> sql.Composable:
+def _exists_query(table: sa.Table, near: _digests.Near) -> sql.Composed:
     """Whether any stored row lies where ``near`` says (one primary-key probe)."""
     return sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE {w})").format(
         t=sql.Identifier(table.name), w=near.where

@@ -73,7 +73,7 @@ def ensure_partitions(conn: Connection, table: str, days: Iterable[dt.date]) -> 
     return [partition_name(table, d) for d in missing]
 
 
-def missing_partitions_query(table: str, days: Iterable[dt.date]) -> tuple[sql.Composable, tuple]:
+def missing_partitions_query(table: str, days: Iterable[dt.date]) -> tuple[sql.SQL, tuple]:
     """A query (and its parameters) naming which partitions of ``days`` do not exist.
 
     For callers that send it together with other statements (one round trip); its rows
