@@ -47,14 +47,20 @@ def update_oi_figure(fig: go.Figure, table: pd.DataFrame, marks: dict[str, float
     """
     x = table["strike"].to_numpy(float)
     shapes, notes = [], []
-    for label, value in marks.items():
-        if value is None or not np.isfinite(value):
-            continue
+    shown = sorted((v, k) for k, v in marks.items() if v is not None and np.isfinite(v))
+    # labels closer than 8 % of the strike range step down a row (spot and max pain a
+    # strike apart printed over each other)
+    near = 0.08 * (float(np.nanmax(x) - np.nanmin(x)) if len(x) else 0.0)
+    row, last = 0, None
+    for value, label in shown:
+        row = row + 1 if last is not None and value - last < near else 0
+        last = value
         dash = "dot" if label.startswith("move") else "dash"
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
                        "y0": 0, "y1": 1, "line": {"dash": dash, "width": 1}})  # fmt: skip
-        notes.append({"x": value, "y": 1, "xref": "x", "yref": "paper", "text": label,
-                      "showarrow": False, "yanchor": "bottom", "font": {"size": 10}})  # fmt: skip
+        notes.append({"x": value, "y": 1 - 0.07 * row, "xref": "x", "yref": "paper",
+                      "text": label, "showarrow": False, "font": {"size": 10},
+                      "yanchor": "bottom" if row == 0 else "top"})  # fmt: skip
     with fig.batch_update():
         for trace in fig.data:
             trace.x, trace.y = x, table[trace.meta].to_numpy(float)
