@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from optionsintel import jsontext
 from optionsintel.cli._common import LazyModule, console, friendly_errors
 from optionsintel.errors import AlertRuleError
 
@@ -86,11 +86,9 @@ def _load(source: str) -> dict:
 def _json_object(text: str, what: str, not_object: str) -> dict:
     """``text`` parsed as a JSON object, or an :class:`AlertRuleError` saying why not."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AlertRuleError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
-        raise AlertRuleError(f"{what} is not valid JSON: {str(exc)[:120]}") from None
+        data = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise AlertRuleError(f"{what} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise AlertRuleError(not_object)
     return data

@@ -9,7 +9,6 @@ file holds: values stay data (no eval, no pandas query, no SQL text).
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from optionsintel import jsontext
 from optionsintel.errors import ImportFileError
 from optionsintel.exchange.formats import Compression, Format, bounded_decompress, detect
 
@@ -139,14 +139,9 @@ def _json_rows(value: Any) -> list[Any]:
 
 def _parse_json(text: str, limits: Limits, where: str) -> Any:
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise ImportFileError(f"{where}: JSON nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: "
-                              f"{exc.msg}") from None  # fmt: skip
-    except ValueError as exc:  # an integer of more than 4,300 digits
-        raise ImportFileError(f"{where}: invalid JSON: {str(exc)[:120]}") from None
+        value = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise ImportFileError(f"{where}: invalid JSON: {exc}") from None
     if depth(value, limits.max_json_depth + 1) > limits.max_json_depth:
         raise ImportFileError(f"{where}: JSON nested deeper than {limits.max_json_depth} levels")
     return value

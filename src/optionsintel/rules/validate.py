@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from optionsintel import jsontext
 from optionsintel.errors import RuleValidationError
 from optionsintel.rules.model import NODE_KINDS, Rule
 
@@ -169,9 +170,9 @@ def parse_rule_json(text: str | bytes) -> Rule:
         raise ValueError(f"{name} is not allowed; numbers must be finite")
 
     try:
-        data = json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise RuleValidationError([("", f"not valid JSON: {str(exc)[:120]}")]) from None
+        data = jsontext.loads(text, parse_constant=_no_constants)
+    except jsontext.JsonTextError as exc:
+        raise RuleValidationError([("", f"not valid JSON: {exc}")]) from None
     return validate_rule(data)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optionsintel import jsontext
 from optionsintel.apps import APPS
 from optionsintel.errors import InputError
 from optionsintel.services import audit
@@ -173,11 +174,9 @@ def import_settings(
 ) -> UserSettings:
     """Validate an exported document (or a bare settings object) and store it."""
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"settings file is not JSON: {exc.msg} at line {exc.lineno}") from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
-        raise InputError(f"settings file is not JSON: {str(exc)[:120]}") from None
+        body = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise InputError(f"settings file is not JSON: {exc}") from None
     if not isinstance(body, dict):
         raise InputError("settings file must hold a JSON object")
     data = body.get("settings", body) if "format" in body else body
