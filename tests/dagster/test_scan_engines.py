@@ -6,12 +6,10 @@ and always stops; the stored matches equal the in-process scan's.
 """
 
 import os
-import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from dagster_project.celery_workers import BROKER, local_celery_workers
 from dagster_project.scan_jobs import (
     celery_execution_config,
@@ -22,6 +20,7 @@ from dagster_project.scan_jobs import (
 
 from conftest import SCAN_SYMBOLS, comparable
 from dagster import DagsterInstance, execute_job, reconstructable
+from dagster_homes import dagster_home_on_schema
 from optionsintel.services import bulk, scans
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -31,25 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def dagster_home(tmp_path_factory, database_url):
     """A DAGSTER_HOME whose runs and event logs live in a fresh PostgreSQL schema."""
-    schema = f"dagster_e2e_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    # update_query_dict keeps the embedded server's ``?host=<socket dir>`` beside the option
-    plain = sa.make_url(database_url).set(drivername="postgresql+psycopg2")
-    url = plain.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    )
-    home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text(
-        f'storage:\n  postgres:\n    postgres_url: "{url}"\ntelemetry:\n  enabled: false\n'
-    )
-    try:
+    with dagster_home_on_schema(
+        database_url, tmp_path_factory.mktemp("dagster_home"), "dagster_e2e"
+    ) as home:
         yield home
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        engine.dispose()
 
 
 def _execute(job, home: Path, run_config: dict) -> tuple[bool, str | None, list]:

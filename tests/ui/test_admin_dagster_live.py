@@ -16,14 +16,13 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
+from dagster_homes import dagster_home_on_schema
 from optionsintel.services import user_settings as us
 from optionsintel.services.admin_assets import asset_health
 from optionsintel.ui.admin import AdminApp
@@ -49,29 +48,16 @@ def dagster_home(tmp_path_factory, database_url):
     sys.path.insert(0, str(HERE))
     from admin_dagster_defs import prices, prices_even_day, prices_positive
 
-    schema = f"dagster_admin_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    plain = sa.make_url(database_url).set(drivername="postgresql+psycopg2")
-    url = plain.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    )
-    home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text(
-        f'storage:\n  postgres:\n    postgres_url: "{url}"\ntelemetry:\n  enabled: false\n'
-    )
+    folder = tmp_path_factory.mktemp("dagster_home")
     try:
-        with DagsterInstance.from_config(str(home)) as instance:
-            for day in ("2025-07-14", "2025-07-15"):  # day 15 fails prices_even_day
-                materialize([prices, prices_even_day, prices_positive], partition_key=day,
-                            instance=instance, raise_on_error=False)  # fmt: skip
-        yield home
+        with dagster_home_on_schema(database_url, folder, "dagster_admin") as home:
+            with DagsterInstance.from_config(str(home)) as instance:
+                for day in ("2025-07-14", "2025-07-15"):  # day 15 fails prices_even_day
+                    materialize([prices, prices_even_day, prices_positive], partition_key=day,
+                                instance=instance, raise_on_error=False)  # fmt: skip
+            yield home
     finally:
         sys.path.remove(str(HERE))
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")
