@@ -24,6 +24,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_answers(url: str, timeout_s: float = 60.0) -> None:
+    """Return once ``url`` answers HTTP at all; RuntimeError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered at {url} within {timeout_s:g} s")
+
+
 @contextmanager
 def exposed_server(
     database_url: str, folder: Path | None = None, log: IO[bytes] | None = None
@@ -45,15 +57,7 @@ def exposed_server(
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"Voila did not start on {base} within 60 s")
+        wait_until_answers(f"{base}/login")
         yield base
     finally:
         proc.terminate()

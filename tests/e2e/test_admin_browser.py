@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 
-import httpx
 import pytest
-from test_dashboards_browser import ARTIFACTS, LAPTOP, PHONE, _free_port, _page, browser, voila
+from test_dashboards_browser import ARTIFACTS, LAPTOP, PHONE, _page, browser, voila
 
+from dashboard_servers import free_port, wait_until_answers
 from optionsintel.cli.dashboards import APPS, dashboard_server_commands, dashboard_urls
 from optionsintel.services import user_settings
 from optionsintel.ui.admin import TABS
@@ -84,18 +83,12 @@ def user_voila(demo_scratch_url, demo_scratch_store):
     # opens the market monitor by default
     user_settings.set_setting(demo_scratch_store, VIEWER, "colour_scheme", "dark")
     user_settings.set_setting(demo_scratch_store, VIEWER, "default_dashboard", "market_monitor")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": demo_scratch_url, USER_ENV: VIEWER}
     proc = subprocess.Popen(dashboard_server_commands(port)[0], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        wait_until_answers(f"http://127.0.0.1:{port}/")
         yield dashboard_urls(port)
     finally:
         proc.terminate()

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
 import pytest
 
+from dashboard_servers import free_port, wait_until_answers
 from optionsintel.cli.dashboards import PREHEATED_APPS, dashboard_server_commands, dashboard_urls
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,12 +38,6 @@ _CHART_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((p
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def voila(demo_scratch_url, request):
     """Voila serving the apps over the demo data; tests marked ``preheat`` get the
@@ -52,22 +45,17 @@ def voila(demo_scratch_url, request):
     warming up at start would only slow a test of another app)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": demo_scratch_url}  # the apps may save and run
     log = VOILA_LOG.open("w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
     preheat = PREHEATED_APPS if request.node.get_closest_marker("preheat") else ()
     proc = subprocess.Popen(dashboard_server_commands(port, preheat=preheat)[0], env=env,
                             stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"Voila did not start within 60 s (see {VOILA_LOG})")
+        try:
+            wait_until_answers(f"http://127.0.0.1:{port}/")
+        except RuntimeError as exc:
+            pytest.fail(f"Voila did not start: {exc} (see {VOILA_LOG})")
         _wait_for_pools(preheat)
         yield dashboard_urls(port)
     finally:
