@@ -118,6 +118,9 @@ def test_retry_a_failed_notification_from_the_admin_app_is_audited(clean_store):
     app.retry_key.value = "nope"
     app.retry_button.click()
     assert "nope" in app.status.value and "RecordNotFoundError" not in app.status.value
+    app.retry_key.value = ""
+    app.retry_button.click()  # the service's own words for an empty key, said once
+    assert "dedupe key (first column of the outbox)" in app.status.value
     with pytest.raises(RecordNotFoundError):
         health.retry_notification(clean_store, local_identity(), "nope")
     user = Identity(username="u", role=Role.USER, tier=Tier.FREE, via="token")

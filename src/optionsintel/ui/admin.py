@@ -127,7 +127,7 @@ class AdminApp(w.VBox):
         return f"operation {op} " + ("cancelled" if done else "had already finished")
 
     def _retry(self) -> str:
-        key = _given(self.retry_key.value.strip(), "a notification key")
+        key = self.retry_key.value.strip()  # the service names what to give when empty
         if health.retry_notification(self.store, self.identity, key):
             return f"notification {key} queued again (audited); the dispatcher sends it next"
         raise ValueError(f"notification {key} is not FAILED (already queued or sent)")
